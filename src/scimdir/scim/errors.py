@@ -1,0 +1,121 @@
+"""SCIM protocol errors (RFC 7644 §3.12): one class per error, rendered to the wire in one place.
+
+The classes are scim2-models' (``scim2_models.exceptions``): each carries ``status``, ``scim_type``,
+a default detail and its RFC citation. This module adds constructors that make every detail name
+the cause *and* the fix (Entra retries only every 40 minutes and shows our ``detail`` verbatim in
+its provisioning log), and :func:`error_body`, the only place an error becomes JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scim2_models.exceptions import (
+    InvalidFilterException,
+    InvalidPathException,
+    InvalidSyntaxException,
+    InvalidValueException,
+    MutabilityException,
+    NoTargetException,
+    NotFoundException,
+    PreconditionFailedException,
+    SCIMException,
+    TooManyException,
+    UnauthorizedException,
+    UniquenessException,
+)
+
+from scimdir.scim.schema import ERROR_SCHEMA
+
+__all__ = [
+    "SCIMException",
+    "error_body",
+    "invalid_filter",
+    "invalid_path",
+    "invalid_syntax",
+    "invalid_value",
+    "mutability",
+    "no_target",
+    "not_found",
+    "payload_too_large",
+    "precondition_failed",
+    "too_many",
+    "unauthorized",
+    "uniqueness",
+]
+
+
+class PayloadTooLarge(SCIMException):
+    """The request body is larger than scimdir accepts (RFC 7644 §3.12, status 413)."""
+
+    status = 413
+    _default_detail = "The request is larger than the server accepts."
+
+
+def invalid_filter(detail: str) -> SCIMException:
+    """400 ``invalidFilter`` (RFC 7644 §3.4.2.2)."""
+    return InvalidFilterException(detail=detail)
+
+
+def invalid_path(detail: str) -> SCIMException:
+    """400 ``invalidPath`` (RFC 7644 §3.5.2)."""
+    return InvalidPathException(detail=detail)
+
+
+def invalid_syntax(detail: str) -> SCIMException:
+    """400 ``invalidSyntax``: the body is not parsable or not of the expected form."""
+    return InvalidSyntaxException(detail=detail)
+
+
+def invalid_value(detail: str) -> SCIMException:
+    """400 ``invalidValue``: a required value is missing or a value is not compatible."""
+    return InvalidValueException(detail=detail)
+
+
+def mutability(detail: str) -> SCIMException:
+    """400 ``mutability``: an attempt to change a read-only or immutable attribute."""
+    return MutabilityException(detail=detail)
+
+
+def no_target(detail: str) -> SCIMException:
+    """400 ``noTarget`` (RFC 7644 §3.5.2): a path selects nothing where a target is needed."""
+    return NoTargetException(detail=detail)
+
+
+def too_many(detail: str) -> SCIMException:
+    """400 ``tooMany``: the query would return more results than the server allows."""
+    return TooManyException(detail=detail)
+
+
+def not_found(detail: str) -> SCIMException:
+    """404 (RFC 7644 §3.12)."""
+    return NotFoundException(detail=detail)
+
+
+def uniqueness(detail: str) -> SCIMException:
+    """409 ``uniqueness`` (RFC 7644 §3.3): the resource collides with an existing one."""
+    return UniquenessException(detail=detail)
+
+
+def precondition_failed(detail: str) -> SCIMException:
+    """412: ``If-Match`` did not match the current version (RFC 7644 §3.14)."""
+    return PreconditionFailedException(detail=detail)
+
+
+def unauthorized(detail: str) -> SCIMException:
+    """401: missing or wrong credentials; never says whether the tenant exists."""
+    return UnauthorizedException(detail=detail)
+
+
+def payload_too_large(detail: str) -> SCIMException:
+    """413: the body exceeds the published limit."""
+    return PayloadTooLarge(detail=detail)
+
+
+def error_body(exc: SCIMException) -> dict[str, Any]:
+    """The RFC 7644 §3.12 error document for ``exc`` (``status`` is a string, per the RFC)."""
+    body: dict[str, Any] = {"schemas": [ERROR_SCHEMA], "status": str(exc.status)}
+    if exc.scim_type:
+        body["scimType"] = exc.scim_type
+    body["detail"] = exc.detail
+    return body
