@@ -1,0 +1,19 @@
+"""Storage backends behind :mod:`scimdir.service.ports` (DESIGN.md "storage/").
+
+:func:`open_storage` is what the composition roots (``create_app``, the CLI) call with the
+configured database URL; nothing here connects at import time.
+"""
+
+from __future__ import annotations
+
+from scimdir.service.ports import Storage
+from scimdir.storage.sql import SqlStorage
+
+__all__ = ["open_storage"]
+
+
+def open_storage(url: str, *, pool_size: int = 5, echo: bool = False) -> Storage:
+    """The storage backend for ``url`` (``sqlite:///...``, ``sqlite://``,
+    ``postgresql+psycopg://...``). Call ``migrate()`` before first use.
+    """
+    return SqlStorage(url, pool_size=pool_size, echo=echo)

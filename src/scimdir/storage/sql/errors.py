@@ -1,0 +1,88 @@
+"""Translate driver errors into the port's errors, grouped by what the caller should do.
+
+Port rule 3: uniqueness is enforced by the database, so a unique-index violation surfaces here as
+an ``IntegrityError`` and leaves as :class:`~scimdir.service.ports.UniquenessViolation` naming the
+SCIM attribute (``userName``, ``displayName``, ``id``), which the service turns into 409
+``uniqueness`` (RFC 7644 §3.3). A foreign-key violation means the parent (directory, group) is
+gone: a plain :class:`~scimdir.service.ports.StorageError`. The driver's message never travels
+further (it names tables and SQL).
+
+psycopg reports the violated constraint by name (``diag.constraint_name``); SQLite only in its
+message (``UNIQUE constraint failed: users.directory_id, users.user_name_norm``), hence both
+tables below. ``tests/storage/test_errors.py`` checks that every constraint is mapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
+
+from scimdir.service.ports import StorageError, UniquenessViolation
+
+__all__ = ["UNIQUE_FIELDS", "field_of", "translate", "translating"]
+
+# constraint name (PostgreSQL) -> SCIM attribute
+UNIQUE_FIELDS: dict[str, str] = {
+    "uq_users_directory_id_user_name_norm": "userName",
+    "uq_groups_directory_id_display_name_norm": "displayName",
+    "pk_users": "id",
+    "pk_groups": "id",
+    "pk_directories": "id",
+    "pk_secrets": "id",
+    "pk_memberships": "members",
+    "pk_events": "seq",
+    "pk_user_emails": "emails",
+    "pk_request_log": "id",
+}
+
+# the last column SQLite names in its message -> SCIM attribute
+_SQLITE_COLUMNS: dict[str, str] = {
+    "users.user_name_norm": "userName",
+    "groups.display_name_norm": "displayName",
+    "users.id": "id",
+    "groups.id": "id",
+    "directories.id": "id",
+    "secrets.id": "id",
+    "memberships.member_id": "members",
+    "events.seq": "seq",
+    "user_emails.position": "emails",
+    "request_log.id": "id",
+}
+
+
+def field_of(exc: IntegrityError) -> str | None:
+    """The SCIM attribute whose uniqueness ``exc`` reports, or None for other violations."""
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg
+        if getattr(orig, "sqlstate", None) != "23505":
+            return None
+        return UNIQUE_FIELDS.get(diag.constraint_name or "")
+    message = str(orig)
+    prefix = "UNIQUE constraint failed: "
+    if not message.startswith(prefix):
+        return None
+    last = message[len(prefix) :].rsplit(",", maxsplit=1)[-1].strip()
+    return _SQLITE_COLUMNS.get(last)
+
+
+def translate(exc: IntegrityError) -> StorageError:
+    """The port error for a driver ``IntegrityError``."""
+    field = field_of(exc)
+    if field is not None:
+        return UniquenessViolation(field)
+    return StorageError(
+        "The write refers to a directory or group that does not exist (or breaks another "
+        "constraint); create the parent first or re-read the resource."
+    )
+
+
+@contextmanager
+def translating() -> Iterator[None]:
+    """Re-raise driver integrity errors as port errors (``raise ... from``)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise translate(exc) from exc

@@ -1,0 +1,244 @@
+"""Groups and memberships (port rules 3, 4 and 6).
+
+Members are rows of ``memberships`` keyed ``(directory_id, group_id, member_id)``: adding or
+removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per chunk of at most
+:data:`~scimdir.storage.sql.base.CHUNK` rows, whatever the size of the group, and idempotent.
+:meth:`GroupOps.iter_members` pages by keyset on ``member_id`` (the primary key order), so a
+500,000-member group streams in bounded memory and each page is one index range scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal, cast
+
+from sqlalchemy import Row, and_, delete, func, select, update
+
+from scimdir.service.ports import (
+    GroupRecord,
+    MemberRecord,
+    Page,
+    SearchQuery,
+    StaleVersion,
+    UniquenessViolation,
+)
+from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.columns import group_columns
+from scimdir.storage.sql.errors import translating
+from scimdir.storage.sql.filters import GROUP_SORT_KEYS, compile_group_filter
+from scimdir.storage.sql.search import search_rows
+from scimdir.storage.sql.tables import groups, memberships, users
+
+__all__ = ["GroupOps"]
+
+
+def _group(row: Row[Any]) -> GroupRecord:
+    m = row._mapping
+    return GroupRecord(
+        id=m["id"],
+        directory_id=m["directory_id"],
+        display_name=m["display_name"],
+        document=m["document"],
+        version=m["version"],
+        created=m["created"],
+        last_modified=m["last_modified"],
+    )
+
+
+class GroupOps(SqlBase):
+    """Group and membership methods of :class:`~scimdir.service.ports.Transaction`."""
+
+    def insert_group(self, record: GroupRecord) -> None:
+        """Insert ``record``; a taken id or displayName raises ``UniquenessViolation``."""
+        with translating():
+            inserted = self.insert_ignoring_conflicts(groups, [group_columns(record)])
+        if inserted == 0:
+            taken = self.conn.execute(
+                select(groups.c.id).where(
+                    groups.c.directory_id == record.directory_id, groups.c.id == record.id
+                )
+            ).first()
+            raise UniquenessViolation("id" if taken is not None else "displayName")
+
+    def get_group(self, directory_id: str, group_id: str) -> GroupRecord | None:
+        """The group with this id in this directory, if any."""
+        row = self.conn.execute(
+            select(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
+        ).first()
+        return None if row is None else _group(row)
+
+    def update_group(self, record: GroupRecord, expected_version: int) -> None:
+        """Write ``record`` if the stored version is ``expected_version``; bumps the version."""
+        values = group_columns(record)
+        for key in ("directory_id", "id", "created"):
+            del values[key]
+        values["version"] = expected_version + 1
+        with self.conn.begin_nested(), translating():
+            changed = self.conn.execute(
+                update(groups)
+                .where(
+                    groups.c.directory_id == record.directory_id,
+                    groups.c.id == record.id,
+                    groups.c.version == expected_version,
+                )
+                .values(values)
+            ).rowcount
+            if changed == 0:
+                raise StaleVersion(f"group {record.id} changed or vanished")
+        record.version = expected_version + 1
+
+    def delete_group(self, directory_id: str, group_id: str) -> bool:
+        """Delete the group, its member rows and the rows where it is a member."""
+        deleted = self.conn.execute(
+            delete(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
+        ).rowcount
+        if deleted:
+            self.conn.execute(
+                delete(memberships).where(
+                    memberships.c.directory_id == directory_id,
+                    memberships.c.member_id == group_id,
+                )
+            )
+        return deleted > 0
+
+    def search_groups(self, directory_id: str, query: SearchQuery) -> Page[GroupRecord]:
+        """One page of the directory's groups matching ``query`` (rule 5)."""
+        where = [groups.c.directory_id == directory_id]
+        if query.filter is not None:
+            where.append(compile_group_filter(query.filter))
+        total, rows = search_rows(self.conn, groups, where, query, GROUP_SORT_KEYS)
+        return Page(total, [_group(r) for r in rows])
+
+    def existing_group_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
+        """The subset of ``ids`` that are groups of this directory."""
+        found: set[str] = set()
+        for part in chunks(list(dict.fromkeys(ids))):
+            found.update(
+                self.conn.execute(
+                    select(groups.c.id).where(
+                        groups.c.directory_id == directory_id, groups.c.id.in_(part)
+                    )
+                ).scalars()
+            )
+        return found
+
+    def add_members(
+        self, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
+    ) -> int:
+        """Add ``(member_id, "User"|"Group")`` rows; returns how many were new (rule 6)."""
+        unique = list(dict(members).items())
+        added = 0
+        for part in chunks(unique):
+            rows = [
+                {
+                    "directory_id": directory_id,
+                    "group_id": group_id,
+                    "member_id": member_id,
+                    "member_type": member_type,
+                }
+                for member_id, member_type in part
+            ]
+            with translating():
+                added += self.insert_ignoring_conflicts(memberships, rows)
+        return added
+
+    def remove_members(self, directory_id: str, group_id: str, member_ids: Sequence[str]) -> int:
+        """Remove these members; missing ones are ignored. Returns how many were removed."""
+        removed = 0
+        for part in chunks(list(dict.fromkeys(member_ids))):
+            removed += self.conn.execute(
+                delete(memberships).where(
+                    memberships.c.directory_id == directory_id,
+                    memberships.c.group_id == group_id,
+                    memberships.c.member_id.in_(part),
+                )
+            ).rowcount
+        return removed
+
+    def remove_all_members(self, directory_id: str, group_id: str) -> int:
+        """Empty the group; returns how many rows were removed."""
+        return self.conn.execute(
+            delete(memberships).where(
+                memberships.c.directory_id == directory_id, memberships.c.group_id == group_id
+            )
+        ).rowcount
+
+    def member_ids(self, directory_id: str, group_id: str) -> set[str]:
+        """All member ids of the group."""
+        return set(
+            self.conn.execute(
+                select(memberships.c.member_id).where(
+                    memberships.c.directory_id == directory_id,
+                    memberships.c.group_id == group_id,
+                )
+            ).scalars()
+        )
+
+    def iter_members(
+        self, directory_id: str, group_id: str, batch: int = 1000
+    ) -> Iterator[MemberRecord]:
+        """Members ordered by id, fetched ``batch`` at a time (keyset pagination)."""
+        m = memberships
+        member_group = groups.alias("member_group")
+        base = (
+            select(
+                m.c.member_id,
+                m.c.member_type,
+                func.coalesce(users.c.display_name, users.c.user_name, member_group.c.display_name),
+            )
+            .outerjoin(
+                users,
+                and_(
+                    m.c.member_type == "User",
+                    users.c.directory_id == m.c.directory_id,
+                    users.c.id == m.c.member_id,
+                ),
+            )
+            .outerjoin(
+                member_group,
+                and_(
+                    m.c.member_type == "Group",
+                    member_group.c.directory_id == m.c.directory_id,
+                    member_group.c.id == m.c.member_id,
+                ),
+            )
+            .where(m.c.directory_id == directory_id, m.c.group_id == group_id)
+            .order_by(m.c.member_id)
+            .limit(batch)
+        )
+        last: str | None = None
+        while True:
+            stmt = base if last is None else base.where(m.c.member_id > last)
+            rows = self.conn.execute(stmt).all()
+            for member_id, member_type, display in rows:
+                kind = cast(Literal["User", "Group"], member_type)
+                yield MemberRecord(member_id, kind, display)
+            if len(rows) < batch:
+                return
+            last = rows[-1][0]
+
+    def count_members(self, directory_id: str, group_id: str) -> int:
+        """How many members the group has."""
+        return self.conn.execute(
+            select(func.count())
+            .select_from(memberships)
+            .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id)
+        ).scalar_one()
+
+    def delete_provisioned(self, directory_id: str, *, unlink_users: bool) -> tuple[int, int]:
+        """Delete all groups and the IdP's users (or unlink every user); ``(groups, users)``."""
+        self.conn.execute(delete(memberships).where(memberships.c.directory_id == directory_id))
+        group_count = self.conn.execute(
+            delete(groups).where(groups.c.directory_id == directory_id)
+        ).rowcount
+        if unlink_users:
+            user_count = self.conn.execute(
+                update(users)
+                .where(users.c.directory_id == directory_id, users.c.linked.is_(True))
+                .values(linked=False)
+            ).rowcount
+        else:
+            user_count = self.conn.execute(
+                delete(users).where(users.c.directory_id == directory_id, users.c.source == "idp")
+            ).rowcount
+        return group_count, user_count

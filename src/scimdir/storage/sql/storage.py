@@ -1,0 +1,111 @@
+"""The SQL storage backend: engine setup, transactions and migrations (SQLite and PostgreSQL).
+
+SQLite (DESIGN.md: the default): WAL journal so readers never block the writer,
+``foreign_keys=ON`` (off by default in SQLite; cascades depend on it), a ``busy_timeout`` so a
+writer waits instead of failing, and ``case_sensitive_like`` so caseExact filters stay exact.
+Every transaction starts with ``BEGIN IMMEDIATE``: taking the write lock up front avoids the
+deadlock two deferred transactions hit when both try to upgrade a read lock (the pysqlite
+event-hook recipe from SQLAlchemy's SQLite dialect docs, "Serializable isolation / Savepoints /
+Transactional DDL"). ``sqlite://`` (in memory) shares one connection (StaticPool) for tests.
+
+PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an advisory lock so
+concurrent ``scimdir migrate`` runs (several servers starting at once) are safe.
+
+Migrations are Alembic's, shipped inside the package and run in code (no ``alembic.ini``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from scimdir.storage.sql.transaction import SqlTransaction
+
+__all__ = ["MIGRATION_LOCK", "SqlStorage", "alembic_config"]
+
+MIGRATION_LOCK = 0x5C1_D1_0001  # pg_advisory_xact_lock key for schema upgrades
+_SQLITE_BUSY_MS = 30_000
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration pointing at the migrations shipped in this package."""
+    config = Config()
+    config.set_main_option("script_location", "scimdir.storage.sql:migrations")
+    return config
+
+
+def _sqlite_engine(url: str, pool_size: int, echo: bool) -> Engine:
+    parsed = make_url(url)
+    memory = parsed.database in (None, "", ":memory:")
+    kwargs: dict[str, Any] = {"echo": echo}
+    if memory:
+        kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        kwargs.update(pool_size=pool_size, connect_args={"check_same_thread": False})
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, emit BEGIN (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA case_sensitive_like=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SqlStorage:
+    """:class:`scimdir.service.ports.Storage` over SQLAlchemy Core.
+
+    :param url: a SQLAlchemy URL, ``sqlite:///path.db``, ``sqlite://`` (memory) or
+        ``postgresql+psycopg://user:pass@host/db``.
+    :param pool_size: connections kept open per process.
+    :param echo: log every SQL statement (debugging only).
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 5, echo: bool = False) -> None:
+        if make_url(url).get_backend_name() == "sqlite":
+            self.engine = _sqlite_engine(url, pool_size, echo)
+        else:
+            self.engine = create_engine(url, pool_size=pool_size, echo=echo, pool_pre_ping=True)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest revision, in one transaction."""
+        config = alembic_config()
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        """One unit of work: commit when the block ends, roll back if it raises (rule 1)."""
+        with self.engine.begin() as conn:
+            yield SqlTransaction(conn)
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()

@@ -1,0 +1,207 @@
+"""The SQL schema (SQLAlchemy Core), the single source the Alembic migrations are checked against.
+
+DESIGN.md "Data": resources keep their canonical SCIM document as JSON, plus indexed columns for
+exactly what filters (RFC 7644 §3.4.2.2), sorting (§3.4.2.3) and uniqueness (RFC 7643 §4.1.1) need.
+Every per-directory table leads its primary key and indexes with ``directory_id`` (port rule 2,
+tenancy): a lookup by userName is one index probe whatever the size of the other directories.
+
+Index columns of users/groups hold the *comparison form* of caseExact=false attributes
+(``user_name_norm`` = :func:`scimdir.service.ports.normalize_user_name`, the others casefolded,
+empty strings stored as NULL); the original spelling lives in ``document``. Memberships are rows
+(port rule 6) so that adding one member to a 500,000-member group touches one row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from scimdir.storage.sql.types import JsonText, UtcDateTime
+
+__all__ = [
+    "directories",
+    "events",
+    "groups",
+    "memberships",
+    "metadata",
+    "request_log",
+    "secrets",
+    "user_emails",
+    "users",
+]
+
+# Deterministic names: errors.py maps constraint names to SCIM attribute names.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_ID = 64  # our ids are UUIDs; clients' ids never become primary keys
+
+
+def _dir_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["directory_id"], ["directories.id"], ondelete="CASCADE")
+
+
+directories = Table(
+    "directories",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("idp", String(64), nullable=False),
+    Column("settings", JsonText, nullable=False),
+    # Per-directory outbox counter; its row lock orders events by commit (port rule 7).
+    Column("event_seq", Integer, nullable=False, server_default="0"),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+)
+
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("directory_id", String(_ID), nullable=False, index=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("expires", UtcDateTime),
+    Column("revoked", UtcDateTime),
+    Column("last_used", UtcDateTime),
+    _dir_fk(),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("directory_id", String(_ID), nullable=False),
+    Column("id", String(_ID), nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("user_name_norm", Text, nullable=False),
+    Column("external_id", Text),
+    Column("display_name", Text),
+    Column("display_name_norm", Text),
+    Column("active", Boolean),
+    Column("given_name", Text),
+    Column("family_name", Text),
+    Column("employee_number", Text),
+    Column("department", Text),
+    Column("manager_id", Text),
+    Column("source", String(16), nullable=False),
+    Column("linked", Boolean, nullable=False),
+    Column("document", JsonText, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("last_modified", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("directory_id", "id"),
+    UniqueConstraint("directory_id", "user_name_norm"),
+    _dir_fk(),
+    Index(None, "directory_id", "created", "id"),
+    Index(None, "directory_id", "last_modified"),
+    Index(None, "directory_id", "external_id"),
+    Index(None, "directory_id", "display_name_norm"),
+    Index(None, "directory_id", "active"),
+    Index(None, "directory_id", "given_name"),
+    Index(None, "directory_id", "family_name"),
+    Index(None, "directory_id", "employee_number"),
+    Index(None, "directory_id", "department"),
+    Index(None, "directory_id", "manager_id"),
+)
+
+user_emails = Table(
+    "user_emails",
+    metadata,
+    Column("directory_id", String(_ID), nullable=False),
+    Column("user_id", String(_ID), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("value", Text),
+    Column("value_norm", Text),
+    Column("type", Text),
+    Column("primary", Boolean, nullable=False),
+    PrimaryKeyConstraint("directory_id", "user_id", "position"),
+    ForeignKeyConstraint(
+        ["directory_id", "user_id"], ["users.directory_id", "users.id"], ondelete="CASCADE"
+    ),
+    Index(None, "directory_id", "value_norm"),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("directory_id", String(_ID), nullable=False),
+    Column("id", String(_ID), nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("display_name_norm", Text, nullable=False),
+    Column("external_id", Text),
+    Column("document", JsonText, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("last_modified", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("directory_id", "id"),
+    UniqueConstraint("directory_id", "display_name_norm"),
+    _dir_fk(),
+    Index(None, "directory_id", "created", "id"),
+    Index(None, "directory_id", "last_modified"),
+    Index(None, "directory_id", "external_id"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("directory_id", String(_ID), nullable=False),
+    Column("group_id", String(_ID), nullable=False),
+    Column("member_id", String(_ID), nullable=False),
+    Column("member_type", String(8), nullable=False),
+    PrimaryKeyConstraint("directory_id", "group_id", "member_id"),
+    ForeignKeyConstraint(
+        ["directory_id", "group_id"], ["groups.directory_id", "groups.id"], ondelete="CASCADE"
+    ),
+    Index(None, "directory_id", "member_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("directory_id", String(_ID), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("resource_type", String(32), nullable=False),
+    Column("resource_id", String(_ID), nullable=False),
+    Column("data", JsonText, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("directory_id", "seq"),
+    _dir_fk(),
+)
+
+request_log = Table(
+    "request_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("directory_id", String(_ID), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("scim_type", String(32)),
+    Column("resource_type", String(32)),
+    Column("resource_id", String(_ID)),
+    Column("detail", Text),
+    Column("quirks", JsonText, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    _dir_fk(),
+    Index(None, "directory_id", "id"),
+)

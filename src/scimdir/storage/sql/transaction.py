@@ -1,0 +1,231 @@
+"""One unit of work on one connection: directories, secrets, the outbox and the request log,
+plus the user and group mixins. Implements :class:`scimdir.service.ports.Transaction`.
+
+Outbox ordering (port rule 7): ``append_event`` takes the next value of the directory's own
+counter with ``UPDATE directories SET event_seq = event_seq + 1 ... RETURNING``. The row lock it
+takes is held until commit, so two transactions of one directory cannot commit their events out
+of seq order, and a consumer polling ``seq > cursor`` never misses an event that commits late
+(a global sequence would hand out numbers in start order, not commit order).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+
+from scimdir.service.ports import (
+    DirectoryRecord,
+    EventRecord,
+    LogRecord,
+    SecretRecord,
+    StorageError,
+)
+from scimdir.storage.sql.errors import translating
+from scimdir.storage.sql.group_ops import GroupOps
+from scimdir.storage.sql.tables import directories, events, request_log, secrets
+from scimdir.storage.sql.user_ops import UserOps
+
+__all__ = ["SqlTransaction"]
+
+
+def _directory(row: Row[Any]) -> DirectoryRecord:
+    m = row._mapping
+    return DirectoryRecord(m["id"], m["name"], m["idp"], m["settings"], m["created"], m["updated"])
+
+
+def _secret(row: Row[Any]) -> SecretRecord:
+    m = row._mapping
+    return SecretRecord(
+        id=m["id"],
+        directory_id=m["directory_id"],
+        secret_hash=m["secret_hash"],
+        created=m["created"],
+        expires=m["expires"],
+        revoked=m["revoked"],
+        last_used=m["last_used"],
+    )
+
+
+def _log(row: Row[Any]) -> LogRecord:
+    m = row._mapping
+    return LogRecord(
+        directory_id=m["directory_id"],
+        method=m["method"],
+        path=m["path"],
+        status=m["status"],
+        created=m["created"],
+        duration_ms=m["duration_ms"],
+        scim_type=m["scim_type"],
+        resource_type=m["resource_type"],
+        resource_id=m["resource_id"],
+        detail=m["detail"],
+        quirks=tuple(m["quirks"]),
+        id=m["id"],
+    )
+
+
+class SqlTransaction(UserOps, GroupOps):
+    """The SQL implementation of the port's ``Transaction``."""
+
+    # directories
+    def insert_directory(self, record: DirectoryRecord) -> None:
+        """Insert a directory; a taken id raises ``UniquenessViolation("id")``."""
+        with translating():
+            self.conn.execute(
+                directories.insert().values(
+                    id=record.id,
+                    name=record.name,
+                    idp=record.idp,
+                    settings=record.settings,
+                    created=record.created,
+                    updated=record.updated,
+                )
+            )
+
+    def get_directory(self, directory_id: str) -> DirectoryRecord | None:
+        """The directory, if it exists."""
+        row = self.conn.execute(select(directories).where(directories.c.id == directory_id)).first()
+        return None if row is None else _directory(row)
+
+    def list_directories(self) -> list[DirectoryRecord]:
+        """All directories, oldest first."""
+        stmt = select(directories).order_by(directories.c.created, directories.c.id)
+        return [_directory(r) for r in self.conn.execute(stmt)]
+
+    def update_directory(self, record: DirectoryRecord) -> None:
+        """Write the directory's name, IdP preset, settings and ``updated``."""
+        self.conn.execute(
+            update(directories)
+            .where(directories.c.id == record.id)
+            .values(
+                name=record.name, idp=record.idp, settings=record.settings, updated=record.updated
+            )
+        )
+
+    def delete_directory(self, directory_id: str) -> None:
+        """Delete the directory and, by cascade, everything in it."""
+        self.conn.execute(delete(directories).where(directories.c.id == directory_id))
+
+    # secrets
+    def insert_secret(self, record: SecretRecord) -> None:
+        """Store a hashed secret."""
+        with translating():
+            self.conn.execute(
+                secrets.insert().values(
+                    id=record.id,
+                    directory_id=record.directory_id,
+                    secret_hash=record.secret_hash,
+                    created=record.created,
+                    expires=record.expires,
+                    revoked=record.revoked,
+                    last_used=record.last_used,
+                )
+            )
+
+    def list_secrets(self, directory_id: str) -> list[SecretRecord]:
+        """The directory's secrets, oldest first."""
+        stmt = (
+            select(secrets)
+            .where(secrets.c.directory_id == directory_id)
+            .order_by(secrets.c.created, secrets.c.id)
+        )
+        return [_secret(r) for r in self.conn.execute(stmt)]
+
+    def update_secret(self, record: SecretRecord) -> None:
+        """Write a secret's hash, expiry, revocation and last use."""
+        self.conn.execute(
+            update(secrets)
+            .where(secrets.c.id == record.id, secrets.c.directory_id == record.directory_id)
+            .values(
+                secret_hash=record.secret_hash,
+                expires=record.expires,
+                revoked=record.revoked,
+                last_used=record.last_used,
+            )
+        )
+
+    # outbox
+    def append_event(  # noqa: PLR0917 - signature fixed by the port
+        self,
+        directory_id: str,
+        type: str,
+        resource_type: str,
+        resource_id: str,
+        data: dict[str, Any],
+        created: datetime,
+    ) -> int:
+        """Append an event to the directory's outbox; returns its ``seq`` (rule 7)."""
+        seq = self.conn.execute(
+            update(directories)
+            .where(directories.c.id == directory_id)
+            .values(event_seq=directories.c.event_seq + 1)
+            .returning(directories.c.event_seq)
+        ).scalar()
+        if seq is None:
+            raise StorageError(f"Directory {directory_id} does not exist; create it first.")
+        self.conn.execute(
+            events.insert().values(
+                directory_id=directory_id,
+                seq=seq,
+                type=type,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                data=data,
+                created=created,
+            )
+        )
+        return int(seq)
+
+    def list_events(self, directory_id: str, after: int, limit: int) -> list[EventRecord]:
+        """Events with ``seq > after``, oldest first, at most ``limit``."""
+        stmt = (
+            select(events)
+            .where(events.c.directory_id == directory_id, events.c.seq > after)
+            .order_by(events.c.seq)
+            .limit(limit)
+        )
+        return [
+            EventRecord(
+                r.seq, r.directory_id, r.type, r.resource_type, r.resource_id, r.data, r.created
+            )
+            for r in self.conn.execute(stmt)
+        ]
+
+    # request log
+    def append_log(self, record: LogRecord) -> None:
+        """Append one request to the provisioning log."""
+        with translating():
+            self.conn.execute(
+                request_log.insert().values(
+                    directory_id=record.directory_id,
+                    method=record.method,
+                    path=record.path,
+                    status=record.status,
+                    scim_type=record.scim_type,
+                    resource_type=record.resource_type,
+                    resource_id=record.resource_id,
+                    detail=record.detail,
+                    quirks=list(record.quirks),
+                    duration_ms=record.duration_ms,
+                    created=record.created,
+                )
+            )
+
+    def list_log(
+        self,
+        directory_id: str,
+        *,
+        limit: int = 100,
+        before_id: int | None = None,
+        failures_only: bool = False,
+    ) -> list[LogRecord]:
+        """The directory's log, newest first; ``before_id`` pages back in time."""
+        stmt = select(request_log).where(request_log.c.directory_id == directory_id)
+        if before_id is not None:
+            stmt = stmt.where(request_log.c.id < before_id)
+        if failures_only:
+            stmt = stmt.where(request_log.c.status >= 400)
+        stmt = stmt.order_by(request_log.c.id.desc()).limit(limit)
+        return [_log(r) for r in self.conn.execute(stmt)]

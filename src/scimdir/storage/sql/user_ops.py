@@ -1,0 +1,171 @@
+"""Users: the port's user methods over ``users`` and ``user_emails`` (port rules 2-5).
+
+Hot paths are single indexed statements: lookup by id is the primary key, by userName the
+``(directory_id, user_name_norm)`` unique index. Inserts use ``ON CONFLICT DO NOTHING`` so that a
+duplicate userName is detected by the database under concurrency (rule 3) without aborting the
+transaction; updates run in a savepoint for the same reason and compare the version (rule 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+
+from scimdir.service.ports import (
+    Page,
+    SearchQuery,
+    StaleVersion,
+    UniquenessViolation,
+    UserRecord,
+    normalize_user_name,
+)
+from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.columns import email_rows, user_columns
+from scimdir.storage.sql.errors import translating
+from scimdir.storage.sql.filters import USER_SORT_KEYS, compile_user_filter
+from scimdir.storage.sql.search import search_rows
+from scimdir.storage.sql.tables import groups, memberships, user_emails, users
+
+__all__ = ["UserOps"]
+
+
+def _user(row: Row[Any]) -> UserRecord:
+    m = row._mapping
+    return UserRecord(
+        id=m["id"],
+        directory_id=m["directory_id"],
+        user_name=m["user_name"],
+        document=m["document"],
+        version=m["version"],
+        created=m["created"],
+        last_modified=m["last_modified"],
+        source=m["source"],
+        linked=m["linked"],
+    )
+
+
+class UserOps(SqlBase):
+    """User methods of :class:`~scimdir.service.ports.Transaction`."""
+
+    def _one_user(self, *where: Any) -> UserRecord | None:
+        row = self.conn.execute(select(users).where(*where)).first()
+        return None if row is None else _user(row)
+
+    def insert_user(self, record: UserRecord) -> None:
+        """Insert ``record``; a taken id or userName raises ``UniquenessViolation``."""
+        with translating():
+            inserted = self.insert_ignoring_conflicts(users, [user_columns(record)])
+        if inserted == 0:
+            taken = self.conn.execute(
+                select(users.c.id).where(
+                    users.c.directory_id == record.directory_id, users.c.id == record.id
+                )
+            ).first()
+            raise UniquenessViolation("id" if taken is not None else "userName")
+        self._write_emails(record)
+
+    def _write_emails(self, record: UserRecord) -> None:
+        rows = email_rows(record)
+        if rows:
+            self.conn.execute(user_emails.insert(), rows)
+
+    def get_user(self, directory_id: str, user_id: str) -> UserRecord | None:
+        """The user with this id in this directory, if any."""
+        return self._one_user(users.c.directory_id == directory_id, users.c.id == user_id)
+
+    def find_user_by_user_name(self, directory_id: str, user_name: str) -> UserRecord | None:
+        """The user whose userName equals ``user_name`` after normalisation."""
+        return self._one_user(
+            users.c.directory_id == directory_id,
+            users.c.user_name_norm == normalize_user_name(user_name),
+        )
+
+    def find_user_by_external_id(self, directory_id: str, external_id: str) -> UserRecord | None:
+        """The first user (by creation) with this exact externalId."""
+        row = self.conn.execute(
+            select(users)
+            .where(users.c.directory_id == directory_id, users.c.external_id == external_id)
+            .order_by(users.c.created, users.c.id)
+            .limit(1)
+        ).first()
+        return None if row is None else _user(row)
+
+    def update_user(self, record: UserRecord, expected_version: int) -> None:
+        """Write ``record`` if the stored version is ``expected_version``; bumps the version."""
+        values = user_columns(record)
+        for key in ("directory_id", "id", "created"):
+            del values[key]
+        values["version"] = expected_version + 1
+        with self.conn.begin_nested(), translating():
+            changed = self.conn.execute(
+                update(users)
+                .where(
+                    users.c.directory_id == record.directory_id,
+                    users.c.id == record.id,
+                    users.c.version == expected_version,
+                )
+                .values(values)
+            ).rowcount
+            if changed == 0:
+                raise StaleVersion(f"user {record.id} changed or vanished")
+            self.conn.execute(
+                delete(user_emails).where(
+                    user_emails.c.directory_id == record.directory_id,
+                    user_emails.c.user_id == record.id,
+                )
+            )
+            self._write_emails(record)
+        record.version = expected_version + 1
+
+    def delete_user(self, directory_id: str, user_id: str) -> bool:
+        """Delete the user and its membership rows; False if it did not exist."""
+        deleted = self.conn.execute(
+            delete(users).where(users.c.directory_id == directory_id, users.c.id == user_id)
+        ).rowcount
+        if deleted:
+            self.conn.execute(
+                delete(memberships).where(
+                    memberships.c.directory_id == directory_id,
+                    memberships.c.member_id == user_id,
+                )
+            )
+        return deleted > 0
+
+    def search_users(self, directory_id: str, query: SearchQuery) -> Page[UserRecord]:
+        """One page of the directory's users matching ``query`` (rule 5)."""
+        where = [users.c.directory_id == directory_id]
+        if query.linked_only:
+            where.append(users.c.linked.is_(True))
+        if query.filter is not None:
+            where.append(compile_user_filter(query.filter))
+        total, rows = search_rows(self.conn, users, where, query, USER_SORT_KEYS)
+        return Page(total, [_user(r) for r in rows])
+
+    def existing_user_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
+        """The subset of ``ids`` that are users of this directory."""
+        found: set[str] = set()
+        for part in chunks(list(dict.fromkeys(ids))):
+            found.update(
+                self.conn.execute(
+                    select(users.c.id).where(
+                        users.c.directory_id == directory_id, users.c.id.in_(part)
+                    )
+                ).scalars()
+            )
+        return found
+
+    def groups_of_user(self, directory_id: str, user_id: str) -> list[tuple[str, str]]:
+        """``(group id, group displayName)`` of the groups the user is a direct member of."""
+        stmt = (
+            select(groups.c.id, groups.c.display_name)
+            .join(
+                memberships,
+                (memberships.c.directory_id == groups.c.directory_id)
+                & (memberships.c.group_id == groups.c.id),
+            )
+            .where(memberships.c.directory_id == directory_id, memberships.c.member_id == user_id)
+            .order_by(groups.c.display_name_norm, groups.c.id)
+        )
+        return [(r.id, r.display_name) for r in self.conn.execute(stmt)]
