@@ -1,0 +1,114 @@
+"""The per-request context every provisioning use case receives, and list-parameter parsing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scim2_models import Path
+from scim2_models.path import AttrPath
+
+from scimdir.scim.dialects import Dialect
+from scimdir.scim.errors import SCIMException, invalid_filter, invalid_value
+from scimdir.scim.filter import Expr, parse_filter, resolve_attribute
+from scimdir.scim.schema import AttrType, ResourceType
+from scimdir.service.directory_settings import DirectorySettings
+from scimdir.service.ports import DirectoryRecord, SearchQuery
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Published limits (ServiceProviderConfig and docs/performance.md)."""
+
+    max_page_size: int = 1000
+    default_page_size: int = 100
+    max_operations: int = 1000
+    max_members_per_response: int = 100_000
+
+
+@dataclass
+class ScimContext:
+    """Who is calling and how: the authenticated directory, its dialect and settings.
+
+    ``quirks`` collects the names of the IdP quirks that fired while serving the request, for the
+    provisioning log and metrics.
+    """
+
+    directory: DirectoryRecord
+    base_url: str
+    dialect: Dialect
+    settings: DirectorySettings
+    quirks: list[str] = field(default_factory=list)
+
+    @property
+    def directory_id(self) -> str:
+        """The tenant id."""
+        return self.directory.id
+
+
+_SORTABLE = {
+    "id",
+    "externalId",
+    "userName",
+    "displayName",
+    "name.givenName",
+    "name.familyName",
+    "meta.created",
+    "meta.lastModified",
+}
+
+
+def _int_param(name: str, raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise invalid_value(f"{name} must be an integer, not {raw!r}.") from exc
+
+
+def build_search(
+    rt: ResourceType,
+    limits: Limits,
+    *,
+    filter_text: str | None,
+    start_index: str | None,
+    count: str | None,
+    sort_by: str | None,
+    sort_order: str | None,
+) -> SearchQuery:
+    """Validate RFC 7644 §3.4.2 list parameters into a :class:`SearchQuery`.
+
+    ``startIndex`` below 1 is read as 1 and a negative ``count`` as 0 (§3.4.2.4); a ``count`` above
+    the published maximum is lowered to it (the server may return fewer results than asked).
+    """
+    expr: Expr | None = parse_filter(rt, filter_text) if filter_text else None
+    start = max(1, _int_param("startIndex", start_index) or 1)
+    wanted = _int_param("count", count)
+    size = limits.default_page_size if wanted is None else max(0, wanted)
+    size = min(size, limits.max_page_size)
+    sort_key: str | None = None
+    if sort_by:
+        try:
+            path = Path(sort_by).ast
+        except SCIMException as exc:
+            raise invalid_filter(f"sortBy={sort_by!r} is not an attribute path.") from exc
+        if not isinstance(path, AttrPath):
+            raise invalid_filter(f"sortBy={sort_by!r} must name one attribute.")
+        key, attr, _ = resolve_attribute(rt, path)
+        if path.sub_attr:
+            sub = attr.sub(path.sub_attr)
+            key = f"{key}.{sub.name}" if sub else f"{key}.{path.sub_attr}"
+        if key not in _SORTABLE or attr.type == AttrType.COMPLEX and not path.sub_attr:
+            raise invalid_filter(
+                f"sortBy={sort_by} is not supported; sort by one of {', '.join(sorted(_SORTABLE))}."
+            )
+    descending = False
+    if sort_order:
+        if sort_order.lower() not in ("ascending", "descending"):
+            raise invalid_value("sortOrder must be ascending or descending.")
+        descending = sort_order.lower() == "descending"
+    if sort_by:
+        sort_key = key
+    return SearchQuery(
+        filter=expr, sort_key=sort_key, descending=descending, start_index=start, count=size
+    )

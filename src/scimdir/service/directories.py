@@ -1,0 +1,249 @@
+"""Directory administration: create, list, settings, secrets (rotation with overlap), reset,
+authentication of SCIM requests, local accounts (for user linking), and the provisioning log.
+
+The web console, the CLI and the SCIM API all go through this one service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from scimdir.service.directory_settings import DirectorySettings, SettingError, preset
+from scimdir.service.policies import primary_email
+from scimdir.service.ports import (
+    DirectoryRecord,
+    LogRecord,
+    SecretRecord,
+    Storage,
+    UniquenessViolation,
+    UserRecord,
+)
+from scimdir.service.runtime import Runtime
+from scimdir.service.secrets import hash_secret, is_live, match_secret
+
+
+class DirectoryNotFound(LookupError):
+    """No directory with that id."""
+
+
+class AdminError(ValueError):
+    """An administrative request that cannot be carried out; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class CreatedDirectory:
+    """A new directory and its secret, which is shown this once and never stored in clear."""
+
+    directory: DirectoryRecord
+    secret: str
+
+
+class DirectoryService:
+    """Administration use cases."""
+
+    def __init__(self, storage: Storage, runtime: Runtime) -> None:
+        self.storage = storage
+        self.runtime = runtime
+
+    def _get(self, directory_id: str) -> DirectoryRecord:
+        with self.storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+        if record is None:
+            raise DirectoryNotFound(directory_id)
+        return record
+
+    def create(self, name: str, idp: str = "entra") -> CreatedDirectory:
+        """Create a directory with the IdP preset's settings and its first secret."""
+        if not name.strip():
+            raise AdminError("A directory needs a name.")
+        try:
+            settings = preset(idp)
+        except SettingError as exc:
+            raise AdminError(str(exc)) from exc
+        now = self.runtime.clock()
+        record = DirectoryRecord(
+            id=self.runtime.new_tenant_id(),
+            name=name.strip(),
+            idp=idp,
+            settings=settings.to_json(),
+            created=now,
+            updated=now,
+        )
+        secret = self.runtime.new_secret()
+        with self.storage.transaction() as tx:
+            tx.insert_directory(record)
+            tx.insert_secret(self._secret_record(record.id, secret))
+        return CreatedDirectory(record, secret)
+
+    def _secret_record(self, directory_id: str, secret: str) -> SecretRecord:
+        return SecretRecord(
+            id=self.runtime.new_id(),
+            directory_id=directory_id,
+            secret_hash=hash_secret(secret),
+            created=self.runtime.clock(),
+        )
+
+    def list(self) -> list[DirectoryRecord]:
+        """Every directory, oldest first."""
+        with self.storage.transaction() as tx:
+            return tx.list_directories()
+
+    def get(self, directory_id: str) -> DirectoryRecord:
+        """One directory. :raises DirectoryNotFound:"""
+        return self._get(directory_id)
+
+    def settings(self, directory_id: str) -> DirectorySettings:
+        """The typed settings of a directory."""
+        return DirectorySettings.from_json(self._get(directory_id).settings)
+
+    def delete(self, directory_id: str) -> None:
+        """Delete a directory with everything in it."""
+        with self.storage.transaction() as tx:
+            if tx.get_directory(directory_id) is None:
+                raise DirectoryNotFound(directory_id)
+            tx.delete_directory(directory_id)
+
+    def rename(self, directory_id: str, name: str) -> DirectoryRecord:
+        """Change the display name of a directory."""
+        if not name.strip():
+            raise AdminError("A directory needs a name.")
+        with self.storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+            if record is None:
+                raise DirectoryNotFound(directory_id)
+            record = replace(record, name=name.strip(), updated=self.runtime.clock())
+            tx.update_directory(record)
+            return record
+
+    def set_setting(self, directory_id: str, key: str, value: Any) -> DirectorySettings:
+        """Change one advanced setting. :raises AdminError: unknown key or value."""
+        with self.storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+            if record is None:
+                raise DirectoryNotFound(directory_id)
+            try:
+                settings = DirectorySettings.from_json(record.settings).with_value(key, value)
+            except SettingError as exc:
+                raise AdminError(str(exc)) from exc
+            tx.update_directory(
+                replace(record, settings=settings.to_json(), updated=self.runtime.clock())
+            )
+            return settings
+
+    def rotate_secret(self, directory_id: str, keep_old_for: timedelta | None = None) -> str:
+        """Issue a new secret. Old secrets stop working now, or after ``keep_old_for`` so the IdP
+        can be updated without a gap in provisioning. Returns the new secret (shown once)."""
+        now = self.runtime.clock()
+        secret = self.runtime.new_secret()
+        with self.storage.transaction() as tx:
+            if tx.get_directory(directory_id) is None:
+                raise DirectoryNotFound(directory_id)
+            for old in tx.list_secrets(directory_id):
+                if not is_live(old, now):
+                    continue
+                if keep_old_for:
+                    end = now + keep_old_for
+                    if old.expires is None or old.expires > end:
+                        tx.update_secret(replace(old, expires=end))
+                else:
+                    tx.update_secret(replace(old, revoked=now))
+            tx.insert_secret(self._secret_record(directory_id, secret))
+        return secret
+
+    def live_secrets(self, directory_id: str) -> list[SecretRecord]:
+        """Secrets that open the directory now (metadata only; hashes never leave the service)."""
+        now = self.runtime.clock()
+        with self.storage.transaction() as tx:
+            return [s for s in tx.list_secrets(directory_id) if is_live(s, now)]
+
+    def authenticate(self, directory_id: str, presented: str) -> DirectoryRecord | None:
+        """The directory when ``presented`` is one of its live secrets, else None.
+
+        A wrong secret and an unknown tenant look the same to the caller (401 either way).
+        """
+        now = self.runtime.clock()
+        with self.storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+            if record is None:
+                match_secret(presented, [], now)
+                return None
+            found = match_secret(presented, tx.list_secrets(directory_id), now)
+            if found is None:
+                return None
+            if found.last_used is None or now - found.last_used > timedelta(minutes=1):
+                tx.update_secret(replace(found, last_used=now))
+            return record
+
+    def reset(self, directory_id: str, *, unlink_users: bool = False) -> tuple[int, int]:
+        """Remove the directory's provisioned groups and users so the IdP's next cycle rebuilds
+        it; with ``unlink_users`` keep the users as unlinked accounts for user linking.
+        Returns (users, groups) affected."""
+        with self.storage.transaction() as tx:
+            if tx.get_directory(directory_id) is None:
+                raise DirectoryNotFound(directory_id)
+            users, groups = tx.delete_provisioned(directory_id, unlink_users=unlink_users)
+            tx.append_event(
+                directory_id,
+                "directory.reset",
+                "Directory",
+                directory_id,
+                {"users": users, "groups": groups, "unlinked": unlink_users},
+                self.runtime.clock(),
+            )
+            return users, groups
+
+    def create_local_user(
+        self, directory_id: str, user_name: str, display_name: str | None, email: str | None
+    ) -> UserRecord:
+        """A manually created account the IdP does not manage yet (it links on creation when the
+        directory has ``user_linking``)."""
+        if not user_name.strip():
+            raise AdminError("A user needs a userName.")
+        document: dict[str, Any] = {"userName": user_name.strip(), "active": True}
+        if display_name:
+            document["displayName"] = display_name
+        if email:
+            document["emails"] = [{"value": email, "type": "work", "primary": True}]
+        now = self.runtime.clock()
+        record = UserRecord(
+            id=self.runtime.new_id(),
+            directory_id=directory_id,
+            user_name=user_name.strip(),
+            document=document,
+            version=1,
+            created=now,
+            last_modified=now,
+            source="local",
+            linked=False,
+        )
+        try:
+            with self.storage.transaction() as tx:
+                if tx.get_directory(directory_id) is None:
+                    raise DirectoryNotFound(directory_id)
+                tx.insert_user(record)
+        except UniquenessViolation as exc:
+            raise AdminError(f"A user with userName {user_name!r} already exists.") from exc
+        return record
+
+    def log(
+        self, directory_id: str, *, limit: int = 100, failures_only: bool = False
+    ) -> list[LogRecord]:
+        """The provisioning log, newest first."""
+        with self.storage.transaction() as tx:
+            return tx.list_log(directory_id, limit=limit, failures_only=failures_only)
+
+    def record_request(self, record: LogRecord) -> None:
+        """Append one SCIM request to the provisioning log."""
+        with self.storage.transaction() as tx:
+            tx.append_log(record)
+
+
+__all__ = [
+    "AdminError",
+    "CreatedDirectory",
+    "DirectoryNotFound",
+    "DirectoryService",
+    "primary_email",
+]

@@ -1,0 +1,100 @@
+"""Directory policies applied to every user the IdP writes.
+
+Required attributes (`shared/product/README.md`, "Behaviour the directory must have"): the
+application needs a non-empty userName, displayName and e-mail (work or primary). Entra retries a
+failed user only on its next 40-minute cycle, so a refusal must name the missing attribute *and*
+the attribute-mapping expression that fixes it, the first time. The expressions are the seed's
+recommended mappings (README §5 of the product brief).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scimdir.scim.errors import SCIMException, invalid_value
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One required attribute: how to read it and how an IdP admin fixes its absence."""
+
+    name: str
+    scim_path: str
+    entra_fix: str
+    generic_fix: str
+
+
+REQUIREMENTS: Mapping[str, Requirement] = {
+    "userName": Requirement(
+        "userName",
+        "userName",
+        "map userName from userPrincipalName (the Entra default mapping)",
+        "send a non-empty userName",
+    ),
+    "displayName": Requirement(
+        "displayName",
+        "displayName",
+        "map displayName with the expression Switch(IsPresent([displayName]), , \"True\", "
+        '[displayName], "False", Join(" ", [givenName], [surname]))',
+        "send a non-empty displayName",
+    ),
+    "email": Requirement(
+        "email",
+        'emails[type eq "work"].value',
+        'map emails[type eq "work"].value with the expression Switch(IsPresent([mail]), , '
+        '"True", [mail], "False", [userPrincipalName])',
+        "send an e-mail address in emails (type work, or marked primary)",
+    ),
+}
+
+
+def primary_email(document: Mapping[str, Any]) -> str | None:
+    """The user's e-mail as the application sees it: the work address, else the primary one,
+    else the first non-empty one."""
+    emails = [e for e in document.get("emails") or [] if isinstance(e, Mapping)]
+    for pick in (
+        lambda e: str(e.get("type", "")).lower() == "work",
+        lambda e: e.get("primary") is True,
+        lambda e: True,
+    ):
+        for email in emails:
+            value = email.get("value")
+            if pick(email) and isinstance(value, str) and value.strip():
+                return value
+    return None
+
+
+def _present(document: Mapping[str, Any], name: str) -> bool:
+    if name == "email":
+        return primary_email(document) is not None
+    value = document.get(name)
+    return isinstance(value, str) and bool(value.strip())
+
+
+def missing_required(document: Mapping[str, Any], required: Iterable[str]) -> list[Requirement]:
+    """The requirements ``document`` does not meet, in the order given."""
+    return [REQUIREMENTS[name] for name in required if not _present(document, name)]
+
+
+def check_required(
+    document: Mapping[str, Any], required: Iterable[str], *, idp: str
+) -> SCIMException | None:
+    """The 400 ``invalidValue`` refusal for a user lacking required attributes, or None.
+
+    The detail names each missing attribute and the mapping that fixes it, in the IdP's terms.
+    """
+    missing = missing_required(document, required)
+    if not missing:
+        return None
+    fixes = "; ".join(
+        f"{req.name} ({req.scim_path}) is empty: "
+        + (req.entra_fix if idp == "entra" else req.generic_fix)
+        for req in missing
+    )
+    who = document.get("userName") or "this user"
+    return invalid_value(
+        f"The directory requires a non-empty {', '.join(r.name for r in missing)} for every user, "
+        f"and {who} has none. Fix: {fixes}. Provisioning of this user resumes on the next cycle."
+    )

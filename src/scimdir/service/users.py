@@ -1,0 +1,338 @@
+"""User provisioning use cases: create (with linking), read, search, replace, patch, delete.
+
+Each use case runs in one storage transaction with its outbox event (DESIGN.md, request path).
+Policies come from the directory's settings: required attributes, user linking on creation,
+deletion behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from scimdir.scim.errors import SCIMException, not_found, precondition_failed, uniqueness
+from scimdir.scim.patch import apply_patch, parse_patch_request
+from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
+from scimdir.scim.resource import parse_resource
+from scimdir.scim.schema import USER_TYPE
+from scimdir.service.context import Limits, ScimContext, build_search
+from scimdir.service.policies import check_required
+from scimdir.service.ports import (
+    StaleVersion,
+    Storage,
+    Transaction,
+    UniquenessViolation,
+    UserRecord,
+    normalize_user_name,
+)
+from scimdir.service.render import etag, list_response, render_user
+from scimdir.service.runtime import Runtime
+
+T = TypeVar("T")
+_RETRIES = 3
+
+
+def user_not_found(user_id: str) -> SCIMException:
+    """404 for a user id this directory does not have (RFC 7644 §3.12)."""
+    return not_found(f"User {user_id} not found in this directory.")
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """RFC 7644 §3.14: refuse a write whose ``If-Match`` does not name the current version."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    wanted = {tag.strip() for tag in if_match.split(",")}
+    current = etag(version)
+    if current not in wanted and current.removeprefix("W/") not in wanted:
+        raise precondition_failed(
+            f"The resource changed: its version is {current}, not {if_match}. Read it again and "
+            "retry with the new ETag."
+        )
+
+
+def write_with_retry(storage: Storage, if_match: str | None, work: Callable[[Transaction], T]) -> T:
+    """Run ``work`` in one transaction. A lost optimistic race (another writer bumped the version
+    between our read and our write) is retried when the client sent no ``If-Match``, and answered
+    412 when it did (RFC 7644 §3.14)."""
+    attempts = 1 if if_match else _RETRIES
+    for attempt in range(attempts):
+        try:
+            with storage.transaction() as tx:
+                return work(tx)
+        except StaleVersion as exc:
+            if if_match or attempt == attempts - 1:
+                raise precondition_failed(
+                    "The resource changed while this request was applied; read it again and retry."
+                ) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class UserService:
+    """The User endpoint's use cases."""
+
+    def __init__(self, storage: Storage, runtime: Runtime, limits: Limits) -> None:
+        self.storage = storage
+        self.runtime = runtime
+        self.limits = limits
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _write(self, if_match: str | None, work: Callable[[Transaction], T]) -> T:
+        return write_with_retry(self.storage, if_match, work)
+
+    def _normalize(self, ctx: ScimContext, body: Any) -> dict[str, Any]:
+        body, fired = ctx.dialect.normalize_resource(USER_TYPE, body)
+        ctx.quirks.extend(fired)
+        parsed = parse_resource(USER_TYPE, body)
+        document = dict(parsed.document)
+        document.setdefault("active", True)
+        refusal = check_required(
+            document, ctx.settings.required_attributes, idp=ctx.directory.idp
+        )
+        if refusal is not None:
+            raise refusal
+        return document
+
+    def _render(
+        self, tx: Transaction, ctx: ScimContext, record: UserRecord, *, with_groups: bool
+    ) -> dict[str, Any]:
+        groups = tx.groups_of_user(ctx.directory_id, record.id) if with_groups else None
+        return render_user(record, ctx.base_url, groups)
+
+    def _event(self, tx: Transaction, ctx: ScimContext, kind: str, record: UserRecord) -> None:
+        tx.append_event(
+            ctx.directory_id,
+            kind,
+            "User",
+            record.id,
+            {"userName": record.user_name, "active": record.document.get("active", True)},
+            self.runtime.clock(),
+        )
+
+    # --- use cases ---------------------------------------------------------------------------
+
+    def create(self, ctx: ScimContext, body: Any) -> dict[str, Any]:
+        """POST /Users (RFC 7644 §3.3), with user linking on creation when the directory has it.
+
+        A collision with an account the IdP does not manage yet is linked (201 with that account,
+        updated from the request) when ``user_linking`` is on, else answered 409 ``uniqueness``
+        with a detail saying linking would resolve it. An account already linked is never taken
+        over.
+        """
+        document = self._normalize(ctx, body)
+        user_name: str = document["userName"]
+        now = self.runtime.clock()
+        try:
+            with self.storage.transaction() as tx:
+                existing = self._collision(tx, ctx, document)
+                if existing is not None:
+                    record = self._link_or_refuse(tx, ctx, existing, document)
+                else:
+                    record = UserRecord(
+                        id=self.runtime.new_id(),
+                        directory_id=ctx.directory_id,
+                        user_name=user_name,
+                        document=document,
+                        version=1,
+                        created=now,
+                        last_modified=now,
+                    )
+                    tx.insert_user(record)
+                    self._event(tx, ctx, "user.created", record)
+                return self._render(tx, ctx, record, with_groups=existing is not None)
+        except UniquenessViolation as exc:
+            raise uniqueness(
+                f"A user with userName {user_name!r} already exists in this directory "
+                "(userName is compared case-insensitively)."
+            ) from exc
+
+    def _collision(
+        self, tx: Transaction, ctx: ScimContext, document: dict[str, Any]
+    ) -> UserRecord | None:
+        external_id = document.get("externalId")
+        if ctx.settings.user_linking and isinstance(external_id, str):
+            by_external = tx.find_user_by_external_id(ctx.directory_id, external_id)
+            if by_external is not None and not by_external.linked:
+                return by_external
+        return tx.find_user_by_user_name(ctx.directory_id, document["userName"])
+
+    def _link_or_refuse(
+        self, tx: Transaction, ctx: ScimContext, existing: UserRecord, document: dict[str, Any]
+    ) -> UserRecord:
+        name = document["userName"]
+        if existing.linked:
+            raise uniqueness(
+                f"A user with userName {name!r} is already provisioned in this directory (id "
+                f"{existing.id}). If the identity provider lost track of it, match on userName "
+                "or externalId so it finds the existing user instead of creating it again."
+            )
+        if not ctx.settings.user_linking:
+            raise uniqueness(
+                f"An account with userName {name!r} already exists in this directory but is not "
+                "linked to the identity provider. Turn on the directory setting 'user_linking' "
+                "(scimdir directory set <id> user_linking true) to link it on creation."
+            )
+        linked = replace(
+            existing,
+            user_name=name,
+            document=document,
+            linked=True,
+            version=existing.version + 1,
+            last_modified=self.runtime.clock(),
+        )
+        tx.update_user(linked, existing.version)
+        self._event(tx, ctx, "user.linked", linked)
+        return linked
+
+    def get(
+        self, ctx: ScimContext, user_id: str, attributes: str | None, excluded: str | None
+    ) -> tuple[dict[str, Any], str]:
+        """GET /Users/{id} (RFC 7644 §3.4.1); returns the projected resource and its ETag."""
+        attrs = parse_attribute_list(USER_TYPE, attributes)
+        excl = parse_attribute_list(USER_TYPE, excluded)
+        with self.storage.transaction() as tx:
+            record = tx.get_user(ctx.directory_id, user_id)
+            if record is None or not record.linked:
+                raise user_not_found(user_id)
+            with_groups = wants_attribute(USER_TYPE, "groups", attrs, excl)
+            resource = self._render(tx, ctx, record, with_groups=with_groups)
+        return project(USER_TYPE, resource, attrs, excl), etag(record.version)
+
+    def search(
+        self,
+        ctx: ScimContext,
+        *,
+        filter_text: str | None,
+        start_index: str | None,
+        count: str | None,
+        sort_by: str | None,
+        sort_order: str | None,
+        attributes: str | None,
+        excluded: str | None,
+    ) -> dict[str, Any]:
+        """GET /Users (RFC 7644 §3.4.2). ``groups`` is listed only when asked for by name, so a
+        page costs one query whatever its size (published in docs/performance.md)."""
+        attrs = parse_attribute_list(USER_TYPE, attributes)
+        excl = parse_attribute_list(USER_TYPE, excluded)
+        query = build_search(
+            USER_TYPE,
+            self.limits,
+            filter_text=filter_text,
+            start_index=start_index,
+            count=count,
+            sort_by=sort_by,
+            sort_order=sort_order,
+        )
+        with_groups = attrs is not None and wants_attribute(USER_TYPE, "groups", attrs, excl)
+        with self.storage.transaction() as tx:
+            page = tx.search_users(ctx.directory_id, query)
+            resources = [
+                project(
+                    USER_TYPE, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl
+                )
+                for rec in page.items
+            ]
+        return list_response(resources, page.total, query.start_index)
+
+    def replace(
+        self, ctx: ScimContext, user_id: str, body: Any, if_match: str | None
+    ) -> tuple[dict[str, Any], str]:
+        """PUT /Users/{id} (RFC 7644 §3.5.1): the request replaces every writable attribute.
+
+        readOnly attributes echoed by the client (Okta's ``id``, ``meta``, ``groups: []``) are
+        ignored; memberships are never touched by a PUT of a user.
+        """
+        document = self._normalize(ctx, body)
+
+        def work(tx: Transaction) -> tuple[dict[str, Any], str]:
+            current = tx.get_user(ctx.directory_id, user_id)
+            if current is None or not current.linked:
+                raise user_not_found(user_id)
+            check_if_match(if_match, current.version)
+            updated = self._updated(current, document)
+            tx.update_user(updated, current.version)
+            self._event(tx, ctx, _change_kind(current, updated), updated)
+            return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
+
+        return self._unique(document["userName"], lambda: self._write(if_match, work))
+
+    def patch(
+        self, ctx: ScimContext, user_id: str, body: Any, if_match: str | None
+    ) -> tuple[dict[str, Any], str]:
+        """PATCH /Users/{id} (RFC 7644 §3.5.2), after the dialect's normalisations; the whole
+        request applies or nothing does, and the result must still meet the required attributes."""
+        body, fired = ctx.dialect.normalize_patch(USER_TYPE, body)
+        ctx.quirks.extend(fired)
+        operations = parse_patch_request(body)
+
+        def work(tx: Transaction) -> tuple[dict[str, Any], str]:
+            current = tx.get_user(ctx.directory_id, user_id)
+            if current is None or not current.linked:
+                raise user_not_found(user_id)
+            check_if_match(if_match, current.version)
+            result = apply_patch(USER_TYPE, current.document, operations)
+            refusal = check_required(
+                result.document, ctx.settings.required_attributes, idp=ctx.directory.idp
+            )
+            if refusal is not None:
+                raise refusal
+            if result.document == current.document:
+                return self._render(tx, ctx, current, with_groups=True), etag(current.version)
+            updated = self._updated(current, result.document)
+            tx.update_user(updated, current.version)
+            self._event(tx, ctx, _change_kind(current, updated), updated)
+            return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
+
+        return self._unique(None, lambda: self._write(if_match, work))
+
+    def delete(self, ctx: ScimContext, user_id: str, if_match: str | None) -> None:
+        """DELETE /Users/{id} (RFC 7644 §3.6): removes the user, or with the directory's
+        ``deletion=deactivate`` setting only sets ``active`` false (the user stays findable)."""
+
+        def work(tx: Transaction) -> None:
+            current = tx.get_user(ctx.directory_id, user_id)
+            if current is None or not current.linked:
+                raise user_not_found(user_id)
+            check_if_match(if_match, current.version)
+            if ctx.settings.deletion == "deactivate":
+                if current.document.get("active") is not False:
+                    updated = self._updated(current, {**current.document, "active": False})
+                    tx.update_user(updated, current.version)
+                    self._event(tx, ctx, "user.deactivated", updated)
+                return
+            tx.delete_user(ctx.directory_id, user_id)
+            self._event(tx, ctx, "user.deleted", current)
+
+        self._write(if_match, work)
+
+    def _updated(self, current: UserRecord, document: dict[str, Any]) -> UserRecord:
+        return replace(
+            current,
+            user_name=document["userName"],
+            document=document,
+            version=current.version + 1,
+            last_modified=self.runtime.clock(),
+        )
+
+    def _unique(self, user_name: str | None, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except UniquenessViolation as exc:
+            shown = f" {user_name!r}" if user_name else ""
+            raise uniqueness(
+                f"Another user in this directory already has the userName{shown} "
+                "(userName is compared case-insensitively)."
+            ) from exc
+
+
+def _change_kind(before: UserRecord, after: UserRecord) -> str:
+    was, now = before.document.get("active", True), after.document.get("active", True)
+    if was is not False and now is False:
+        return "user.deactivated"
+    if was is False and now is not False:
+        return "user.reactivated"
+    return "user.updated"
+
+
+__all__ = ["UserService", "check_if_match", "normalize_user_name", "write_with_retry"]

@@ -1,0 +1,53 @@
+"""Discovery documents (RFC 7644 §4): ServiceProviderConfig, ResourceTypes, Schemas.
+
+They publish only what scimdir really does: PATCH yes, bulk no, filter yes (with our page maximum),
+sorting yes, ETags yes, password change no, and bearer/basic authentication.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scimdir.scim.schema import RESOURCE_TYPES, SCHEMAS
+from scimdir.service.context import Limits
+
+
+def service_provider_config(base_url: str, limits: Limits) -> dict[str, Any]:
+    """RFC 7643 §5."""
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "documentationUri": "https://github.com/scimdir/scimdir#readme",
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": limits.max_page_size},
+        "changePassword": {"supported": False},
+        "sort": {"supported": True},
+        "etag": {"supported": True},
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "Bearer secret",
+                "description": "Authorization: Bearer <directory secret>",
+                "primary": True,
+            },
+            {
+                "type": "httpbasic",
+                "name": "HTTP Basic",
+                "description": "User name: the tenant id; password: the directory secret.",
+            },
+        ],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": f"{base_url}/ServiceProviderConfig",
+        },
+    }
+
+
+def resource_types(base_url: str) -> list[dict[str, Any]]:
+    """RFC 7643 §6."""
+    return [rt.to_dict(f"{base_url}/ResourceTypes/{rt.name}") for rt in RESOURCE_TYPES]
+
+
+def schemas(base_url: str) -> list[dict[str, Any]]:
+    """RFC 7643 §7."""
+    return [s.to_dict(f"{base_url}/Schemas/{s.id}") for s in SCHEMAS]

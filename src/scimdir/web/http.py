@@ -1,0 +1,65 @@
+"""HTTP plumbing for the SCIM API: JSON bodies in, ``application/scim+json`` out, errors rendered.
+
+Entra sends ``application/scim+json; charset=utf-8`` and no Accept header; Okta's docs show
+``text/json``; others send ``application/json`` (`shared/entra/scim-behavior.md` §2). We accept
+them all and never negotiate on Accept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from scimdir.scim.errors import SCIMException, error_body, invalid_syntax, payload_too_large
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+_ACCEPTED_TYPES = ("application/scim+json", "application/json", "text/json", "")
+
+
+class ScimResponse(Response):
+    """A response whose body is SCIM JSON."""
+
+    media_type = SCIM_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        """Serialise with orjson."""
+        return orjson.dumps(content)
+
+
+def error_response(exc: SCIMException) -> ScimResponse:
+    """The one place a SCIM error becomes an HTTP response (RFC 7644 §3.12)."""
+    headers = {"WWW-Authenticate": 'Bearer realm="scimdir"'} if exc.status == 401 else None
+    return ScimResponse(error_body(exc), status_code=exc.status, headers=headers)
+
+
+INTERNAL_ERROR_BODY = {
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+    "status": "500",
+    "detail": "Internal server error. It has been logged; retry later.",
+}
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """Read and parse the request body, refusing what is not JSON (400) or too large (413)."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_bytes:
+        raise payload_too_large(f"The body is larger than {max_bytes} bytes; split the request.")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _ACCEPTED_TYPES:
+        raise invalid_syntax(
+            f"Send the body as application/scim+json (or application/json), not {content_type}."
+        )
+    body = await request.body()
+    if len(body) > max_bytes:
+        raise payload_too_large(f"The body is larger than {max_bytes} bytes; split the request.")
+    if not body.strip():
+        raise invalid_syntax("The request has no body; send a SCIM JSON document.")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_syntax(
+            f"The body is not valid JSON ({exc.msg} at character {exc.pos})."
+        ) from exc

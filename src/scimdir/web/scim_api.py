@@ -1,0 +1,355 @@
+"""The SCIM 2.0 HTTP API (RFC 7644) under ``/scim/<tenant id>/v2``: a thin adapter over the
+service layer.
+
+Each request: authenticate the directory from the tenant id and the secret, hand the body to the
+use case (which applies the directory's IdP dialect), render SCIM JSON, and queue a provisioning
+log row. Authentication, the use case and the log entry run in one worker-thread hop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from scimdir.scim.dialects import dialect_for
+from scimdir.scim.errors import SCIMException, invalid_syntax, not_found, unauthorized
+from scimdir.service.context import Limits, ScimContext
+from scimdir.service.directories import DirectoryService
+from scimdir.service.directory_settings import DirectorySettings
+from scimdir.service.groups import GroupService
+from scimdir.service.log_sink import LogSink
+from scimdir.service.ports import LogRecord
+from scimdir.service.runtime import Runtime
+from scimdir.service.users import UserService
+from scimdir.web import discovery
+from scimdir.web.auth import presented_secret
+from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, read_json
+from scimdir.web.metrics import observe_request
+
+logger = logging.getLogger("scimdir.scim")
+
+
+@dataclass
+class Outcome:
+    """What a use case produced: the body (None for 204), status, extra headers, resource id."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] | None = None
+    resource_id: str | None = None
+
+
+Handler = Callable[[ScimContext, Request, Any], Outcome]
+
+
+@dataclass
+class ScimApi:
+    """The SCIM routes bound to their services."""
+
+    directories: DirectoryService
+    users: UserService
+    groups: GroupService
+    log_sink: LogSink
+    runtime: Runtime
+    limits: Limits
+    public_url: str
+    max_body_bytes: int
+
+    def routes(self) -> list[Route]:
+        """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
+        r = self._route
+        return [
+            Route("/Users", r("User", self._list_users), methods=["GET"]),
+            Route("/Users", r("User", self._create_user, body=True), methods=["POST"]),
+            Route("/Users/.search", r("User", self._search_users, body=True), methods=["POST"]),
+            Route("/Users/{id}", r("User", self._get_user), methods=["GET"]),
+            Route("/Users/{id}", r("User", self._replace_user, body=True), methods=["PUT"]),
+            Route("/Users/{id}", r("User", self._patch_user, body=True), methods=["PATCH"]),
+            Route("/Users/{id}", r("User", self._delete_user), methods=["DELETE"]),
+            Route("/Groups", r("Group", self._list_groups), methods=["GET"]),
+            Route("/Groups", r("Group", self._create_group, body=True), methods=["POST"]),
+            Route("/Groups/.search", r("Group", self._search_groups, body=True), methods=["POST"]),
+            Route("/Groups/{id}", r("Group", self._get_group), methods=["GET"]),
+            Route("/Groups/{id}", r("Group", self._replace_group, body=True), methods=["PUT"]),
+            Route("/Groups/{id}", r("Group", self._patch_group, body=True), methods=["PATCH"]),
+            Route("/Groups/{id}", r("Group", self._delete_group), methods=["DELETE"]),
+            Route("/ServiceProviderConfig", r(None, self._spc), methods=["GET"]),
+            Route("/ResourceTypes", r(None, self._resource_types), methods=["GET"]),
+            Route("/ResourceTypes/{id}", r(None, self._resource_type), methods=["GET"]),
+            Route("/Schemas", r(None, self._schemas), methods=["GET"]),
+            Route("/Schemas/{id}", r(None, self._schema), methods=["GET"]),
+        ]
+
+    # --- the request pipeline ----------------------------------------------------------------
+
+    def _route(
+        self, resource_type: str | None, handler: Handler, *, body: bool = False
+    ) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            started = time.perf_counter()
+            raw: Any = None
+            body_error: SCIMException | None = None
+            if body:
+                try:
+                    raw = await read_json(request, self.max_body_bytes)
+                except SCIMException as exc:
+                    body_error = exc
+            return await run_in_threadpool(
+                self._serve, request, resource_type, handler, raw, body_error, started
+            )
+
+        return endpoint
+
+    def _serve(
+        self,
+        request: Request,
+        resource_type: str | None,
+        handler: Handler,
+        raw: Any,
+        body_error: SCIMException | None,
+        started: float,
+    ) -> Response:
+        tenant = request.path_params["tenant"]
+        secret = presented_secret(request.headers.get("authorization"), tenant)
+        directory = self.directories.authenticate(tenant, secret) if secret else None
+        if directory is None:
+            observe_request(request.method, resource_type, 401, (), time.perf_counter() - started)
+            return error_response(
+                unauthorized(
+                    "Missing or wrong credentials. Send the directory's secret as "
+                    "'Authorization: Bearer <secret>' (in Entra: the Secret Token field)."
+                )
+            )
+        ctx = ScimContext(
+            directory=directory,
+            base_url=f"{self.public_url}/scim/{tenant}/v2",
+            dialect=dialect_for(directory.idp),
+            settings=DirectorySettings.from_json(directory.settings),
+        )
+        detail: str | None = None
+        scim_type: str | None = None
+        resource_id = request.path_params.get("id")
+        try:
+            if body_error is not None:
+                raise body_error
+            outcome = handler(ctx, request, raw)
+            resource_id = outcome.resource_id or resource_id
+            response: Response = (
+                Response(status_code=204, headers=outcome.headers)
+                if outcome.body is None
+                else ScimResponse(outcome.body, status_code=outcome.status, headers=outcome.headers)
+            )
+        except SCIMException as exc:
+            response = error_response(exc)
+            detail, scim_type = exc.detail, exc.scim_type or None
+        except Exception:
+            logger.exception("unexpected error serving %s %s", request.method, request.url.path)
+            response = ScimResponse(INTERNAL_ERROR_BODY, status_code=500)
+            detail = "Internal server error (see the server log)."
+        elapsed = time.perf_counter() - started
+        self.log_sink.record(
+            LogRecord(
+                directory_id=directory.id,
+                method=request.method,
+                path=_loggable_path(request),
+                status=response.status_code,
+                created=self.runtime.clock(),
+                duration_ms=round(elapsed * 1000, 3),
+                scim_type=scim_type,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                detail=detail,
+                quirks=tuple(dict.fromkeys(ctx.quirks)),
+            )
+        )
+        observe_request(request.method, resource_type, response.status_code, ctx.quirks, elapsed)
+        return response
+
+    # --- users -------------------------------------------------------------------------------
+
+    def _list_users(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        q = request.query_params
+        return Outcome(
+            self.users.search(
+                ctx,
+                filter_text=q.get("filter"),
+                start_index=q.get("startIndex"),
+                count=q.get("count"),
+                sort_by=q.get("sortBy"),
+                sort_order=q.get("sortOrder"),
+                attributes=q.get("attributes"),
+                excluded=q.get("excludedAttributes"),
+            )
+        )
+
+    def _search_users(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        p = _search_body(body)
+        return Outcome(self.users.search(ctx, **p))
+
+    def _create_user(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        resource = self.users.create(ctx, body)
+        return _created(resource)
+
+    def _get_user(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        q = request.query_params
+        resource, tag = self.users.get(
+            ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
+        )
+        return Outcome(resource, headers={"ETag": tag})
+
+    def _replace_user(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        resource, tag = self.users.replace(
+            ctx, request.path_params["id"], body, request.headers.get("if-match")
+        )
+        return Outcome(resource, headers={"ETag": tag})
+
+    def _patch_user(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        resource, tag = self.users.patch(
+            ctx, request.path_params["id"], body, request.headers.get("if-match")
+        )
+        return Outcome(resource, headers={"ETag": tag})
+
+    def _delete_user(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        self.users.delete(ctx, request.path_params["id"], request.headers.get("if-match"))
+        return Outcome(None, status=204)
+
+    # --- groups ------------------------------------------------------------------------------
+
+    def _list_groups(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        q = request.query_params
+        return Outcome(
+            self.groups.search(
+                ctx,
+                filter_text=q.get("filter"),
+                start_index=q.get("startIndex"),
+                count=q.get("count"),
+                sort_by=q.get("sortBy"),
+                sort_order=q.get("sortOrder"),
+                attributes=q.get("attributes"),
+                excluded=q.get("excludedAttributes"),
+            )
+        )
+
+    def _search_groups(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        return Outcome(self.groups.search(ctx, **_search_body(body)))
+
+    def _create_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        return _created(self.groups.create(ctx, body))
+
+    def _get_group(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        q = request.query_params
+        resource, tag = self.groups.get(
+            ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
+        )
+        return Outcome(resource, headers={"ETag": tag})
+
+    def _replace_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        resource, tag = self.groups.replace(
+            ctx, request.path_params["id"], body, request.headers.get("if-match")
+        )
+        return Outcome(resource, headers={"ETag": tag})
+
+    def _patch_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        """Group PATCH answers 204 (Entra §5.4), or 200 with the group when the client asks for
+        attributes (RFC 7644 §3.5.2)."""
+        q = request.query_params
+        resource, tag = self.groups.patch(
+            ctx, request.path_params["id"], body, request.headers.get("if-match")
+        )
+        if q.get("attributes") or q.get("excludedAttributes"):
+            resource, tag = self.groups.get(
+                ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
+            )
+            return Outcome(resource, headers={"ETag": tag})
+        return Outcome(None, status=204, headers={"ETag": tag})
+
+    def _delete_group(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        self.groups.delete(ctx, request.path_params["id"], request.headers.get("if-match"))
+        return Outcome(None, status=204)
+
+    # --- discovery ---------------------------------------------------------------------------
+
+    def _spc(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        return Outcome(discovery.service_provider_config(ctx.base_url, self.limits))
+
+    def _resource_types(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        items = discovery.resource_types(ctx.base_url)
+        return Outcome(_plain_list(items))
+
+    def _resource_type(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        wanted = request.path_params["id"]
+        for item in discovery.resource_types(ctx.base_url):
+            if item["id"] == wanted:
+                return Outcome(item)
+        raise not_found(f"No resource type {wanted}; there are User and Group.")
+
+    def _schemas(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        return Outcome(_plain_list(discovery.schemas(ctx.base_url)))
+
+    def _schema(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
+        wanted = request.path_params["id"]
+        for item in discovery.schemas(ctx.base_url):
+            if item["id"] == wanted:
+                return Outcome(item)
+        raise not_found(f"No schema {wanted}.")
+
+
+def _created(resource: dict[str, Any]) -> Outcome:
+    meta = resource["meta"]
+    return Outcome(
+        resource,
+        status=201,
+        headers={"Location": meta["location"], "ETag": meta["version"]},
+        resource_id=resource["id"],
+    )
+
+
+def _plain_list(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": len(items),
+        "startIndex": 1,
+        "itemsPerPage": len(items),
+        "Resources": items,
+    }
+
+
+def _search_body(body: Any) -> dict[str, Any]:
+    """RFC 7644 §3.4.3 SearchRequest body to search keyword arguments."""
+    if not isinstance(body, dict):
+        raise invalid_syntax("A .search body is a SearchRequest JSON object.")
+
+    def text(key: str) -> str | None:
+        value = body.get(key)
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        return str(value)
+
+    return {
+        "filter_text": text("filter"),
+        "start_index": text("startIndex"),
+        "count": text("count"),
+        "sort_by": text("sortBy"),
+        "sort_order": text("sortOrder"),
+        "attributes": text("attributes"),
+        "excluded": text("excludedAttributes"),
+    }
+
+
+def _loggable_path(request: Request) -> str:
+    """Path and query, as logged; never the Authorization header (it is not part of these)."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+__all__ = ["ScimApi"]
