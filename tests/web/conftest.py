@@ -1,0 +1,101 @@
+"""Fixtures for API tests: the real ASGI app in process, on a fresh SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from scimdir.settings import Settings
+from scimdir.web.app import Services, create_app
+
+
+@dataclass
+class Tenant:
+    """A directory and a client authenticated to its SCIM base URL."""
+
+    id: str
+    secret: str
+    client: TestClient
+    services: Services
+
+    @property
+    def base(self) -> str:
+        return f"/scim/{self.id}/v2"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(self.url(path), headers=self._auth(kw), **kw)
+
+    def post(self, path: str, body: Any, **kw: Any) -> Any:
+        return self.client.post(self.url(path), json=body, headers=self._auth(kw), **kw)
+
+    def put(self, path: str, body: Any, **kw: Any) -> Any:
+        return self.client.put(self.url(path), json=body, headers=self._auth(kw), **kw)
+
+    def patch(self, path: str, body: Any, **kw: Any) -> Any:
+        return self.client.patch(self.url(path), json=body, headers=self._auth(kw), **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(self.url(path), headers=self._auth(kw), **kw)
+
+    def _auth(self, kw: dict[str, Any]) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.secret}"}
+        headers.update(kw.pop("headers", None) or {})
+        return headers
+
+    def set(self, key: str, value: Any) -> None:
+        self.services.directories.set_setting(self.id, key, value)
+
+
+@pytest.fixture
+def app_services(tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'scimdir.db'}", public_url="https://scim.example.test"
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        yield client, app.state.services
+
+
+def make_tenant(client: TestClient, services: Services, idp: str = "entra") -> Tenant:
+    created = services.directories.create(f"{idp} test", idp)
+    return Tenant(created.directory.id, created.secret, client, services)
+
+
+@pytest.fixture
+def entra(app_services: tuple[TestClient, Services]) -> Tenant:
+    """A directory with the Entra preset."""
+    return make_tenant(*app_services, idp="entra")
+
+
+@pytest.fixture
+def okta(app_services: tuple[TestClient, Services]) -> Tenant:
+    """A directory with the Okta preset."""
+    return make_tenant(*app_services, idp="okta")
+
+
+def entra_user(name: str = "alice@contoso.com", **extra: Any) -> dict[str, Any]:
+    """A user as Entra POSTs it with the recommended mappings (scim-behavior.md §4.2)."""
+    body: dict[str, Any] = {
+        "schemas": [
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        ],
+        "externalId": f"ext-{name}",
+        "userName": name,
+        "active": True,
+        "displayName": name.split("@")[0].title(),
+        "emails": [{"primary": True, "type": "work", "value": name}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": "Alice Smith", "familyName": "Smith", "givenName": "Alice"},
+        "roles": [],
+    }
+    body.update(extra)
+    return body
