@@ -1,0 +1,78 @@
+"""IdP dialects: which quirks of :mod:`scimdir.scim.quirks` run for which identity provider.
+
+A directory's IdP preset picks its dialect; the web layer runs the request body through
+:meth:`Dialect.normalize_patch` or :meth:`Dialect.normalize_resource` before the core parses it,
+and logs the names of the quirks that fired (DESIGN.md, "Request path").
+
+- ``entra``: every Entra quirk (entra/scim-behavior.md §0, §6, §11).
+- ``okta``: no rewriting. Everything Okta sends (okta/scim-behavior.md §0, §5) is RFC-compatible
+  and handled by the core: readOnly echoes ignored, the create password never stored, path-less
+  ``{"id", "displayName"}`` replaces, members without ``type``, ``replace members []``.
+- ``generic`` (also OneLogin, JumpCloud): the tolerant union. Every rewriting quirk only accepts
+  requests that RFC 7644 would otherwise refuse, none changes the meaning of a compliant request,
+  so all of them run.
+
+Adding an IdP is one entry in :data:`DIALECTS` (plus a module in ``quirks`` if it needs new
+rewrites).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from scimdir.scim.quirks import QUIRKS, Quirk
+from scimdir.scim.schema import ResourceType
+
+__all__ = ["DIALECTS", "Dialect", "dialect_for"]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """A named, ordered set of quirks applied to request bodies of one IdP."""
+
+    name: str
+    quirks: tuple[Quirk, ...]
+
+    def normalize_patch(self, rt: ResourceType, body: Any) -> tuple[Any, list[str]]:
+        """Rewrite a PatchOp body; returns the new body and the names of the quirks that fired."""
+        fired: list[str] = []
+        for quirk in self.quirks:
+            if quirk.patch is not None:
+                body, hit = quirk.patch(rt, body)
+                if hit:
+                    fired.append(quirk.name)
+        return body, fired
+
+    def normalize_resource(self, rt: ResourceType, body: Any) -> tuple[Any, list[str]]:
+        """Rewrite a POST/PUT body; returns the new body and the names of the quirks that fired."""
+        fired: list[str] = []
+        for quirk in self.quirks:
+            if quirk.resource is not None:
+                body, hit = quirk.resource(rt, body)
+                if hit:
+                    fired.append(quirk.name)
+        return body, fired
+
+
+_ENTRA = Dialect("entra", tuple(q for q in QUIRKS if q.name.startswith("entra.")))
+_OKTA = Dialect("okta", ())
+_GENERIC = Dialect("generic", QUIRKS)
+
+DIALECTS: Mapping[str, Dialect] = MappingProxyType(
+    {
+        "entra": _ENTRA,
+        "okta": _OKTA,
+        "onelogin": _GENERIC,
+        "jumpcloud": _GENERIC,
+        "generic": _GENERIC,
+    }
+)
+"""IdP preset name -> dialect."""
+
+
+def dialect_for(idp: str) -> Dialect:
+    """The dialect of an IdP preset (case-insensitive); unknown presets get ``generic``."""
+    return DIALECTS.get(idp.strip().lower(), _GENERIC)
