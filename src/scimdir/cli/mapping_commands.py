@@ -1,0 +1,115 @@
+"""``scimdir mapping``: evaluate Entra attribute-mapping expressions from the command line.
+
+``scimdir mapping eval --jsonl`` is a stable machine interface (expressions.md §9): one JSON request
+per stdin line, ``{"expression", "attributes", "context"?}``, answered in order by one JSON line,
+``{"value": V}``, ``{"value": null, "flow": "ignored"}`` or ``{"error": message, "position": N}``.
+One bad line, even invalid JSON, never stops the rest. ``scimdir mapping eval 'EXPR'`` is the
+human form: it prints the value, or the error with a caret under its position (exit code 1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+import click
+
+from scimdir.mapping import EvalContext, MappingError, evaluate
+from scimdir.mapping.values import to_json
+
+__all__ = ["answer_line", "mapping"]
+
+
+@click.group()
+def mapping() -> None:
+    """Evaluate and preview Microsoft Entra attribute-mapping expressions."""
+
+
+def _object(text: str, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"{what} is not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{what} must be a JSON object")
+    return data
+
+
+def answer_line(line: str) -> dict[str, Any]:
+    """The JSON answer to one request line (never raises)."""
+    try:
+        request = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"The line is not valid JSON: {exc.msg}.", "position": None}
+    if not isinstance(request, dict):
+        return {"error": "Each line must be a JSON object with an expression.", "position": None}
+    expression = request.get("expression")
+    attributes = request.get("attributes", {})
+    if not isinstance(expression, str):
+        return {"error": '"expression" must be a string.', "position": None}
+    if not isinstance(attributes, Mapping):
+        return {"error": '"attributes" must be a JSON object.', "position": None}
+    try:
+        context = EvalContext.from_json(request.get("context") or {})
+    except ValueError as exc:
+        return {"error": f"{exc}.", "position": None}
+    try:
+        return evaluate(expression, attributes, context).to_json()
+    except MappingError as exc:
+        return {"error": exc.message, "position": exc.position}
+    except Exception:  # a bug must not stop the other lines, nor leak internals
+        return {"error": "Internal error while evaluating this expression.", "position": None}
+
+
+def _run_jsonl(stdin: TextIO) -> None:
+    for line in stdin:
+        if not line.strip():
+            continue
+        click.echo(json.dumps(answer_line(line), ensure_ascii=False))
+
+
+@mapping.command("eval")
+@click.argument("expression", required=False)
+@click.option(
+    "--attributes",
+    default="{}",
+    show_default=True,
+    help='The source object as a JSON object, e.g. \'{"givenName": "John"}\'.',
+)
+@click.option(
+    "--context",
+    "context_json",
+    default=None,
+    help='JSON object: {"now": ISO-8601, "defaultDomain": str, "existingValues": [...]}.',
+)
+@click.option("--jsonl", is_flag=True, help="Read JSON Lines requests on stdin (machine form).")
+def eval_command(
+    expression: str | None, attributes: str, context_json: str | None, jsonl: bool
+) -> None:
+    """Evaluate EXPRESSION over --attributes and print the value."""
+    if jsonl:
+        if expression is not None:
+            raise click.UsageError("--jsonl reads expressions from stdin; drop EXPRESSION.")
+        _run_jsonl(click.get_text_stream("stdin"))
+        return
+    if expression is None:
+        raise click.UsageError("Give an EXPRESSION, or --jsonl to read requests from stdin.")
+    source = _object(attributes, "--attributes")
+    try:
+        context = EvalContext.from_json(_object(context_json or "{}", "--context"))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
+        result = evaluate(expression, source, context)
+    except MappingError as exc:
+        click.echo(exc.caret(expression), err=True)
+        raise SystemExit(1) from None
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.ignored:
+        click.echo("(no value: IgnoreFlowIfNullOrEmpty drops the attribute from the flow)")
+    elif isinstance(result.value, str):
+        click.echo(result.value)
+    else:
+        click.echo(json.dumps(to_json(result.value), ensure_ascii=False))
