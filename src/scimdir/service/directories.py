@@ -183,7 +183,7 @@ class DirectoryService:
         with self.storage.transaction() as tx:
             if tx.get_directory(directory_id) is None:
                 raise DirectoryNotFound(directory_id)
-            users, groups = tx.delete_provisioned(directory_id, unlink_users=unlink_users)
+            groups, users = tx.delete_provisioned(directory_id, unlink_users=unlink_users)
             tx.append_event(
                 directory_id,
                 "directory.reset",

@@ -254,7 +254,10 @@ class Transaction(Protocol):
 
     # reset
     def delete_provisioned(self, directory_id: str, *, unlink_users: bool) -> tuple[int, int]:
-        """Remove the directory's IdP groups and IdP users (or unlink the users); returns counts."""
+        """Remove the directory's groups and IdP users (or unlink the users).
+
+        Returns ``(groups removed, users removed or unlinked)``.
+        """
         ...
 
     # outbox and log

@@ -1,0 +1,5 @@
+"""``python -m scimdir.cli``."""
+
+from scimdir.cli.main import main
+
+main()

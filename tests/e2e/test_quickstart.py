@@ -1,0 +1,108 @@
+"""The README's quick start, followed as a new user would: real processes, real HTTP.
+
+Starts ``scimdir serve`` on a free port with a fresh SQLite database, creates a directory with the
+CLI (``--json``), and provisions a user over HTTP with the printed secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+SCIMDIR = [sys.executable, "-m", "scimdir.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SCIMDIR_DATABASE_URL": f"sqlite:///{tmp_path / 'quickstart.db'}",
+        "SCIMDIR_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    log_path = tmp_path / "server.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [*SCIMDIR, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            proc.kill()
+            pytest.fail(f"server did not start:\n{log_path.read_text()}")
+        yield base, env
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.mark.slow
+def test_quick_start_provisions_a_user_over_http(server: tuple[str, dict[str, str]]) -> None:
+    """CLI-created directory + printed secret → Test Connection, POST, lookup over real HTTP."""
+    base, env = server
+    created = subprocess.run(
+        [*SCIMDIR, "directory", "create", "--name", "Quick start", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    directory = json.loads(created.stdout)
+    assert sorted(directory) == ["id", "idp", "name", "secret", "tenant_url"]
+    assert directory["tenant_url"] == f"{base}/scim/{directory['id']}/v2"
+    auth = {"Authorization": f"Bearer {directory['secret']}"}
+    tenant = directory["tenant_url"]
+
+    test_connection = httpx.get(
+        f"{tenant}/Users", params={"filter": 'userName eq "0f8fad5b-d9cb-469f-a165-70867728950e"'},
+        headers=auth,
+    )
+    assert test_connection.status_code == 200
+    assert test_connection.json()["totalResults"] == 0
+
+    user = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "first@contoso.com",
+        "displayName": "First User",
+        "emails": [{"value": "first@contoso.com", "type": "work", "primary": True}],
+        "active": "True",
+    }
+    posted = httpx.post(
+        f"{tenant}/Users",
+        content=json.dumps(user),
+        headers={**auth, "Content-Type": "application/scim+json; charset=utf-8"},
+    )
+    assert posted.status_code == 201
+    assert posted.headers["content-type"].startswith("application/scim+json")
+    found = httpx.get(
+        f"{tenant}/Users", params={"filter": 'userName eq "FIRST@contoso.com"'}, headers=auth
+    ).json()
+    assert found["Resources"][0]["id"] == posted.json()["id"]
