@@ -10,6 +10,7 @@ human form: it prints the value, or the error with a caret under its position (e
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
@@ -91,7 +92,7 @@ def eval_command(
     if jsonl:
         if expression is not None:
             raise click.UsageError("--jsonl reads expressions from stdin; drop EXPRESSION.")
-        _run_jsonl(click.get_text_stream("stdin"))
+        _run_jsonl(sys.stdin)
         return
     if expression is None:
         raise click.UsageError("Give an EXPRESSION, or --jsonl to read requests from stdin.")
