@@ -61,7 +61,7 @@ def is_unassigned(value: Any) -> bool:
 def _refuse(shown: str, value: Any, attr: Attribute) -> Exception:
     expected = _EXPECTED[attr.type]
     if attr.multi_valued:
-        expected = f"a JSON array of {expected.removeprefix('a ').removeprefix('an ')}s"
+        expected = f"a JSON array whose items are each {expected}"
     return invalid_value(f"{shown} must be {expected}; got {describe(value)}.")
 
 
