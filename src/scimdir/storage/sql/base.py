@@ -40,4 +40,5 @@ class SqlBase:
             stmt = postgresql.insert(table).values(rows).on_conflict_do_nothing()
         else:
             stmt = sqlite.insert(table).values(rows).on_conflict_do_nothing()
-        return self.conn.execute(stmt).rowcount
+        # SQLAlchemy reports INSERT rowcounts only when asked to preserve them.
+        return self.conn.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount

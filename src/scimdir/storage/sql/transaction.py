@@ -6,6 +6,11 @@ counter with ``UPDATE directories SET event_seq = event_seq + 1 ... RETURNING``.
 takes is held until commit, so two transactions of one directory cannot commit their events out
 of seq order, and a consumer polling ``seq > cursor`` never misses an event that commits late
 (a global sequence would hand out numbers in start order, not commit order).
+
+Every insert is ``INSERT ... ON CONFLICT DO NOTHING`` and every update that can collide runs in a
+savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
+:class:`~scimdir.service.ports.StaleVersion` leaves the transaction usable on both dialects
+(a failed statement would otherwise abort a PostgreSQL transaction).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from scimdir.service.ports import (
     LogRecord,
     SecretRecord,
     StorageError,
+    UniquenessViolation,
 )
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.group_ops import GroupOps
@@ -72,17 +78,16 @@ class SqlTransaction(UserOps, GroupOps):
     # directories
     def insert_directory(self, record: DirectoryRecord) -> None:
         """Insert a directory; a taken id raises ``UniquenessViolation("id")``."""
-        with translating():
-            self.conn.execute(
-                directories.insert().values(
-                    id=record.id,
-                    name=record.name,
-                    idp=record.idp,
-                    settings=record.settings,
-                    created=record.created,
-                    updated=record.updated,
-                )
-            )
+        row = {
+            "id": record.id,
+            "name": record.name,
+            "idp": record.idp,
+            "settings": record.settings,
+            "created": record.created,
+            "updated": record.updated,
+        }
+        if self.insert_ignoring_conflicts(directories, [row]) == 0:
+            raise UniquenessViolation("id")
 
     def get_directory(self, directory_id: str) -> DirectoryRecord | None:
         """The directory, if it exists."""
@@ -110,19 +115,20 @@ class SqlTransaction(UserOps, GroupOps):
 
     # secrets
     def insert_secret(self, record: SecretRecord) -> None:
-        """Store a hashed secret."""
+        """Store a hashed secret; a taken id raises ``UniquenessViolation("id")``."""
+        row = {
+            "id": record.id,
+            "directory_id": record.directory_id,
+            "secret_hash": record.secret_hash,
+            "created": record.created,
+            "expires": record.expires,
+            "revoked": record.revoked,
+            "last_used": record.last_used,
+        }
         with translating():
-            self.conn.execute(
-                secrets.insert().values(
-                    id=record.id,
-                    directory_id=record.directory_id,
-                    secret_hash=record.secret_hash,
-                    created=record.created,
-                    expires=record.expires,
-                    revoked=record.revoked,
-                    last_used=record.last_used,
-                )
-            )
+            inserted = self.insert_ignoring_conflicts(secrets, [row])
+        if inserted == 0:
+            raise UniquenessViolation("id")
 
     def list_secrets(self, directory_id: str) -> list[SecretRecord]:
         """The directory's secrets, oldest first."""

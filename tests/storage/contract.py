@@ -1,0 +1,452 @@
+"""The storage contract: one test class per port rule (``scimdir.service.ports``).
+
+Backends run it by subclassing :class:`StorageContract` (and :class:`SearchContract` in
+``contract_search.py``) and providing a ``storage`` fixture; see ``test_sqlite.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from scimdir.service.ports import (
+    DirectoryRecord,
+    SearchQuery,
+    SecretRecord,
+    StaleVersion,
+    Storage,
+    StorageError,
+    UniquenessViolation,
+)
+from .helpers import T0, at, group, log, new_id, user
+
+__all__ = ["StorageContract"]
+
+
+class StorageContract:
+    """Rules 1-4, 6, 7 and the directory/secret/log methods."""
+
+    # rule 1: the service owns the transaction
+    def test_commit_on_success(self, storage: Storage, directory_id: str) -> None:
+        """Leaving the block normally commits."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+        with storage.transaction() as tx:
+            found = tx.get_user(directory_id, alice.id)
+        assert found == alice
+
+    def test_rollback_on_exception(self, storage: Storage, directory_id: str) -> None:
+        """An exception rolls back everything the transaction wrote, events included."""
+        alice = user(directory_id, "alice")
+        with pytest.raises(RuntimeError), storage.transaction() as tx:
+            tx.insert_user(alice)
+            tx.append_event(directory_id, "user.created", "User", alice.id, {}, T0)
+            raise RuntimeError("boom")
+        with storage.transaction() as tx:
+            assert tx.get_user(directory_id, alice.id) is None
+            assert tx.list_events(directory_id, 0, 10) == []
+
+    def test_datetimes_round_trip_aware_utc(self, storage: Storage, directory_id: str) -> None:
+        """Datetimes come back timezone-aware in UTC, equal to what was written."""
+        plus2 = datetime(2026, 3, 1, 14, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+        alice = user(directory_id, "alice", created=plus2)
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            found = tx.get_user(directory_id, alice.id)
+        assert found is not None
+        assert (found.created, found.created.utcoffset()) == (plus2, timedelta(0))
+
+    # rule 2: tenancy
+    def test_user_invisible_from_other_directory(
+        self, storage: Storage, new_directory: Callable[[], str], directory_id: str
+    ) -> None:
+        """A user id guessed from another directory finds nothing."""
+        other = new_directory()
+        alice = user(directory_id, "alice", externalId="x1")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            assert tx.get_user(other, alice.id) is None
+            assert tx.find_user_by_user_name(other, "alice") is None
+            assert tx.find_user_by_external_id(other, "x1") is None
+            assert tx.existing_user_ids(other, [alice.id]) == set()
+            assert tx.delete_user(other, alice.id) is False
+            assert tx.get_user(directory_id, alice.id) == alice
+
+    def test_same_user_name_in_two_directories(
+        self, storage: Storage, new_directory: Callable[[], str], directory_id: str
+    ) -> None:
+        """userName is unique per directory, not globally."""
+        other = new_directory()
+        with storage.transaction() as tx:
+            tx.insert_user(user(directory_id, "alice"))
+            tx.insert_user(user(other, "alice"))
+            found = tx.find_user_by_user_name(other, "ALICE")
+        assert found is not None
+        assert found.directory_id == other
+
+    def test_group_and_members_invisible_from_other_directory(
+        self, storage: Storage, new_directory: Callable[[], str], directory_id: str
+    ) -> None:
+        """Groups and their members are not readable through another directory's id."""
+        other = new_directory()
+        g = group(directory_id, "admins")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.add_members(directory_id, g.id, [("u1", "User")])
+            assert tx.get_group(other, g.id) is None
+            assert tx.member_ids(other, g.id) == set()
+            assert tx.count_members(other, g.id) == 0
+            assert tx.existing_group_ids(other, [g.id]) == set()
+            assert tx.delete_group(other, g.id) is False
+
+    # rule 3: uniqueness
+    @pytest.mark.parametrize("taken", ["ALICE", "Alice", "\uff41lice"])
+    def test_user_name_unique_after_folding(
+        self, storage: Storage, directory_id: str, taken: str
+    ) -> None:
+        """A userName equal after NFKC case-folding collides with UniquenessViolation."""
+        with storage.transaction() as tx:
+            tx.insert_user(user(directory_id, "alice"))
+        with pytest.raises(UniquenessViolation) as caught, storage.transaction() as tx:
+            tx.insert_user(user(directory_id, taken))
+        assert caught.value.field == "userName"
+
+    def test_duplicate_user_id(self, storage: Storage, directory_id: str) -> None:
+        """Inserting a taken user id raises UniquenessViolation("id")."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            clash = user(directory_id, "bob")
+            clash.id = alice.id
+            with pytest.raises(UniquenessViolation) as caught:
+                tx.insert_user(clash)
+        assert caught.value.field == "id"
+
+    def test_group_display_name_unique_case_insensitive(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A group displayName differing only in case collides with UniquenessViolation."""
+        with storage.transaction() as tx:
+            tx.insert_group(group(directory_id, "Admins"))
+            with pytest.raises(UniquenessViolation) as caught:
+                tx.insert_group(group(directory_id, "ADMINS"))
+        assert caught.value.field == "displayName"
+
+    def test_transaction_usable_after_violation(self, storage: Storage, directory_id: str) -> None:
+        """After a UniquenessViolation the transaction can go on and commit."""
+        alice, bob = user(directory_id, "alice"), user(directory_id, "bob")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            with pytest.raises(UniquenessViolation):
+                tx.insert_user(user(directory_id, "ALICE"))
+            bob_renamed = user(directory_id, "bob")
+            tx.insert_user(bob)
+            bob_renamed.id, bob_renamed.user_name = bob.id, "Alice"
+            with pytest.raises(UniquenessViolation) as caught:
+                tx.update_user(bob_renamed, expected_version=1)
+            tx.insert_group(group(directory_id, "g"))
+        with storage.transaction() as tx:
+            kept = tx.get_user(directory_id, bob.id)
+            assert tx.search_groups(directory_id, SearchQuery()).total == 1
+        assert (caught.value.field, kept) == ("userName", bob)
+
+    def test_group_rename_to_taken_name(self, storage: Storage, directory_id: str) -> None:
+        """Renaming a group onto another's displayName raises UniquenessViolation."""
+        a, b = group(directory_id, "a"), group(directory_id, "b")
+        with storage.transaction() as tx:
+            tx.insert_group(a)
+            tx.insert_group(b)
+            b.display_name = "A"
+            with pytest.raises(UniquenessViolation) as caught:
+                tx.update_group(b, expected_version=1)
+        assert caught.value.field == "displayName"
+
+    def test_concurrent_inserts_one_wins(self, storage: Storage, directory_id: str) -> None:
+        """Concurrent writers of one userName: exactly one commits, the rest get a violation."""
+        results: list[str] = []
+        barrier = threading.Barrier(4)
+
+        def insert(name: str) -> None:
+            barrier.wait()
+            try:
+                with storage.transaction() as tx:
+                    tx.insert_user(user(directory_id, name))
+                results.append("ok")
+            except UniquenessViolation as exc:
+                results.append(exc.field)
+
+        threads = [threading.Thread(target=insert, args=(n,)) for n in ("x", "X", "x", "X")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results) == ["ok", "userName", "userName", "userName"]
+
+    def test_user_in_missing_directory(self, storage: Storage) -> None:
+        """Writing into a directory that does not exist is a StorageError, not a 409."""
+        with pytest.raises(StorageError) as caught, storage.transaction() as tx:
+            tx.insert_user(user("no-such-directory", "alice"))
+        assert type(caught.value) is StorageError
+
+    # rule 4: optimistic concurrency
+    def test_update_bumps_version(self, storage: Storage, directory_id: str) -> None:
+        """update_user writes when the version matches and stores version + 1."""
+        alice = user(directory_id, "alice", displayName="A")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            alice.document = {"displayName": "Alice"}
+            alice.last_modified = at(5)
+            tx.update_user(alice, expected_version=1)
+            found = tx.get_user(directory_id, alice.id)
+        assert found is not None
+        assert (found.version, found.document, found.last_modified, found.created) == (
+            2,
+            {"displayName": "Alice"},
+            at(5),
+            T0,
+        )
+
+    def test_update_stale_version(self, storage: Storage, directory_id: str) -> None:
+        """A version mismatch raises StaleVersion and writes nothing."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            changed = user(directory_id, "alicia")
+            changed.id = alice.id
+            with pytest.raises(StaleVersion):
+                tx.update_user(changed, expected_version=7)
+            assert tx.get_user(directory_id, alice.id) == alice
+
+    def test_update_vanished_user(self, storage: Storage, directory_id: str) -> None:
+        """Updating a user that does not exist raises StaleVersion."""
+        with pytest.raises(StaleVersion), storage.transaction() as tx:
+            tx.update_user(user(directory_id, "ghost"), expected_version=1)
+
+    def test_update_group_stale(self, storage: Storage, directory_id: str) -> None:
+        """Groups follow the same version rule."""
+        g = group(directory_id, "g")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.update_group(g, expected_version=1)
+            with pytest.raises(StaleVersion):
+                tx.update_group(g, expected_version=1)
+            found = tx.get_group(directory_id, g.id)
+        assert found is not None
+        assert found.version == 2
+
+    # rule 6: memberships are rows
+    def test_add_members_idempotent(self, storage: Storage, directory_id: str) -> None:
+        """add_members counts only new rows; repeating it adds nothing."""
+        g = group(directory_id, "g")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            first = tx.add_members(directory_id, g.id, [("u1", "User"), ("u2", "User")])
+            again = tx.add_members(directory_id, g.id, [("u2", "User"), ("u3", "User")])
+            ids = tx.member_ids(directory_id, g.id)
+            count = tx.count_members(directory_id, g.id)
+        assert (first, again, ids, count) == (2, 1, {"u1", "u2", "u3"}, 3)
+
+    def test_remove_members_idempotent(self, storage: Storage, directory_id: str) -> None:
+        """remove_members ignores missing members and returns how many it removed."""
+        g = group(directory_id, "g")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.add_members(directory_id, g.id, [("u1", "User"), ("u2", "User")])
+            removed = tx.remove_members(directory_id, g.id, ["u1", "missing"])
+            again = tx.remove_members(directory_id, g.id, ["u1"])
+            ids = tx.member_ids(directory_id, g.id)
+        assert (removed, again, ids) == (1, 0, {"u2"})
+
+    def test_remove_all_members(self, storage: Storage, directory_id: str) -> None:
+        """remove_all_members empties the group and returns the count."""
+        g = group(directory_id, "g")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.add_members(directory_id, g.id, [("u1", "User"), ("u2", "User")])
+            removed = tx.remove_all_members(directory_id, g.id)
+            assert (removed, tx.count_members(directory_id, g.id)) == (2, 0)
+
+    def test_add_members_to_missing_group(self, storage: Storage, directory_id: str) -> None:
+        """Members of a group that does not exist are refused with a StorageError."""
+        with pytest.raises(StorageError), storage.transaction() as tx:
+            tx.add_members(directory_id, "no-such-group", [("u1", "User")])
+
+    def test_iter_members_batches(self, storage: Storage, directory_id: str) -> None:
+        """iter_members streams every member once, ordered by id, with display names."""
+        g, sub = group(directory_id, "g"), group(directory_id, "Sub")
+        people = [user(directory_id, f"user{i:02}") for i in range(20)]
+        people[0].document = {"displayName": "Zero"}
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.insert_group(sub)
+            for p in people:
+                tx.insert_user(p)
+            members = [(p.id, "User") for p in people] + [(sub.id, "Group"), ("gone", "User")]
+            tx.add_members(directory_id, g.id, members)
+            streamed = list(tx.iter_members(directory_id, g.id, batch=7))
+        expected = {p.id: ("User", p.document.get("displayName", p.user_name)) for p in people}
+        expected[sub.id] = ("Group", "Sub")
+        expected["gone"] = ("User", None)
+        assert [m.value for m in streamed] == sorted(expected)
+        assert {m.value: (m.type, m.display) for m in streamed} == expected
+
+    def test_delete_user_removes_memberships(self, storage: Storage, directory_id: str) -> None:
+        """Deleting a user deletes its membership rows."""
+        g, alice = group(directory_id, "g"), user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.insert_user(alice)
+            tx.add_members(directory_id, g.id, [(alice.id, "User"), ("u2", "User")])
+            assert tx.delete_user(directory_id, alice.id) is True
+            assert tx.member_ids(directory_id, g.id) == {"u2"}
+            assert tx.groups_of_user(directory_id, alice.id) == []
+
+    def test_delete_group_removes_both_directions(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """Deleting a group deletes its member rows and the rows where it is a member."""
+        parent, child = group(directory_id, "parent"), group(directory_id, "child")
+        with storage.transaction() as tx:
+            tx.insert_group(parent)
+            tx.insert_group(child)
+            tx.add_members(directory_id, parent.id, [(child.id, "Group")])
+            tx.add_members(directory_id, child.id, [("u1", "User")])
+            assert tx.delete_group(directory_id, child.id) is True
+            assert tx.member_ids(directory_id, parent.id) == set()
+            assert tx.member_ids(directory_id, child.id) == set()
+
+    def test_groups_of_user(self, storage: Storage, directory_id: str) -> None:
+        """groups_of_user lists (id, displayName) of the user's direct groups."""
+        a, b, c = (group(directory_id, n) for n in ("B-team", "a-team", "c-team"))
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            for g in (a, b, c):
+                tx.insert_group(g)
+            tx.add_members(directory_id, a.id, [(alice.id, "User")])
+            tx.add_members(directory_id, b.id, [(alice.id, "User")])
+            found = tx.groups_of_user(directory_id, alice.id)
+        assert found == [(b.id, "a-team"), (a.id, "B-team")]
+
+    # reset
+    def test_delete_provisioned(self, storage: Storage, directory_id: str) -> None:
+        """Reset deletes all groups and the IdP's users, keeping local users."""
+        idp, local, g = (
+            user(directory_id, "idp"),
+            user(directory_id, "local", source="local"),
+            group(directory_id, "g"),
+        )
+        with storage.transaction() as tx:
+            tx.insert_user(idp)
+            tx.insert_user(local)
+            tx.insert_group(g)
+            tx.add_members(directory_id, g.id, [(idp.id, "User")])
+            counts = tx.delete_provisioned(directory_id, unlink_users=False)
+            assert tx.get_user(directory_id, idp.id) is None
+            assert tx.get_user(directory_id, local.id) == local
+            assert tx.get_group(directory_id, g.id) is None
+            assert tx.member_ids(directory_id, g.id) == set()
+        assert counts == (1, 1)
+
+    def test_delete_provisioned_unlinks(self, storage: Storage, directory_id: str) -> None:
+        """With unlink_users, users stay but are no longer linked to the IdP."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            counts = tx.delete_provisioned(directory_id, unlink_users=True)
+            found = tx.get_user(directory_id, alice.id)
+        assert found is not None
+        assert (counts, found.linked) == ((0, 1), False)
+
+    # rule 7: events
+    def test_event_seq_per_directory(
+        self, storage: Storage, new_directory: Callable[[], str], directory_id: str
+    ) -> None:
+        """seq starts at 1 and grows by one per directory, independently of others."""
+        other = new_directory()
+        with storage.transaction() as tx:
+            seqs = [tx.append_event(directory_id, "t", "User", f"u{i}", {}, T0) for i in range(3)]
+            other_seq = tx.append_event(other, "t", "User", "x", {"k": [1]}, T0)
+            listed = tx.list_events(directory_id, after=1, limit=1)
+            others = tx.list_events(other, after=0, limit=10)
+        assert (seqs, other_seq) == ([1, 2, 3], 1)
+        assert [(e.seq, e.resource_id) for e in listed] == [(2, "u1")]
+        assert [(e.seq, e.directory_id, e.data, e.created) for e in others] == [
+            (1, other, {"k": [1]}, T0)
+        ]
+
+    def test_events_in_commit_order(self, storage: Storage, directory_id: str) -> None:
+        """Concurrent transactions get seqs in commit order: no gap a poller could skip."""
+        done: list[int] = []
+        barrier = threading.Barrier(5)
+
+        def write(i: int) -> None:
+            barrier.wait()
+            with storage.transaction() as tx:
+                seq = tx.append_event(directory_id, "t", "User", f"u{i}", {}, T0)
+                done.append(seq)
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert done == [1, 2, 3, 4, 5]
+
+    # directories, secrets, log
+    def test_directory_round_trip(self, storage: Storage) -> None:
+        """Directories are inserted, listed, updated and deleted with everything in them."""
+        d = DirectoryRecord(new_id(), "Acme", "okta", {"deletion": "soft"}, T0, T0)
+        alice = user(d.id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_directory(d)
+            tx.insert_user(alice)
+            with pytest.raises(UniquenessViolation) as caught:
+                tx.insert_directory(d)
+            d.settings, d.updated = {"deletion": "hard"}, at(9)
+            tx.update_directory(d)
+            assert tx.get_directory(d.id) == d
+            assert d in tx.list_directories()
+            tx.delete_directory(d.id)
+            assert (tx.get_directory(d.id), tx.get_user(d.id, alice.id)) == (None, None)
+        assert caught.value.field == "id"
+
+    def test_secrets(
+        self, storage: Storage, new_directory: Callable[[], str], directory_id: str
+    ) -> None:
+        """Secrets are stored per directory and updated in place."""
+        s1 = SecretRecord(new_id(), directory_id, "hash1", T0)
+        s2 = SecretRecord(new_id(), directory_id, "hash2", at(1), expires=at(99))
+        other = new_directory()
+        with storage.transaction() as tx:
+            tx.insert_secret(s1)
+            tx.insert_secret(s2)
+            s1.revoked, s1.last_used = at(5), datetime(2026, 1, 2, tzinfo=UTC)
+            tx.update_secret(s1)
+            assert tx.list_secrets(directory_id) == [s1, s2]
+            assert tx.list_secrets(other) == []
+
+    def test_log_newest_first(
+        self, storage: Storage, new_directory: Callable[[], str], directory_id: str
+    ) -> None:
+        """list_log returns the newest first, pages with before_id, filters failures."""
+        other = new_directory()
+        with storage.transaction() as tx:
+            for status in (201, 409, 200, 400):
+                tx.append_log(log(directory_id, status))
+            tx.append_log(log(other, 500))
+            newest = tx.list_log(directory_id)
+            older = tx.list_log(directory_id, before_id=newest[1].id, limit=1)
+            failures = tx.list_log(directory_id, failures_only=True)
+        assert [r.status for r in newest] == [400, 200, 409, 201]
+        assert [r.status for r in older] == [409]
+        assert [r.status for r in failures] == [400, 409]
+        assert (newest[0].quirks, newest[0].created, newest[0].duration_ms) == (
+            ("entra.capitalised_op",),
+            T0,
+            1.5,
+        )

@@ -1,0 +1,56 @@
+"""Record builders for the storage contract tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from scimdir.service.ports import GroupRecord, LogRecord, UserRecord
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def at(seconds: int) -> datetime:
+    """``T0`` plus ``seconds``."""
+    return T0 + timedelta(seconds=seconds)
+
+
+def new_id() -> str:
+    """A fresh resource id."""
+    return str(uuid.uuid4())
+
+
+def user(
+    directory_id: str,
+    user_name: str,
+    *,
+    created: datetime = T0,
+    source: Literal["idp", "local"] = "idp",
+    linked: bool = True,
+    **document: Any,
+) -> UserRecord:
+    """A version-1 user record."""
+    return UserRecord(
+        new_id(), directory_id, user_name, document, 1, created, created, source, linked
+    )
+
+
+def group(
+    directory_id: str, display_name: str, *, created: datetime = T0, **doc: Any
+) -> GroupRecord:
+    """A version-1 group record."""
+    return GroupRecord(
+        new_id(),
+        directory_id,
+        display_name,
+        {"displayName": display_name, **doc},
+        1,
+        created,
+        created,
+    )
+
+
+def log(directory_id: str, status: int, path: str = "/Users") -> LogRecord:
+    """A request-log record."""
+    return LogRecord(directory_id, "POST", path, status, T0, 1.5, quirks=("entra.capitalised_op",))

@@ -1,0 +1,24 @@
+"""The storage contract on PostgreSQL (``SCIMDIR_TEST_POSTGRES_URL``; see tests/conftest.py).
+
+One database migrated once per session; each test isolates itself in fresh directories.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scimdir.service.ports import Storage
+from scimdir.storage.sql import SqlStorage
+
+from .contract import StorageContract
+from .contract_search import SearchContract
+
+
+@pytest.mark.postgres
+class TestPostgres(StorageContract, SearchContract):
+    """Every contract rule on PostgreSQL."""
+
+    @pytest.fixture
+    def storage(self, postgres_storage: SqlStorage) -> Storage:
+        """The session's PostgreSQL database."""
+        return postgres_storage
