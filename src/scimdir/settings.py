@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         default=None,
-        description="Public base URL used in tenant URLs and meta.location; default from host/port.",
+        description="Public base URL of tenant URLs and meta.location (default: host and port).",
     )
     host: str = "127.0.0.1"
     port: int = 8000

@@ -82,7 +82,8 @@ def test_quick_start_provisions_a_user_over_http(server: tuple[str, dict[str, st
     tenant = directory["tenant_url"]
 
     test_connection = httpx.get(
-        f"{tenant}/Users", params={"filter": 'userName eq "0f8fad5b-d9cb-469f-a165-70867728950e"'},
+        f"{tenant}/Users",
+        params={"filter": 'userName eq "0f8fad5b-d9cb-469f-a165-70867728950e"'},
         headers=auth,
     )
     assert test_connection.status_code == 200

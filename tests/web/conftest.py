@@ -91,7 +91,7 @@ def entra_user(name: str = "alice@contoso.com", **extra: Any) -> dict[str, Any]:
         "externalId": f"ext-{name}",
         "userName": name,
         "active": True,
-        "displayName": name.split("@")[0].title(),
+        "displayName": name.split("@", maxsplit=1)[0].title(),
         "emails": [{"primary": True, "type": "work", "value": name}],
         "meta": {"resourceType": "User"},
         "name": {"formatted": "Alice Smith", "familyName": "Smith", "givenName": "Alice"},

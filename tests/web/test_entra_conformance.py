@@ -44,7 +44,7 @@ def create_group(t: Tenant, name: str = "Engineering") -> str:
 
 
 def test_test_connection_gets_an_empty_list_response(entra: Tenant) -> None:
-    """Test Connection: a userName filter on a random GUID answers 200 with an empty ListResponse."""
+    """Test Connection: a userName filter on a random GUID answers 200 and an empty list."""
     response = entra.client.get(
         entra.url("/Users?filter=userName+eq+%227d420df3-9995-4831-a406-ecf8166f5f6a%22"),
         headers={"Authorization": f"Bearer {entra.secret}"},
@@ -104,7 +104,9 @@ def test_match_user_by_external_id(entra: Tenant) -> None:
     user = create_user(entra, "dave@contoso.com")
     found = entra.get('/Users?filter=externalId eq "ext-dave@contoso.com"').json()
     assert [r["id"] for r in found["Resources"]] == [user["id"]]
-    assert entra.get('/Users?filter=externalId eq "EXT-dave@contoso.com"').json()["totalResults"] == 0
+    assert (
+        entra.get('/Users?filter=externalId eq "EXT-dave@contoso.com"').json()["totalResults"] == 0
+    )
 
 
 def test_duplicate_username_gets_409_uniqueness(entra: Tenant) -> None:
@@ -271,7 +273,9 @@ def test_get_group_excluding_members_and_rename(entra: Tenant) -> None:
     """§5.2/§5.4: GET with excludedAttributes=members has no members; Replace displayName → 204."""
     group = create_group(entra, "Sales")
     user = create_user(entra, "s@contoso.com")["id"]
-    entra.patch(f"/Groups/{group}", patch_body({"op": "Add", "path": "members", "value": [{"value": user}]}))
+    entra.patch(
+        f"/Groups/{group}", patch_body({"op": "Add", "path": "members", "value": [{"value": user}]})
+    )
     read = entra.get(f"/Groups/{group}?excludedAttributes=members").json()
     assert "members" not in read
     assert read["displayName"] == "Sales"
@@ -296,7 +300,8 @@ def test_duplicate_group_name_gets_409(entra: Tenant) -> None:
     """Group displayName is unique per directory (Entra matches groups on it)."""
     create_group(entra, "Ops")
     response = entra.post(
-        "/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "ops"}
+        "/Groups",
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "ops"},
     )
     assert response.status_code == 409
     assert response.json()["scimType"] == "uniqueness"
@@ -308,7 +313,9 @@ def test_unknown_member_is_refused_and_nothing_applied(entra: Tenant) -> None:
     user = create_user(entra, "l@contoso.com")["id"]
     response = entra.patch(
         f"/Groups/{group}",
-        patch_body({"op": "Add", "path": "members", "value": [{"value": user}, {"value": "ghost"}]}),
+        patch_body(
+            {"op": "Add", "path": "members", "value": [{"value": user}, {"value": "ghost"}]}
+        ),
     )
     assert response.status_code == 400
     assert response.json()["scimType"] == "invalidValue"

@@ -12,7 +12,10 @@ def test_invalid_json_body_is_400_invalid_syntax(entra: Tenant) -> None:
     response = entra.client.post(
         entra.url("/Users"),
         content=b'{"userName": ',
-        headers={"Authorization": f"Bearer {entra.secret}", "Content-Type": "application/scim+json"},
+        headers={
+            "Authorization": f"Bearer {entra.secret}",
+            "Content-Type": "application/scim+json",
+        },
     )
     assert response.status_code == 400
     assert response.json()["scimType"] == "invalidSyntax"
@@ -28,7 +31,7 @@ def test_filter_on_unindexed_attribute_is_invalid_filter(entra: Tenant) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['userName eq', 'userName xx "a"', '(userName eq "a"', 'emails[type eq "work"', "]", "not"],
+    ["userName eq", 'userName xx "a"', '(userName eq "a"', 'emails[type eq "work"', "]", "not"],
 )
 def test_malformed_filters_are_invalid_filter(entra: Tenant, text: str) -> None:
     """Syntax errors in filters answer 400 invalidFilter."""

@@ -15,9 +15,10 @@ def test_user_without_email_is_refused_naming_the_entra_fix(entra: Tenant) -> No
     error = response.json()
     assert error["scimType"] == "invalidValue"
     assert "email" in error["detail"]
-    assert 'Switch(IsPresent([mail]), , "True", [mail], "False", [userPrincipalName])' in error[
-        "detail"
-    ]
+    assert (
+        'Switch(IsPresent([mail]), , "True", [mail], "False", [userPrincipalName])'
+        in error["detail"]
+    )
 
 
 def test_user_without_display_name_is_refused_with_the_join_fallback(entra: Tenant) -> None:
@@ -52,9 +53,7 @@ def test_required_attributes_are_a_setting(entra: Tenant) -> None:
 def test_patch_that_empties_a_required_attribute_is_refused(entra: Tenant) -> None:
     """Removing the e-mail by PATCH is refused like a create without one; nothing changes."""
     user = create_user(entra, "keep@contoso.com")
-    response = entra.patch(
-        f"/Users/{user['id']}", patch_body({"op": "remove", "path": "emails"})
-    )
+    response = entra.patch(f"/Users/{user['id']}", patch_body({"op": "remove", "path": "emails"}))
     assert response.status_code == 400
     assert entra.get(f"/Users/{user['id']}").json()["emails"][0]["value"] == "keep@contoso.com"
 
@@ -97,7 +96,9 @@ def test_linking_matches_external_id_first(entra: Tenant) -> None:
     user = create_user(entra, "old@contoso.com")
     entra.services.directories.reset(entra.id, unlink_users=True)
     entra.set("user_linking", "true")
-    response = entra.post("/Users", entra_user("renamed@contoso.com", externalId=user["externalId"]))
+    response = entra.post(
+        "/Users", entra_user("renamed@contoso.com", externalId=user["externalId"])
+    )
     assert response.status_code == 201
     assert response.json()["id"] == user["id"]
     assert response.json()["userName"] == "renamed@contoso.com"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 from starlette.testclient import TestClient
 
@@ -57,14 +58,20 @@ def test_basic_auth_with_tenant_id_as_user_name(entra: Tenant) -> None:
     """HTTP Basic with the tenant id and the secret opens the directory; another user name fails."""
     good = base64.b64encode(f"{entra.id}:{entra.secret}".encode()).decode()
     bad = base64.b64encode(f"someone:{entra.secret}".encode()).decode()
-    assert entra.client.get(entra.url("/Users"), headers={"Authorization": f"Basic {good}"}).status_code == 200
-    assert entra.client.get(entra.url("/Users"), headers={"Authorization": f"Basic {bad}"}).status_code == 401
+    assert (
+        entra.client.get(
+            entra.url("/Users"), headers={"Authorization": f"Basic {good}"}
+        ).status_code
+        == 200
+    )
+    assert (
+        entra.client.get(entra.url("/Users"), headers={"Authorization": f"Basic {bad}"}).status_code
+        == 401
+    )
 
 
 def test_rotated_secret_with_overlap_keeps_both_working(entra: Tenant) -> None:
     """During a rotation with overlap both secrets work; without overlap the old one stops."""
-    from datetime import timedelta
-
     new = entra.services.directories.rotate_secret(entra.id, timedelta(hours=1))
     for secret in (entra.secret, new):
         r = entra.client.get(entra.url("/Users"), headers={"Authorization": f"Bearer {secret}"})

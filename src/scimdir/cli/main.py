@@ -11,7 +11,9 @@ from datetime import timedelta
 from typing import Any
 
 import click
+import uvicorn
 
+from scimdir.cli.mapping_commands import mapping
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_settings import IDPS, DirectorySettings
 from scimdir.settings import Settings
@@ -61,22 +63,24 @@ def _fail(message: str) -> None:
     help="On an empty database, create a first directory and print its tenant URL and secret.",
 )
 @pass_state
-def serve(state: CliState, host: str | None, port: int | None, workers: int, bootstrap: bool) -> None:
+def serve(
+    state: CliState, host: str | None, port: int | None, workers: int, bootstrap: bool
+) -> None:
     """Run the SCIM server (migrates the database first)."""
-    import uvicorn
-
     if host:
         os.environ["SCIMDIR_HOST"] = host
     if port:
         os.environ["SCIMDIR_PORT"] = str(port)
     state.settings = Settings()
     services = state.services
-    if bootstrap and not services.directories.list():
+    if bootstrap and not services.directories.list_all():
         created = services.directories.create("Default directory", "entra")
         click.echo("Created a first directory. Paste these into Entra's provisioning settings:")
         click.echo(f"  Tenant URL:   {state.tenant_url(created.directory.id)}")
         click.echo(f"  Secret Token: {created.secret}")
-        click.echo("The secret is shown only now; rotate it with `scimdir directory rotate-secret`.")
+        click.echo(
+            "The secret is shown only now; rotate it with `scimdir directory rotate-secret`."
+        )
     services.storage.dispose()
     uvicorn.run(
         "scimdir.web.asgi:app_factory",
@@ -150,7 +154,7 @@ def directory_create(state: CliState, name: str, idp: str, as_json: bool) -> Non
 @pass_state
 def directory_list(state: CliState, as_json: bool) -> None:
     """List directories."""
-    records = state.services.directories.list()
+    records = state.services.directories.list_all()
     if as_json:
         click.echo(json.dumps([_directory_json(state, r) for r in records]))
         return
@@ -209,7 +213,9 @@ def parse_duration(text: str) -> timedelta:
 @click.option("--keep-old-for", default=None, help="Keep old secrets working this long (e.g. 1h).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def directory_rotate(state: CliState, directory_id: str, keep_old_for: str | None, as_json: bool) -> None:
+def directory_rotate(
+    state: CliState, directory_id: str, keep_old_for: str | None, as_json: bool
+) -> None:
     """Issue a new secret; old ones stop now or after --keep-old-for."""
     overlap = parse_duration(keep_old_for) if keep_old_for else None
     try:
@@ -309,16 +315,7 @@ def user_create(
         click.echo(f"Created local user {record.user_name} ({record.id}).")
 
 
-def _register_optional() -> None:
-    """Command groups of other modules."""
-    try:
-        from scimdir.cli.mapping_commands import mapping
-    except ImportError:  # pragma: no cover - during development of that module
-        return
-    cli.add_command(mapping)
-
-
-_register_optional()
+cli.add_command(mapping)
 
 
 def main() -> None:

@@ -37,8 +37,8 @@ from scim2_models.path import (
 from scimdir.scim.errors import invalid_filter
 from scimdir.scim.schema import (
     ENTERPRISE_USER_SCHEMA,
-    AttrType,
     Attribute,
+    AttrType,
     ResourceType,
 )
 
@@ -190,7 +190,7 @@ class _Resolver:
             # Inside brackets: names are sub-attributes of the bracketed attribute.
             if path.uri is not None or path.sub_attr is not None:
                 raise invalid_filter(
-                    f"Inside {prefix.name}[...] name sub-attributes only, e.g. type eq \"work\"."
+                    f'Inside {prefix.name}[...] name sub-attributes only, e.g. type eq "work".'
                 )
             sub = prefix.sub(path.attr)
             if sub is None:

@@ -246,7 +246,7 @@ USER = Schema(
             "password",
             mutability=Mutability.WRITE_ONLY,
             returned=Returned.NEVER,
-            description="Accepted on write (Okta sends a placeholder) and never stored or returned.",
+            description="Accepted on write (Okta sends a placeholder); never stored or returned.",
         ),
         _multi("emails", _TYPE_VALUE, filterable=True),
         _multi("phoneNumbers", ("work", "home", "mobile", "fax", "pager", "other")),

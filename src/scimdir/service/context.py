@@ -98,7 +98,7 @@ def build_search(
         if path.sub_attr:
             sub = attr.sub(path.sub_attr)
             key = f"{key}.{sub.name}" if sub else f"{key}.{path.sub_attr}"
-        if key not in _SORTABLE or attr.type == AttrType.COMPLEX and not path.sub_attr:
+        if key not in _SORTABLE or (attr.type == AttrType.COMPLEX and not path.sub_attr):
             raise invalid_filter(
                 f"sortBy={sort_by} is not supported; sort by one of {', '.join(sorted(_SORTABLE))}."
             )

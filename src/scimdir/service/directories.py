@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from scimdir.service.directory_settings import DirectorySettings, SettingError, preset
-from scimdir.service.policies import primary_email
 from scimdir.service.ports import (
     DirectoryRecord,
     LogRecord,
@@ -85,7 +84,7 @@ class DirectoryService:
             created=self.runtime.clock(),
         )
 
-    def list(self) -> list[DirectoryRecord]:
+    def list_all(self) -> list[DirectoryRecord]:
         """Every directory, oldest first."""
         with self.storage.transaction() as tx:
             return tx.list_directories()
@@ -245,5 +244,4 @@ __all__ = [
     "CreatedDirectory",
     "DirectoryNotFound",
     "DirectoryService",
-    "primary_email",
 ]

@@ -54,7 +54,11 @@ class GroupService:
         self.limits = limits
 
     def _check_members(
-        self, tx: Transaction, ctx: ScimContext, group_id: str | None, members: Sequence[tuple[str, str]]
+        self,
+        tx: Transaction,
+        ctx: ScimContext,
+        group_id: str | None,
+        members: Sequence[tuple[str, str]],
     ) -> list[tuple[str, str]]:
         """Resolve each member's type from what exists in this directory; refuse unknown ids."""
         ids = list(dict.fromkeys(value for value, _ in members))
@@ -97,13 +101,20 @@ class GroupService:
                 added += tx.add_members(ctx.directory_id, group_id, new) if new else 0
         return added, removed
 
-    def _event(self, tx: Transaction, ctx: ScimContext, kind: str, group_id: str, data: dict[str, Any]) -> None:
+    def _event(
+        self, tx: Transaction, ctx: ScimContext, kind: str, group_id: str, data: dict[str, Any]
+    ) -> None:
         tx.append_event(ctx.directory_id, kind, "Group", group_id, data, self.runtime.clock())
 
-    def _members_event(self, tx: Transaction, ctx: ScimContext, group_id: str, counts: tuple[int, int]) -> None:
+    def _members_event(
+        self, tx: Transaction, ctx: ScimContext, group_id: str, counts: tuple[int, int]
+    ) -> None:
         if counts != (0, 0):
             self._event(
-                tx, ctx, "group.members_changed", group_id,
+                tx,
+                ctx,
+                "group.members_changed",
+                group_id,
                 {"added": counts[0], "removed": counts[1]},
             )
 
@@ -115,7 +126,8 @@ class GroupService:
         size = tx.count_members(ctx.directory_id, record.id)
         if size > self.limits.max_members_per_response:
             raise invalid_value(
-                f"Group {record.id} has {size} members, more than the {self.limits.max_members_per_response} "
+                f"Group {record.id} has {size} members, more than the "
+                f"{self.limits.max_members_per_response} "
                 "a response carries. Read it with excludedAttributes=members, and check membership "
                 'with filter=id eq "<group>" and members[value eq "<user>"].'
             )
@@ -180,8 +192,13 @@ class GroupService:
         attrs = parse_attribute_list(GROUP_TYPE, attributes)
         excl = parse_attribute_list(GROUP_TYPE, excluded)
         query = build_search(
-            GROUP_TYPE, self.limits, filter_text=filter_text, start_index=start_index,
-            count=count, sort_by=sort_by, sort_order=sort_order,
+            GROUP_TYPE,
+            self.limits,
+            filter_text=filter_text,
+            start_index=start_index,
+            count=count,
+            sort_by=sort_by,
+            sort_order=sort_order,
         )
         with_members = wants_attribute(GROUP_TYPE, "members", attrs, excl)
         with self.storage.transaction() as tx:

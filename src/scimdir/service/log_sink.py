@@ -20,7 +20,9 @@ logger = logging.getLogger(__name__)
 class LogSink:
     """Queue log records and write them in batches from a daemon thread."""
 
-    def __init__(self, storage: Storage, *, interval: float = 0.5, max_queue: int = 100_000) -> None:
+    def __init__(
+        self, storage: Storage, *, interval: float = 0.5, max_queue: int = 100_000
+    ) -> None:
         self.storage = storage
         self.interval = interval
         self._queue: queue.Queue[LogRecord] = queue.Queue(maxsize=max_queue)

@@ -36,7 +36,7 @@ REQUIREMENTS: Mapping[str, Requirement] = {
     "displayName": Requirement(
         "displayName",
         "displayName",
-        "map displayName with the expression Switch(IsPresent([displayName]), , \"True\", "
+        'map displayName with the expression Switch(IsPresent([displayName]), , "True", '
         '[displayName], "False", Join(" ", [givenName], [surname]))',
         "send a non-empty displayName",
     ),
@@ -53,16 +53,17 @@ REQUIREMENTS: Mapping[str, Requirement] = {
 def primary_email(document: Mapping[str, Any]) -> str | None:
     """The user's e-mail as the application sees it: the work address, else the primary one,
     else the first non-empty one."""
-    emails = [e for e in document.get("emails") or [] if isinstance(e, Mapping)]
-    for pick in (
-        lambda e: str(e.get("type", "")).lower() == "work",
-        lambda e: e.get("primary") is True,
-        lambda e: True,
-    ):
-        for email in emails:
-            value = email.get("value")
-            if pick(email) and isinstance(value, str) and value.strip():
-                return value
+    emails = [
+        e
+        for e in document.get("emails") or []
+        if isinstance(e, Mapping) and isinstance(e.get("value"), str) and e["value"].strip()
+    ]
+    work = [e for e in emails if str(e.get("type", "")).lower() == "work"]
+    primary = [e for e in emails if e.get("primary") is True]
+    for candidates in (work, primary, emails):
+        if candidates:
+            value: str = candidates[0]["value"]
+            return value
     return None
 
 

@@ -85,9 +85,7 @@ def render_group(
     return out
 
 
-def list_response(
-    resources: list[dict[str, Any]], total: int, start_index: int
-) -> dict[str, Any]:
+def list_response(resources: list[dict[str, Any]], total: int, start_index: int) -> dict[str, Any]:
     """RFC 7644 §3.4.2 ListResponse (always, even with zero results; Entra §4.4)."""
     return {
         "schemas": [LIST_RESPONSE_SCHEMA],

@@ -87,9 +87,7 @@ class UserService:
         parsed = parse_resource(USER_TYPE, body)
         document = dict(parsed.document)
         document.setdefault("active", True)
-        refusal = check_required(
-            document, ctx.settings.required_attributes, idp=ctx.directory.idp
-        )
+        refusal = check_required(document, ctx.settings.required_attributes, idp=ctx.directory.idp)
         if refusal is not None:
             raise refusal
         return document
@@ -228,9 +226,7 @@ class UserService:
         with self.storage.transaction() as tx:
             page = tx.search_users(ctx.directory_id, query)
             resources = [
-                project(
-                    USER_TYPE, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl
-                )
+                project(USER_TYPE, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl)
                 for rec in page.items
             ]
         return list_response(resources, page.total, query.start_index)
