@@ -5,18 +5,24 @@ per stdin line, ``{"expression", "attributes", "context"?}``, answered in order 
 ``{"value": V}``, ``{"value": null, "flow": "ignored"}`` or ``{"error": message, "position": N}``.
 One bad line, even invalid JSON, never stops the rest. ``scimdir mapping eval 'EXPR'`` is the
 human form: it prints the value, or the error with a caret under its position (exit code 1).
+``scimdir mapping preset NAME`` prints a shipped mappings preset; ``scimdir mapping preview``
+shows the payload Entra would send for sample users and which the directory would refuse.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
 from scimdir.mapping import EvalContext, MappingError, evaluate
+from scimdir.mapping.mappings import PRESETS, load_mappings, preset_text
+from scimdir.mapping.preview import preview_users, summarize, user_from_csv_row
 from scimdir.mapping.values import to_json
 
 __all__ = ["answer_line", "mapping"]
@@ -114,3 +120,65 @@ def eval_command(
         click.echo(result.value)
     else:
         click.echo(json.dumps(to_json(result.value), ensure_ascii=False))
+
+
+@mapping.command("preset")
+@click.argument("name", type=click.Choice(PRESETS))
+def preset_command(name: str) -> None:
+    """Print the mappings preset NAME (YAML), ready to edit and pass to preview."""
+    click.echo(preset_text(name), nl=False)
+
+
+def _read_users(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text("utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        return [user_from_csv_row(row) for row in csv.DictReader(text.splitlines())]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"{path} is neither CSV nor valid JSON: {exc.msg}") from None
+    if not isinstance(data, list) or not all(isinstance(user, dict) for user in data):
+        raise click.BadParameter(f"{path} must hold a JSON list of user objects")
+    return data
+
+
+@mapping.command("preview")
+@click.option(
+    "--mappings",
+    "mappings_path",
+    required=True,
+    help=f"Mappings file (JSON or YAML), or a preset name: {', '.join(PRESETS)}.",
+)
+@click.option(
+    "--users",
+    "users_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sample users: a JSON list of Entra user objects, or Entra's user-export CSV.",
+)
+@click.option("--context", "context_json", default=None, help="JSON object, as for 'mapping eval'.")
+def preview_command(mappings_path: str, users_path: Path, context_json: str | None) -> None:
+    """Show, per user, the SCIM payload Entra would POST and whether it would be accepted."""
+    if mappings_path in PRESETS:
+        text = preset_text(mappings_path)
+    else:
+        try:
+            text = Path(mappings_path).read_text("utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {mappings_path}: {exc.strerror}") from None
+    try:
+        mappings = load_mappings(text)
+        context = EvalContext.from_json(_object(context_json or "{}", "--context"))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    previews = preview_users(mappings, _read_users(users_path), context=context)
+    for preview in previews:
+        verdict = "OK" if preview.ok else "WOULD FAIL"
+        click.echo(f"== {preview.label}: {verdict}")
+        click.echo(json.dumps(preview.payload, indent=2, ensure_ascii=False))
+        for target, error in preview.errors.items():
+            click.echo(f"  error in {target}: {error.message}")
+        for problem in preview.problems:
+            click.echo(f"  missing {problem.attribute}: {problem.message}; fix: {problem.fix}")
+    counts = summarize(previews)
+    click.echo("Summary: " + ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items())))

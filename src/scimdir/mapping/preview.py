@@ -1,0 +1,194 @@
+"""Preview what Entra would send for sample users, and whether the directory would accept it.
+
+The product requires a non-empty userName, displayName and work (or primary) e-mail for every
+user (product README §5); without them provisioning fails on every 40-minute cycle. The policy
+check :func:`required_attribute_problems` is a small pure function so that it can later be swapped
+for the service's own policy. Each problem names the Entra mapping that fixes it.
+
+Sample users come as JSON objects or as rows of Entra's user-list CSV export, whose headers are
+mapped to source attribute names by :data:`CSV_HEADERS`. ``IsSoftDeleted`` is computed when absent:
+true when ``accountEnabled`` is false, or the sample says ``assigned`` false or ``deleted`` true
+(expressions.md §5.1, CUST).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scimdir.mapping.context import EvalContext
+from scimdir.mapping.errors import MappingError
+from scimdir.mapping.mappings import AttributeMapping, build_payload
+
+__all__ = [
+    "CSV_HEADERS",
+    "Problem",
+    "UserPreview",
+    "preview_users",
+    "required_attribute_problems",
+    "summarize",
+    "user_from_csv_row",
+    "with_computed_attributes",
+]
+
+CSV_HEADERS = {
+    "user principal name": "userPrincipalName",
+    "userprincipalname": "userPrincipalName",
+    "display name": "displayName",
+    "displayname": "displayName",
+    "given name": "givenName",
+    "first name": "givenName",
+    "givenname": "givenName",
+    "surname": "surname",
+    "last name": "surname",
+    "mail": "mail",
+    "email": "mail",
+    "object id": "objectId",
+    "objectid": "objectId",
+    "id": "objectId",
+    "job title": "jobTitle",
+    "department": "department",
+    "account enabled": "accountEnabled",
+    "accountenabled": "accountEnabled",
+    "block sign in": "blockSignIn",
+    "issoftdeleted": "IsSoftDeleted",
+    "mail nickname": "mailNickname",
+    "usage location": "usageLocation",
+}
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+FIXES = {
+    "userName": "map userName from userPrincipalName (Direct mapping, matching precedence 1)",
+    "displayName": (
+        'map displayName with the expression Switch(IsPresent([displayName]), , "True", '
+        '[displayName], "False", Join(" ", [givenName], [surname]))'
+    ),
+    "email": (
+        'map emails[type eq "work"].value with the expression Switch(IsPresent([mail]), , '
+        '"True", [mail], "False", [userPrincipalName])'
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A required attribute that is missing or empty, and the mapping that fixes it."""
+
+    attribute: str
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class UserPreview:
+    """What Entra would send for one user, the mapping errors, and the policy problems."""
+
+    label: str
+    payload: dict[str, Any]
+    errors: dict[str, MappingError] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the directory would accept the user."""
+        return not self.errors and not self.problems
+
+
+def _flag(text: str) -> bool | str:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return text
+
+
+def user_from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
+    """Map one row of Entra's user-export CSV to source attribute names.
+
+    Known headers are renamed (:data:`CSV_HEADERS`); others keep their name. Empty cells are absent
+    attributes. ``accountEnabled``/``IsSoftDeleted`` read true/false/yes/no; "Block sign in" = yes
+    means accountEnabled false.
+    """
+    user: dict[str, Any] = {}
+    for header, cell in row.items():
+        if header is None or cell is None or cell.strip() == "":
+            continue
+        name = CSV_HEADERS.get(header.strip().lower(), header.strip())
+        if name in ("accountEnabled", "IsSoftDeleted"):
+            user[name] = _flag(cell)
+        elif name == "blockSignIn":
+            blocked = _flag(cell)
+            if isinstance(blocked, bool):
+                user.setdefault("accountEnabled", not blocked)
+        else:
+            user[name] = cell
+    return user
+
+
+def with_computed_attributes(user: Mapping[str, Any]) -> dict[str, Any]:
+    """``user`` with ``IsSoftDeleted`` computed when absent (CUST's four conditions)."""
+    result = dict(user)
+    if "IsSoftDeleted" not in result:
+        result["IsSoftDeleted"] = (
+            result.get("accountEnabled", True) is False
+            or result.get("assigned", True) is False
+            or result.get("deleted", False) is True
+        )
+    return result
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def required_attribute_problems(payload: Mapping[str, Any]) -> tuple[Problem, ...]:
+    """The directory's required-attribute policy: userName, displayName, work or primary e-mail."""
+    problems: list[Problem] = []
+    for attribute in ("userName", "displayName"):
+        if not _text(payload.get(attribute)):
+            problems.append(
+                Problem(attribute, f"{attribute} is missing or empty", FIXES[attribute])
+            )
+    emails = payload.get("emails")
+    candidates = [
+        e
+        for e in (emails if isinstance(emails, list) else [])
+        if isinstance(e, Mapping) and (e.get("type") == "work" or e.get("primary") is True)
+    ]
+    if not any(_text(e.get("value")) for e in candidates):
+        problems.append(Problem("email", "no non-empty work or primary e-mail", FIXES["email"]))
+    return tuple(problems)
+
+
+def preview_users(
+    mappings: list[AttributeMapping],
+    users: Iterable[Mapping[str, Any]],
+    *,
+    creating: bool = True,
+    context: EvalContext | None = None,
+) -> list[UserPreview]:
+    """Build each user's payload and check it against the required-attribute policy."""
+    previews: list[UserPreview] = []
+    for index, user in enumerate(users):
+        source = with_computed_attributes(user)
+        payload, errors = build_payload(mappings, source, creating=creating, context=context)
+        label = str(source.get("userPrincipalName") or source.get("displayName") or f"#{index + 1}")
+        previews.append(UserPreview(label, payload, errors, required_attribute_problems(payload)))
+    return previews
+
+
+def summarize(previews: Iterable[UserPreview]) -> dict[str, int]:
+    """Counts: ``ok``, and per reason ``missing <attribute>`` / ``error in <target>``."""
+    counts: Counter[str] = Counter()
+    for preview in previews:
+        if preview.ok:
+            counts["ok"] += 1
+        for problem in preview.problems:
+            counts[f"missing {problem.attribute}"] += 1
+        for target in preview.errors:
+            counts[f"error in {target}"] += 1
+    return dict(counts)
