@@ -1,0 +1,97 @@
+"""The CLI's directory and user commands, a stable interface other tools script against."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+from click.testing import CliRunner
+
+from scimdir.cli.main import CliState, cli
+
+
+class Run(Protocol):
+    """Invoke the CLI and return its output, asserting success (or failure with ok=False)."""
+
+    def __call__(self, *args: str, input: str | None = None, ok: bool = True) -> str: ...
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.setenv("SCIMDIR_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SCIMDIR_PUBLIC_URL", "https://scim.example.test")
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, ok: bool = True) -> str:
+        result = runner.invoke(cli, list(args), obj=CliState(), input=input)
+        if ok:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code != 0, result.output
+        return result.output
+
+    return invoke
+
+
+def test_create_json_prints_exactly_the_documented_keys(run: Run) -> None:
+    """`directory create --json` prints one JSON object: id, name, idp, tenant_url, secret."""
+    out = json.loads(run("directory", "create", "--name", "Jira", "--idp", "okta", "--json"))
+    assert sorted(out) == ["id", "idp", "name", "secret", "tenant_url"]
+    assert out["idp"] == "okta"
+    assert out["tenant_url"] == f"https://scim.example.test/scim/{out['id']}/v2"
+    assert out["secret"].startswith("scimdir_")
+    assert len(out["secret"]) >= 8 + 43
+
+
+def test_list_and_show_never_print_the_secret(run: Run) -> None:
+    """The secret is shown once: list and show do not contain it."""
+    out = json.loads(run("directory", "create", "--name", "Once", "--json"))
+    listed = run("directory", "list")
+    shown = run("directory", "show", out["id"], "--json")
+    assert out["id"] in listed
+    assert out["secret"] not in listed + shown
+    assert json.loads(shown)["live_secrets"] == 1
+
+
+def test_set_validates_keys_and_values(run: Run) -> None:
+    """`directory set` changes a setting and refuses unknown keys or values with the choices."""
+    did = json.loads(run("directory", "create", "--name", "S", "--json"))["id"]
+    assert json.loads(run("directory", "set", did, "user_linking", "true"))["user_linking"] is True
+    bad = run("directory", "set", did, "deletion", "shred", ok=False)
+    assert "delete" in bad and "deactivate" in bad
+    unknown = run("directory", "set", did, "colour", "blue", ok=False)
+    assert "user_linking" in unknown
+
+
+def test_rotate_secret_prints_a_new_secret(run: Run) -> None:
+    """rotate-secret --json prints a different secret; a bad duration is refused."""
+    out = json.loads(run("directory", "create", "--name", "R", "--json"))
+    rotated = json.loads(
+        run("directory", "rotate-secret", out["id"], "--keep-old-for", "1h", "--json")
+    )
+    assert rotated["secret"] != out["secret"]
+    run("directory", "rotate-secret", out["id"], "--keep-old-for", "soon", ok=False)
+
+
+def test_reset_needs_the_typed_confirmation(run: Run) -> None:
+    """reset asks for the directory id typed back; a mismatch resets nothing."""
+    did = json.loads(run("directory", "create", "--name", "X", "--json"))["id"]
+    run("directory", "reset", did, input="wrong\n", ok=False)
+    assert "Reset: 0 users removed" in run("directory", "reset", did, input=f"{did}\n")
+    assert "Reset:" in run("directory", "reset", did, "--yes", "--unlink")
+
+
+def test_user_create_makes_a_local_account(run: Run) -> None:
+    """`user create` makes an unlinked local account; a duplicate userName is refused."""
+    did = json.loads(run("directory", "create", "--name", "U", "--json"))["id"]
+    out = json.loads(run("user", "create", "--directory", did, "--user-name", "a@b.c", "--json"))
+    assert out["userName"] == "a@b.c"
+    dup = run("user", "create", "--directory", did, "--user-name", "A@B.C", ok=False)
+    assert "already exists" in dup
+
+
+def test_unknown_directory_is_a_clear_error(run: Run) -> None:
+    """Commands on an unknown directory exit non-zero naming it."""
+    assert "no directory nope" in run("directory", "show", "nope", ok=False)
