@@ -13,7 +13,7 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 def okta_user(login: str) -> dict[str, Any]:
     """A create as Okta sends it: password placeholder, groups [], Okta id as externalId."""
-    first, last = login.split("@")[0].split(".")
+    first, last = login.split("@", maxsplit=1)[0].split(".")
     return {
         "schemas": [USER],
         "userName": login,
@@ -109,7 +109,7 @@ def test_pathless_deactivate_changes_only_active(okta: Tenant) -> None:
 
 
 def test_group_push_membership_forms(okta: Tenant) -> None:
-    """Add with display, remove by filter, full replace, replace with [] empties, name PATCH keeps."""
+    """Group Push: add, remove by filter, full replace, name PATCH keeps members, [] empties."""
     a, b, c = (make_user(okta, f"u.{n}@example.com")["id"] for n in "abc")
     group = make_group(okta, "Pushed")
     okta.patch(
