@@ -103,11 +103,14 @@ def _item(index: int, item: Any) -> AttributeMapping:
     where = f"mapping #{index + 1}"
     if not isinstance(item, Mapping) or not isinstance(item.get("target"), str):
         raise ValueError(f"{where} needs a string 'target' (the SCIM attribute)")
-    try:
-        kind = MappingType(item.get("type", "Direct"))
-        apply = ApplyWhen(item.get("apply", "always"))
-    except ValueError as exc:
-        raise ValueError(f"{where} ({item['target']}): {exc}") from None
+    kinds = {kind.value: kind for kind in MappingType}
+    applies = {apply.value: apply for apply in ApplyWhen}
+    if item.get("type", "Direct") not in kinds:
+        raise ValueError(f"{where} ({item['target']}): type must be one of {', '.join(kinds)}")
+    if item.get("apply", "always") not in applies:
+        raise ValueError(f"{where} ({item['target']}): apply must be one of {', '.join(applies)}")
+    kind = kinds[item.get("type", "Direct")]
+    apply = applies[item.get("apply", "always")]
     key = {MappingType.DIRECT: "source", MappingType.CONSTANT: "value"}.get(kind, "expression")
     source = item.get(key, item.get("source"))
     if kind is not MappingType.NONE and not isinstance(source, str):
