@@ -117,6 +117,7 @@ CASES: list[tuple[str, str, dict[str, Any], Any]] = [
         {"Active": "1", "StatusHireDate": "2021-09-30"},
         "False",
     ),
+    ("datediff-ww-year-one", 'DateDiff("ww", CDate("0001-01-07"), CDate("0001-01-14"))', {}, 1),
     # 4.13 DateFromNum
     ("datefromnum-doc", "DateFromNum(129699324000000000)", {}, "1/1/2012 11:00:00 PM"),
     # 4.14 DefaultDomain

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scimdir.mapping import ExpressionSyntaxError, MappingError, ast, parse, parse_expression
+from scimdir.mapping import (
+    ExpressionSyntaxError,
+    MappingError,
+    ast,
+    evaluate,
+    parse,
+    parse_expression,
+)
 
 
 def test_bare_attribute_is_an_expression() -> None:
@@ -167,3 +174,29 @@ def test_parser_never_crashes(text: str) -> None:
         parse(text)
     except MappingError as exc:
         assert exc.position is None or 0 <= exc.position <= len(text)
+
+
+_CALLS = st.sampled_from(
+    [
+        'Len("',
+        "Mid([a], ",
+        'CDate("',
+        'DateAdd("d", ',
+        'Item(Split([a], ","), ',
+        "Left([a], ",
+        'FormatDateTime([a], , "',
+        'Switch([a], , "',
+        "DateFromNum(",
+        "BitAnd(&H",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CALLS, st.text(_ALPHABET, max_size=20))
+def test_evaluator_never_crashes(prefix: str, rest: str) -> None:
+    """Evaluating any text gives a value or a positioned MappingError, never another exception."""
+    try:
+        evaluate(prefix + rest, {"a": "x,y 1"})
+    except MappingError as exc:
+        assert exc.position is None or 0 <= exc.position <= len(prefix + rest)

@@ -59,7 +59,10 @@ def parse_date(text: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _apply_offset(naive: datetime, offset: str) -> datetime | None:
@@ -71,7 +74,10 @@ def _apply_offset(naive: datetime, offset: str) -> datetime | None:
     if hours > 14 or minutes > 59:
         return None
     zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return naive.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        return naive.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _us_date(match: re.Match[str]) -> datetime | None:

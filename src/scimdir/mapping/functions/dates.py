@@ -109,9 +109,9 @@ def date_diff(inv: Invocation) -> Value:
     if interval == "m":
         return 12 * (second.year - first.year) + second.month - first.month
     if interval == "ww":
-        start1 = first.date() - timedelta(days=(first.weekday() + 1) % 7)
-        start2 = second.date() - timedelta(days=(second.weekday() + 1) % 7)
-        return (start2 - start1).days // 7
+        sunday1 = first.toordinal() - (first.weekday() + 1) % 7
+        sunday2 = second.toordinal() - (second.weekday() + 1) % 7
+        return (sunday2 - sunday1) // 7
     delta = second - first
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     unit = _SECONDS[interval] * 1_000_000
