@@ -130,7 +130,7 @@ def test_unknown_sub_attribute_is_refused() -> None:
 
 def test_wrong_types_name_attribute_given_and_expected() -> None:
     """Each type mismatch is invalidValue with a detail naming the attribute and both types."""
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"active": "yes"}, "active must be a JSON boolean, true or false; got the string 'yes'."),
         ({"title": 3}, 'title must be a JSON string, e.g. "text"; got the number 3.'),
         (
