@@ -73,7 +73,11 @@ class PatchOperation:
 
 @dataclass(frozen=True)
 class MemberChange:
-    """A change to a group's memberships; ``members`` holds ``(value, type)`` pairs."""
+    """A change to a group's memberships; ``members`` holds ``(value, type)`` pairs.
+
+    For ``remove`` the type is always ``"User"`` (a filter names only the value): match removals
+    on the value alone. ``remove_all`` carries no members.
+    """
 
     kind: Literal["add", "remove", "replace", "remove_all"]
     members: tuple[tuple[str, str], ...] = ()
