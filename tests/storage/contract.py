@@ -21,6 +21,7 @@ from scimdir.service.ports import (
     StorageError,
     UniquenessViolation,
 )
+
 from .helpers import T0, at, group, log, new_id, user
 
 __all__ = ["StorageContract"]

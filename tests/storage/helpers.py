@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from scimdir.scim.schema import ENTERPRISE_USER_SCHEMA
 from scimdir.service.ports import GroupRecord, LogRecord, UserRecord
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -28,9 +29,12 @@ def user(
     created: datetime = T0,
     source: Literal["idp", "local"] = "idp",
     linked: bool = True,
+    ext: dict[str, Any] | None = None,
     **document: Any,
 ) -> UserRecord:
-    """A version-1 user record."""
+    """A version-1 user record; ``ext`` is the Enterprise User extension."""
+    if ext is not None:
+        document[ENTERPRISE_USER_SCHEMA] = ext
     return UserRecord(
         new_id(), directory_id, user_name, document, 1, created, created, source, linked
     )

@@ -153,7 +153,7 @@ class SqlTransaction(UserOps, GroupOps):
         )
 
     # outbox
-    def append_event(  # noqa: PLR0917 - signature fixed by the port
+    def append_event(
         self,
         directory_id: str,
         type: str,
