@@ -1,8 +1,8 @@
 """Compile the resolved filter tree of :mod:`scimdir.scim.filter` to SQLAlchemy expressions.
 
 RFC 7644 §3.4.2.2, port rule 5: every ``Field.key`` the resolver publishes maps to an indexed
-column (or, for multi-valued attributes, an ``EXISTS`` over their rows); a key missing from the
-maps below raises ``invalidFilter``: nothing is ever dropped or widened.
+column (or, for multi-valued attributes, ``id IN`` the matching rows of their table); a key
+missing from the maps below raises ``invalidFilter``: nothing is ever dropped or widened.
 
 Semantics, chosen once and checked by the contract suite:
 
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, not_, or_, true
+from sqlalchemy import and_, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from scimdir.scim.errors import invalid_filter
@@ -61,34 +61,36 @@ class _Col:
     fold: Fold = None
 
 
+# A multi-valued attribute's rows: (directory column, parent-id column, sub-attribute columns).
+_Rows = tuple[ColumnElement[Any], ColumnElement[Any], dict[str, _Col]]
+
+
 @dataclass(frozen=True)
 class _Child:
-    """The rows of a multi-valued attribute: a fresh alias, its join to the parent, its columns."""
+    """The rows of a multi-valued attribute, as a fresh alias per use, and the parent's id."""
 
-    build: Callable[[], tuple[Predicate, dict[str, _Col]]]
+    build: Callable[[], _Rows]
+    parent_id: ColumnElement[Any]
 
 
-def _emails() -> tuple[Predicate, dict[str, _Col]]:
+def _emails() -> _Rows:
     e = user_emails.alias()
-    link = and_(e.c.directory_id == users.c.directory_id, e.c.user_id == users.c.id)
     cols = {
         "emails.value": _Col(e.c.value_norm, fold),
         "emails.type": _Col(e.c.type, fold),
         "emails.primary": _Col(e.c.primary),
     }
-    return link, cols
+    return e.c.directory_id, e.c.user_id, cols
 
 
-def _user_groups() -> tuple[Predicate, dict[str, _Col]]:
+def _user_groups() -> _Rows:
     m = memberships.alias()
-    link = and_(m.c.directory_id == users.c.directory_id, m.c.member_id == users.c.id)
-    return link, {"groups.value": _Col(m.c.group_id)}
+    return m.c.directory_id, m.c.member_id, {"groups.value": _Col(m.c.group_id)}
 
 
-def _members() -> tuple[Predicate, dict[str, _Col]]:
+def _members() -> _Rows:
     m = memberships.alias()
-    link = and_(m.c.directory_id == groups.c.directory_id, m.c.group_id == groups.c.id)
-    return link, {"members.value": _Col(m.c.member_id)}
+    return m.c.directory_id, m.c.group_id, {"members.value": _Col(m.c.member_id)}
 
 
 _USER_SCALARS: dict[str, _Col] = {
@@ -105,7 +107,10 @@ _USER_SCALARS: dict[str, _Col] = {
     "enterprise.department": _Col(users.c.department, fold),
     "enterprise.manager.value": _Col(users.c.manager_id, fold),
 }
-_USER_CHILDREN = {"emails": _Child(_emails), "groups": _Child(_user_groups)}
+_USER_CHILDREN = {
+    "emails": _Child(_emails, users.c.id),
+    "groups": _Child(_user_groups, users.c.id),
+}
 
 _GROUP_SCALARS: dict[str, _Col] = {
     "id": _Col(groups.c.id),
@@ -114,7 +119,7 @@ _GROUP_SCALARS: dict[str, _Col] = {
     "meta.created": _Col(groups.c.created),
     "meta.lastModified": _Col(groups.c.last_modified),
 }
-_GROUP_CHILDREN = {"members": _Child(_members)}
+_GROUP_CHILDREN = {"members": _Child(_members, groups.c.id)}
 
 _SORTABLE = (
     "id",
@@ -130,14 +135,14 @@ USER_SORT_KEYS = {k: _USER_SCALARS[k].column for k in _SORTABLE}
 GROUP_SORT_KEYS = {k: c.column for k, c in _GROUP_SCALARS.items()}
 
 
-def compile_user_filter(expr: Expr) -> Predicate:
-    """The WHERE clause (over ``users``) for a resolved User filter."""
-    return _Compiler(_USER_SCALARS, _USER_CHILDREN).visit(expr)
+def compile_user_filter(expr: Expr, directory_id: str) -> Predicate:
+    """The WHERE clause (over ``users`` of ``directory_id``) for a resolved User filter."""
+    return _Compiler(_USER_SCALARS, _USER_CHILDREN, directory_id).visit(expr)
 
 
-def compile_group_filter(expr: Expr) -> Predicate:
-    """The WHERE clause (over ``groups``) for a resolved Group filter."""
-    return _Compiler(_GROUP_SCALARS, _GROUP_CHILDREN).visit(expr)
+def compile_group_filter(expr: Expr, directory_id: str) -> Predicate:
+    """The WHERE clause (over ``groups`` of ``directory_id``) for a resolved Group filter."""
+    return _Compiler(_GROUP_SCALARS, _GROUP_CHILDREN, directory_id).visit(expr)
 
 
 def _like(value: str, op: Op) -> str:
@@ -157,9 +162,23 @@ def _unsupported(key: str) -> Exception:
 
 
 class _Compiler:
-    def __init__(self, scalars: dict[str, _Col], children: dict[str, _Child]) -> None:
+    def __init__(
+        self, scalars: dict[str, _Col], children: dict[str, _Child], directory_id: str
+    ) -> None:
         self.scalars = scalars
         self.children = children
+        self.directory_id = directory_id
+
+    def matching(self, child: _Child, build: _Rows, condition: Predicate) -> Predicate:
+        """``parent.id IN (ids of rows in this directory satisfying condition)``.
+
+        Uncorrelated on purpose: SQLite evaluates it once over the child's
+        ``(directory_id, value)`` index and probes the parent's primary key, instead of running
+        a correlated EXISTS once per row of the directory.
+        """
+        directory, parent_id, _ = build
+        rows = select(parent_id).where(directory == self.directory_id, condition)
+        return child.parent_id.in_(rows)
 
     def visit(self, expr: Expr) -> Predicate:
         if isinstance(expr, And):
@@ -172,9 +191,9 @@ class _Compiler:
             child = self.children.get(expr.attribute)
             if child is None:
                 raise _unsupported(expr.attribute)
-            link, cols = child.build()
-            inner = _Compiler(cols, {}).visit(expr.condition)
-            return exists().where(link, inner)
+            rows = child.build()
+            inner = _Compiler(rows[2], {}, self.directory_id).visit(expr.condition)
+            return self.matching(child, rows, inner)
         key = expr.field.key
         col = self.scalars.get(key)
         if col is not None:
@@ -182,14 +201,14 @@ class _Compiler:
         child = self.children.get(key.split(".", 1)[0])
         if child is None:
             raise _unsupported(key)
-        link, cols = child.build()
-        sub = cols.get(key)
+        rows = child.build()
+        sub = rows[2].get(key)
         if sub is None:
             raise _unsupported(key)
         if isinstance(expr, Compare) and expr.value is None:
-            present = exists().where(link, sub.column.is_not(None))
+            present = self.matching(child, rows, sub.column.is_not(None))
             return not_(present) if expr.op == Op.eq else present
-        return exists().where(link, _leaf(sub, expr))
+        return self.matching(child, rows, _leaf(sub, expr))
 
 
 def _leaf(col: _Col, expr: Compare | Present_) -> Predicate:

@@ -105,7 +105,7 @@ class GroupOps(SqlBase):
         """One page of the directory's groups matching ``query`` (rule 5)."""
         where = [groups.c.directory_id == directory_id]
         if query.filter is not None:
-            where.append(compile_group_filter(query.filter))
+            where.append(compile_group_filter(query.filter, directory_id))
         total, rows = search_rows(self.conn, groups, where, query, GROUP_SORT_KEYS)
         return Page(total, [_group(r) for r in rows])
 

@@ -139,7 +139,7 @@ class UserOps(SqlBase):
         if query.linked_only:
             where.append(users.c.linked.is_(True))
         if query.filter is not None:
-            where.append(compile_user_filter(query.filter))
+            where.append(compile_user_filter(query.filter, directory_id))
         total, rows = search_rows(self.conn, users, where, query, USER_SORT_KEYS)
         return Page(total, [_user(r) for r in rows])
 
