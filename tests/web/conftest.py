@@ -1,4 +1,10 @@
-"""Fixtures for API tests: the real ASGI app in process, on a fresh SQLite database."""
+"""Fixtures for API tests: the real ASGI app in process, on SQLite and on PostgreSQL.
+
+``app_services`` is parametrized over both databases: a fresh SQLite file per test, and the
+shared PostgreSQL test database (``postgres_url`` from tests/conftest.py: skipped without
+``SCIMDIR_TEST_POSTGRES_URL``, a failure on CI). On PostgreSQL every test isolates itself in the
+fresh directories it creates, so no test may assume an empty database.
+"""
 
 from __future__ import annotations
 
@@ -54,14 +60,20 @@ class Tenant:
         self.services.directories.set_setting(self.id, key, value)
 
 
-@pytest.fixture
-def app_services(tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'scimdir.db'}", public_url="https://scim.example.test"
-    )
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def app_services(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[TestClient, Services]]:
+    """The app and a client, on a fresh SQLite file or the shared PostgreSQL test database."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'scimdir.db'}"
+    settings = Settings(database_url=url, public_url="https://scim.example.test", db_pool_size=2)
     app = create_app(settings)
     with TestClient(app) as client:
         yield client, app.state.services
+    app.state.services.storage.dispose()
 
 
 def make_tenant(client: TestClient, services: Services, idp: str = "entra") -> Tenant:
