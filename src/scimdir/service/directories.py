@@ -47,7 +47,7 @@ class DirectoryService:
         self.runtime = runtime
 
     def _get(self, directory_id: str) -> DirectoryRecord:
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             record = tx.get_directory(directory_id)
         if record is None:
             raise DirectoryNotFound(directory_id)
@@ -86,7 +86,7 @@ class DirectoryService:
 
     def list_all(self) -> list[DirectoryRecord]:
         """Every directory, oldest first."""
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             return tx.list_directories()
 
     def get(self, directory_id: str) -> DirectoryRecord:
@@ -154,7 +154,7 @@ class DirectoryService:
     def live_secrets(self, directory_id: str) -> list[SecretRecord]:
         """Secrets that open the directory now (metadata only; hashes never leave the service)."""
         now = self.runtime.clock()
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             return [s for s in tx.list_secrets(directory_id) if is_live(s, now)]
 
     def authenticate(self, directory_id: str, presented: str) -> DirectoryRecord | None:
@@ -163,17 +163,17 @@ class DirectoryService:
         A wrong secret and an unknown tenant look the same to the caller (401 either way).
         """
         now = self.runtime.clock()
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             record = tx.get_directory(directory_id)
-            if record is None:
-                match_secret(presented, [], now)
-                return None
-            found = match_secret(presented, tx.list_secrets(directory_id), now)
-            if found is None:
-                return None
-            if found.last_used is None or now - found.last_used > timedelta(minutes=1):
+            secrets = tx.list_secrets(directory_id) if record is not None else []
+        found = match_secret(presented, secrets, now)
+        if record is None or found is None:
+            return None
+        if found.last_used is None or now - found.last_used > timedelta(minutes=1):
+            # "Last used" is kept to the minute, so at most one write a minute per secret.
+            with self.storage.transaction() as tx:
                 tx.update_secret(replace(found, last_used=now))
-            return record
+        return record
 
     def reset(self, directory_id: str, *, unlink_users: bool = False) -> tuple[int, int]:
         """Remove the directory's provisioned groups and users so the IdP's next cycle rebuilds
@@ -230,7 +230,7 @@ class DirectoryService:
         self, directory_id: str, *, limit: int = 100, failures_only: bool = False
     ) -> list[LogRecord]:
         """The provisioning log, newest first."""
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             return tx.list_log(directory_id, limit=limit, failures_only=failures_only)
 
     def record_request(self, record: LogRecord) -> None:

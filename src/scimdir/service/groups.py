@@ -168,7 +168,7 @@ class GroupService:
         """GET /Groups/{id}; members are read only when the projection wants them."""
         attrs = parse_attribute_list(GROUP_TYPE, attributes)
         excl = parse_attribute_list(GROUP_TYPE, excluded)
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             record = tx.get_group(ctx.directory_id, group_id)
             if record is None:
                 raise group_not_found(group_id)
@@ -201,7 +201,7 @@ class GroupService:
             sort_order=sort_order,
         )
         with_members = wants_attribute(GROUP_TYPE, "members", attrs, excl)
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             page = tx.search_groups(ctx.directory_id, query)
             resources = [
                 project(GROUP_TYPE, self._render(tx, ctx, rec, with_members), attrs, excl)

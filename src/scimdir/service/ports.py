@@ -295,8 +295,9 @@ class Storage(Protocol):
         """Bring the schema to the newest revision (safe to run while other servers are up)."""
         ...
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """Open one unit of work (rule 1)."""
+    def transaction(self, *, readonly: bool = False) -> AbstractContextManager[Transaction]:
+        """Open one unit of work (rule 1). ``readonly=True`` promises the block only reads, so
+        the backend may run it beside other readers (SQLite begins it deferred)."""
         ...
 
     def dispose(self) -> None:

@@ -189,7 +189,7 @@ class UserService:
         """GET /Users/{id} (RFC 7644 §3.4.1); returns the projected resource and its ETag."""
         attrs = parse_attribute_list(USER_TYPE, attributes)
         excl = parse_attribute_list(USER_TYPE, excluded)
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             record = tx.get_user(ctx.directory_id, user_id)
             if record is None or not record.linked:
                 raise user_not_found(user_id)
@@ -223,7 +223,7 @@ class UserService:
             sort_order=sort_order,
         )
         with_groups = attrs is not None and wants_attribute(USER_TYPE, "groups", attrs, excl)
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(readonly=True) as tx:
             page = tx.search_users(ctx.directory_id, query)
             resources = [
                 project(USER_TYPE, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl)

@@ -3,10 +3,12 @@
 SQLite (DESIGN.md: the default): WAL journal so readers never block the writer,
 ``foreign_keys=ON`` (off by default in SQLite; cascades depend on it), a ``busy_timeout`` so a
 writer waits instead of failing, and ``case_sensitive_like`` so caseExact filters stay exact.
-Every transaction starts with ``BEGIN IMMEDIATE``: taking the write lock up front avoids the
+Every writing transaction starts with ``BEGIN IMMEDIATE``: taking the write lock up front avoids the
 deadlock two deferred transactions hit when both try to upgrade a read lock (the pysqlite
 event-hook recipe from SQLAlchemy's SQLite dialect docs, "Serializable isolation / Savepoints /
-Transactional DDL"). ``sqlite://`` (in memory) shares one connection (StaticPool) for tests.
+Transactional DDL"). Read-only units of work (``transaction(readonly=True)``) begin deferred, so
+readers never queue behind each other or a writer. ``sqlite://`` (in memory) shares one
+connection (StaticPool) for tests.
 
 PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an advisory lock so
 concurrent ``scimdir migrate`` runs (several servers starting at once) are safe.
@@ -31,6 +33,7 @@ from scimdir.storage.sql.transaction import SqlTransaction
 __all__ = ["MIGRATION_LOCK", "SqlStorage", "alembic_config"]
 
 MIGRATION_LOCK = 0x5C1_D1_0001  # pg_advisory_xact_lock key for schema upgrades
+_READONLY = "scimdir_readonly"
 _SQLITE_BUSY_MS = 30_000
 
 
@@ -66,7 +69,8 @@ def _sqlite_engine(url: str, pool_size: int, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only units of work begin deferred, so WAL readers run side by side.
+        conn.exec_driver_sql("BEGIN" if conn.info.get(_READONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -101,10 +105,15 @@ class SqlStorage:
             command.upgrade(config, "head")
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        """One unit of work: commit when the block ends, roll back if it raises (rule 1)."""
-        with self.engine.begin() as conn:
-            yield SqlTransaction(conn)
+    def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
+        """One unit of work: commit when the block ends, roll back if it raises (rule 1).
+
+        ``readonly`` promises that the block only reads (on SQLite it begins deferred).
+        """
+        with self.engine.connect() as conn:
+            conn.info[_READONLY] = readonly
+            with conn.begin():
+                yield SqlTransaction(conn)
 
     def dispose(self) -> None:
         """Close pooled connections."""
