@@ -11,20 +11,34 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from scimdir.service.ports import LogRecord, Storage
+from scimdir.service.runtime import utc_now
 
 logger = logging.getLogger(__name__)
+_PRUNE_EVERY_SECONDS = 3600.0
 
 
 class LogSink:
     """Queue log records and write them in batches from a daemon thread."""
 
     def __init__(
-        self, storage: Storage, *, interval: float = 0.5, max_queue: int = 100_000
+        self,
+        storage: Storage,
+        *,
+        interval: float = 0.5,
+        max_queue: int = 100_000,
+        retention: timedelta = timedelta(days=30),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.storage = storage
         self.interval = interval
+        self.retention = retention
+        self.clock = clock
+        self._next_prune = 0.0
         self._queue: queue.Queue[LogRecord] = queue.Queue(maxsize=max_queue)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -56,16 +70,26 @@ class LogSink:
                 return 0
             try:
                 with self.storage.transaction() as tx:
-                    for entry in batch:
-                        tx.append_log(entry)
+                    tx.append_logs(batch)
             except Exception:
                 logger.exception("could not write %d provisioning log rows", len(batch))
                 return 0
             return len(batch)
 
+    def prune(self) -> int:
+        """Delete log rows older than the retention period; returns how many."""
+        with self.storage.transaction() as tx:
+            return tx.prune_log(self.clock() - self.retention)
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.flush()
+            if time.monotonic() >= self._next_prune:
+                self._next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
+                try:
+                    self.prune()
+                except Exception:
+                    logger.exception("could not prune the provisioning log")
         self.flush()
 
     def close(self) -> None:

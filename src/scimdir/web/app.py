@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -65,7 +66,11 @@ def build_services(
         directories=DirectoryService(storage, runtime),
         users=UserService(storage, runtime, limits),
         groups=GroupService(storage, runtime, limits),
-        log_sink=LogSink(storage),
+        log_sink=LogSink(
+            storage,
+            retention=timedelta(days=settings.log_retention_days),
+            clock=runtime.clock,
+        ),
     )
 
 

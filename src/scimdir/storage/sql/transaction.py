@@ -15,6 +15,7 @@ savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -202,22 +203,35 @@ class SqlTransaction(UserOps, GroupOps):
     # request log
     def append_log(self, record: LogRecord) -> None:
         """Append one request to the provisioning log."""
+        self.append_logs([record])
+
+    def append_logs(self, records: Sequence[LogRecord]) -> None:
+        """Append a batch of requests to the provisioning log in one statement."""
+        if not records:
+            return
+        rows = [
+            {
+                "directory_id": record.directory_id,
+                "method": record.method,
+                "path": record.path,
+                "status": record.status,
+                "scim_type": record.scim_type,
+                "resource_type": record.resource_type,
+                "resource_id": record.resource_id,
+                "detail": record.detail,
+                "quirks": list(record.quirks),
+                "duration_ms": record.duration_ms,
+                "created": record.created,
+            }
+            for record in records
+        ]
         with translating():
-            self.conn.execute(
-                request_log.insert().values(
-                    directory_id=record.directory_id,
-                    method=record.method,
-                    path=record.path,
-                    status=record.status,
-                    scim_type=record.scim_type,
-                    resource_type=record.resource_type,
-                    resource_id=record.resource_id,
-                    detail=record.detail,
-                    quirks=list(record.quirks),
-                    duration_ms=record.duration_ms,
-                    created=record.created,
-                )
-            )
+            self.conn.execute(request_log.insert(), rows)
+
+    def prune_log(self, before: datetime) -> int:
+        """Delete log rows created before ``before`` (retention); returns how many."""
+        result = self.conn.execute(request_log.delete().where(request_log.c.created < before))
+        return int(result.rowcount or 0)
 
     def list_log(
         self,
