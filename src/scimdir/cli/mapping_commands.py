@@ -11,7 +11,6 @@ shows the payload Entra would send for sample users and which the directory woul
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ import click
 
 from scimdir.mapping import EvalContext, MappingError, evaluate
 from scimdir.mapping.mappings import PRESETS, load_mappings, preset_text
-from scimdir.mapping.preview import preview_users, summarize, user_from_csv_row
+from scimdir.mapping.preview import load_users, preview_users, summarize
 from scimdir.mapping.values import to_json
 
 __all__ = ["answer_line", "mapping"]
@@ -130,16 +129,10 @@ def preset_command(name: str) -> None:
 
 
 def _read_users(path: Path) -> list[dict[str, Any]]:
-    text = path.read_text("utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        return [user_from_csv_row(row) for row in csv.DictReader(text.splitlines())]
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"{path} is neither CSV nor valid JSON: {exc.msg}") from None
-    if not isinstance(data, list) or not all(isinstance(user, dict) for user in data):
-        raise click.BadParameter(f"{path} must hold a JSON list of user objects")
-    return data
+        return load_users(path)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @mapping.command("preview")

@@ -13,9 +13,12 @@ true when ``accountEnabled`` is false, or the sample says ``assigned`` false or 
 
 from __future__ import annotations
 
+import csv
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scimdir.mapping.context import EvalContext
@@ -26,6 +29,7 @@ __all__ = [
     "CSV_HEADERS",
     "Problem",
     "UserPreview",
+    "load_users",
     "preview_users",
     "required_attribute_problems",
     "summarize",
@@ -127,6 +131,24 @@ def user_from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
         else:
             user[name] = cell
     return user
+
+
+def load_users(path: Path) -> list[dict[str, Any]]:
+    """Read sample users: Entra's user-export CSV (by the ``.csv`` suffix) or a JSON list of
+    user objects. :raises ValueError: naming the file and what is wrong with it."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    if path.suffix.lower() == ".csv":
+        return [user_from_csv_row(row) for row in csv.DictReader(text.splitlines())]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is neither CSV nor valid JSON: {exc.msg}") from None
+    if not isinstance(data, list) or not all(isinstance(user, dict) for user in data):
+        raise ValueError(f"{path} must hold a JSON list of user objects")
+    return data
 
 
 def with_computed_attributes(user: Mapping[str, Any]) -> dict[str, Any]:
