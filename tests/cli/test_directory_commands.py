@@ -95,3 +95,13 @@ def test_user_create_makes_a_local_account(run: Run) -> None:
 def test_unknown_directory_is_a_clear_error(run: Run) -> None:
     """Commands on an unknown directory exit non-zero naming it."""
     assert "no directory nope" in run("directory", "show", "nope", ok=False)
+
+
+def test_quirks_lists_each_quirk_with_its_source(run: Run) -> None:
+    """`quirks --json` names every Entra quirk with a source link and the dialects that apply it."""
+    rows = {row["name"]: row for row in json.loads(run("quirks", "--json"))}
+    assert "entra" in rows["entra.member-remove-by-value"]["dialects"]
+    assert "okta" not in rows["entra.member-remove-by-value"]["dialects"]
+    assert rows["entra.string-boolean"]["source"].startswith("https://")
+    okta_only = {row["name"] for row in json.loads(run("quirks", "--idp", "okta", "--json"))}
+    assert "entra.capitalised-op" not in okta_only

@@ -13,7 +13,10 @@ from typing import Any
 import click
 import uvicorn
 
+from scimdir.cli.entra_commands import entra
 from scimdir.cli.mapping_commands import mapping
+from scimdir.scim.dialects import DIALECTS
+from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_settings import IDPS, DirectorySettings
 from scimdir.settings import Settings
@@ -316,6 +319,35 @@ def user_create(
 
 
 cli.add_command(mapping)
+cli.add_command(entra)
+
+
+@cli.command()
+@click.option("--idp", type=click.Choice(IDPS), default=None, help="Only this IdP's dialect.")
+@click.option("--json", "as_json", is_flag=True)
+def quirks(idp: str | None, as_json: bool) -> None:
+    """List every IdP quirk scimdir accepts: its name, what it does, its source."""
+    rows = []
+    for quirk in (*QUIRKS, *CORE_BEHAVIOURS):
+        dialects = [d for d, dialect in DIALECTS.items() if quirk in dialect.quirks]
+        if quirk in CORE_BEHAVIOURS:
+            dialects = list(DIALECTS)
+        if idp is None or idp in dialects:
+            rows.append(
+                {
+                    "name": quirk.name,
+                    "summary": quirk.summary,
+                    "source": quirk.source,
+                    "dialects": dialects,
+                }
+            )
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  [{', '.join(row['dialects'])}]")
+        click.echo(f"    {row['summary']}")
+        click.echo(f"    {row['source']}")
 
 
 def main() -> None:
