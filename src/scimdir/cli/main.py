@@ -14,6 +14,7 @@ import click
 import uvicorn
 
 from scimdir.cli.entra_commands import entra
+from scimdir.cli.entra_commands import entra
 from scimdir.cli.mapping_commands import mapping
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
@@ -319,6 +320,7 @@ def user_create(
 
 
 cli.add_command(mapping)
+cli.add_command(entra)
 cli.add_command(entra)
 
 
