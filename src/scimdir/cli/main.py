@@ -14,7 +14,6 @@ import click
 import uvicorn
 
 from scimdir.cli.entra_commands import entra
-from scimdir.cli.entra_commands import entra
 from scimdir.cli.mapping_commands import mapping
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
@@ -320,7 +319,6 @@ def user_create(
 
 
 cli.add_command(mapping)
-cli.add_command(entra)
 cli.add_command(entra)
 
 
