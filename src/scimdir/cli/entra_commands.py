@@ -5,13 +5,14 @@ turns users into SCIM payloads with a mappings file or preset (default ``entra-r
 runs :class:`scimdir.simulator.Simulator` over HTTP and prints an Entra-style provisioning report
 (``--json``: the machine form, one JSON object). The exit code is 1 when any object failed.
 
-The HTTP client is built here with httpx; a caller (a test) may instead put an ``httpx.Client``
-in the click context object (``CliRunner().invoke(entra, args, obj=client)``). A progress bar goes
-to stderr when it is a terminal.
+The HTTP client is built here with httpx; a caller (a test) may instead put an HTTP client as
+the root click context object (``CliRunner().invoke(entra, args, obj=client)``). A progress bar
+goes to stderr when it is a terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from scimdir.simulator import (
     load_groups,
     source_users,
 )
+from scimdir.simulator.client import HttpClient
 
 __all__ = ["entra"]
 
@@ -103,10 +105,11 @@ def simulate(
         changes = load_changes(changes_path) if changes_path else None
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    injected = ctx.find_object(httpx.Client)
-    http = injected or httpx.Client(timeout=timeout)
-    try:
-        total = Simulator.workload(len(users), len(groups), changes)
+    total = Simulator.workload(len(users), len(groups), changes)
+    with contextlib.ExitStack() as stack:
+        http: HttpClient = _injected_client(ctx) or stack.enter_context(
+            httpx.Client(timeout=timeout)
+        )
         with _Progress(total) as advance:
             simulator = Simulator(
                 EntraClient(http, tenant_url, secret, rfc_flag=rfc_flag),
@@ -117,15 +120,21 @@ def simulate(
                 progress=advance,
             )
             report = simulator.run(users, groups, changes)
-    finally:
-        if injected is None:
-            http.close()
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         click.echo(report.to_text())
     if not report.ok:
         ctx.exit(1)
+
+
+def _injected_client(ctx: click.Context) -> HttpClient | None:
+    """An HTTP client a caller put in the root context object (tests), else None."""
+    obj = ctx.find_root().obj
+    if obj is not None and callable(getattr(obj, "request", None)):
+        client: HttpClient = obj
+        return client
+    return None
 
 
 class _Progress:

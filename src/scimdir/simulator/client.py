@@ -25,12 +25,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
-__all__ = ["FLAG", "EntraClient", "Reply"]
+__all__ = ["FLAG", "EntraClient", "HttpClient", "HttpResponse", "Reply"]
 
 FLAG = "aadOptscim062020"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -39,6 +39,30 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 MS_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 SCIM_JSON = "application/scim+json; charset=utf-8"
+
+
+class HttpResponse(Protocol):
+    """The part of an ``httpx.Response`` the simulator reads."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+class HttpClient(Protocol):
+    """The part of an ``httpx.Client`` the simulator uses; starlette's ``TestClient`` (built on
+    httpx2) has it too, so tests drive an app in process."""
+
+    def request(
+        self, method: str, url: str, *, content: bytes | None = ..., headers: dict[str, str] = ...
+    ) -> HttpResponse: ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +90,7 @@ class Reply:
         return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
 
 
-def _detail(response: httpx.Response, body: Any) -> str:
+def _detail(response: HttpResponse, body: Any) -> str:
     if isinstance(body, dict) and isinstance(body.get("detail"), str):
         scim_type = body.get("scimType")
         return f"{body['detail']}" + (f" (scimType {scim_type})" if scim_type else "")
@@ -77,12 +101,13 @@ def _detail(response: httpx.Response, body: Any) -> str:
 class EntraClient:
     """Sends Entra's SCIM requests to ``tenant_url`` with a bearer ``secret`` over ``http``.
 
-    ``http`` is any ``httpx.Client`` (tests pass starlette's ``TestClient``); it must be safe to
-    share between the simulator's worker threads, as ``httpx.Client`` is.
+    ``http`` is an ``httpx.Client`` or any :class:`HttpClient` (tests pass starlette's
+    ``TestClient``); it must be safe to share between the simulator's worker threads, as
+    ``httpx.Client`` is.
     """
 
     def __init__(
-        self, http: httpx.Client, tenant_url: str, secret: str, *, rfc_flag: bool = False
+        self, http: HttpClient, tenant_url: str, secret: str, *, rfc_flag: bool = False
     ) -> None:
         parts = urlsplit(tenant_url)
         self.rfc_flag = rfc_flag or FLAG.lower() in parts.query.lower()
@@ -109,7 +134,7 @@ class EntraClient:
             content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         try:
             response = self._http.request(method, url, headers=headers, content=content)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, OSError) as exc:
             return Reply(method, path, None, detail=f"The endpoint could not be reached: {exc}.")
         try:
             parsed = response.json() if response.content else None
