@@ -66,24 +66,29 @@ def _int_param(name: str, raw: str | None) -> int | None:
         raise invalid_value(f"{name} must be an integer, not {raw!r}.") from exc
 
 
-def build_search(
-    rt: ResourceType,
-    limits: Limits,
-    *,
-    filter_text: str | None,
-    start_index: str | None,
-    count: str | None,
-    sort_by: str | None,
-    sort_order: str | None,
-) -> SearchQuery:
+@dataclass(frozen=True)
+class ListParams:
+    """The raw list parameters of RFC 7644 §3.4.2 (query string or a .search body), unvalidated."""
+
+    filter: str | None = None
+    start_index: str | None = None
+    count: str | None = None
+    sort_by: str | None = None
+    sort_order: str | None = None
+    attributes: str | None = None
+    excluded_attributes: str | None = None
+
+
+def build_search(rt: ResourceType, limits: Limits, params: ListParams) -> SearchQuery:
     """Validate RFC 7644 §3.4.2 list parameters into a :class:`SearchQuery`.
 
     ``startIndex`` below 1 is read as 1 and a negative ``count`` as 0 (§3.4.2.4); a ``count`` above
     the published maximum is lowered to it (the server may return fewer results than asked).
     """
+    filter_text, sort_by, sort_order = params.filter, params.sort_by, params.sort_order
     expr: Expr | None = parse_filter(rt, filter_text) if filter_text else None
-    start = max(1, _int_param("startIndex", start_index) or 1)
-    wanted = _int_param("count", count)
+    start = max(1, _int_param("startIndex", params.start_index) or 1)
+    wanted = _int_param("count", params.count)
     size = limits.default_page_size if wanted is None else max(0, wanted)
     size = min(size, limits.max_page_size)
     sort_key: str | None = None

@@ -17,7 +17,7 @@ from scimdir.scim.patch import MemberChange, apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
 from scimdir.scim.schema import GROUP_TYPE
-from scimdir.service.context import Limits, ScimContext, build_search
+from scimdir.service.context import Limits, ListParams, ScimContext, build_search
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
 from scimdir.service.runtime import Runtime
@@ -176,30 +176,11 @@ class GroupService:
             resource = self._render(tx, ctx, record, with_members)
         return project(GROUP_TYPE, resource, attrs, excl), etag(record.version)
 
-    def search(
-        self,
-        ctx: ScimContext,
-        *,
-        filter_text: str | None,
-        start_index: str | None,
-        count: str | None,
-        sort_by: str | None,
-        sort_order: str | None,
-        attributes: str | None,
-        excluded: str | None,
-    ) -> dict[str, Any]:
+    def search(self, ctx: ScimContext, params: ListParams) -> dict[str, Any]:
         """GET /Groups (RFC 7644 §3.4.2); Entra's membership check is one indexed query."""
-        attrs = parse_attribute_list(GROUP_TYPE, attributes)
-        excl = parse_attribute_list(GROUP_TYPE, excluded)
-        query = build_search(
-            GROUP_TYPE,
-            self.limits,
-            filter_text=filter_text,
-            start_index=start_index,
-            count=count,
-            sort_by=sort_by,
-            sort_order=sort_order,
-        )
+        attrs = parse_attribute_list(GROUP_TYPE, params.attributes)
+        excl = parse_attribute_list(GROUP_TYPE, params.excluded_attributes)
+        query = build_search(GROUP_TYPE, self.limits, params)
         with_members = wants_attribute(GROUP_TYPE, "members", attrs, excl)
         with self.storage.transaction(readonly=True) as tx:
             page = tx.search_groups(ctx.directory_id, query)

@@ -16,7 +16,7 @@ from scimdir.scim.patch import apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
 from scimdir.scim.schema import USER_TYPE
-from scimdir.service.context import Limits, ScimContext, build_search
+from scimdir.service.context import Limits, ListParams, ScimContext, build_search
 from scimdir.service.policies import check_required
 from scimdir.service.ports import (
     StaleVersion,
@@ -197,31 +197,12 @@ class UserService:
             resource = self._render(tx, ctx, record, with_groups=with_groups)
         return project(USER_TYPE, resource, attrs, excl), etag(record.version)
 
-    def search(
-        self,
-        ctx: ScimContext,
-        *,
-        filter_text: str | None,
-        start_index: str | None,
-        count: str | None,
-        sort_by: str | None,
-        sort_order: str | None,
-        attributes: str | None,
-        excluded: str | None,
-    ) -> dict[str, Any]:
+    def search(self, ctx: ScimContext, params: ListParams) -> dict[str, Any]:
         """GET /Users (RFC 7644 §3.4.2). ``groups`` is listed only when asked for by name, so a
-        page costs one query whatever its size (published in docs/performance.md)."""
-        attrs = parse_attribute_list(USER_TYPE, attributes)
-        excl = parse_attribute_list(USER_TYPE, excluded)
-        query = build_search(
-            USER_TYPE,
-            self.limits,
-            filter_text=filter_text,
-            start_index=start_index,
-            count=count,
-            sort_by=sort_by,
-            sort_order=sort_order,
-        )
+        page costs one query whatever its size (published in the README)."""
+        attrs = parse_attribute_list(USER_TYPE, params.attributes)
+        excl = parse_attribute_list(USER_TYPE, params.excluded_attributes)
+        query = build_search(USER_TYPE, self.limits, params)
         with_groups = attrs is not None and wants_attribute(USER_TYPE, "groups", attrs, excl)
         with self.storage.transaction(readonly=True) as tx:
             page = tx.search_users(ctx.directory_id, query)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from scimdir.scim.dialects import dialect_for
 from scimdir.scim.errors import SCIMException, invalid_syntax, not_found, unauthorized
-from scimdir.service.context import Limits, ScimContext
+from scimdir.service.context import Limits, ListParams, ScimContext
 from scimdir.service.directories import DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
@@ -176,23 +176,10 @@ class ScimApi:
     # --- users -------------------------------------------------------------------------------
 
     def _list_users(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
-        q = request.query_params
-        return Outcome(
-            self.users.search(
-                ctx,
-                filter_text=q.get("filter"),
-                start_index=q.get("startIndex"),
-                count=q.get("count"),
-                sort_by=q.get("sortBy"),
-                sort_order=q.get("sortOrder"),
-                attributes=q.get("attributes"),
-                excluded=q.get("excludedAttributes"),
-            )
-        )
+        return Outcome(self.users.search(ctx, _list_params(request.query_params)))
 
     def _search_users(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
-        p = _search_body(body)
-        return Outcome(self.users.search(ctx, **p))
+        return Outcome(self.users.search(ctx, _search_body(body)))
 
     def _create_user(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         resource = self.users.create(ctx, body)
@@ -224,22 +211,10 @@ class ScimApi:
     # --- groups ------------------------------------------------------------------------------
 
     def _list_groups(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
-        q = request.query_params
-        return Outcome(
-            self.groups.search(
-                ctx,
-                filter_text=q.get("filter"),
-                start_index=q.get("startIndex"),
-                count=q.get("count"),
-                sort_by=q.get("sortBy"),
-                sort_order=q.get("sortOrder"),
-                attributes=q.get("attributes"),
-                excluded=q.get("excludedAttributes"),
-            )
-        )
+        return Outcome(self.groups.search(ctx, _list_params(request.query_params)))
 
     def _search_groups(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
-        return Outcome(self.groups.search(ctx, **_search_body(body)))
+        return Outcome(self.groups.search(ctx, _search_body(body)))
 
     def _create_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         return _created(self.groups.create(ctx, body))
@@ -322,28 +297,33 @@ def _plain_list(items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _search_body(body: Any) -> dict[str, Any]:
-    """RFC 7644 §3.4.3 SearchRequest body to search keyword arguments."""
+_LIST_KEYS = {
+    "filter": "filter",
+    "startIndex": "start_index",
+    "count": "count",
+    "sortBy": "sort_by",
+    "sortOrder": "sort_order",
+    "attributes": "attributes",
+    "excludedAttributes": "excluded_attributes",
+}
+
+
+def _list_params(query: Mapping[str, str]) -> ListParams:
+    """RFC 7644 §3.4.2 query parameters (names are case-sensitive there, as in the RFC)."""
+    return ListParams(**{field: query.get(name) for name, field in _LIST_KEYS.items()})
+
+
+def _search_body(body: Any) -> ListParams:
+    """RFC 7644 §3.4.3 SearchRequest body; list-valued ``attributes`` are joined with commas."""
     if not isinstance(body, dict):
         raise invalid_syntax("A .search body is a SearchRequest JSON object.")
-
-    def text(key: str) -> str | None:
-        value = body.get(key)
-        if value is None:
-            return None
+    values: dict[str, str | None] = {}
+    for name, field in _LIST_KEYS.items():
+        value = body.get(name)
         if isinstance(value, list):
-            return ",".join(str(v) for v in value)
-        return str(value)
-
-    return {
-        "filter_text": text("filter"),
-        "start_index": text("startIndex"),
-        "count": text("count"),
-        "sort_by": text("sortBy"),
-        "sort_order": text("sortOrder"),
-        "attributes": text("attributes"),
-        "excluded": text("excludedAttributes"),
-    }
+            value = ",".join(str(v) for v in value)
+        values[field] = None if value is None else str(value)
+    return ListParams(**values)
 
 
 def _loggable_path(request: Request) -> str:
