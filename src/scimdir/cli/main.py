@@ -5,43 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import sys
-from datetime import timedelta
-from typing import Any
 
 import click
 import uvicorn
 
+from scimdir.cli.directory_commands import directory, user
 from scimdir.cli.entra_commands import entra
 from scimdir.cli.mapping_commands import mapping
+from scimdir.cli.state import CliState, pass_state
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
-from scimdir.service.directories import AdminError, DirectoryNotFound
-from scimdir.service.directory_settings import IDPS, DirectorySettings
+from scimdir.service.directory_settings import IDPS
 from scimdir.settings import Settings
-from scimdir.web.app import Services, build_services
-
-
-class CliState:
-    """Lazily built services for the commands of one invocation."""
-
-    def __init__(self) -> None:
-        self.settings = Settings()
-        self._services: Services | None = None
-
-    @property
-    def services(self) -> Services:
-        if self._services is None:
-            self._services = build_services(self.settings)
-            self._services.storage.migrate()
-        return self._services
-
-    def tenant_url(self, directory_id: str) -> str:
-        return f"{self.settings.base_url()}/scim/{directory_id}/v2"
-
-
-pass_state = click.make_pass_decorator(CliState, ensure=True)
 
 
 @click.group()
@@ -49,11 +24,6 @@ pass_state = click.make_pass_decorator(CliState, ensure=True)
 def cli(ctx: click.Context) -> None:
     """scimdir: SCIM directories that identity providers provision users and groups into."""
     ctx.ensure_object(CliState)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 @cli.command()
@@ -104,220 +74,8 @@ def migrate(state: CliState) -> None:
     click.echo("Database is up to date.")
 
 
-@cli.group()
-def directory() -> None:
-    """Manage directories."""
-
-
-def _directory_json(state: CliState, record: Any) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "name": record.name,
-        "idp": record.idp,
-        "tenant_url": state.tenant_url(record.id),
-        "settings": DirectorySettings.from_json(record.settings).to_json(),
-        "created": record.created.isoformat(),
-    }
-
-
-@directory.command("create")
-@click.option("--name", required=True, help="A name that points back to the application.")
-@click.option("--idp", type=click.Choice(IDPS), default="entra", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@pass_state
-def directory_create(state: CliState, name: str, idp: str, as_json: bool) -> None:
-    """Create a directory and print its tenant URL and secret (shown once)."""
-    try:
-        created = state.services.directories.create(name, idp)
-    except AdminError as exc:
-        _fail(str(exc))
-    record = created.directory
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "id": record.id,
-                    "name": record.name,
-                    "idp": record.idp,
-                    "tenant_url": state.tenant_url(record.id),
-                    "secret": created.secret,
-                }
-            )
-        )
-        return
-    click.echo(f"Directory:  {record.name} ({record.idp})")
-    click.echo(f"Tenant id:  {record.id}")
-    click.echo(f"Tenant URL: {state.tenant_url(record.id)}")
-    click.echo(f"Secret:     {created.secret}")
-    click.echo("Copy the secret now: it is stored only as a hash and cannot be shown again.")
-
-
-@directory.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-def directory_list(state: CliState, as_json: bool) -> None:
-    """List directories."""
-    records = state.services.directories.list_all()
-    if as_json:
-        click.echo(json.dumps([_directory_json(state, r) for r in records]))
-        return
-    for r in records:
-        click.echo(f"{r.id}  {r.idp:<9}  {r.name}")
-
-
-@directory.command("show")
-@click.argument("directory_id")
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-def directory_show(state: CliState, directory_id: str, as_json: bool) -> None:
-    """Show one directory with its settings."""
-    try:
-        record = state.services.directories.get(directory_id)
-    except DirectoryNotFound:
-        _fail(f"no directory {directory_id}")
-    data = _directory_json(state, record)
-    data["live_secrets"] = len(state.services.directories.live_secrets(directory_id))
-    if as_json:
-        click.echo(json.dumps(data))
-        return
-    for key, value in data.items():
-        click.echo(f"{key}: {value}")
-
-
-@directory.command("delete")
-@click.argument("directory_id")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@pass_state
-def directory_delete(state: CliState, directory_id: str, yes: bool) -> None:
-    """Delete a directory and everything in it."""
-    if not yes:
-        click.confirm(f"Delete directory {directory_id} and all its users and groups?", abort=True)
-    try:
-        state.services.directories.delete(directory_id)
-    except DirectoryNotFound:
-        _fail(f"no directory {directory_id}")
-    click.echo(f"Deleted {directory_id}.")
-
-
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90s``, ``30m``, ``12h``, ``7d``."""
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise click.BadParameter("use a number and a unit: 90s, 30m, 12h or 7d")
-    amount, unit = int(match.group(1)), match.group(2)
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
-
-
-@directory.command("rotate-secret")
-@click.argument("directory_id")
-@click.option("--keep-old-for", default=None, help="Keep old secrets working this long (e.g. 1h).")
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-def directory_rotate(
-    state: CliState, directory_id: str, keep_old_for: str | None, as_json: bool
-) -> None:
-    """Issue a new secret; old ones stop now or after --keep-old-for."""
-    overlap = parse_duration(keep_old_for) if keep_old_for else None
-    try:
-        secret = state.services.directories.rotate_secret(directory_id, overlap)
-    except DirectoryNotFound:
-        _fail(f"no directory {directory_id}")
-    if as_json:
-        click.echo(json.dumps({"id": directory_id, "secret": secret}))
-        return
-    click.echo(f"New secret: {secret}")
-    click.echo(
-        f"Old secrets stop working in {keep_old_for}." if keep_old_for else "Old secrets revoked."
-    )
-
-
-@directory.command("set")
-@click.argument("directory_id")
-@click.argument("key")
-@click.argument("value")
-@pass_state
-def directory_set(state: CliState, directory_id: str, key: str, value: str) -> None:
-    """Change an advanced setting: user_linking, deletion, required_attributes."""
-    try:
-        settings = state.services.directories.set_setting(directory_id, key, value)
-    except DirectoryNotFound:
-        _fail(f"no directory {directory_id}")
-    except AdminError as exc:
-        _fail(str(exc))
-    click.echo(json.dumps(settings.to_json()))
-
-
-@directory.command("reset")
-@click.argument("directory_id")
-@click.option("--yes", is_flag=True, help="Do not ask for the typed confirmation.")
-@click.option("--unlink", is_flag=True, help="Keep users as unlinked accounts instead of deleting.")
-@pass_state
-def directory_reset(state: CliState, directory_id: str, yes: bool, unlink: bool) -> None:
-    """Remove the directory's provisioned users and groups; the IdP's next cycle rebuilds it."""
-    if not yes:
-        typed = click.prompt(f"Type the directory id ({directory_id}) to confirm the reset")
-        if typed.strip() != directory_id:
-            _fail("confirmation did not match; nothing was reset")
-    try:
-        users, groups = state.services.directories.reset(directory_id, unlink_users=unlink)
-    except DirectoryNotFound:
-        _fail(f"no directory {directory_id}")
-    verb = "unlinked" if unlink else "removed"
-    click.echo(f"Reset: {users} users {verb}, {groups} groups removed.")
-
-
-@directory.command("log")
-@click.argument("directory_id")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--failures", is_flag=True, help="Only failed requests.")
-@pass_state
-def directory_log(state: CliState, directory_id: str, limit: int, failures: bool) -> None:
-    """Show the provisioning log, newest first."""
-    for row in state.services.directories.log(directory_id, limit=limit, failures_only=failures):
-        line = f"{row.created.isoformat()} {row.method} {row.path} -> {row.status}"
-        if row.detail:
-            line += f"  {row.detail}"
-        click.echo(line)
-
-
-@cli.group()
-def user() -> None:
-    """Manage local (manually created) accounts."""
-
-
-@user.command("create")
-@click.option("--directory", "directory_id", required=True)
-@click.option("--user-name", required=True)
-@click.option("--display-name", default=None)
-@click.option("--email", default=None)
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-def user_create(
-    state: CliState,
-    directory_id: str,
-    user_name: str,
-    display_name: str | None,
-    email: str | None,
-    as_json: bool,
-) -> None:
-    """Create a local account the IdP can link to on creation (with user_linking on)."""
-    try:
-        record = state.services.directories.create_local_user(
-            directory_id, user_name, display_name, email
-        )
-    except DirectoryNotFound:
-        _fail(f"no directory {directory_id}")
-    except AdminError as exc:
-        _fail(str(exc))
-    if as_json:
-        click.echo(json.dumps({"id": record.id, "userName": record.user_name}))
-    else:
-        click.echo(f"Created local user {record.user_name} ({record.id}).")
-
-
+cli.add_command(directory)
+cli.add_command(user)
 cli.add_command(mapping)
 cli.add_command(entra)
 

@@ -1,0 +1,43 @@
+"""Shared state of one CLI invocation: settings, lazily built services, and error exits."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from scimdir.settings import Settings
+from scimdir.web.app import Services, build_services
+
+
+class CliState:
+    """Lazily built services for the commands of one invocation."""
+
+    def __init__(self) -> None:
+        self.settings = Settings()
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            self._services = build_services(self.settings)
+            self._services.storage.migrate()
+        return self._services
+
+    def tenant_url(self, directory_id: str) -> str:
+        return f"{self.settings.base_url()}/scim/{directory_id}/v2"
+
+
+pass_state = click.make_pass_decorator(CliState, ensure=True)
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """scimdir: SCIM directories that identity providers provision users and groups into."""
+    ctx.ensure_object(CliState)
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
