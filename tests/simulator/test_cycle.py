@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from scimdir.mapping.mappings import load_mappings
 from scimdir.simulator import Changes, Outcome, Report, SourceGroup, source_users
 from scimdir.simulator.cycle import INCREMENTAL, INITIAL, TEST_CONNECTION
@@ -21,7 +23,7 @@ def rows(report: Report, phase: str) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def initial(endpoint: Endpoint, **options: object) -> Report:
+def initial(endpoint: Endpoint, **options: Any) -> Report:
     users = source_users([ALICE, BOB, CAROL, DAVE])
     return simulator(endpoint, **options).run(users, [ENGINEERING, SALES])
 

@@ -6,7 +6,9 @@ per stdin line, ``{"expression", "attributes", "context"?}``, answered in order 
 One bad line, even invalid JSON, never stops the rest. ``scimdir mapping eval 'EXPR'`` is the
 human form: it prints the value, or the error with a caret under its position (exit code 1).
 ``scimdir mapping preset NAME`` prints a shipped mappings preset; ``scimdir mapping preview``
-shows the payload Entra would send for sample users and which the directory would refuse.
+shows the payload Entra would send for sample users and which the directory would refuse; with
+``--directory ID`` it applies that directory's policies (required attributes from its settings,
+userName uniqueness against its users) read through the service layer.
 """
 
 from __future__ import annotations
@@ -14,15 +16,28 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
 from scimdir.mapping import EvalContext, MappingError, evaluate
-from scimdir.mapping.mappings import PRESETS, load_mappings, preset_text
-from scimdir.mapping.preview import load_users, preview_users, summarize
+from scimdir.mapping.mappings import PRESETS, AttributeMapping, load_mappings, preset_text
+from scimdir.mapping.preview import (
+    Problem,
+    UserPreview,
+    duplicate_user_names,
+    load_users,
+    preview_users,
+    summarize,
+)
 from scimdir.mapping.values import to_json
+from scimdir.service.directories import DirectoryNotFound
+from scimdir.service.policies import missing_required
+from scimdir.service.ports import normalize_user_name
+from scimdir.settings import Settings
+from scimdir.web.app import Services, build_services
 
 __all__ = ["answer_line", "mapping"]
 
@@ -135,6 +150,87 @@ def _read_users(path: Path) -> list[dict[str, Any]]:
         raise click.BadParameter(str(exc)) from None
 
 
+class _DirectoryPolicy:
+    """The policies of one scimdir directory (``preview --directory``), as its server applies them.
+
+    Required attributes come from the directory's settings and are explained with the server's own
+    wording (:data:`scimdir.service.policies.REQUIREMENTS`, which the provisioning log quotes);
+    userName uniqueness is checked against the directory's users the way ``POST /Users`` does
+    (case-insensitively, user linking on creation), knowing that Entra first looks the user up by
+    its matching attributes, so an account it would find is updated, not a collision.
+    """
+
+    def __init__(self, services: Services, directory_id: str, matching: list[str]) -> None:
+        try:
+            self.directory = services.directories.get(directory_id)
+        except DirectoryNotFound:
+            raise click.BadParameter(
+                f"no directory {directory_id!r}; 'scimdir directory list' shows the ids"
+            ) from None
+        self.settings = services.directories.settings(directory_id)
+        self.storage = services.storage
+        self.matching = matching
+
+    def required(self, payload: Mapping[str, Any]) -> tuple[Problem, ...]:
+        """The directory's required attributes that ``payload`` leaves empty."""
+        entra = self.directory.idp == "entra"
+        return tuple(
+            Problem(
+                req.name,
+                f"{req.name} ({req.scim_path}) is empty",
+                req.entra_fix if entra else req.generic_fix,
+            )
+            for req in missing_required(payload, self.settings.required_attributes)
+        )
+
+    def against_existing(self, preview: UserPreview) -> UserPreview:
+        """Add the outcome of a userName collision with an account already in the directory."""
+        name = preview.payload.get("userName")
+        if not isinstance(name, str) or not name.strip():
+            return preview
+        with self.storage.transaction(readonly=True) as tx:
+            existing = tx.find_user_by_user_name(self.directory.id, name)
+        if existing is None:
+            return preview
+        if not existing.linked:
+            if self.settings.user_linking:
+                note = f"would be linked to the existing account {existing.id} (user_linking is on)"
+                return replace(preview, notes=(*preview.notes, note))
+            problem = Problem(
+                "userName",
+                f"an account with userName {name!r} already exists in this directory but is not "
+                "linked to the identity provider (409 uniqueness)",
+                f"turn on the directory setting 'user_linking' (scimdir directory set "
+                f"{self.directory.id} user_linking true) to link it on creation",
+                reason="duplicate",
+            )
+            return replace(preview, problems=(*preview.problems, problem))
+        external_id = preview.payload.get("externalId")
+        if "userName" in self.matching or (
+            "externalId" in self.matching and existing.document.get("externalId") == external_id
+        ):
+            note = f"matches the existing user {existing.id}: Entra would update it, not create it"
+            return replace(preview, notes=(*preview.notes, note))
+        problem = Problem(
+            "userName",
+            f"a user with userName {name!r} is already provisioned in this directory (id "
+            f"{existing.id}) and Entra, matching on {', '.join(self.matching)}, would not find it "
+            "(409 uniqueness)",
+            "match on userName or externalId so Entra finds the existing user instead of "
+            "creating it again",
+            reason="duplicate",
+        )
+        return replace(preview, problems=(*preview.problems, problem))
+
+
+def _matching(mappings: list[AttributeMapping]) -> list[str]:
+    ranked = sorted(
+        (m for m in mappings if m.matching_precedence is not None),
+        key=lambda m: m.matching_precedence or 0,
+    )
+    return [m.target for m in ranked] or ["userName"]
+
+
 @mapping.command("preview")
 @click.option(
     "--mappings",
@@ -150,7 +246,16 @@ def _read_users(path: Path) -> list[dict[str, Any]]:
     help="Sample users: a JSON list of Entra user objects, or Entra's user-export CSV.",
 )
 @click.option("--context", "context_json", default=None, help="JSON object, as for 'mapping eval'.")
-def preview_command(mappings_path: str, users_path: Path, context_json: str | None) -> None:
+@click.option(
+    "--directory",
+    "directory_id",
+    default=None,
+    help="Also check this directory's policies: its required attributes and userName uniqueness "
+    "against its current users (reads the database of SCIMDIR_DATABASE_URL).",
+)
+def preview_command(
+    mappings_path: str, users_path: Path, context_json: str | None, directory_id: str | None
+) -> None:
     """Show, per user, the SCIM payload Entra would POST and whether it would be accepted."""
     if mappings_path in PRESETS:
         text = preset_text(mappings_path)
@@ -164,7 +269,20 @@ def preview_command(mappings_path: str, users_path: Path, context_json: str | No
         context = EvalContext.from_json(_object(context_json or "{}", "--context"))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    previews = preview_users(mappings, _read_users(users_path), context=context)
+    users = _read_users(users_path)
+    if directory_id is None:
+        previews = preview_users(mappings, users, context=context)
+        previews = duplicate_user_names(previews, normalize_user_name)
+    else:
+        services = build_services(Settings())
+        try:
+            services.storage.migrate()
+            policy = _DirectoryPolicy(services, directory_id, _matching(mappings))
+            previews = preview_users(mappings, users, context=context, policy=policy.required)
+            previews = duplicate_user_names(previews, normalize_user_name)
+            previews = [policy.against_existing(preview) for preview in previews]
+        finally:
+            services.storage.dispose()
     for preview in previews:
         verdict = "OK" if preview.ok else "WOULD FAIL"
         click.echo(f"== {preview.label}: {verdict}")
@@ -172,6 +290,10 @@ def preview_command(mappings_path: str, users_path: Path, context_json: str | No
         for target, error in preview.errors.items():
             click.echo(f"  error in {target}: {error.message}")
         for problem in preview.problems:
-            click.echo(f"  missing {problem.attribute}: {problem.message}; fix: {problem.fix}")
+            click.echo(
+                f"  {problem.reason} {problem.attribute}: {problem.message}; fix: {problem.fix}"
+            )
+        for note in preview.notes:
+            click.echo(f"  note: {note}")
     counts = summarize(previews)
     click.echo("Summary: " + ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items())))

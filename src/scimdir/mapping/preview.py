@@ -2,8 +2,11 @@
 
 The product requires a non-empty userName, displayName and work (or primary) e-mail for every
 user (product README §5); without them provisioning fails on every 40-minute cycle. The policy
-check :func:`required_attribute_problems` is a small pure function so that it can later be swapped
-for the service's own policy. Each problem names the Entra mapping that fixes it.
+check :func:`required_attribute_problems` is a small pure function; :func:`preview_users` takes
+any :data:`PolicyCheck`, so ``preview --directory`` passes the directory's own policy (the CLI
+reads it through the service layer, which this pure package must not import).
+:func:`duplicate_user_names` flags users whose userName collides within the batch. Each problem
+names the Entra mapping or setting that fixes it.
 
 Sample users come as JSON objects or as rows of Entra's user-list CSV export, whose headers are
 mapped to source attribute names by :data:`CSV_HEADERS`. ``IsSoftDeleted`` is computed when absent:
@@ -16,8 +19,8 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,10 @@ from scimdir.mapping.mappings import AttributeMapping, build_payload
 
 __all__ = [
     "CSV_HEADERS",
+    "PolicyCheck",
     "Problem",
     "UserPreview",
+    "duplicate_user_names",
     "load_users",
     "preview_users",
     "required_attribute_problems",
@@ -79,21 +84,28 @@ FIXES = {
 
 @dataclass(frozen=True)
 class Problem:
-    """A required attribute that is missing or empty, and the mapping that fixes it."""
+    """A reason the directory would refuse a user: the attribute, why, and the fix.
+
+    ``reason`` is ``missing`` (a required attribute is empty) or ``duplicate`` (userName
+    uniqueness); the summary counts problems by reason and attribute.
+    """
 
     attribute: str
     message: str
     fix: str
+    reason: str = "missing"
 
 
 @dataclass(frozen=True)
 class UserPreview:
-    """What Entra would send for one user, the mapping errors, and the policy problems."""
+    """What Entra would send for one user, the mapping errors, the policy problems, and notes
+    that are not failures (e.g. the user would match an existing account)."""
 
     label: str
     payload: dict[str, Any]
     errors: dict[str, MappingError] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -186,31 +198,69 @@ def required_attribute_problems(payload: Mapping[str, Any]) -> tuple[Problem, ..
     return tuple(problems)
 
 
+PolicyCheck = Callable[[Mapping[str, Any]], tuple[Problem, ...]]
+"""A directory policy over one payload: the problems that would make the directory refuse it."""
+
+
 def preview_users(
     mappings: list[AttributeMapping],
     users: Iterable[Mapping[str, Any]],
     *,
     creating: bool = True,
     context: EvalContext | None = None,
+    policy: PolicyCheck = required_attribute_problems,
 ) -> list[UserPreview]:
-    """Build each user's payload and check it against the required-attribute policy."""
+    """Build each user's payload and check it against ``policy`` (by default the product's
+    required-attribute policy; ``scimdir mapping preview --directory`` passes the directory's)."""
     previews: list[UserPreview] = []
     for index, user in enumerate(users):
         source = with_computed_attributes(user)
         payload, errors = build_payload(mappings, source, creating=creating, context=context)
         label = str(source.get("userPrincipalName") or source.get("displayName") or f"#{index + 1}")
-        previews.append(UserPreview(label, payload, errors, required_attribute_problems(payload)))
+        previews.append(UserPreview(label, payload, errors, policy(payload)))
     return previews
 
 
+def duplicate_user_names(
+    previews: Iterable[UserPreview], normalize: Callable[[str], str] = str.casefold
+) -> list[UserPreview]:
+    """``previews`` with a problem on every user whose userName an earlier one already has.
+
+    userName is unique per directory and compared case-insensitively (RFC 7643 §4.1.1), and
+    Entra matches on it, so two source users with one userName would share one account.
+    ``normalize`` is the directory's comparison form (the server's ``normalize_user_name``).
+    """
+    seen: dict[str, tuple[int, str]] = {}
+    result: list[UserPreview] = []
+    for index, preview in enumerate(previews):
+        name = preview.payload.get("userName")
+        if not isinstance(name, str) or not name.strip():
+            result.append(preview)
+            continue
+        first_index, first = seen.setdefault(normalize(name), (index, preview.label))
+        if first_index != index:
+            problem = Problem(
+                "userName",
+                f"userName {name!r} is also produced for {first}; userName is unique per directory"
+                " (compared case-insensitively), so Entra would match both to one account",
+                "map userName from an attribute that is unique per user (userPrincipalName)",
+                reason="duplicate",
+            )
+            result.append(replace(preview, problems=(*preview.problems, problem)))
+        else:
+            result.append(preview)
+    return result
+
+
 def summarize(previews: Iterable[UserPreview]) -> dict[str, int]:
-    """Counts: ``ok``, and per reason ``missing <attribute>`` / ``error in <target>``."""
+    """Counts: ``ok``, and per reason ``missing <attribute>`` / ``duplicate userName`` /
+    ``error in <target>``."""
     counts: Counter[str] = Counter()
     for preview in previews:
         if preview.ok:
             counts["ok"] += 1
         for problem in preview.problems:
-            counts[f"missing {problem.attribute}"] += 1
+            counts[f"{problem.reason} {problem.attribute}"] += 1
         for target in preview.errors:
             counts[f"error in {target}"] += 1
     return dict(counts)
