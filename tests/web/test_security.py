@@ -118,3 +118,15 @@ def test_password_is_accepted_and_never_returned(okta: Tenant) -> None:
     assert response.status_code == 201
     assert "password" not in response.json()
     assert "t1meMa$heen" not in okta.get(f"/Users/{response.json()['id']}").text
+
+
+def test_if_none_match_with_the_current_etag_gets_304(entra: Tenant) -> None:
+    """A GET naming the current version in If-None-Match answers 304; an old one gets the body."""
+    user = create_user(entra, "cache@contoso.com")
+    current = user["meta"]["version"]
+    same = entra.get(f"/Users/{user['id']}", headers={"If-None-Match": current})
+    assert same.status_code == 304
+    assert same.content == b""
+    other = entra.get(f"/Users/{user['id']}", headers={"If-None-Match": 'W/"0"'})
+    assert other.status_code == 200
+    assert other.json()["id"] == user["id"]

@@ -143,7 +143,7 @@ class ScimApi:
             outcome = handler(ctx, request, raw)
             resource_id = outcome.resource_id or resource_id
             response: Response = (
-                Response(status_code=204, headers=outcome.headers)
+                Response(status_code=outcome.status, headers=outcome.headers)
                 if outcome.body is None
                 else ScimResponse(outcome.body, status_code=outcome.status, headers=outcome.headers)
             )
@@ -190,7 +190,7 @@ class ScimApi:
         resource, tag = self.users.get(
             ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
         )
-        return Outcome(resource, headers={"ETag": tag})
+        return _conditional(request, resource, tag)
 
     def _replace_user(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         resource, tag = self.users.replace(
@@ -224,7 +224,7 @@ class ScimApi:
         resource, tag = self.groups.get(
             ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
         )
-        return Outcome(resource, headers={"ETag": tag})
+        return _conditional(request, resource, tag)
 
     def _replace_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         resource, tag = self.groups.replace(
@@ -275,6 +275,14 @@ class ScimApi:
             if item["id"] == wanted:
                 return Outcome(item)
         raise not_found(f"No schema {wanted}.")
+
+
+def _conditional(request: Request, resource: dict[str, Any], tag: str) -> Outcome:
+    """RFC 7644 §3.14: a GET whose ``If-None-Match`` names the current version gets 304."""
+    wanted = request.headers.get("if-none-match")
+    if wanted and (wanted.strip() == "*" or tag in {t.strip() for t in wanted.split(",")}):
+        return Outcome(None, status=304, headers={"ETag": tag})
+    return Outcome(resource, headers={"ETag": tag})
 
 
 def _created(resource: dict[str, Any]) -> Outcome:
