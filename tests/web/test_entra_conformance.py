@@ -333,3 +333,34 @@ def test_paging_honours_start_index_and_count(entra: Tenant) -> None:
     assert page["startIndex"] == 1
     rest = entra.get("/Users?startIndex=3&count=2").json()
     assert [r["userName"] for r in rest["Resources"]] == ["p2@contoso.com"]
+
+
+def test_replace_username_and_collision(entra: Tenant) -> None:
+    """§4.6: Replace userName renames; renaming onto another user's name answers 409."""
+    user = create_user(entra, "old.name@contoso.com")
+    create_user(entra, "taken.name@contoso.com")
+    renamed = entra.patch(
+        f"/Users/{user['id']}",
+        patch_body({"op": "Replace", "path": "userName", "value": "new.name@contoso.com"}),
+    )
+    assert renamed.status_code == 200
+    assert entra.get('/Users?filter=userName eq "new.name@contoso.com"').json()["totalResults"] == 1
+    assert entra.get('/Users?filter=userName eq "old.name@contoso.com"').json()["totalResults"] == 0
+    clash = entra.patch(
+        f"/Users/{user['id']}",
+        patch_body({"op": "Replace", "path": "userName", "value": "Taken.Name@contoso.com"}),
+    )
+    assert clash.status_code == 409
+    assert clash.json()["scimType"] == "uniqueness"
+
+
+def test_reactivate_with_string_true(entra: Tenant) -> None:
+    """Entra's periodic Replace active "True" reactivates a disabled user (sentry-docs#16258)."""
+    user = create_user(entra, "back@contoso.com")
+    entra.patch(
+        f"/Users/{user['id']}", patch_body({"op": "Replace", "path": "active", "value": "False"})
+    )
+    again = entra.patch(
+        f"/Users/{user['id']}", patch_body({"op": "Replace", "path": "active", "value": "True"})
+    )
+    assert again.json()["active"] is True
