@@ -9,6 +9,7 @@ import os
 import click
 import uvicorn
 
+from scimdir.cli.dev_commands import dev
 from scimdir.cli.directory_commands import directory, user
 from scimdir.cli.entra_commands import entra
 from scimdir.cli.mapping_commands import mapping
@@ -77,6 +78,7 @@ def migrate(state: CliState) -> None:
 cli.add_command(directory)
 cli.add_command(user)
 cli.add_command(mapping)
+cli.add_command(dev)
 cli.add_command(entra)
 
 
