@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scimdir.mapping.mappings import load_mappings
+from scimdir.mapping.mappings import load_mappings, preset_text
 from scimdir.simulator import Changes, Outcome, Report, SourceGroup, source_users
 from scimdir.simulator.cycle import INCREMENTAL, INITIAL, TEST_CONNECTION
 from tests.simulator.conftest import ALICE, BOB, CAROL, DAVE, Endpoint, simulator
@@ -236,3 +236,19 @@ def test_wrong_secret_fails_test_connection_and_stops(endpoint: Endpoint) -> Non
         ("Test connection", Outcome.FAILURE, 401),
     ]
     assert (report.entries[0].detail or "").startswith("Invalid credentials")
+
+
+def test_manager_is_written_after_both_users_exist(endpoint: Endpoint) -> None:
+    """The manager (listed after its report) is added as the endpoint id in a later pass."""
+    defaults = load_mappings(preset_text("entra-defaults"))
+    bob = {**BOB, "displayName": "Bob Lee", "mail": "bob@contoso.com", "manager": "oid-alice"}
+    report = simulator(endpoint, mappings=defaults).run(source_users([bob, ALICE]))
+    assert rows(report, INITIAL) == [
+        ("User", "bob@contoso.com", "Create", "Success"),
+        ("User", "alice@contoso.com", "Create", "Success"),
+        ("User", "bob@contoso.com", "Update manager", "Success"),
+    ]
+    [alice] = endpoint.find_user("alice@contoso.com")
+    [stored] = endpoint.find_user("bob@contoso.com")
+    enterprise = stored["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+    assert enterprise["manager"]["value"] == alice["id"]
