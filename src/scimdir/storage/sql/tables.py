@@ -111,6 +111,8 @@ users = Table(
     UniqueConstraint("directory_id", "user_name_norm"),
     _dir_fk(),
     Index(None, "directory_id", "created", "id"),
+    # Listing linked users: index-only count and deep offsets (migration 0002).
+    Index(None, "directory_id", "linked", "created", "id"),
     Index(None, "directory_id", "last_modified"),
     Index(None, "directory_id", "external_id"),
     Index(None, "directory_id", "display_name_norm"),
