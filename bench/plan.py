@@ -1,7 +1,7 @@
 """What a run measures (sizes, durations, rounds) and which issue-5 targets it checks.
 
 The full plan measures lookups at 1,000, 50,000 and 100,000 users (1,000,000 with
-``--users-1m``), grows a group to 100,000 members and runs three rounds of four seconds per
+``--users-1m``), grows a group to 100,000 members and runs three rounds of three seconds per
 workload and target. The peer holds at most 50,000 users (it seeds at about 600 users/s
 in-process) and grows its group within a time budget: its member PATCH cost grows with the
 group. The quick plan (CI smoke) uses small sizes and one short round.
@@ -59,7 +59,7 @@ def plan_for(quick: bool, users_1m: bool, rounds: int | None, seconds: float | N
             sizes=sizes,
             peer_sizes=[1000, 50_000],
             checkpoints=[10, 1000, 10_000, 100_000],
-            seconds=4,
+            seconds=3,
             rounds=3,
         )
     return Plan(

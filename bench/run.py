@@ -23,6 +23,7 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -281,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             target.server.stop()
         if pg_url is not None:
             targets.drop_postgres_database(pg_url)
+        shutil.rmtree(work, ignore_errors=True)
     ours = [t.name for t in live if t.kind == "ours"]
     others = [t.name for t in live if t.kind != "ours"]
     ordered = sorted(rows.values(), key=lambda r: r.label.split(" ")[0])
