@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from scimdir.scim.errors import SCIMException, invalid_value, not_found, uniqueness
+from scimdir.scim.errors import SCIMException, invalid_value, not_found, too_many, uniqueness
 from scimdir.scim.patch import MemberChange, apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -125,7 +125,7 @@ class GroupService:
             return render_group(record, ctx.base_url)
         size = tx.count_members(ctx.directory_id, record.id)
         if size > self.limits.max_members_per_response:
-            raise invalid_value(
+            raise too_many(
                 f"Group {record.id} has {size} members, more than the "
                 f"{self.limits.max_members_per_response} "
                 "a response carries. Read it with excludedAttributes=members, and check membership "
