@@ -13,7 +13,7 @@ from scimdir.cli.main import cli
 from scimdir.devtools.seed import seed_directory, user_body, user_document
 from scimdir.scim.resource import parse_resource
 from scimdir.scim.schema import USER_TYPE
-from scimdir.service.ports import Storage
+from scimdir.service.ports import SearchQuery, Storage
 
 
 @pytest.mark.parametrize("i", [0, 7, 123_456, 9_999_999])
@@ -39,6 +39,18 @@ def test_seeded_users_are_found_like_provisioned_ones(
     assert members == {result.user_id(i) for i in range(3)}
     assert big == 20
     assert (group.display_name if group else None) == "group-0"
+
+
+def test_seeding_keeps_total_results_exact(
+    storage: Storage, new_directory: Callable[[], str]
+) -> None:
+    """After seeding, unfiltered lists report the seeded numbers of users and groups."""
+    directory_id = new_directory()
+    seed_directory(storage, directory_id, users=25, group_sizes=[20, 3], batch=7)
+    with storage.transaction(readonly=True) as tx:
+        users = tx.search_users(directory_id, SearchQuery(count=0)).total
+        groups = tx.search_groups(directory_id, SearchQuery(count=0)).total
+    assert (users, groups) == (25, 2)
 
 
 def test_refuses_groups_larger_than_the_users(

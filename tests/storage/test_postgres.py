@@ -11,11 +11,12 @@ from scimdir.service.ports import Storage
 from scimdir.storage.sql import SqlStorage
 
 from .contract import StorageContract
+from .contract_counts import CountContract
 from .contract_search import SearchContract
 
 
 @pytest.mark.postgres
-class TestPostgres(StorageContract, SearchContract):
+class TestPostgres(StorageContract, SearchContract, CountContract):
     """Every contract rule on PostgreSQL."""
 
     @pytest.fixture

@@ -8,10 +8,11 @@ from scimdir.service.ports import Storage
 from scimdir.storage.sql import SqlStorage
 
 from .contract import StorageContract
+from .contract_counts import CountContract
 from .contract_search import SearchContract
 
 
-class TestSqlite(StorageContract, SearchContract):
+class TestSqlite(StorageContract, SearchContract, CountContract):
     """Every contract rule on SQLite."""
 
     @pytest.fixture

@@ -9,7 +9,9 @@ COPY FROM"). The rows are exactly the rows the API would store: documents are bu
 SCIM body an Entra POST carries and parsed by :func:`scimdir.scim.resource.parse_resource` once
 (a test checks the template against the parser for other indices), and the indexed columns come
 from :mod:`scimdir.storage.sql.columns`, the same function the port uses. No outbox events are
-written: seeded data is a starting state, not a change anyone subscribed to.
+written: seeded data is a starting state, not a change anyone subscribed to. The directory's list
+counters (:mod:`scimdir.storage.sql.counters`) are adjusted in each batch's transaction, so
+``totalResults`` stays exact while seeding.
 
 Names are stable so that benchmarks can address user ``i`` without reading it back:
 ``user{i:07d}@example.test``, ``ext-{i:07d}``, ``group-{n}``; ids are UUIDv5 of the directory and
@@ -35,6 +37,7 @@ from scimdir.scim.schema import USER_TYPE
 from scimdir.service.ports import GroupRecord, Storage, UserRecord
 from scimdir.storage.sql import SqlStorage
 from scimdir.storage.sql.columns import email_rows, group_columns, user_columns
+from scimdir.storage.sql.counters import adjust_count
 from scimdir.storage.sql.tables import groups, memberships, user_emails
 from scimdir.storage.sql.tables import users as users_table
 
@@ -206,6 +209,7 @@ def seed_directory(
             with storage.engine.begin() as conn:
                 _write(conn, users_table, user_rows)
                 _write(conn, user_emails, emails)
+                adjust_count(conn, directory_id, "users", len(user_rows))
     ids = [group_id(directory_id, n) for n in range(len(group_sizes))]
     with storage.engine.begin() as conn:
         rows = []
@@ -215,6 +219,7 @@ def seed_directory(
             )
             rows.append(group_columns(record))
         _write(conn, groups, rows)
+        adjust_count(conn, directory_id, "groups", len(rows))
     for gid, size in zip(ids, group_sizes, strict=True):
         for start, stop in _ranges(size, batch):
             member_rows = [

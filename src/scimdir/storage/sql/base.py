@@ -9,12 +9,17 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-__all__ = ["CHUNK", "SqlBase", "chunks"]
+from scimdir.storage.sql.page_marks import PageMarks
+
+__all__ = ["CHUNK", "READONLY", "SqlBase", "chunks"]
 
 T = TypeVar("T")
 
 # Rows per multi-row statement: stays under SQLite's bound-parameter limit (32766) with room.
 CHUNK = 500
+
+# ``Connection.info`` key: the unit of work promised to only read (one snapshot, see storage.py).
+READONLY = "scimdir_readonly"
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -24,10 +29,12 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 class SqlBase:
-    """Holds the transaction's connection; the mixins add the port's methods."""
+    """Holds the transaction's connection and the storage's page marks; the mixins add the
+    port's methods."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, marks: PageMarks | None = None) -> None:
         self.conn = conn
+        self.marks = marks
 
     def insert_ignoring_conflicts(self, table: Table, rows: Any) -> int:
         """``INSERT ... ON CONFLICT DO NOTHING``; returns how many rows were inserted.

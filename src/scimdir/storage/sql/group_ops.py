@@ -24,9 +24,10 @@ from scimdir.service.ports import (
 )
 from scimdir.storage.sql.base import SqlBase, chunks
 from scimdir.storage.sql.columns import group_columns
+from scimdir.storage.sql.counters import adjust_count, set_count
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.filters import GROUP_SORT_KEYS, compile_group_filter
-from scimdir.storage.sql.search import search_rows
+from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
 
 __all__ = ["GroupOps"]
@@ -59,6 +60,7 @@ class GroupOps(SqlBase):
                 )
             ).first()
             raise UniquenessViolation("id" if taken is not None else "displayName")
+        adjust_count(self.conn, record.directory_id, "groups", 1)
 
     def get_group(self, directory_id: str, group_id: str) -> GroupRecord | None:
         """The group with this id in this directory, if any."""
@@ -99,6 +101,7 @@ class GroupOps(SqlBase):
                     memberships.c.member_id == group_id,
                 )
             )
+            adjust_count(self.conn, directory_id, "groups", -1)
         return deleted > 0
 
     def search_groups(self, directory_id: str, query: SearchQuery) -> Page[GroupRecord]:
@@ -106,7 +109,15 @@ class GroupOps(SqlBase):
         where = [groups.c.directory_id == directory_id]
         if query.filter is not None:
             where.append(compile_group_filter(query.filter, directory_id))
-        total, rows = search_rows(self.conn, groups, where, query, GROUP_SORT_KEYS)
+        total, rows = search_rows(
+            self.conn,
+            groups,
+            where,
+            query,
+            GROUP_SORT_KEYS,
+            unfiltered=Unfiltered(directory_id, "groups") if query.filter is None else None,
+            marks=self.marks,
+        )
         return Page(total, [_group(r) for r in rows])
 
     def existing_group_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
@@ -241,4 +252,15 @@ class GroupOps(SqlBase):
             user_count = self.conn.execute(
                 delete(users).where(users.c.directory_id == directory_id, users.c.source == "idp")
             ).rowcount
+        # Local accounts the IdP had linked stay (and stay linked) when users are deleted.
+        still_linked = 0 if unlink_users else self._count_linked(directory_id)
+        set_count(self.conn, directory_id, "users", still_linked)
+        set_count(self.conn, directory_id, "groups", 0)
         return group_count, user_count
+
+    def _count_linked(self, directory_id: str) -> int:
+        return self.conn.execute(
+            select(func.count())
+            .select_from(users)
+            .where(users.c.directory_id == directory_id, users.c.linked.is_(True))
+        ).scalar_one()

@@ -7,11 +7,14 @@ Every writing transaction starts with ``BEGIN IMMEDIATE``: taking the write lock
 deadlock two deferred transactions hit when both try to upgrade a read lock (the pysqlite
 event-hook recipe from SQLAlchemy's SQLite dialect docs, "Serializable isolation / Savepoints /
 Transactional DDL"). Read-only units of work (``transaction(readonly=True)``) begin deferred, so
-readers never queue behind each other or a writer. ``sqlite://`` (in memory) shares one
-connection (StaticPool) for tests.
+readers never queue behind each other or a writer, and read one snapshot (WAL). ``sqlite://``
+(in memory) shares one connection (StaticPool) for tests.
 
 PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an advisory lock so
-concurrent ``scimdir migrate`` runs (several servers starting at once) are safe.
+concurrent ``scimdir migrate`` runs (several servers starting at once) are safe. Read-only units of
+work run at ``REPEATABLE READ``: one snapshot for all their statements (a list's total, its
+generation and its page agree; a read-only transaction never gets a serialization failure), as on
+SQLite.
 
 Migrations are Alembic's, shipped inside the package and run in code (no ``alembic.ini``).
 """
@@ -28,12 +31,13 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from scimdir.storage.sql.base import READONLY
+from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.transaction import SqlTransaction
 
 __all__ = ["MIGRATION_LOCK", "SqlStorage", "alembic_config"]
 
 MIGRATION_LOCK = 0x5C1_D1_0001  # pg_advisory_xact_lock key for schema upgrades
-_READONLY = "scimdir_readonly"
 _SQLITE_BUSY_MS = 30_000
 
 
@@ -70,7 +74,7 @@ def _sqlite_engine(url: str, pool_size: int, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Read-only units of work begin deferred, so WAL readers run side by side.
-        conn.exec_driver_sql("BEGIN" if conn.info.get(_READONLY) else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.info.get(READONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -89,6 +93,7 @@ class SqlStorage:
             self.engine = _sqlite_engine(url, pool_size, echo)
         else:
             self.engine = create_engine(url, pool_size=pool_size, echo=echo, pool_pre_ping=True)
+        self.marks = PageMarks()
 
     @property
     def dialect(self) -> str:
@@ -111,9 +116,11 @@ class SqlStorage:
         ``readonly`` promises that the block only reads (on SQLite it begins deferred).
         """
         with self.engine.connect() as conn:
-            conn.info[_READONLY] = readonly
+            conn.info[READONLY] = readonly
+            if readonly and conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
-                yield SqlTransaction(conn)
+                yield SqlTransaction(conn, self.marks)
 
     def dispose(self) -> None:
         """Close pooled connections."""

@@ -14,6 +14,7 @@ empty strings stored as NULL); the original spelling lives in ``document``. Memb
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -68,6 +69,14 @@ directories = Table(
     Column("settings", JsonText, nullable=False),
     # Per-directory outbox counter; its row lock orders events by commit (port rule 7).
     Column("event_seq", Integer, nullable=False, server_default="0"),
+    # Exact sizes of the unfiltered lists (linked users, groups), kept by every write in the
+    # same transaction (migration 0003): ``totalResults`` without counting rows.
+    Column("user_count", Integer, nullable=False, server_default="0"),
+    Column("group_count", Integer, nullable=False, server_default="0"),
+    # Bumped whenever the set of linked users (groups) changes: a page boundary remembered at
+    # one generation is still exact at the same generation (search.py, keyset paging).
+    Column("user_generation", BigInteger, nullable=False, server_default="0"),
+    Column("group_generation", BigInteger, nullable=False, server_default="0"),
     Column("created", UtcDateTime, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
 )

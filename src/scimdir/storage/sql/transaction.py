@@ -15,6 +15,7 @@ savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
 
 from __future__ import annotations
 
+import secrets as random_source
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,12 @@ class SqlTransaction(UserOps, GroupOps):
             "settings": record.settings,
             "created": record.created,
             "updated": record.updated,
+            "user_count": 0,
+            "group_count": 0,
+            # Random starts: a directory deleted and created again under the same id never
+            # repeats a generation another process may still hold page marks for.
+            "user_generation": random_source.randbits(48),
+            "group_generation": random_source.randbits(48),
         }
         if self.insert_ignoring_conflicts(directories, [row]) == 0:
             raise UniquenessViolation("id")

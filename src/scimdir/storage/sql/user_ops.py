@@ -23,9 +23,10 @@ from scimdir.service.ports import (
 )
 from scimdir.storage.sql.base import SqlBase, chunks
 from scimdir.storage.sql.columns import email_rows, user_columns
+from scimdir.storage.sql.counters import adjust_count
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.filters import USER_SORT_KEYS, compile_user_filter
-from scimdir.storage.sql.search import search_rows
+from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, user_emails, users
 
 __all__ = ["UserOps"]
@@ -65,6 +66,8 @@ class UserOps(SqlBase):
             ).first()
             raise UniquenessViolation("id" if taken is not None else "userName")
         self._write_emails(record)
+        if record.linked:
+            adjust_count(self.conn, record.directory_id, "users", 1)
 
     def _write_emails(self, record: UserRecord) -> None:
         rows = email_rows(record)
@@ -98,18 +101,22 @@ class UserOps(SqlBase):
         for key in ("directory_id", "id", "created"):
             del values[key]
         values["version"] = expected_version + 1
+        match = (
+            users.c.directory_id == record.directory_id,
+            users.c.id == record.id,
+            users.c.version == expected_version,
+        )
         with self.conn.begin_nested(), translating():
+            # Usually ``linked`` is unchanged: one statement. Otherwise the second one matches
+            # and the linked-user counter follows (counters.py).
             changed = self.conn.execute(
-                update(users)
-                .where(
-                    users.c.directory_id == record.directory_id,
-                    users.c.id == record.id,
-                    users.c.version == expected_version,
-                )
-                .values(values)
+                update(users).where(*match, users.c.linked == record.linked).values(values)
             ).rowcount
             if changed == 0:
-                raise StaleVersion(f"user {record.id} changed or vanished")
+                changed = self.conn.execute(update(users).where(*match).values(values)).rowcount
+                if changed == 0:
+                    raise StaleVersion(f"user {record.id} changed or vanished")
+                adjust_count(self.conn, record.directory_id, "users", 1 if record.linked else -1)
             self.conn.execute(
                 delete(user_emails).where(
                     user_emails.c.directory_id == record.directory_id,
@@ -121,17 +128,22 @@ class UserOps(SqlBase):
 
     def delete_user(self, directory_id: str, user_id: str) -> bool:
         """Delete the user and its membership rows; False if it did not exist."""
-        deleted = self.conn.execute(
-            delete(users).where(users.c.directory_id == directory_id, users.c.id == user_id)
-        ).rowcount
-        if deleted:
-            self.conn.execute(
-                delete(memberships).where(
-                    memberships.c.directory_id == directory_id,
-                    memberships.c.member_id == user_id,
-                )
+        linked = self.conn.execute(
+            delete(users)
+            .where(users.c.directory_id == directory_id, users.c.id == user_id)
+            .returning(users.c.linked)
+        ).scalar()
+        if linked is None:
+            return False
+        self.conn.execute(
+            delete(memberships).where(
+                memberships.c.directory_id == directory_id,
+                memberships.c.member_id == user_id,
             )
-        return deleted > 0
+        )
+        if linked:
+            adjust_count(self.conn, directory_id, "users", -1)
+        return True
 
     def search_users(self, directory_id: str, query: SearchQuery) -> Page[UserRecord]:
         """One page of the directory's users matching ``query`` (rule 5)."""
@@ -140,7 +152,16 @@ class UserOps(SqlBase):
             where.append(users.c.linked.is_(True))
         if query.filter is not None:
             where.append(compile_user_filter(query.filter, directory_id))
-        total, rows = search_rows(self.conn, users, where, query, USER_SORT_KEYS)
+        whole = query.linked_only and query.filter is None
+        total, rows = search_rows(
+            self.conn,
+            users,
+            where,
+            query,
+            USER_SORT_KEYS,
+            unfiltered=Unfiltered(directory_id, "users") if whole else None,
+            marks=self.marks,
+        )
         return Page(total, [_user(r) for r in rows])
 
     def existing_user_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
