@@ -130,3 +130,10 @@ def test_if_none_match_with_the_current_etag_gets_304(entra: Tenant) -> None:
     other = entra.get(f"/Users/{user['id']}", headers={"If-None-Match": 'W/"0"'})
     assert other.status_code == 200
     assert other.json()["id"] == user["id"]
+
+
+def test_secret_last_use_is_recorded_after_a_read(entra: Tenant) -> None:
+    """A GET authenticates in its read snapshot; the secret's last use is still recorded."""
+    assert entra.get("/Users").status_code == 200
+    live = entra.services.directories.live_secrets(entra.id)
+    assert live[0].last_used is not None

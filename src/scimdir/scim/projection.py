@@ -92,7 +92,13 @@ def project(
     attributes: Sequence[str] | None,
     excluded: Sequence[str] | None,
 ) -> dict[str, Any]:
-    """Return ``resource`` restricted to ``attributes`` and without ``excluded`` (a new dict)."""
+    """Return ``resource`` restricted to ``attributes`` and without ``excluded``.
+
+    Without either parameter the resource is returned as it is (stored documents never hold a
+    ``returned: never`` attribute), which keeps plain reads and Entra's lookups cheap.
+    """
+    if attributes is None and excluded is None:
+        return resource
     wanted, unwanted = _lower(attributes), _lower(excluded)
     out: dict[str, Any] = {}
     for key, value in resource.items():

@@ -21,6 +21,18 @@ from scimdir.service.ports import (
 )
 from scimdir.service.runtime import Runtime
 from scimdir.service.secrets import hash_secret, is_live, match_secret
+from scimdir.service.unit_of_work import transaction
+
+_LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """A request's directory and the secret that opened it (``stale``: last use not recorded)."""
+
+    directory: DirectoryRecord
+    secret: SecretRecord
+    stale: bool
 
 
 class DirectoryNotFound(LookupError):
@@ -47,7 +59,7 @@ class DirectoryService:
         self.runtime = runtime
 
     def _get(self, directory_id: str) -> DirectoryRecord:
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             record = tx.get_directory(directory_id)
         if record is None:
             raise DirectoryNotFound(directory_id)
@@ -86,7 +98,7 @@ class DirectoryService:
 
     def list_all(self) -> list[DirectoryRecord]:
         """Every directory, oldest first."""
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             return tx.list_directories()
 
     def get(self, directory_id: str) -> DirectoryRecord:
@@ -154,26 +166,30 @@ class DirectoryService:
     def live_secrets(self, directory_id: str) -> list[SecretRecord]:
         """Secrets that open the directory now (metadata only; hashes never leave the service)."""
         now = self.runtime.clock()
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             return [s for s in tx.list_secrets(directory_id) if is_live(s, now)]
 
-    def authenticate(self, directory_id: str, presented: str) -> DirectoryRecord | None:
+    def authenticate(self, directory_id: str, presented: str) -> Authenticated | None:
         """The directory when ``presented`` is one of its live secrets, else None.
 
-        A wrong secret and an unknown tenant look the same to the caller (401 either way).
+        A wrong secret and an unknown tenant look the same to the caller (401 either way). Only
+        reads, so it can share a request's read scope; call :meth:`mark_used` afterwards.
         """
         now = self.runtime.clock()
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             record = tx.get_directory(directory_id)
             secrets = tx.list_secrets(directory_id) if record is not None else []
         found = match_secret(presented, secrets, now)
         if record is None or found is None:
             return None
-        if found.last_used is None or now - found.last_used > timedelta(minutes=1):
-            # "Last used" is kept to the minute, so at most one write a minute per secret.
+        stale = found.last_used is None or now - found.last_used > _LAST_USED_PRECISION
+        return Authenticated(record, found, stale)
+
+    def mark_used(self, auth: Authenticated) -> None:
+        """Record when a secret was last used, to the minute (at most one write a minute)."""
+        if auth.stale:
             with self.storage.transaction() as tx:
-                tx.update_secret(replace(found, last_used=now))
-        return record
+                tx.update_secret(replace(auth.secret, last_used=self.runtime.clock()))
 
     def reset(self, directory_id: str, *, unlink_users: bool = False) -> tuple[int, int]:
         """Remove the directory's provisioned groups and users so the IdP's next cycle rebuilds
@@ -230,7 +246,7 @@ class DirectoryService:
         self, directory_id: str, *, limit: int = 100, failures_only: bool = False
     ) -> list[LogRecord]:
         """The provisioning log, newest first."""
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             return tx.list_log(directory_id, limit=limit, failures_only=failures_only)
 
     def record_request(self, record: LogRecord) -> None:
@@ -241,6 +257,7 @@ class DirectoryService:
 
 __all__ = [
     "AdminError",
+    "Authenticated",
     "CreatedDirectory",
     "DirectoryNotFound",
     "DirectoryService",

@@ -21,6 +21,7 @@ from scimdir.service.context import Limits, ListParams, ScimContext, build_searc
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
 from scimdir.service.runtime import Runtime
+from scimdir.service.unit_of_work import transaction
 from scimdir.service.users import check_if_match, write_with_retry
 
 
@@ -168,7 +169,7 @@ class GroupService:
         """GET /Groups/{id}; members are read only when the projection wants them."""
         attrs = parse_attribute_list(GROUP_TYPE, attributes)
         excl = parse_attribute_list(GROUP_TYPE, excluded)
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             record = tx.get_group(ctx.directory_id, group_id)
             if record is None:
                 raise group_not_found(group_id)
@@ -182,7 +183,7 @@ class GroupService:
         excl = parse_attribute_list(GROUP_TYPE, params.excluded_attributes)
         query = build_search(GROUP_TYPE, self.limits, params)
         with_members = wants_attribute(GROUP_TYPE, "members", attrs, excl)
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             page = tx.search_groups(ctx.directory_id, query)
             resources = [
                 project(GROUP_TYPE, self._render(tx, ctx, rec, with_members), attrs, excl)

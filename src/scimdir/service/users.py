@@ -28,6 +28,7 @@ from scimdir.service.ports import (
 )
 from scimdir.service.render import etag, list_response, render_user
 from scimdir.service.runtime import Runtime
+from scimdir.service.unit_of_work import transaction
 
 T = TypeVar("T")
 _RETRIES = 3
@@ -189,7 +190,7 @@ class UserService:
         """GET /Users/{id} (RFC 7644 §3.4.1); returns the projected resource and its ETag."""
         attrs = parse_attribute_list(USER_TYPE, attributes)
         excl = parse_attribute_list(USER_TYPE, excluded)
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             record = tx.get_user(ctx.directory_id, user_id)
             if record is None or not record.linked:
                 raise user_not_found(user_id)
@@ -204,7 +205,7 @@ class UserService:
         excl = parse_attribute_list(USER_TYPE, params.excluded_attributes)
         query = build_search(USER_TYPE, self.limits, params)
         with_groups = attrs is not None and wants_attribute(USER_TYPE, "groups", attrs, excl)
-        with self.storage.transaction(readonly=True) as tx:
+        with transaction(self.storage, readonly=True) as tx:
             page = tx.search_users(ctx.directory_id, query)
             resources = [
                 project(USER_TYPE, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl)
