@@ -4,7 +4,9 @@
 directories (``--users`` users with groups of ``users/2`` and 10 members; 1,000 users with a
 10-member group) with :mod:`scimdir.devtools.seed`, starts one real ``scimdir serve`` on the
 database and measures over HTTP; it prints each figure and the ratio big/small next to its target
-(1.5x). PostgreSQL comes from ``--postgres-url`` or ``SCIMDIR_BENCH_POSTGRES_URL`` (a database you
+(1.5x). Member PATCHes alternate big and small group after a warm-up (same cache warmth for
+both); "next page" is Okta's import pattern (each page continues the previous one), "cold" a
+``startIndex`` no earlier page led to (an offset scan, printed without a target). PostgreSQL comes from ``--postgres-url`` or ``SCIMDIR_BENCH_POSTGRES_URL`` (a database you
 can fill; seeding adds millions of rows). ``--reuse`` keeps and reuses seeded directories (found by
 name) so repeated runs skip seeding; ``--sqlite-path`` names the SQLite file to keep.
 """
@@ -16,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from bench.procs import Server, free_port, start
-from bench.scale_measure import Client, Tenant, add_remove, median_ms
+from bench.scale_measure import Client, Tenant, add_remove, median_ms, sequential_pages
 from scimdir.devtools.seed import group_id, seed_directory, user_id
 from scimdir.settings import Settings
 from scimdir.web.app import Services, build_services
@@ -126,9 +129,10 @@ def _measure(server: Server, big: Client, small: Client, repeat: int) -> list[Ro
             median_ms(repeat, small.by_external_id),
         )
     )
-    outside_big, outside_small = range(n // 2, n), range(10, n)
-    b_add, b_rm = add_remove(big, big.tenant.big_group, outside_big, repeat)
-    s_add, s_rm = add_remove(big, big.tenant.small_group, outside_small, repeat)
+    outsiders = (range(n // 2, n), range(10, n))
+    b_add, s_add, b_rm, s_rm = add_remove(
+        big, (big.tenant.big_group, big.tenant.small_group), outsiders, repeat
+    )
     emit(Row(f"PATCH add one member: {n // 2} vs 10 members", b_add, s_add))
     emit(Row(f"PATCH remove one member: {n // 2} vs 10 members", b_rm, s_rm))
     emit(
@@ -138,7 +142,10 @@ def _measure(server: Server, big: Client, small: Client, repeat: int) -> list[Ro
             median_ms(repeat, big.membership_check(big.tenant.small_group)),
         )
     )
-    get_group = lambda g: lambda _k: big.get(f"/Groups/{g}", excludedAttributes="members")  # noqa: E731
+
+    def get_group(group: str) -> Callable[[int], httpx.Response]:
+        return lambda _k: big.get(f"/Groups/{group}", excludedAttributes="members")
+
     emit(
         Row(
             "GET /Groups/{id}?excludedAttributes=members",
@@ -156,11 +163,19 @@ def _measure(server: Server, big: Client, small: Client, repeat: int) -> list[Ro
     deep = max(1, n * 9 // 10)
     emit(
         Row(
-            f"GET /Users?startIndex={deep}&count=100 vs startIndex=1",
+            f"GET /Users next page after startIndex={deep} vs 1",
+            sequential_pages(big, deep, repeat),
+            sequential_pages(big, 1, repeat),
+        )
+    )
+    emit(
+        Row(
+            f"GET /Users?startIndex={deep} cold (offset) vs 1",
             median_ms(
                 max(5, repeat // 10), lambda _k: big.get("/Users", startIndex=deep, count=100)
             ),
             median_ms(max(5, repeat // 10), lambda _k: big.get("/Users", startIndex=1, count=100)),
+            target=None,
         )
     )
     emit(
