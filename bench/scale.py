@@ -6,8 +6,9 @@ directories (``--users`` users with groups of ``users/2`` and 10 members; 1,000 
 database and measures over HTTP; it prints each figure and the ratio big/small next to its target
 (1.5x). Member PATCHes alternate big and small group after a warm-up (same cache warmth for
 both); "next page" is Okta's import pattern (each page continues the previous one), "cold" a
-``startIndex`` no earlier page led to (an offset scan, printed without a target). PostgreSQL comes from ``--postgres-url`` or ``SCIMDIR_BENCH_POSTGRES_URL`` (a database you
-can fill; seeding adds millions of rows). ``--reuse`` keeps and reuses seeded directories (found by
+``startIndex`` no earlier page led to (an offset scan, printed without a target). PostgreSQL
+comes from ``--postgres-url`` or ``SCIMDIR_BENCH_POSTGRES_URL`` (a database you can fill;
+seeding adds millions of rows). ``--reuse`` keeps and reuses seeded directories (found by
 name) so repeated runs skip seeding; ``--sqlite-path`` names the SQLite file to keep.
 """
 
