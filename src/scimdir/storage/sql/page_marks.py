@@ -1,14 +1,14 @@
 """Remembered page boundaries: keyset paging under offset semantics (RFC 7644 §3.4.2.4).
 
-SCIM pages by ``startIndex`` (an offset). Okta imports read ``GET /Users`` sequentially, 100 at a
-time (/work/shared/okta/scim-behavior.md §8: "Imports page with count=100 and step startIndex
-by 100"), so page ``N`` costs a skip over ``N`` index
-entries: linear in the depth. Each served page leaves a *mark*: the ``(created, id)`` key of its
-last row and that row's position, tagged with the list's generation (``directories.*_generation``,
-bumped in the same transaction as every change of the listed set, see ``counters.py``). While the
-generation is unchanged the listed set is unchanged, and ``(created, id)`` never changes, so the
-row at a remembered position is still the remembered key: ``startIndex = p + 1 + k`` is exactly
-``key > mark ORDER BY created, id OFFSET k``. The next sequential page is then one index probe.
+SCIM pages by ``startIndex`` (an offset). Okta imports read ``GET /Users`` sequentially
+(/work/shared/okta/scim-behavior.md §8: "Imports page with count=100 and step startIndex by
+100"), so page ``N`` costs a skip over ``N`` index entries: linear in the depth. Each served
+page leaves a *mark*: the ``(created, id)`` key of its last row and that row's position, tagged
+with the list's generation (``directories.*_generation``, bumped in the same transaction as
+every change of the listed set, see ``counters.py``). While the generation is unchanged the
+listed set is unchanged, and ``(created, id)`` never changes, so the row at a remembered
+position is still the remembered key: ``startIndex = p + 1 + k`` is exactly ``key > mark ORDER
+BY created, id OFFSET k``. The next sequential page is then one index probe.
 
 Marks live in process memory, bounded (an LRU of lists, a few marks per list); a miss falls back
 to the offset, so a restart or a second server process costs one slower page, never a different
