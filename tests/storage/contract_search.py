@@ -206,6 +206,18 @@ class SearchContract:
             page = tx.search_users(world.directory_id, SearchQuery(count=0))
         assert (page.total, page.items) == (3, [])
 
+    def test_filtered_totals_are_exact_on_every_page(self, storage: Storage, world: World) -> None:
+        """A filtered list's total is exact whether the page is full, partial, later or empty."""
+        pages = [
+            SearchQuery(linked_only=False, count=2),
+            SearchQuery(linked_only=False, count=100),
+            SearchQuery(linked_only=False, start_index=3, count=2),
+            SearchQuery(linked_only=False, start_index=10, count=2),
+        ]
+        with storage.transaction() as tx:
+            found = [tx.search_users(world.directory_id, q) for q in pages]
+        assert [(p.total, len(p.items)) for p in found] == [(4, 2), (4, 4), (4, 2), (4, 0)]
+
     def test_linked_only(self, storage: Storage, world: World) -> None:
         """linked_only=False includes users the IdP does not manage."""
         with storage.transaction() as tx:
