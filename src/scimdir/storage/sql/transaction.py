@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 
 from scimdir.service.ports import (
     DirectoryRecord,
@@ -36,6 +36,15 @@ from scimdir.storage.sql.tables import directories, events, request_log, secrets
 from scimdir.storage.sql.user_ops import UserOps
 
 __all__ = ["SqlTransaction"]
+
+# Every SCIM request authenticates with these two: built once, so a request pays only for
+# running them (docs/performance.md).
+_GET_DIRECTORY = select(directories).where(directories.c.id == bindparam("directory_id"))
+_LIST_SECRETS = (
+    select(secrets)
+    .where(secrets.c.directory_id == bindparam("directory_id"))
+    .order_by(secrets.c.created, secrets.c.id)
+)
 
 
 def _directory(row: Row[Any]) -> DirectoryRecord:
@@ -99,7 +108,7 @@ class SqlTransaction(UserOps, GroupOps):
 
     def get_directory(self, directory_id: str) -> DirectoryRecord | None:
         """The directory, if it exists."""
-        row = self.conn.execute(select(directories).where(directories.c.id == directory_id)).first()
+        row = self.conn.execute(_GET_DIRECTORY, {"directory_id": directory_id}).first()
         return None if row is None else _directory(row)
 
     def list_directories(self) -> list[DirectoryRecord]:
@@ -140,12 +149,8 @@ class SqlTransaction(UserOps, GroupOps):
 
     def list_secrets(self, directory_id: str) -> list[SecretRecord]:
         """The directory's secrets, oldest first."""
-        stmt = (
-            select(secrets)
-            .where(secrets.c.directory_id == directory_id)
-            .order_by(secrets.c.created, secrets.c.id)
-        )
-        return [_secret(r) for r in self.conn.execute(stmt)]
+        rows = self.conn.execute(_LIST_SECRETS, {"directory_id": directory_id})
+        return [_secret(r) for r in rows]
 
     def update_secret(self, record: SecretRecord) -> None:
         """Write a secret's hash, expiry, revocation and last use."""
