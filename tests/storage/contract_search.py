@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from scim2_models.exceptions import SCIMException
 
-from scimdir.scim.filter import Compare, Field, Op, parse_filter
+from scimdir.scim.filter import And, Compare, Field, Op, parse_filter
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE, AttrType
 from scimdir.service.ports import SearchQuery, Storage
 
@@ -165,6 +165,35 @@ class SearchContract:
             page = tx.search_users(world.directory_id, query)
         names = {k for k, v in world.ids.items() if v in {u.id for u in page.items}}
         assert (names, page.total) == (expected, len(expected))
+
+    @pytest.mark.parametrize(("text", "expected"), [*USER_CASES, ('userName eq "dave"', set())])
+    def test_user_filter_through_the_general_path(
+        self, storage: Storage, world: World, text: str, expected: set[str]
+    ) -> None:
+        """Wrapped in a one-term ``and`` (which skips the prepared equality lookups), every filter
+        matches the same users: both paths agree."""
+        wrapped = And((parse_filter(USER_TYPE, world.text(text)),))
+        with storage.transaction() as tx:
+            page = tx.search_users(world.directory_id, SearchQuery(filter=wrapped))
+        names = {k for k, v in world.ids.items() if v in {u.id for u in page.items}}
+        assert (names, page.total) == (expected, len(expected))
+
+    def test_full_first_page_of_a_lookup_counts_every_match(
+        self, storage: Storage, world: World
+    ) -> None:
+        """An equality lookup whose first page is full still reports the exact total."""
+        expr = parse_filter(GROUP_TYPE, 'displayName eq "staff"')
+        query = SearchQuery(filter=expr, count=1)
+        with storage.transaction() as tx:
+            page = tx.search_groups(world.directory_id, query)
+            unlinked = tx.search_users(
+                world.directory_id,
+                SearchQuery(
+                    filter=parse_filter(USER_TYPE, 'userName eq "dave"'), linked_only=False
+                ),
+            )
+        assert (page.total, [g.display_name for g in page.items]) == (1, ["staff"])
+        assert [u.user_name for u in unlinked.items] == ["dave"]
 
     @pytest.mark.parametrize(("text", "expected"), GROUP_CASES)
     def test_group_filter(

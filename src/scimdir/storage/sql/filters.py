@@ -36,10 +36,13 @@ from scimdir.scim.errors import invalid_filter
 from scimdir.scim.filter import And, Compare, Expr, Has, Negate, Op, Or, Present_
 from scimdir.scim.schema import AttrType
 from scimdir.service.ports import normalize_user_name
+from scimdir.storage.sql.lookups import PreparedLookups
 from scimdir.storage.sql.tables import groups, memberships, user_emails, users
 
 __all__ = [
+    "GROUP_LOOKUPS",
     "GROUP_SORT_KEYS",
+    "USER_LOOKUPS",
     "USER_SORT_KEYS",
     "compile_group_filter",
     "compile_user_filter",
@@ -120,6 +123,15 @@ _GROUP_SCALARS: dict[str, _Col] = {
     "meta.lastModified": _Col(groups.c.last_modified),
 }
 _GROUP_CHILDREN = {"members": _Child(_members, groups.c.id)}
+
+USER_LOOKUPS = PreparedLookups(
+    users,
+    {k: (c.column, c.fold) for k, c in _USER_SCALARS.items() if k != "active"},
+    linked_column=users.c.linked,
+)
+"""Prepared ``eq`` lookups over the users' scalar columns (Entra's matching queries)."""
+GROUP_LOOKUPS = PreparedLookups(groups, {k: (c.column, c.fold) for k, c in _GROUP_SCALARS.items()})
+"""Prepared ``eq`` lookups over the groups' scalar columns (Entra's group matching)."""
 
 _SORTABLE = (
     "id",

@@ -26,7 +26,7 @@ from scimdir.storage.sql.base import SqlBase, chunks
 from scimdir.storage.sql.columns import group_columns
 from scimdir.storage.sql.counters import adjust_count, set_count
 from scimdir.storage.sql.errors import translating
-from scimdir.storage.sql.filters import GROUP_SORT_KEYS, compile_group_filter
+from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
 
@@ -106,6 +106,9 @@ class GroupOps(SqlBase):
 
     def search_groups(self, directory_id: str, query: SearchQuery) -> Page[GroupRecord]:
         """One page of the directory's groups matching ``query`` (rule 5)."""
+        prepared = GROUP_LOOKUPS.run(self.conn, directory_id, query)
+        if prepared is not None:
+            return Page(prepared[0], [_group(r) for r in prepared[1]])
         where = [groups.c.directory_id == directory_id]
         if query.filter is not None:
             where.append(compile_group_filter(query.filter, directory_id))

@@ -25,7 +25,7 @@ from scimdir.storage.sql.base import SqlBase, chunks
 from scimdir.storage.sql.columns import email_rows, user_columns
 from scimdir.storage.sql.counters import adjust_count
 from scimdir.storage.sql.errors import translating
-from scimdir.storage.sql.filters import USER_SORT_KEYS, compile_user_filter
+from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, user_emails, users
 
@@ -147,6 +147,9 @@ class UserOps(SqlBase):
 
     def search_users(self, directory_id: str, query: SearchQuery) -> Page[UserRecord]:
         """One page of the directory's users matching ``query`` (rule 5)."""
+        prepared = USER_LOOKUPS.run(self.conn, directory_id, query)
+        if prepared is not None:
+            return Page(prepared[0], [_user(r) for r in prepared[1]])
         where = [users.c.directory_id == directory_id]
         if query.linked_only:
             where.append(users.c.linked.is_(True))
