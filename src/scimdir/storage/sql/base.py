@@ -42,10 +42,29 @@ class SqlBase:
         One statement on both dialects, and a conflict does not abort a PostgreSQL transaction
         (unlike a failed plain INSERT), so callers can report it and carry on.
         """
-        stmt: Insert
-        if self.conn.dialect.name == "postgresql":
-            stmt = postgresql.insert(table).values(rows).on_conflict_do_nothing()
-        else:
-            stmt = sqlite.insert(table).values(rows).on_conflict_do_nothing()
-        # SQLAlchemy reports INSERT rowcounts only when asked to preserve them.
-        return self.conn.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount
+        rows = list(rows)
+        if not rows:
+            return 0
+        stmt = _insert_ignoring(self.conn.dialect.name, table)
+        if len(rows) == 1:
+            # The statement is built once and its compiled form cached: values are bound
+            # parameters, not part of the statement (an INSERT compile costs more than the write).
+            return int(self.conn.execute(stmt, rows[0], execution_options=_ROWCOUNT).rowcount)
+        # Several rows: one multi-row VALUES statement, whose rowcount counts the inserted rows.
+        many = stmt.values(rows)
+        return int(self.conn.execute(many, execution_options=_ROWCOUNT).rowcount)
+
+
+# SQLAlchemy reports INSERT rowcounts only when asked to preserve them.
+_ROWCOUNT = {"preserve_rowcount": True}
+_INSERTS: dict[tuple[str, str], Insert] = {}
+
+
+def _insert_ignoring(dialect: str, table: Table) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for ``table`` on ``dialect``, built once."""
+    stmt = _INSERTS.get((dialect, table.name))
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(table).on_conflict_do_nothing()
+        _INSERTS[(dialect, table.name)] = stmt
+    return stmt

@@ -37,9 +37,16 @@ from scimdir.storage.sql.user_ops import UserOps
 
 __all__ = ["SqlTransaction"]
 
-# Every SCIM request authenticates with these two: built once, so a request pays only for
-# running them (docs/performance.md).
+# Statements every SCIM request (authentication) or every write (the outbox) runs: built once,
+# so a request pays only for running them (docs/performance.md).
 _GET_DIRECTORY = select(directories).where(directories.c.id == bindparam("directory_id"))
+_NEXT_EVENT_SEQ = (
+    update(directories)
+    .where(directories.c.id == bindparam("directory_id"))
+    .values(event_seq=directories.c.event_seq + 1)
+    .returning(directories.c.event_seq)
+)
+_INSERT_EVENT = events.insert()
 _LIST_SECRETS = (
     select(secrets)
     .where(secrets.c.directory_id == bindparam("directory_id"))
@@ -176,24 +183,20 @@ class SqlTransaction(UserOps, GroupOps):
         created: datetime,
     ) -> int:
         """Append an event to the directory's outbox; returns its ``seq`` (rule 7)."""
-        seq = self.conn.execute(
-            update(directories)
-            .where(directories.c.id == directory_id)
-            .values(event_seq=directories.c.event_seq + 1)
-            .returning(directories.c.event_seq)
-        ).scalar()
+        seq = self.conn.execute(_NEXT_EVENT_SEQ, {"directory_id": directory_id}).scalar()
         if seq is None:
             raise StorageError(f"Directory {directory_id} does not exist; create it first.")
         self.conn.execute(
-            events.insert().values(
-                directory_id=directory_id,
-                seq=seq,
-                type=type,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                data=data,
-                created=created,
-            )
+            _INSERT_EVENT,
+            {
+                "directory_id": directory_id,
+                "seq": seq,
+                "type": type,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "data": data,
+                "created": created,
+            },
         )
         return int(seq)
 
