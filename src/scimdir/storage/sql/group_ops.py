@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal, cast
 
-from sqlalchemy import Row, and_, delete, func, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, select, update
 
 from scimdir.service.ports import (
     GroupRecord,
@@ -46,6 +46,12 @@ def _group(row: Row[Any]) -> GroupRecord:
     )
 
 
+# Every group PATCH, PUT and DELETE starts with this read: built once (docs/performance.md).
+_GROUP_BY_ID = select(groups).where(
+    groups.c.directory_id == bindparam("d"), groups.c.id == bindparam("v")
+)
+
+
 class GroupOps(SqlBase):
     """Group and membership methods of :class:`~scimdir.service.ports.Transaction`."""
 
@@ -64,9 +70,7 @@ class GroupOps(SqlBase):
 
     def get_group(self, directory_id: str, group_id: str) -> GroupRecord | None:
         """The group with this id in this directory, if any."""
-        row = self.conn.execute(
-            select(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
-        ).first()
+        row = self.conn.execute(_GROUP_BY_ID, {"d": directory_id, "v": group_id}).first()
         return None if row is None else _group(row)
 
     def update_group(self, record: GroupRecord, expected_version: int) -> None:
