@@ -58,6 +58,27 @@ _BY_EXTERNAL_ID = (
     .order_by(users.c.created, users.c.id)
     .limit(1)
 )
+# Optimistic update (rule 4): the SET clause comes from the parameters' column names, the WHERE
+# clause from the ``w_`` parameters.
+_UPDATE = update(users).where(
+    users.c.directory_id == bindparam("w_directory_id"),
+    users.c.id == bindparam("w_id"),
+    users.c.version == bindparam("w_version"),
+)
+_UPDATE_SAME_LINK = _UPDATE.where(users.c.linked == bindparam("w_linked"))
+_DELETE_EMAILS = delete(user_emails).where(
+    user_emails.c.directory_id == bindparam("d"), user_emails.c.user_id == bindparam("u")
+)
+_GROUPS_OF_USER = (
+    select(groups.c.id, groups.c.display_name)
+    .join(
+        memberships,
+        (memberships.c.directory_id == groups.c.directory_id)
+        & (memberships.c.group_id == groups.c.id),
+    )
+    .where(memberships.c.directory_id == bindparam("d"), memberships.c.member_id == bindparam("u"))
+    .order_by(groups.c.display_name_norm, groups.c.id)
+)
 
 
 class UserOps(SqlBase):
@@ -105,28 +126,23 @@ class UserOps(SqlBase):
         for key in ("directory_id", "id", "created"):
             del values[key]
         values["version"] = expected_version + 1
-        match = (
-            users.c.directory_id == record.directory_id,
-            users.c.id == record.id,
-            users.c.version == expected_version,
-        )
+        params = {
+            **values,
+            "w_directory_id": record.directory_id,
+            "w_id": record.id,
+            "w_version": expected_version,
+            "w_linked": record.linked,
+        }
         with self.conn.begin_nested(), translating():
             # Usually ``linked`` is unchanged: one statement. Otherwise the second one matches
             # and the linked-user counter follows (counters.py).
-            changed = self.conn.execute(
-                update(users).where(*match, users.c.linked == record.linked).values(values)
-            ).rowcount
+            changed = self.conn.execute(_UPDATE_SAME_LINK, params).rowcount
             if changed == 0:
-                changed = self.conn.execute(update(users).where(*match).values(values)).rowcount
+                changed = self.conn.execute(_UPDATE, params).rowcount
                 if changed == 0:
                     raise StaleVersion(f"user {record.id} changed or vanished")
                 adjust_count(self.conn, record.directory_id, "users", 1 if record.linked else -1)
-            self.conn.execute(
-                delete(user_emails).where(
-                    user_emails.c.directory_id == record.directory_id,
-                    user_emails.c.user_id == record.id,
-                )
-            )
+            self.conn.execute(_DELETE_EMAILS, {"d": record.directory_id, "u": record.id})
             self._write_emails(record)
         record.version = expected_version + 1
 
@@ -186,14 +202,5 @@ class UserOps(SqlBase):
 
     def groups_of_user(self, directory_id: str, user_id: str) -> list[tuple[str, str]]:
         """``(group id, group displayName)`` of the groups the user is a direct member of."""
-        stmt = (
-            select(groups.c.id, groups.c.display_name)
-            .join(
-                memberships,
-                (memberships.c.directory_id == groups.c.directory_id)
-                & (memberships.c.group_id == groups.c.id),
-            )
-            .where(memberships.c.directory_id == directory_id, memberships.c.member_id == user_id)
-            .order_by(groups.c.display_name_norm, groups.c.id)
-        )
-        return [(r.id, r.display_name) for r in self.conn.execute(stmt)]
+        rows = self.conn.execute(_GROUPS_OF_USER, {"d": directory_id, "u": user_id})
+        return [(r.id, r.display_name) for r in rows]
