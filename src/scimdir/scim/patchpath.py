@@ -48,12 +48,31 @@ class Target:
         return name if self.sub is None else f"{name}.{self.sub.name}"
 
 
+_RESOLVED: dict[tuple[str, str], Target] = {}
+_RESOLVED_MAX = 4096
+
+
 def resolve_path(rt: ResourceType, text: str) -> Target:
     """Resolve a PATCH path of ``rt``.
+
+    Resolutions are remembered (a :class:`Target` is immutable and depends only on the path and
+    the resource type): every request body names the same few dozen attributes, and parsing them
+    again was a quarter of a user create's time (docs/performance.md).
 
     :raises scim2_models.exceptions.SCIMException: ``invalidPath`` for bad syntax, an unknown
         schema, attribute or sub-attribute.
     """
+    key = (rt.name, text)
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = _resolve_path(rt, text)
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        _RESOLVED[key] = found
+    return found
+
+
+def _resolve_path(rt: ResourceType, text: str) -> Target:
     try:
         node = Path(text).ast
     except SCIMException as exc:
