@@ -79,6 +79,14 @@ class ListParams:
     excluded_attributes: str | None = None
 
 
+def check_operation_count(count: int, limits: Limits) -> None:
+    """Refuse a PATCH with more operations than the published limit (400 ``invalidValue``)."""
+    if count > limits.max_operations:
+        raise invalid_value(
+            f"A PATCH carries at most {limits.max_operations} operations, not {count}; split it."
+        )
+
+
 def build_search(rt: ResourceType, limits: Limits, params: ListParams) -> SearchQuery:
     """Validate RFC 7644 §3.4.2 list parameters into a :class:`SearchQuery`.
 

@@ -17,7 +17,13 @@ from scimdir.scim.patch import MemberChange, apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
 from scimdir.scim.schema import GROUP_TYPE
-from scimdir.service.context import Limits, ListParams, ScimContext, build_search
+from scimdir.service.context import (
+    Limits,
+    ListParams,
+    ScimContext,
+    build_search,
+    check_operation_count,
+)
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
 from scimdir.service.runtime import Runtime
@@ -230,10 +236,7 @@ class GroupService:
         body, fired = ctx.dialect.normalize_patch(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         operations = parse_patch_request(body)
-        if len(operations) > self.limits.max_operations:
-            raise invalid_value(
-                f"A PATCH carries at most {self.limits.max_operations} operations; split it."
-            )
+        check_operation_count(len(operations), self.limits)
         names: list[str] = []
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:

@@ -16,7 +16,13 @@ from scimdir.scim.patch import apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
 from scimdir.scim.schema import USER_TYPE
-from scimdir.service.context import Limits, ListParams, ScimContext, build_search
+from scimdir.service.context import (
+    Limits,
+    ListParams,
+    ScimContext,
+    build_search,
+    check_operation_count,
+)
 from scimdir.service.policies import check_required
 from scimdir.service.ports import (
     StaleVersion,
@@ -243,6 +249,7 @@ class UserService:
         body, fired = ctx.dialect.normalize_patch(USER_TYPE, body)
         ctx.quirks.extend(fired)
         operations = parse_patch_request(body)
+        check_operation_count(len(operations), self.limits)
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
             current = tx.get_user(ctx.directory_id, user_id)
