@@ -8,7 +8,12 @@ that reads or writes that JSON, so unknown keys and bad values are refused with 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
+
+if TYPE_CHECKING:
+    from scimdir.service.ports import DirectoryRecord
 
 IDPS: tuple[str, ...] = ("entra", "okta", "onelogin", "jumpcloud", "generic")
 REQUIRABLE: tuple[str, ...] = ("userName", "displayName", "email")
@@ -39,6 +44,22 @@ class DirectorySettings:
         data = asdict(self)
         data["required_attributes"] = list(self.required_attributes)
         return data
+
+    @classmethod
+    def of(cls, directory: DirectoryRecord) -> DirectorySettings:
+        """The settings of ``directory``, parsed once per distinct stored JSON.
+
+        Every SCIM request needs them. The key is the stored JSON itself (read from the database
+        on every request), so a change made by any process is seen on the next request.
+        """
+        key = orjson.dumps(directory.settings, option=orjson.OPT_SORT_KEYS)
+        found = _BY_DIRECTORY.get(key)
+        if found is None:
+            found = cls.from_json(directory.settings)
+            if len(_BY_DIRECTORY) >= _CACHE_MAX:
+                _BY_DIRECTORY.clear()
+            _BY_DIRECTORY[key] = found
+        return found
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> DirectorySettings:
@@ -75,6 +96,8 @@ class DirectorySettings:
 
 
 _KEYS = ("user_linking", "deletion", "required_attributes")
+_BY_DIRECTORY: dict[bytes, DirectorySettings] = {}
+_CACHE_MAX = 4096
 _ALIASES = {"linking": "user_linking", "delete": "deletion", "required": "required_attributes"}
 
 

@@ -160,7 +160,7 @@ class ScimApi:
             directory=directory,
             base_url=f"{self.public_url}/scim/{tenant}/v2",
             dialect=dialect_for(directory.idp),
-            settings=DirectorySettings.from_json(directory.settings),
+            settings=DirectorySettings.of(directory),
         )
         detail: str | None = None
         scim_type: str | None = None
