@@ -26,7 +26,7 @@ def test_cached_settings_follow_the_stored_json() -> None:
 
 def test_values_are_validated_with_the_choices_named() -> None:
     """A bad value is refused with a message naming the allowed values."""
-    with pytest.raises(SettingError, match="delete.*deactivate"):
+    with pytest.raises(SettingError, match=r"delete.*deactivate"):
         DirectorySettings().with_value("deletion", "shred")
     with pytest.raises(SettingError, match="userName, displayName, email"):
         DirectorySettings().with_value("required_attributes", "userName,phone")
