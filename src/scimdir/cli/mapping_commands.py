@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,8 +24,6 @@ import click
 from scimdir.mapping import EvalContext, MappingError, evaluate
 from scimdir.mapping.mappings import PRESETS, AttributeMapping, load_mappings, preset_text
 from scimdir.mapping.preview import (
-    Problem,
-    UserPreview,
     duplicate_user_names,
     load_users,
     preview_users,
@@ -34,10 +31,10 @@ from scimdir.mapping.preview import (
 )
 from scimdir.mapping.values import to_json
 from scimdir.service.directories import DirectoryNotFound
-from scimdir.service.policies import missing_required
 from scimdir.service.ports import normalize_user_name
+from scimdir.service.preview_policy import DirectoryPreviewPolicy
 from scimdir.settings import Settings
-from scimdir.web.app import Services, build_services
+from scimdir.web.app import build_services
 
 __all__ = ["answer_line", "mapping"]
 
@@ -150,79 +147,6 @@ def _read_users(path: Path) -> list[dict[str, Any]]:
         raise click.BadParameter(str(exc)) from None
 
 
-class _DirectoryPolicy:
-    """The policies of one scimdir directory (``preview --directory``), as its server applies them.
-
-    Required attributes come from the directory's settings and are explained with the server's own
-    wording (:data:`scimdir.service.policies.REQUIREMENTS`, which the provisioning log quotes);
-    userName uniqueness is checked against the directory's users the way ``POST /Users`` does
-    (case-insensitively, user linking on creation), knowing that Entra first looks the user up by
-    its matching attributes, so an account it would find is updated, not a collision.
-    """
-
-    def __init__(self, services: Services, directory_id: str, matching: list[str]) -> None:
-        try:
-            self.directory = services.directories.get(directory_id)
-        except DirectoryNotFound:
-            raise click.BadParameter(
-                f"no directory {directory_id!r}; 'scimdir directory list' shows the ids"
-            ) from None
-        self.settings = services.directories.settings(directory_id)
-        self.storage = services.storage
-        self.matching = matching
-
-    def required(self, payload: Mapping[str, Any]) -> tuple[Problem, ...]:
-        """The directory's required attributes that ``payload`` leaves empty."""
-        entra = self.directory.idp == "entra"
-        return tuple(
-            Problem(
-                req.name,
-                f"{req.name} ({req.scim_path}) is empty",
-                req.entra_fix if entra else req.generic_fix,
-            )
-            for req in missing_required(payload, self.settings.required_attributes)
-        )
-
-    def against_existing(self, preview: UserPreview) -> UserPreview:
-        """Add the outcome of a userName collision with an account already in the directory."""
-        name = preview.payload.get("userName")
-        if not isinstance(name, str) or not name.strip():
-            return preview
-        with self.storage.transaction(readonly=True) as tx:
-            existing = tx.find_user_by_user_name(self.directory.id, name)
-        if existing is None:
-            return preview
-        if not existing.linked:
-            if self.settings.user_linking:
-                note = f"would be linked to the existing account {existing.id} (user_linking is on)"
-                return replace(preview, notes=(*preview.notes, note))
-            problem = Problem(
-                "userName",
-                f"an account with userName {name!r} already exists in this directory but is not "
-                "linked to the identity provider (409 uniqueness)",
-                f"turn on the directory setting 'user_linking' (scimdir directory set "
-                f"{self.directory.id} user_linking true) to link it on creation",
-                reason="duplicate",
-            )
-            return replace(preview, problems=(*preview.problems, problem))
-        external_id = preview.payload.get("externalId")
-        if "userName" in self.matching or (
-            "externalId" in self.matching and existing.document.get("externalId") == external_id
-        ):
-            note = f"matches the existing user {existing.id}: Entra would update it, not create it"
-            return replace(preview, notes=(*preview.notes, note))
-        problem = Problem(
-            "userName",
-            f"a user with userName {name!r} is already provisioned in this directory (id "
-            f"{existing.id}) and Entra, matching on {', '.join(self.matching)}, would not find it "
-            "(409 uniqueness)",
-            "match on userName or externalId so Entra finds the existing user instead of "
-            "creating it again",
-            reason="duplicate",
-        )
-        return replace(preview, problems=(*preview.problems, problem))
-
-
 def _matching(mappings: list[AttributeMapping]) -> list[str]:
     ranked = sorted(
         (m for m in mappings if m.matching_precedence is not None),
@@ -277,7 +201,14 @@ def preview_command(
         services = build_services(Settings())
         try:
             services.storage.migrate()
-            policy = _DirectoryPolicy(services, directory_id, _matching(mappings))
+            try:
+                policy = DirectoryPreviewPolicy(
+                    services.directories, services.storage, directory_id, _matching(mappings)
+                )
+            except DirectoryNotFound:
+                raise click.BadParameter(
+                    f"no directory {directory_id!r}; 'scimdir directory list' shows the ids"
+                ) from None
             previews = preview_users(mappings, users, context=context, policy=policy.required)
             previews = duplicate_user_names(previews, normalize_user_name)
             previews = [policy.against_existing(preview) for preview in previews]

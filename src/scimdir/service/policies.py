@@ -99,3 +99,37 @@ def check_required(
         f"The directory requires a non-empty {', '.join(r.name for r in missing)} for every user, "
         f"and {who} has none. Fix: {fixes}. Provisioning of this user resumes on the next cycle."
     )
+
+
+def unlinked_collision(user_name: str, directory_id: str) -> tuple[str, str]:
+    """``(cause, fix)`` when a create collides with an account the IdP does not manage yet.
+
+    One wording for the 409 of ``POST /Users`` and for ``scimdir mapping preview --directory``.
+    """
+    cause = (
+        f"an account with userName {user_name!r} already exists in this directory but is not "
+        "linked to the identity provider"
+    )
+    fix = (
+        f"turn on the directory setting 'user_linking' (scimdir directory set {directory_id} "
+        "user_linking true) to link it on creation"
+    )
+    return cause, fix
+
+
+def linked_collision(user_name: str, existing_id: str) -> tuple[str, str]:
+    """``(cause, fix)`` when a create collides with a user the IdP already provisioned."""
+    cause = (
+        f"a user with userName {user_name!r} is already provisioned in this directory "
+        f"(id {existing_id})"
+    )
+    fix = (
+        "match on userName or externalId so the identity provider finds the existing user "
+        "instead of creating it again"
+    )
+    return cause, fix
+
+
+def sentence(cause: str, fix: str) -> str:
+    """``cause`` and ``fix`` as one error detail: two sentences."""
+    return f"{cause[:1].upper()}{cause[1:]}. {fix[:1].upper()}{fix[1:]}."

@@ -23,7 +23,12 @@ from scimdir.service.context import (
     build_search,
     check_operation_count,
 )
-from scimdir.service.policies import check_required
+from scimdir.service.policies import (
+    check_required,
+    linked_collision,
+    sentence,
+    unlinked_collision,
+)
 from scimdir.service.ports import (
     StaleVersion,
     Storage,
@@ -167,17 +172,9 @@ class UserService:
     ) -> UserRecord:
         name = document["userName"]
         if existing.linked:
-            raise uniqueness(
-                f"A user with userName {name!r} is already provisioned in this directory (id "
-                f"{existing.id}). If the identity provider lost track of it, match on userName "
-                "or externalId so it finds the existing user instead of creating it again."
-            )
+            raise uniqueness(sentence(*linked_collision(name, existing.id)))
         if not ctx.settings.user_linking:
-            raise uniqueness(
-                f"An account with userName {name!r} already exists in this directory but is not "
-                "linked to the identity provider. Turn on the directory setting 'user_linking' "
-                "(scimdir directory set <id> user_linking true) to link it on creation."
-            )
+            raise uniqueness(sentence(*unlinked_collision(name, ctx.directory_id)))
         linked = replace(
             existing,
             user_name=name,
