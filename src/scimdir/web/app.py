@@ -95,6 +95,7 @@ def create_app(
         limits=services.limits,
         public_url=settings.base_url(),
         max_body_bytes=settings.max_body_bytes,
+        inline_reads=settings.reads_inline(),
     )
 
     @asynccontextmanager
