@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from scimdir.scim.dialects import dialect_for
-from scimdir.scim.errors import SCIMException, invalid_syntax, not_found, unauthorized
-from scimdir.service.context import Limits, ListParams, ScimContext
+from scimdir.scim.errors import SCIMException, not_found, unauthorized
+from scimdir.service.context import Limits, ScimContext
 from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
@@ -33,19 +33,11 @@ from scimdir.service.users import UserService
 from scimdir.web import discovery
 from scimdir.web.auth import presented_secret
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, read_json
+from scimdir.web.list_params import list_params, search_body
 from scimdir.web.metrics import observe_request
+from scimdir.web.outcome import Outcome, conditional, created, plain_list
 
 logger = logging.getLogger("scimdir.scim")
-
-
-@dataclass
-class Outcome:
-    """What a use case produced: the body (None for 204), status, extra headers, resource id."""
-
-    body: Any
-    status: int = 200
-    headers: dict[str, str] | None = None
-    resource_id: str | None = None
 
 
 Handler = Callable[[ScimContext, Request, Any], Outcome]
@@ -204,21 +196,21 @@ class ScimApi:
     # --- users -------------------------------------------------------------------------------
 
     def _list_users(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
-        return Outcome(self.users.search(ctx, _list_params(request.query_params)))
+        return Outcome(self.users.search(ctx, list_params(request.query_params)))
 
     def _search_users(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
-        return Outcome(self.users.search(ctx, _search_body(body)))
+        return Outcome(self.users.search(ctx, search_body(body)))
 
     def _create_user(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         resource = self.users.create(ctx, body)
-        return _created(resource)
+        return created(resource)
 
     def _get_user(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         q = request.query_params
         resource, tag = self.users.get(
             ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
         )
-        return _conditional(request, resource, tag)
+        return conditional(request, resource, tag)
 
     def _replace_user(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         resource, tag = self.users.replace(
@@ -239,20 +231,20 @@ class ScimApi:
     # --- groups ------------------------------------------------------------------------------
 
     def _list_groups(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
-        return Outcome(self.groups.search(ctx, _list_params(request.query_params)))
+        return Outcome(self.groups.search(ctx, list_params(request.query_params)))
 
     def _search_groups(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
-        return Outcome(self.groups.search(ctx, _search_body(body)))
+        return Outcome(self.groups.search(ctx, search_body(body)))
 
     def _create_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
-        return _created(self.groups.create(ctx, body))
+        return created(self.groups.create(ctx, body))
 
     def _get_group(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         q = request.query_params
         resource, tag = self.groups.get(
             ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
         )
-        return _conditional(request, resource, tag)
+        return conditional(request, resource, tag)
 
     def _replace_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         resource, tag = self.groups.replace(
@@ -285,7 +277,7 @@ class ScimApi:
 
     def _resource_types(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         items = discovery.resource_types(ctx.base_url)
-        return Outcome(_plain_list(items))
+        return Outcome(plain_list(items))
 
     def _resource_type(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         wanted = request.path_params["id"]
@@ -295,7 +287,7 @@ class ScimApi:
         raise not_found(f"No resource type {wanted}; there are User and Group.")
 
     def _schemas(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
-        return Outcome(_plain_list(discovery.schemas(ctx.base_url)))
+        return Outcome(plain_list(discovery.schemas(ctx.base_url)))
 
     def _schema(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         wanted = request.path_params["id"]
@@ -303,63 +295,6 @@ class ScimApi:
             if item["id"] == wanted:
                 return Outcome(item)
         raise not_found(f"No schema {wanted}.")
-
-
-def _conditional(request: Request, resource: dict[str, Any], tag: str) -> Outcome:
-    """RFC 7644 §3.14: a GET whose ``If-None-Match`` names the current version gets 304."""
-    wanted = request.headers.get("if-none-match")
-    if wanted and (wanted.strip() == "*" or tag in {t.strip() for t in wanted.split(",")}):
-        return Outcome(None, status=304, headers={"ETag": tag})
-    return Outcome(resource, headers={"ETag": tag})
-
-
-def _created(resource: dict[str, Any]) -> Outcome:
-    meta = resource["meta"]
-    return Outcome(
-        resource,
-        status=201,
-        headers={"Location": meta["location"], "ETag": meta["version"]},
-        resource_id=resource["id"],
-    )
-
-
-def _plain_list(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": len(items),
-        "startIndex": 1,
-        "itemsPerPage": len(items),
-        "Resources": items,
-    }
-
-
-_LIST_KEYS = {
-    "filter": "filter",
-    "startIndex": "start_index",
-    "count": "count",
-    "sortBy": "sort_by",
-    "sortOrder": "sort_order",
-    "attributes": "attributes",
-    "excludedAttributes": "excluded_attributes",
-}
-
-
-def _list_params(query: Mapping[str, str]) -> ListParams:
-    """RFC 7644 §3.4.2 query parameters (names are case-sensitive there, as in the RFC)."""
-    return ListParams(**{field: query.get(name) for name, field in _LIST_KEYS.items()})
-
-
-def _search_body(body: Any) -> ListParams:
-    """RFC 7644 §3.4.3 SearchRequest body; list-valued ``attributes`` are joined with commas."""
-    if not isinstance(body, dict):
-        raise invalid_syntax("A .search body is a SearchRequest JSON object.")
-    values: dict[str, str | None] = {}
-    for name, field in _LIST_KEYS.items():
-        value = body.get(name)
-        if isinstance(value, list):
-            value = ",".join(str(v) for v in value)
-        values[field] = None if value is None else str(value)
-    return ListParams(**values)
 
 
 def _loggable_path(request: Request) -> str:
