@@ -28,7 +28,7 @@ from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessV
 from scimdir.service.render import etag, list_response, render_group
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import transaction
-from scimdir.service.users import check_if_match, write_with_retry
+from scimdir.service.versions import check_if_match, write_with_retry
 
 
 def group_not_found(group_id: str) -> SCIMException:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from scimdir.scim.errors import SCIMException, not_found, precondition_failed, uniqueness
+from scimdir.scim.errors import SCIMException, not_found, uniqueness
 from scimdir.scim.patch import apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -30,54 +30,22 @@ from scimdir.service.policies import (
     unlinked_collision,
 )
 from scimdir.service.ports import (
-    StaleVersion,
     Storage,
     Transaction,
     UniquenessViolation,
     UserRecord,
-    normalize_user_name,
 )
 from scimdir.service.render import etag, list_response, render_user
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import transaction
+from scimdir.service.versions import check_if_match, write_with_retry
 
 T = TypeVar("T")
-_RETRIES = 3
 
 
 def user_not_found(user_id: str) -> SCIMException:
     """404 for a user id this directory does not have (RFC 7644 §3.12)."""
     return not_found(f"User {user_id} not found in this directory.")
-
-
-def check_if_match(if_match: str | None, version: int) -> None:
-    """RFC 7644 §3.14: refuse a write whose ``If-Match`` does not name the current version."""
-    if if_match is None or if_match.strip() == "*":
-        return
-    wanted = {tag.strip() for tag in if_match.split(",")}
-    current = etag(version)
-    if current not in wanted and current.removeprefix("W/") not in wanted:
-        raise precondition_failed(
-            f"The resource changed: its version is {current}, not {if_match}. Read it again and "
-            "retry with the new ETag."
-        )
-
-
-def write_with_retry(storage: Storage, if_match: str | None, work: Callable[[Transaction], T]) -> T:
-    """Run ``work`` in one transaction. A lost optimistic race (another writer bumped the version
-    between our read and our write) is retried when the client sent no ``If-Match``, and answered
-    412 when it did (RFC 7644 §3.14)."""
-    attempts = 1 if if_match else _RETRIES
-    for attempt in range(attempts):
-        try:
-            with storage.transaction() as tx:
-                return work(tx)
-        except StaleVersion as exc:
-            if if_match or attempt == attempts - 1:
-                raise precondition_failed(
-                    "The resource changed while this request was applied; read it again and retry."
-                ) from exc
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class UserService:
@@ -317,4 +285,4 @@ def _change_kind(before: UserRecord, after: UserRecord) -> str:
     return "user.updated"
 
 
-__all__ = ["UserService", "check_if_match", "normalize_user_name", "write_with_retry"]
+__all__ = ["UserService"]
