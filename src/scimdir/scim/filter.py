@@ -43,6 +43,7 @@ from scimdir.scim.schema import (
 )
 
 __all__ = [
+    "SORTABLE_KEYS",
     "And",
     "Compare",
     "Expr",
@@ -57,6 +58,18 @@ __all__ = [
 ]
 
 Op = CompareOperator
+
+SORTABLE_KEYS: tuple[str, ...] = (
+    "id",
+    "externalId",
+    "userName",
+    "displayName",
+    "name.givenName",
+    "name.familyName",
+    "meta.created",
+    "meta.lastModified",
+)
+"""The keys ``sortBy`` accepts (RFC 7644 §3.4.2.3); storage sorts on each over an index."""
 _ORDERING = {Op.gt, Op.ge, Op.lt, Op.le}
 _SUBSTRING = {Op.co, Op.sw, Op.ew}
 

@@ -9,7 +9,7 @@ from scim2_models.path import AttrPath
 
 from scimdir.scim.dialects import Dialect
 from scimdir.scim.errors import SCIMException, invalid_filter, invalid_value
-from scimdir.scim.filter import Expr, parse_filter, resolve_attribute
+from scimdir.scim.filter import SORTABLE_KEYS, Expr, parse_filter, resolve_attribute
 from scimdir.scim.schema import AttrType, ResourceType
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.ports import DirectoryRecord, SearchQuery
@@ -43,18 +43,6 @@ class ScimContext:
     def directory_id(self) -> str:
         """The tenant id."""
         return self.directory.id
-
-
-_SORTABLE = {
-    "id",
-    "externalId",
-    "userName",
-    "displayName",
-    "name.givenName",
-    "name.familyName",
-    "meta.created",
-    "meta.lastModified",
-}
 
 
 def _int_param(name: str, raw: str | None) -> int | None:
@@ -111,10 +99,9 @@ def build_search(rt: ResourceType, limits: Limits, params: ListParams) -> Search
         if path.sub_attr:
             sub = attr.sub(path.sub_attr)
             key = f"{key}.{sub.name}" if sub else f"{key}.{path.sub_attr}"
-        if key not in _SORTABLE or (attr.type == AttrType.COMPLEX and not path.sub_attr):
-            raise invalid_filter(
-                f"sortBy={sort_by} is not supported; sort by one of {', '.join(sorted(_SORTABLE))}."
-            )
+        if key not in SORTABLE_KEYS or (attr.type == AttrType.COMPLEX and not path.sub_attr):
+            choices = ", ".join(sorted(SORTABLE_KEYS))
+            raise invalid_filter(f"sortBy={sort_by} is not supported; sort by one of {choices}.")
     descending = False
     if sort_order:
         if sort_order.lower() not in ("ascending", "descending"):

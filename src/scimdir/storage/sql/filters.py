@@ -33,7 +33,7 @@ from sqlalchemy import and_, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from scimdir.scim.errors import invalid_filter
-from scimdir.scim.filter import And, Compare, Expr, Has, Negate, Op, Or, Present_
+from scimdir.scim.filter import SORTABLE_KEYS, And, Compare, Expr, Has, Negate, Op, Or, Present_
 from scimdir.scim.schema import AttrType
 from scimdir.service.ports import normalize_user_name
 from scimdir.storage.sql.lookups import PreparedLookups
@@ -133,17 +133,7 @@ USER_LOOKUPS = PreparedLookups(
 GROUP_LOOKUPS = PreparedLookups(groups, {k: (c.column, c.fold) for k, c in _GROUP_SCALARS.items()})
 """Prepared ``eq`` lookups over the groups' scalar columns (Entra's group matching)."""
 
-_SORTABLE = (
-    "id",
-    "externalId",
-    "userName",
-    "displayName",
-    "name.givenName",
-    "name.familyName",
-    "meta.created",
-    "meta.lastModified",
-)
-USER_SORT_KEYS = {k: _USER_SCALARS[k].column for k in _SORTABLE}
+USER_SORT_KEYS = {k: _USER_SCALARS[k].column for k in SORTABLE_KEYS}
 GROUP_SORT_KEYS = {k: c.column for k, c in _GROUP_SCALARS.items()}
 
 
