@@ -86,16 +86,7 @@ class SeedResult:
 
 def user_body(i: int) -> dict[str, Any]:
     """Seeded user ``i`` as the SCIM body an Entra POST would carry."""
-    name = f"user{i:07d}@example.test"
-    return {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": name,
-        "externalId": f"ext-{i:07d}",
-        "displayName": f"User {i}",
-        "active": True,
-        "emails": [{"value": name, "type": "work", "primary": True}],
-        "name": {"givenName": "User", "familyName": f"{i:07d}"},
-    }
+    return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], **user_document(i)}
 
 
 def user_document(i: int) -> dict[str, Any]:
