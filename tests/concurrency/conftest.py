@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from scimdir.composition import Services, build_services
 from scimdir.settings import Settings
-from scimdir.web.app import Services, build_services
 
 from .servers import Server, running_servers
 

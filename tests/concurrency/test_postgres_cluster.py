@@ -12,8 +12,8 @@ import json
 
 import pytest
 
+from scimdir.composition import Services
 from scimdir.service.ports import SearchQuery
-from scimdir.web.app import Services
 
 from .conftest import Tenant, patch_body, race, user_body
 from .servers import run_cli

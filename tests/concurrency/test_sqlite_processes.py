@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scimdir.composition import build_services
 from scimdir.service.ports import SearchQuery
 from scimdir.settings import Settings
-from scimdir.web.app import build_services
 
 from .conftest import SERVERS, Tenant, race, user_body
 from .servers import running_servers

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from scimdir.composition import Services
 from scimdir.mapping.mappings import AttributeMapping, load_mappings, preset_text
 from scimdir.settings import Settings
 from scimdir.simulator import EntraClient, Simulator
-from scimdir.web.app import Services, create_app
+from scimdir.web.app import create_app
 
 
 @dataclass

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from scimdir.composition import Services
 from scimdir.settings import Settings
-from scimdir.web.app import Services, create_app
+from scimdir.web.app import create_app
 
 
 @dataclass

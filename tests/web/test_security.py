@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from starlette.testclient import TestClient
 
-from scimdir.web.app import Services
+from scimdir.composition import Services
 from tests.web.conftest import Tenant, entra_user, make_tenant
 from tests.web.test_entra_conformance import create_user, patch_body
 

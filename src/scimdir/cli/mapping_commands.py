@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 import click
 
+from scimdir.composition import build_services
 from scimdir.mapping import EvalContext, MappingError, evaluate
 from scimdir.mapping.mappings import PRESETS, AttributeMapping, load_mappings, preset_text
 from scimdir.mapping.preview import (
@@ -34,7 +35,6 @@ from scimdir.service.directories import DirectoryNotFound
 from scimdir.service.ports import normalize_user_name
 from scimdir.service.preview_policy import DirectoryPreviewPolicy
 from scimdir.settings import Settings
-from scimdir.web.app import build_services
 
 __all__ = ["answer_line", "mapping"]
 

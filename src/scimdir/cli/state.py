@@ -6,8 +6,8 @@ import sys
 
 import click
 
+from scimdir.composition import Services, build_services
 from scimdir.settings import Settings
-from scimdir.web.app import Services, build_services
 
 
 class CliState:

@@ -1,8 +1,8 @@
-"""The ASGI application: ``create_app(settings)`` is the composition root of the server.
+"""The ASGI application: ``create_app(settings)`` builds the server around one service graph.
 
-It builds storage, services and the log sink from the settings it is given (nothing is read at
-import), mounts the SCIM API under ``/scim/{tenant}/v2``, health and metrics, and turns any
-unexpected error into a bare 500 (the traceback goes to the server log, never to the client).
+It takes its services from the composition root (:mod:`scimdir.composition`), mounts the SCIM API
+under ``/scim/{tenant}/v2``, health and metrics, and turns any unexpected error into a bare 500
+(the traceback goes to the server log, never to the client).
 """
 
 from __future__ import annotations
@@ -10,68 +10,21 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import timedelta
 
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from scimdir.service.context import Limits
-from scimdir.service.directories import DirectoryService
-from scimdir.service.groups import GroupService
-from scimdir.service.log_sink import LogSink
+from scimdir.composition import build_services
 from scimdir.service.ports import Storage
-from scimdir.service.runtime import Runtime, system_runtime
-from scimdir.service.users import UserService
+from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
-from scimdir.storage import open_storage
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import metrics_endpoint
 from scimdir.web.scim_api import ScimApi
 
 logger = logging.getLogger("scimdir")
-
-
-@dataclass
-class Services:
-    """The service graph one process uses (shared by the SCIM API, console and CLI)."""
-
-    storage: Storage
-    runtime: Runtime
-    limits: Limits
-    directories: DirectoryService
-    users: UserService
-    groups: GroupService
-    log_sink: LogSink
-
-
-def build_services(
-    settings: Settings, storage: Storage | None = None, runtime: Runtime | None = None
-) -> Services:
-    """Wire storage and services from ``settings`` (the second composition root is the CLI)."""
-    storage = storage or open_storage(settings.database_url, pool_size=settings.db_pool_size)
-    runtime = runtime or system_runtime()
-    limits = Limits(
-        max_page_size=settings.max_page_size,
-        default_page_size=min(settings.default_page_size, settings.max_page_size),
-        max_operations=settings.max_operations,
-        max_members_per_response=settings.max_members_per_response,
-    )
-    return Services(
-        storage=storage,
-        runtime=runtime,
-        limits=limits,
-        directories=DirectoryService(storage, runtime),
-        users=UserService(storage, runtime, limits),
-        groups=GroupService(storage, runtime, limits),
-        log_sink=LogSink(
-            storage,
-            retention=timedelta(days=settings.log_retention_days),
-            clock=runtime.clock,
-        ),
-    )
 
 
 def create_app(
