@@ -23,7 +23,7 @@ run: $(STAMP)
 ## The whole suite: lint, types, tests (PostgreSQL tests too when SCIMDIR_TEST_POSTGRES_URL is set
 ## or a server answers on 127.0.0.1:5432).
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest --cov --cov-report=term
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term
 
 lint: $(STAMP)
 	$(BIN)/ruff check
