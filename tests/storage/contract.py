@@ -431,6 +431,23 @@ class StorageContract:
             assert tx.list_secrets(directory_id) == [s1, s2]
             assert tx.list_secrets(other) == []
 
+    def test_touch_secret_last_used_writes_nothing_else(self, storage: Storage) -> None:
+        """Recording a use sets last_used alone, never backwards: a revocation and a new expiry
+        committed after the record was read stand."""
+        directory_id = new_id()
+        with storage.transaction() as tx:
+            tx.insert_directory(DirectoryRecord(directory_id, "d", "entra", {}, T0, T0))
+            read = SecretRecord(new_id(), directory_id, "hash1", T0)
+            tx.insert_secret(read)
+        with storage.transaction() as tx:
+            tx.update_secret(SecretRecord(read.id, directory_id, "hash1", T0, at(7), at(5)))
+        with storage.transaction() as tx:
+            tx.touch_secret_last_used(read.id, at(9))
+            tx.touch_secret_last_used(read.id, at(8))
+            tx.touch_secret_last_used(new_id(), at(9))
+            (stored,) = tx.list_secrets(directory_id)
+        assert stored == SecretRecord(read.id, directory_id, "hash1", T0, at(7), at(5), at(9))
+
     def test_log_newest_first(
         self, storage: Storage, new_directory: Callable[[], str], directory_id: str
     ) -> None:

@@ -39,7 +39,9 @@ __all__ = [
     "not_found",
     "payload_too_large",
     "precondition_failed",
+    "service_unavailable",
     "too_many",
+    "too_many_requests",
     "unauthorized",
     "uniqueness",
 ]
@@ -50,6 +52,20 @@ class PayloadTooLarge(SCIMException):
 
     status = 413
     _default_detail = "The request is larger than the server accepts."
+
+
+class TooManyRequests(SCIMException):
+    """The client must slow down (RFC 7644 §3.12 lists 429 among the errors; RFC 6585 §4)."""
+
+    status = 429
+    _default_detail = "Too many requests; retry after the time in Retry-After."
+
+
+class ServiceUnavailable(SCIMException):
+    """The server cannot serve the request now and nothing was changed (RFC 9110 §15.6.4)."""
+
+    status = 503
+    _default_detail = "The service is busy; retry after the time in Retry-After."
 
 
 def invalid_filter(detail: str) -> SCIMException:
@@ -110,6 +126,16 @@ def unauthorized(detail: str) -> SCIMException:
 def payload_too_large(detail: str) -> SCIMException:
     """413: the body exceeds the published limit."""
     return PayloadTooLarge(detail=detail)
+
+
+def too_many_requests(detail: str) -> SCIMException:
+    """429: the client sends faster than the server admits; send it with ``Retry-After``."""
+    return TooManyRequests(detail=detail)
+
+
+def service_unavailable(detail: str) -> SCIMException:
+    """503: a transient overload; nothing was written; send it with ``Retry-After``."""
+    return ServiceUnavailable(detail=detail)
 
 
 def error_body(exc: SCIMException) -> dict[str, Any]:

@@ -51,6 +51,7 @@ __all__ = [
     "SecretRecord",
     "StaleVersion",
     "Storage",
+    "StorageBusy",
     "StorageError",
     "Transaction",
     "UniquenessViolation",
@@ -81,6 +82,11 @@ class UniquenessViolation(StorageError):
     def __init__(self, field: str) -> None:
         super().__init__(f"{field} is already taken")
         self.field = field
+
+
+class StorageBusy(StorageError):
+    """The database could not be written in time (another writer held it too long); the
+    request changed nothing and can be retried."""
 
 
 class StaleVersion(StorageError):
@@ -219,6 +225,10 @@ class Transaction(Protocol):
     def insert_secret(self, record: SecretRecord) -> None: ...
     def list_secrets(self, directory_id: str) -> list[SecretRecord]: ...
     def update_secret(self, record: SecretRecord) -> None: ...
+    def touch_secret_last_used(self, secret_id: str, when: datetime) -> None:
+        """Set the secret's ``last_used`` to ``when`` unless it is already later; nothing else
+        of the row is written, so a rotation or revocation committed meanwhile stands."""
+        ...
 
     # users
     def insert_user(self, record: UserRecord) -> None: ...

@@ -34,10 +34,34 @@ def is_live(record: SecretRecord, now: datetime) -> bool:
 def match_secret(
     presented: str, records: Iterable[SecretRecord], now: datetime
 ) -> SecretRecord | None:
-    """The live record whose hash matches ``presented``; every live record is compared."""
-    digest = hash_secret(presented).encode()
+    """The live record whose hash matches ``presented``, with the same work whatever matches.
+
+    ``presented`` is hashed once and compared with every live record, and with a decoy hash
+    until at least :data:`MIN_COMPARISONS` comparisons ran. An unknown tenant (no records), a
+    tenant whose secrets are all revoked and a wrong secret therefore cost one hash and the
+    same number of comparisons, so response time does not tell whether a tenant exists.
+    """
+    digest = _digest(presented)
+    candidates = [record for record in records if is_live(record, now)]
     found: SecretRecord | None = None
-    for record in records:
-        if is_live(record, now) and hmac.compare_digest(digest, record.secret_hash.encode()):
+    for index in range(max(len(candidates), MIN_COMPARISONS)):
+        record = candidates[index] if index < len(candidates) else None
+        stored = record.secret_hash.encode() if record is not None else _DECOY
+        if _equal(digest, stored) and record is not None:
             found = record
     return found
+
+
+# A directory has one live secret, two during a rotation with overlap.
+MIN_COMPARISONS = 2
+_DECOY = (_SCHEME + "0" * 64).encode()
+
+
+def _digest(presented: str) -> bytes:
+    """The stored form of a presented secret, as bytes (the one hash per authentication)."""
+    return hash_secret(presented).encode()
+
+
+def _equal(a: bytes, b: bytes) -> bool:
+    """Constant-time comparison of two stored forms."""
+    return hmac.compare_digest(a, b)

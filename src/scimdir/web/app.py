@@ -54,9 +54,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.log_sink.start()
+        services.directories.last_use.start()
         try:
             yield
         finally:
+            services.directories.last_use.close()
             services.log_sink.close()
 
     app = FastAPI(

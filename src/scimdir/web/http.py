@@ -29,10 +29,15 @@ class ScimResponse(Response):
         return orjson.dumps(content)
 
 
-def error_response(exc: SCIMException) -> ScimResponse:
-    """The one place a SCIM error becomes an HTTP response (RFC 7644 §3.12)."""
-    headers = {"WWW-Authenticate": 'Bearer realm="scimdir"'} if exc.status == 401 else None
-    return ScimResponse(error_body(exc), status_code=exc.status, headers=headers)
+def error_response(exc: SCIMException, *, retry_after: int | None = None) -> ScimResponse:
+    """The one place a SCIM error becomes an HTTP response (RFC 7644 §3.12); ``retry_after``
+    (seconds) goes into ``Retry-After`` for a 429 or 503 (RFC 9110 §10.2.3)."""
+    headers: dict[str, str] = {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="scimdir"'
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return ScimResponse(error_body(exc), status_code=exc.status, headers=headers or None)
 
 
 INTERNAL_ERROR_BODY = {
@@ -43,18 +48,26 @@ INTERNAL_ERROR_BODY = {
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
-    """Read and parse the request body, refusing what is not JSON (400) or too large (413)."""
+    """Read and parse the request body, refusing what is not JSON (400) or too large (413).
+
+    The body is read as a stream and refused as soon as it passes ``max_bytes``, whether or not
+    the client announced its length (a chunked body has none): at most ``max_bytes`` are ever
+    held. The SCIM API calls this only after the request authenticated, so an anonymous client
+    cannot make the server read anything.
+    """
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_bytes:
-        raise payload_too_large(f"The body is larger than {max_bytes} bytes; split the request.")
+        raise _too_large(max_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _ACCEPTED_TYPES:
         raise invalid_syntax(
             f"Send the body as application/scim+json (or application/json), not {content_type}."
         )
-    body = await request.body()
-    if len(body) > max_bytes:
-        raise payload_too_large(f"The body is larger than {max_bytes} bytes; split the request.")
+    body = bytearray()
+    async for chunk in request.stream():
+        if len(body) + len(chunk) > max_bytes:
+            raise _too_large(max_bytes)
+        body += chunk
     if not body.strip():
         raise invalid_syntax("The request has no body; send a SCIM JSON document.")
     try:
@@ -63,3 +76,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         raise invalid_syntax(
             f"The body is not valid JSON ({exc.msg} at character {exc.pos})."
         ) from exc
+
+
+def _too_large(max_bytes: int) -> SCIMException:
+    return payload_too_large(f"The body is larger than {max_bytes} bytes; split the request.")

@@ -1,9 +1,15 @@
 """The SCIM 2.0 HTTP API (RFC 7644) under ``/scim/<tenant id>/v2``: a thin adapter over the
 service layer.
 
-Each request: authenticate the directory from the tenant id and the secret, hand the body to the
-use case (which applies the directory's IdP dialect), render SCIM JSON, and queue a provisioning
-log row. Authentication, the use case and the log entry run in one worker-thread hop.
+Each request: refuse unchecked a secret that keeps failing from the same address
+(:mod:`scimdir.web.auth_throttle`, 429), authenticate the directory from the tenant id and the
+secret, only then read the body (streamed, refused with 413 past ``max_body_bytes``), hand it to
+the use case (which applies the directory's IdP dialect), render SCIM JSON, and queue a
+provisioning log row. A GET authenticates and reads in one snapshot, on the event loop on SQLite
+(``inline_reads``); a request with a body authenticates before its body is read, then runs the use
+case in a worker thread. Nothing on the request path writes the secret's last use
+(:class:`scimdir.service.last_use.LastUseRecorder` does, in batches), so a read never waits for a
+writer; a writer that cannot get the database in time gets 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,24 +26,34 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from scimdir.scim.dialects import dialect_for
-from scimdir.scim.errors import SCIMException, not_found, unauthorized
+from scimdir.scim.errors import (
+    SCIMException,
+    not_found,
+    service_unavailable,
+    too_many_requests,
+    unauthorized,
+)
 from scimdir.service.context import Limits, ScimContext
 from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import LogRecord
+from scimdir.service.ports import LogRecord, StorageBusy
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import read_scope
 from scimdir.service.users import UserService
 from scimdir.web import discovery
 from scimdir.web.auth import presented_secret
+from scimdir.web.auth_throttle import FailureThrottle
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, read_json
 from scimdir.web.list_params import list_params, search_body
 from scimdir.web.metrics import observe_request
 from scimdir.web.outcome import Outcome, conditional, created, plain_list
 
 logger = logging.getLogger("scimdir.scim")
+
+# Seconds a client is asked to wait (``Retry-After``) when the database stayed busy.
+BUSY_RETRY_AFTER = 5
 
 
 Handler = Callable[[ScimContext, Request, Any], Outcome]
@@ -56,6 +72,7 @@ class ScimApi:
     public_url: str
     max_body_bytes: int
     inline_reads: bool = True
+    throttle: FailureThrottle = field(default_factory=FailureThrottle)
 
     def routes(self) -> list[Route]:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
@@ -88,65 +105,87 @@ class ScimApi:
         self, resource_type: str | None, handler: Handler, *, body: bool = False
     ) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
-            started = time.perf_counter()
+            call = _Call(request, resource_type, handler, time.perf_counter())
+            if call.secret is not None:
+                wait = self.throttle.refuse_before_checking(call.throttle_key, call.secret)
+                if wait is not None:
+                    return self._refusal(call, wait)
+            if not body:
+                if self.inline_reads and request.method == "GET":
+                    # A read is a few hundred microseconds of CPU: serving it on the event loop
+                    # saves the worker-thread hop (a sixth of a lookup, docs/performance.md).
+                    return self._serve(call)
+                return await run_in_threadpool(self._serve, call)
+            # Authenticate before reading a byte of the body: an anonymous client cannot make
+            # the server buffer anything. Then stream the body with the cap (413 past it).
+            if self.inline_reads:
+                auth = self._authenticate(call)
+            else:
+                auth = await run_in_threadpool(self._authenticate, call)
+            if auth is None:
+                return self._refusal(call, call.retry_after)
             raw: Any = None
             body_error: SCIMException | None = None
-            if body:
-                try:
-                    raw = await read_json(request, self.max_body_bytes)
-                except SCIMException as exc:
-                    body_error = exc
-            if self.inline_reads and request.method == "GET":
-                # A read is a few hundred microseconds of CPU: serving it on the event loop
-                # saves the worker-thread hop (a sixth of a lookup, docs/performance.md).
-                return self._serve(request, resource_type, handler, raw, body_error, started)
-            return await run_in_threadpool(
-                self._serve, request, resource_type, handler, raw, body_error, started
-            )
+            try:
+                raw = await read_json(request, self.max_body_bytes)
+            except SCIMException as exc:
+                body_error = exc
+            response = await run_in_threadpool(self._handle, call, auth, raw, body_error)
+            self.directories.mark_used(auth)
+            return response
 
         return endpoint
 
-    def _serve(
-        self,
-        request: Request,
-        resource_type: str | None,
-        handler: Handler,
-        raw: Any,
-        body_error: SCIMException | None,
-        started: float,
-    ) -> Response:
-        """Authenticate and run the use case; a GET does both in one read-only snapshot."""
-        args = (request, resource_type, handler, raw, body_error, started)
-        if request.method == "GET":
+    def _serve(self, call: _Call) -> Response:
+        """Authenticate and run a bodiless request; a GET does both in one read-only snapshot."""
+        if call.request.method == "GET":
             with read_scope(self.directories.storage):
-                response, auth = self._serve_in_scope(*args)
+                auth = self._authenticate(call)
+                if auth is None:
+                    return self._refusal(call, call.retry_after)
+                response = self._handle(call, auth, None, None)
         else:
-            response, auth = self._serve_in_scope(*args)
-        if auth is not None:
-            self.directories.mark_used(auth)
+            auth = self._authenticate(call)
+            if auth is None:
+                return self._refusal(call, call.retry_after)
+            response = self._handle(call, auth, None, None)
+        self.directories.mark_used(auth)  # in memory: a read never takes the write lock
         return response
 
-    def _serve_in_scope(
+    def _authenticate(self, call: _Call) -> Authenticated | None:
+        """The request's directory, or None (then ``call.retry_after`` says 401 or 429)."""
+        if call.secret is None:
+            return None
+        auth = self.directories.authenticate(call.tenant, call.secret)
+        if auth is None:
+            call.retry_after = self.throttle.failed(call.throttle_key, call.secret)
+        return auth
+
+    def _refusal(self, call: _Call, retry_after: int | None) -> Response:
+        """401 for missing or wrong credentials; 429 once the key is out of failures."""
+        if retry_after is None:
+            exc = unauthorized(
+                "Missing or wrong credentials. Send the directory's secret as "
+                "'Authorization: Bearer <secret>' (in Entra: the Secret Token field)."
+            )
+        else:
+            exc = too_many_requests(
+                "Too many failed authentications from this address for this tenant; check the "
+                f"secret and retry after {retry_after} seconds."
+            )
+        elapsed = time.perf_counter() - call.started
+        observe_request(call.request.method, call.resource_type, exc.status, (), elapsed)
+        return error_response(exc, retry_after=retry_after)
+
+    def _handle(
         self,
-        request: Request,
-        resource_type: str | None,
-        handler: Handler,
+        call: _Call,
+        auth: Authenticated,
         raw: Any,
         body_error: SCIMException | None,
-        started: float,
-    ) -> tuple[Response, Authenticated | None]:
-        tenant = request.path_params["tenant"]
-        secret = presented_secret(request.headers.get("authorization"), tenant)
-        auth = self.directories.authenticate(tenant, secret) if secret else None
-        if auth is None:
-            observe_request(request.method, resource_type, 401, (), time.perf_counter() - started)
-            refusal = error_response(
-                unauthorized(
-                    "Missing or wrong credentials. Send the directory's secret as "
-                    "'Authorization: Bearer <secret>' (in Entra: the Secret Token field)."
-                )
-            )
-            return refusal, None
+    ) -> Response:
+        """Run the use case of an authenticated request and queue its log row."""
+        request, tenant = call.request, call.tenant
         directory = auth.directory
         ctx = ScimContext(
             directory=directory,
@@ -160,7 +199,7 @@ class ScimApi:
         try:
             if body_error is not None:
                 raise body_error
-            outcome = handler(ctx, request, raw)
+            outcome = call.handler(ctx, request, raw)
             resource_id = outcome.resource_id or resource_id
             response: Response = (
                 Response(status_code=outcome.status, headers=outcome.headers)
@@ -170,11 +209,18 @@ class ScimApi:
         except SCIMException as exc:
             response = error_response(exc)
             detail, scim_type = exc.detail, exc.scim_type or None
+        except StorageBusy as exc:
+            busy = service_unavailable(
+                f"The database is busy ({exc}); nothing was changed. "
+                f"Retry after {BUSY_RETRY_AFTER} seconds."
+            )
+            response = error_response(busy, retry_after=BUSY_RETRY_AFTER)
+            detail = busy.detail
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.url.path)
             response = ScimResponse(INTERNAL_ERROR_BODY, status_code=500)
             detail = "Internal server error (see the server log)."
-        elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - call.started
         self.log_sink.record(
             LogRecord(
                 directory_id=directory.id,
@@ -184,14 +230,16 @@ class ScimApi:
                 created=self.runtime.clock(),
                 duration_ms=round(elapsed * 1000, 3),
                 scim_type=scim_type,
-                resource_type=resource_type,
+                resource_type=call.resource_type,
                 resource_id=resource_id,
                 detail=detail,
                 quirks=tuple(dict.fromkeys(ctx.quirks)),
             )
         )
-        observe_request(request.method, resource_type, response.status_code, ctx.quirks, elapsed)
-        return response, auth
+        observe_request(
+            request.method, call.resource_type, response.status_code, ctx.quirks, elapsed
+        )
+        return response
 
     # --- users -------------------------------------------------------------------------------
 
@@ -295,6 +343,23 @@ class ScimApi:
             if item["id"] == wanted:
                 return Outcome(item)
         raise not_found(f"No schema {wanted}.")
+
+
+class _Call:
+    """One SCIM request on its way through the pipeline."""
+
+    def __init__(
+        self, request: Request, resource_type: str | None, handler: Handler, started: float
+    ) -> None:
+        self.request = request
+        self.resource_type = resource_type
+        self.handler = handler
+        self.started = started
+        self.tenant: str = request.path_params["tenant"]
+        self.secret = presented_secret(request.headers.get("authorization"), self.tenant)
+        client = request.client.host if request.client else ""
+        self.throttle_key = (client, self.tenant)
+        self.retry_after: int | None = None  # set when a failed authentication is throttled
 
 
 def _loggable_path(request: Request) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -35,14 +36,18 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from scimdir.service.ports import StorageBusy
 from scimdir.storage.sql.base import READONLY
 from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.transaction import SqlTransaction
 
-__all__ = ["MIGRATION_LOCK", "SqlStorage", "alembic_config"]
+__all__ = ["DEFAULT_WRITER_TIMEOUT", "MIGRATION_LOCK", "SqlStorage", "alembic_config"]
 
 MIGRATION_LOCK = 0x5C1_D1_0001  # pg_advisory_xact_lock key for schema upgrades
 _SQLITE_BUSY_MS = 30_000
+DEFAULT_WRITER_TIMEOUT = 30.0  # seconds a writer queues for the writer lock before StorageBusy
+_FLOCK_POLL_MIN = 0.0005
+_FLOCK_POLL_MAX = 0.002
 
 
 def alembic_config() -> Config:
@@ -52,9 +57,19 @@ def alembic_config() -> Config:
     return config
 
 
+def _create_private(path: str, flags: int = os.O_RDONLY) -> int:
+    """Open ``path``, creating it readable and writable by its owner only (mode 0600)."""
+    return os.open(path, flags | os.O_CREAT, 0o600)
+
+
 def _sqlite_engine(url: str, pool_size: int, echo: bool) -> Engine:
     parsed = make_url(url)
     memory = parsed.database in (None, "", ":memory:")
+    if not memory and parsed.database and not os.path.exists(parsed.database):
+        # The database holds secret hashes and personal data: create it 0600 before SQLite
+        # does (SQLite would use 0644 less the umask). SQLite gives the -wal and -shm files it
+        # creates the permissions of the database file (os_unix.c, findCreateFileMode).
+        os.close(_create_private(parsed.database))
     kwargs: dict[str, Any] = {"echo": echo}
     if memory:
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -91,22 +106,37 @@ class WriterLock:
     p99 of a user PATCH was about a second. Queueing on a thread lock and then on ``flock`` of a
     file next to the database hands the turn over as soon as it is released: p99 35-50 ms and
     20-50 % more writes per second (docs/performance.md). Readers never take it.
+
+    A writer waits at most ``timeout`` seconds, then gets :class:`StorageBusy` (the SCIM API
+    answers 503 with ``Retry-After``) instead of hanging behind a stuck writer. The thread lock
+    waits with that timeout; ``flock`` has none, so the process lock is tried without blocking
+    and retried every few milliseconds (at most :data:`_FLOCK_POLL_MAX` seconds apart) until the
+    deadline.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, timeout: float = DEFAULT_WRITER_TIMEOUT) -> None:
         self.path = path
+        self.timeout = timeout
         self._thread_lock = threading.Lock()
         self._fd: int | None = None
 
     def __enter__(self) -> None:
-        self._thread_lock.acquire()
+        deadline = time.monotonic() + self.timeout
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            raise self._busy()
         try:
             if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+                self._fd = _create_private(self.path, os.O_RDWR)
+            if not _flock_before(self._fd, deadline):
+                raise self._busy()
         except BaseException:
             self._thread_lock.release()
             raise
+
+    def _busy(self) -> StorageBusy:
+        return StorageBusy(
+            f"Another writer held the database for more than {self.timeout:g} seconds."
+        )
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
@@ -121,13 +151,28 @@ class WriterLock:
                 self._fd = None
 
 
-def _writer_lock(url: str) -> WriterLock | None:
+def _flock_before(fd: int, deadline: float) -> bool:
+    """Take ``flock(fd, LOCK_EX)`` unless ``deadline`` (monotonic) passes first."""
+    delay = _FLOCK_POLL_MIN
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, _FLOCK_POLL_MAX)
+
+
+def _writer_lock(url: str, timeout: float) -> WriterLock | None:
     """The writer lock of a SQLite database file; None for memory databases and PostgreSQL."""
     parsed = make_url(url)
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
-    return WriterLock(database + ".writer-lock")
+    return WriterLock(database + ".writer-lock", timeout)
 
 
 class SqlStorage:
@@ -137,15 +182,24 @@ class SqlStorage:
         ``postgresql+psycopg://user:pass@host/db``.
     :param pool_size: connections kept open per process.
     :param echo: log every SQL statement (debugging only).
+    :param writer_timeout: seconds a SQLite writer waits for the writer lock before
+        :class:`StorageBusy` (PostgreSQL writers do not take it).
     """
 
-    def __init__(self, url: str, *, pool_size: int = 5, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 5,
+        echo: bool = False,
+        writer_timeout: float = DEFAULT_WRITER_TIMEOUT,
+    ) -> None:
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url, pool_size, echo)
         else:
             self.engine = create_engine(url, pool_size=pool_size, echo=echo, pool_pre_ping=True)
         self.marks = PageMarks()
-        self._writer = _writer_lock(url)
+        self._writer = _writer_lock(url, writer_timeout)
 
     @property
     def dialect(self) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, or_, select, update
 
 from scimdir.service.ports import (
     DirectoryRecord,
@@ -51,6 +51,17 @@ _LIST_SECRETS = (
     select(secrets)
     .where(secrets.c.directory_id == bindparam("directory_id"))
     .order_by(secrets.c.created, secrets.c.id)
+)
+
+# Last use alone, never backwards: a revocation or a rotation committed between a request's
+# authentication and this write is not undone (the statement names no other column).
+_TOUCH_SECRET = (
+    update(secrets)
+    .where(
+        secrets.c.id == bindparam("secret_id"),
+        or_(secrets.c.last_used.is_(None), secrets.c.last_used < bindparam("when")),
+    )
+    .values(last_used=bindparam("when"))
 )
 
 
@@ -171,6 +182,10 @@ class SqlTransaction(UserOps, GroupOps):
                 last_used=record.last_used,
             )
         )
+
+    def touch_secret_last_used(self, secret_id: str, when: datetime) -> None:
+        """Record a use of the secret: ``last_used`` only, and only forwards."""
+        self.conn.execute(_TOUCH_SECRET, {"secret_id": secret_id, "when": when})
 
     # outbox
     def append_event(
