@@ -49,7 +49,11 @@ def build_services(
     settings: Settings, storage: Storage | None = None, runtime: Runtime | None = None
 ) -> Services:
     """Wire storage and services from ``settings``; tests pass their own storage and runtime."""
-    storage = storage or open_storage(settings.database_url, pool_size=settings.db_pool_size)
+    storage = storage or open_storage(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        writer_timeout=settings.writer_lock_timeout,
+    )
     runtime = runtime or system_runtime()
     limits = build_limits(settings)
     return Services(

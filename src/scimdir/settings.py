@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         "network round trip must not stall the loop).",
     )
     db_pool_size: int = Field(default=5, ge=1)
+    writer_lock_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="SQLite: seconds a write waits for the writer lock before the request gets "
+        "503 with Retry-After (nothing written).",
+    )
 
     def reads_inline(self) -> bool:
         """Whether GETs run on the event loop (see ``inline_reads``)."""

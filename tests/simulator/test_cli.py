@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from scimdir.cli.entra_commands import entra
+from scimdir.cli.entra_commands import SECRET_ENV, entra
 from scimdir.cli.main import cli
 from tests.simulator.conftest import ALICE, BOB, Endpoint
 
@@ -20,8 +20,10 @@ def write(tmp_path: Path, name: str, data: Any) -> str:
 
 
 def run(endpoint: Endpoint, *args: str) -> Result:
-    base = ["simulate", "--tenant-url", endpoint.tenant_url, "--secret", endpoint.secret]
-    return CliRunner().invoke(entra, [*base, *args], obj=endpoint.http)
+    base = ["simulate", "--tenant-url", endpoint.tenant_url]
+    return CliRunner().invoke(
+        entra, [*base, *args], obj=endpoint.http, env={SECRET_ENV: endpoint.secret}
+    )
 
 
 def test_json_report_counts_every_object(endpoint: Endpoint, tmp_path: Path) -> None:
@@ -105,3 +107,28 @@ def test_entra_group_is_registered_on_the_main_cli() -> None:
     result = CliRunner().invoke(cli, ["entra", "simulate", "--help"])
     assert result.exit_code == 0
     assert "--tenant-url" in result.output
+
+
+def test_the_secret_comes_from_a_hidden_prompt_without_the_variable(
+    endpoint: Endpoint, tmp_path: Path
+) -> None:
+    """Without SCIMDIR_SIMULATE_SECRET the secret is asked for and never echoed."""
+    users = write(tmp_path, "users.json", [ALICE])
+    args = ["simulate", "--tenant-url", endpoint.tenant_url, "--users", users, "--json"]
+    result = CliRunner().invoke(
+        entra, args, obj=endpoint.http, input=endpoint.secret + "\n", env={SECRET_ENV: None}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Secret Token" in result.output
+    assert endpoint.secret not in result.output
+    assert json.loads(result.output.splitlines()[-1])["ok"] is True
+
+
+def test_a_secret_on_the_command_line_is_refused(endpoint: Endpoint, tmp_path: Path) -> None:
+    """--secret is refused with a usage error that names the variable to use instead."""
+    users = write(tmp_path, "users.json", [ALICE])
+    args = ["simulate", "--tenant-url", endpoint.tenant_url, "--users", users]
+    result = CliRunner().invoke(entra, [*args, "--secret", endpoint.secret], obj=endpoint.http)
+    assert result.exit_code == 2
+    assert SECRET_ENV in result.output
+    assert endpoint.get("/Users").json()["totalResults"] == 0

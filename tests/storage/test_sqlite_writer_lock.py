@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from scimdir.composition import build_services
 from scimdir.service.ports import DirectoryRecord, StorageBusy
+from scimdir.settings import Settings
 from scimdir.storage.sql import SqlStorage
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -95,3 +97,12 @@ def test_a_writer_that_cannot_get_the_lock_in_time_gets_storage_busy(tmp_path: P
         tx.insert_directory(DirectoryRecord("b", "B", "entra", {}, NOW, NOW))
     holder.dispose()
     waiter.dispose()
+
+
+def test_the_writer_timeout_is_the_setting(tmp_path: Path) -> None:
+    """SCIMDIR_WRITER_LOCK_TIMEOUT is the writer lock's timeout in the services' storage."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 't.db'}", writer_lock_timeout=0.5)
+    storage = build_services(settings).storage
+    assert isinstance(storage, SqlStorage)
+    assert storage._writer is not None and storage._writer.timeout == 0.5
+    storage.dispose()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,7 +35,9 @@ from scimdir.simulator import (
 )
 from scimdir.simulator.client import HttpClient
 
-__all__ = ["entra"]
+__all__ = ["SECRET_ENV", "entra"]
+
+SECRET_ENV = "SCIMDIR_SIMULATE_SECRET"
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -55,7 +58,7 @@ def _mappings_text(name: str) -> str:
 
 @entra.command("simulate")
 @click.option("--tenant-url", required=True, help="The SCIM base URL, as typed into Entra.")
-@click.option("--secret", required=True, help="The Secret Token (sent as a bearer token).")
+@click.option("--secret", "secret_argument", hidden=True, help="Refused: see SECRET_ENV.")
 @click.option("--users", "users_path", required=True, type=_FILE, help="Users: JSON list or CSV.")
 @click.option("--groups", "groups_path", type=_FILE, help="Groups: JSON list of groups.")
 @click.option(
@@ -86,7 +89,7 @@ def _mappings_text(name: str) -> str:
 def simulate(
     ctx: click.Context,
     tenant_url: str,
-    secret: str,
+    secret_argument: str | None,
     users_path: Path,
     groups_path: Path | None,
     mappings_name: str,
@@ -97,7 +100,13 @@ def simulate(
     timeout: float,
     as_json: bool,
 ) -> None:
-    """Provision USERS (and GROUPS) into the SCIM endpoint at TENANT-URL as Entra would."""
+    """Provision USERS (and GROUPS) into the SCIM endpoint at TENANT-URL as Entra would.
+
+    The Secret Token is read from the environment variable SCIMDIR_SIMULATE_SECRET, else asked
+    for without echo (or read from standard input). Never from the command line: other users of
+    the machine can read it in the process list, and shells keep it in their history.
+    """
+    secret = _secret(secret_argument)
     try:
         mappings = load_mappings(_mappings_text(mappings_name))
         users = source_users(load_users(users_path))
@@ -126,6 +135,22 @@ def simulate(
         click.echo(report.to_text())
     if not report.ok:
         ctx.exit(1)
+
+
+def _secret(argument: str | None) -> str:
+    """The Secret Token: from ``SCIMDIR_SIMULATE_SECRET``, else a hidden prompt."""
+    if argument is not None:
+        raise click.UsageError(
+            f"--secret is no longer accepted: a command line is visible to every user of the "
+            f"machine. Set {SECRET_ENV} or type the secret at the prompt."
+        )
+    secret = os.environ.get(SECRET_ENV, "").strip()
+    if secret:
+        return secret
+    # Without a terminal the prompt reads one line of standard input, so
+    # ``scimdir entra simulate ... < secret-file`` works too; end of input aborts.
+    typed: str = click.prompt("Secret Token", hide_input=True)
+    return typed.strip()
 
 
 def _injected_client(ctx: click.Context) -> HttpClient | None:

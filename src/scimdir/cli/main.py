@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 import uvicorn
@@ -13,6 +14,7 @@ from scimdir.cli.dev_commands import dev
 from scimdir.cli.directory_commands import directory, user
 from scimdir.cli.entra_commands import entra
 from scimdir.cli.mapping_commands import mapping
+from scimdir.cli.secret_file import write_private_file
 from scimdir.cli.state import CliState, pass_state
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
@@ -34,7 +36,8 @@ def cli(ctx: click.Context) -> None:
 @click.option(
     "--bootstrap",
     is_flag=True,
-    help="On an empty database, create a first directory and print its tenant URL and secret.",
+    help="On an empty database, create a first directory and print its tenant URL and secret "
+    "(the secret only to a terminal; otherwise into a new file readable only by you).",
 )
 @pass_state
 def serve(
@@ -51,10 +54,16 @@ def serve(
         created = services.directories.create("Default directory", "entra")
         click.echo("Created a first directory. Paste these into Entra's provisioning settings:")
         click.echo(f"  Tenant URL:   {state.tenant_url(created.directory.id)}")
-        click.echo(f"  Secret Token: {created.secret}")
-        click.echo(
-            "The secret is shown only now; rotate it with `scimdir directory rotate-secret`."
-        )
+        if _stdout_is_terminal():
+            click.echo(f"  Secret Token: {created.secret}")
+            click.echo(
+                "The secret is shown only now; rotate it with `scimdir directory rotate-secret`."
+            )
+        else:
+            # Output that is not a terminal ends up in log files and CI logs: the secret goes
+            # to a file only its owner can read instead.
+            path = write_private_file("scimdir-secret-", created.secret + "\n")
+            click.echo(f"  Secret Token: in {path} (readable only by you; delete it once used)")
     services.storage.dispose()
     uvicorn.run(
         "scimdir.web.asgi:app_factory",
@@ -108,6 +117,11 @@ def quirks(idp: str | None, as_json: bool) -> None:
         click.echo(f"{row['name']}  [{', '.join(row['dialects'])}]")
         click.echo(f"    {row['summary']}")
         click.echo(f"    {row['source']}")
+
+
+def _stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (a person), not a pipe or a log file."""
+    return sys.stdout.isatty()
 
 
 def main() -> None:

@@ -12,8 +12,11 @@ from scimdir.storage.sql import SqlStorage
 __all__ = ["open_storage"]
 
 
-def open_storage(url: str, *, pool_size: int = 5, echo: bool = False) -> Storage:
+def open_storage(
+    url: str, *, pool_size: int = 5, echo: bool = False, writer_timeout: float = 30.0
+) -> Storage:
     """The storage backend for ``url`` (``sqlite:///...``, ``sqlite://``,
-    ``postgresql+psycopg://...``). Call ``migrate()`` before first use.
+    ``postgresql+psycopg://...``). Call ``migrate()`` before first use. ``writer_timeout``:
+    seconds a SQLite writer waits for the writer lock (then ``StorageBusy``).
     """
-    return SqlStorage(url, pool_size=pool_size, echo=echo)
+    return SqlStorage(url, pool_size=pool_size, echo=echo, writer_timeout=writer_timeout)
