@@ -65,7 +65,8 @@ def _create_private(path: str, flags: int = os.O_RDONLY) -> int:
 def _sqlite_engine(url: str, pool_size: int, echo: bool) -> Engine:
     parsed = make_url(url)
     memory = parsed.database in (None, "", ":memory:")
-    if not memory and parsed.database and not os.path.exists(parsed.database):
+    plain_path = not memory and parsed.database and not parsed.query.get("uri")
+    if plain_path and parsed.database and not os.path.exists(parsed.database):
         # The database holds secret hashes and personal data: create it 0600 before SQLite
         # does (SQLite would use 0644 less the umask). SQLite gives the -wal and -shm files it
         # creates the permissions of the database file (os_unix.c, findCreateFileMode).
