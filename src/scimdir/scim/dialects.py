@@ -2,10 +2,10 @@
 
 A directory's IdP preset picks its dialect; the web layer runs the request body through
 :meth:`Dialect.normalize_patch` or :meth:`Dialect.normalize_resource` before the core parses it,
-and logs the names of the quirks that fired (DESIGN.md, "Request path").
+and logs the names of the quirks that fired (docs/architecture.md).
 
-- ``entra``: every Entra quirk (entra/scim-behavior.md §0, §6, §11).
-- ``okta``: no rewriting. Everything Okta sends (okta/scim-behavior.md §0, §5) is RFC-compatible
+- ``entra``: every Entra quirk (docs/idp/entra.md §0, §6, §11).
+- ``okta``: no rewriting. Everything Okta sends (docs/idp/okta.md §0, §5) is RFC-compatible
   and handled by the core: readOnly echoes ignored, the create password never stored, path-less
   ``{"id", "displayName"}`` replaces, members without ``type``, ``replace members []``.
 - ``generic`` (also OneLogin, JumpCloud): the tolerant union. Every rewriting quirk only accepts

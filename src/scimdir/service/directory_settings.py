@@ -1,6 +1,6 @@
 """Per-directory advanced settings (policies), typed, with defaults from the IdP preset.
 
-The product's advanced settings (`shared/product/README.md`): user linking on creation, deletion
+The product's advanced settings (`docs/product.md`): user linking on creation, deletion
 behaviour, required attributes. Stored as JSON on the directory row; this module is the only place
 that reads or writes that JSON, so unknown keys and bad values are refused with a clear message.
 """

@@ -1,6 +1,6 @@
 """The SQL storage backend: engine setup, transactions and migrations (SQLite and PostgreSQL).
 
-SQLite (DESIGN.md: the default): WAL journal so readers never block the writer,
+SQLite (the default): WAL journal so readers never block the writer,
 ``foreign_keys=ON`` (off by default in SQLite; cascades depend on it), a ``busy_timeout`` so a
 writer waits instead of failing, and ``case_sensitive_like`` so caseExact filters stay exact.
 Every writing transaction starts with ``BEGIN IMMEDIATE``: taking the write lock up front avoids the
