@@ -249,11 +249,6 @@ class DirectoryService:
         with transaction(self.storage, readonly=True) as tx:
             return tx.list_log(directory_id, limit=limit, failures_only=failures_only)
 
-    def record_request(self, record: LogRecord) -> None:
-        """Append one SCIM request to the provisioning log."""
-        with self.storage.transaction() as tx:
-            tx.append_log(record)
-
 
 __all__ = [
     "AdminError",
