@@ -135,7 +135,7 @@ class DirectoryService:
             if record is None:
                 raise DirectoryNotFound(directory_id)
             try:
-                settings = DirectorySettings.from_json(record.settings).with_value(key, value)
+                settings = DirectorySettings.stored_with(record.settings, key, value)
             except SettingError as exc:
                 raise AdminError(str(exc)) from exc
             tx.update_directory(

@@ -148,16 +148,19 @@ class ScimApi:
             )
             return refusal, None
         directory = auth.directory
-        ctx = ScimContext(
-            directory=directory,
-            base_url=f"{self.public_url}/scim/{tenant}/v2",
-            dialect=dialect_for(directory.idp),
-            settings=DirectorySettings.of(directory),
-        )
         detail: str | None = None
         scim_type: str | None = None
         resource_id = request.path_params.get("id")
+        quirks: list[str] = []
         try:
+            # Inside the try: a stored setting this release cannot read is a logged SCIM error.
+            ctx = ScimContext(
+                directory=directory,
+                base_url=f"{self.public_url}/scim/{tenant}/v2",
+                dialect=dialect_for(directory.idp),
+                settings=DirectorySettings.of(directory),
+            )
+            quirks = ctx.quirks
             if body_error is not None:
                 raise body_error
             outcome = handler(ctx, request, raw)
@@ -187,10 +190,10 @@ class ScimApi:
                 resource_type=resource_type,
                 resource_id=resource_id,
                 detail=detail,
-                quirks=tuple(dict.fromkeys(ctx.quirks)),
+                quirks=tuple(dict.fromkeys(quirks)),
             )
         )
-        observe_request(request.method, resource_type, response.status_code, ctx.quirks, elapsed)
+        observe_request(request.method, resource_type, response.status_code, quirks, elapsed)
         return response, auth
 
     # --- users -------------------------------------------------------------------------------
