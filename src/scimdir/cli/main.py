@@ -70,7 +70,8 @@ def serve(
 @cli.command()
 @pass_state
 def migrate(state: CliState) -> None:
-    """Bring the database schema up to date (safe while other servers run)."""
+    """Bring the database schema up to date (concurrent runs are safe; see docs/deployment.md
+    for the migrations that need the old servers drained)."""
     state.services  # noqa: B018 - building services migrates
     click.echo("Database is up to date.")
 
