@@ -5,7 +5,7 @@ Environment variables use the ``SCIMDIR_`` prefix (pydantic-settings). Nothing r
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///scimdir.db"
@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         "network round trip must not stall the loop).",
     )
     db_pool_size: int = Field(default=5, ge=1)
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scrape of /metrics must send. Unset: /metrics "
+        "answers only loopback clients that no proxy forwarded (scimdir.web.metrics).",
+    )
 
     def reads_inline(self) -> bool:
         """Whether GETs run on the event loop (see ``inline_reads``)."""

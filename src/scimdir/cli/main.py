@@ -18,6 +18,7 @@ from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
 from scimdir.service.directory_settings import IDPS
 from scimdir.settings import Settings
+from scimdir.web.metrics import multiprocess_metrics
 
 
 @click.group()
@@ -56,15 +57,16 @@ def serve(
             "The secret is shown only now; rotate it with `scimdir directory rotate-secret`."
         )
     services.storage.dispose()
-    uvicorn.run(
-        "scimdir.web.asgi:app_factory",
-        factory=True,
-        host=state.settings.host,
-        port=state.settings.port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
+    with multiprocess_metrics(workers):  # one set of counters over all workers
+        uvicorn.run(
+            "scimdir.web.asgi:app_factory",
+            factory=True,
+            host=state.settings.host,
+            port=state.settings.port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
 
 
 @cli.command()
