@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from starlette.testclient import TestClient
 
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
+from scimdir.web.metrics import MULTIPROC_ENV, mark_worker_dead, multiprocess_metrics
 
 TOKEN = "metrics-token-0123456789"
 
@@ -62,3 +65,19 @@ def test_without_a_token_only_unforwarded_loopback_clients_may_scrape(
     assert _get(app, ("127.0.0.1", 4000), **{"X-Forwarded-For": "203.0.113.7"})[0] == 403
     status, text = _get(app, ("10.0.0.8", 4000))
     assert (status, "SCIMDIR_METRICS_TOKEN" in text) == (403, True)
+
+
+def test_several_workers_get_a_fresh_private_directory_removed_afterwards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`serve --workers N` points the workers at a new 0700 directory and removes it at the end."""
+    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    with multiprocess_metrics(1) as none:
+        assert (none, os.environ.get(MULTIPROC_ENV)) == (None, None)
+    with multiprocess_metrics(2) as directory:
+        assert directory is not None
+        assert os.environ[MULTIPROC_ENV] == directory
+        assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+        mark_worker_dead()  # a worker's shutdown in this mode does not fail
+    assert not Path(directory).exists()
+    assert MULTIPROC_ENV not in os.environ
