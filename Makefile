@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/scimdir serve --host $(HOST) --port $(PORT) --bootstrap
 
-## The whole suite: lint, types, tests (PostgreSQL tests too when SCIMDIR_TEST_POSTGRES_URL is set
-## or a server answers on 127.0.0.1:5432).
+## The whole suite: lint, types, tests. The PostgreSQL tests run too when SCIMDIR_TEST_POSTGRES_URL
+## names a database, or else when a server answers on 127.0.0.1:5432 to user postgres, the current
+## user or scimdir/scimdir: they use (and create if missing) its database scimdir_test
+## (tests/postgres_discovery.py). Otherwise they are skipped with the reason (a failure when CI is set).
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -n auto --cov --cov-report=term
 

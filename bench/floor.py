@@ -5,7 +5,7 @@ it shows the best any Python SCIM server could do on this machine: no routing fr
 parsing, no storage. It reads each request body to its end (as a real server must) and answers
 ``GET`` with a one-resource ``ListResponse``, ``POST`` with 201 and a user, ``PATCH /Users/{id}``
 with 200 and a user, ``PATCH /Groups/{id}`` with 204 (Entra's expected group PATCH answer,
-``/work/shared/entra/scim-behavior.md`` §5.5) and anything else with 404. Bodies are about the size
+``docs/idp/entra.md`` §5.5) and anything else with 404. Bodies are about the size
 of scimdir's answers, so the floor does not win by sending fewer bytes.
 
 Run: ``uvicorn bench.floor:app --workers N``.

@@ -1,7 +1,7 @@
 """Workload 3: one group grows by Entra-shaped member PATCHes; single-member costs along the way.
 
 Entra creates a group empty, then adds members with ``PATCH Add members`` carrying several values
-(``/work/shared/entra/scim-behavior.md`` §5.5; batches of 50 here), removes them with the
+(``docs/idp/entra.md`` §5.5; batches of 50 here), removes them with the
 value-array form ``{"op":"Remove","path":"members","value":[{"value":id}]}`` (§5.6) and checks
 membership with ``GET /Groups?excludedAttributes=members&filter=id eq "G" and members[value eq
 "U"]`` (§4 table). At each checkpoint size the runner times, one request at a time on one
@@ -78,7 +78,7 @@ def remove_one(user_id: str, *, filtered: bool) -> dict[str, Any]:
     """Remove one member: Entra's default value-array form, or the RFC path-filter form.
 
     The filter form (``members[value eq "id"]``) is what Entra sends with the
-    ``aadOptscim062020`` flag (scim-behavior.md §6); servers that refuse a valueful ``remove``
+    ``aadOptscim062020`` flag (docs/idp/entra.md §6); servers that refuse a valueful ``remove``
     of ``members`` (the peer does, 400 ``invalidValue``) get that one.
     """
     if not filtered:

@@ -2,7 +2,7 @@
 
 Starts scimdir (SQLite and/or PostgreSQL), the floor (``bench/floor.py``) and the peer
 (scim2-server, ``bench/targets.py``) on loopback ports, seeds the same users into each, then
-drives them with Entra-shaped workloads (``/work/shared/entra/scim-behavior.md`` §4, §5):
+drives them with Entra-shaped workloads (``docs/idp/entra.md`` §4, §5):
 
 1. initial sync: per user a ``userName eq`` lookup, then a POST (concurrent connections);
 2. lookups by userName and by externalId at each directory size;
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} cores, {datetime.datetime.now():%Y-%m-%d %H:%M})\n\n{table}\n\n"
         f"Peak server RSS: {rss}\n\nLoad generator (wrk, 1 thread) CPU: max "
         f"{max(cpu, default=0):.2f} cores, median "
-        f"{sorted(cpu)[len(cpu) // 2] if cpu else 0:.2f}\n\n## Targets (issue 5)\n\n{checks}\n"
+        f"{sorted(cpu)[len(cpu) // 2] if cpu else 0:.2f}\n\n## Targets\n\n{checks}\n"
     )
     print("\n" + summary)
     RESULTS.mkdir(exist_ok=True)

@@ -1,4 +1,4 @@
-"""Scale benchmark (issue 3): costs at 1,000,000 users vs 1,000, on SQLite and PostgreSQL.
+"""Scale benchmark: costs at 1,000,000 users vs 1,000, on SQLite and PostgreSQL.
 
 ``python -m bench.scale [--db sqlite|postgres|both] [--users 1000000] [--quick]`` seeds two
 directories (``--users`` users with groups of ``users/2`` and 10 members; 1,000 users with a

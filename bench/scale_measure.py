@@ -72,7 +72,7 @@ class Client:
         return self.get("/Users", filter=f'externalId eq "ext-{self.some_user():07d}"')
 
     def membership_check(self, group_id: str) -> Callable[[int], httpx.Response]:
-        """Entra's check: ``id eq G and members[value eq U]`` (scim-behavior.md §5)."""
+        """Entra's check: ``id eq G and members[value eq U]`` (docs/idp/entra.md §5)."""
 
         def call(_k: int) -> httpx.Response:
             user = self.tenant.user_id(self.some_user())

@@ -2,9 +2,11 @@
 
 - ``sqlite_storage``: a migrated SQLite database in a temporary file (fresh per test).
 - ``postgres_storage``: the PostgreSQL database named by ``SCIMDIR_TEST_POSTGRES_URL``, migrated
-  once per session. Tests isolate themselves by creating directories with fresh random ids (port
-  rule 2, tenancy) and never rely on global counts. Without the URL the tests are skipped, unless
-  ``CI`` is set: then a missing database is a failure, not a silent skip.
+  once per session. Without the variable, the database ``scimdir_test`` on a server answering on
+  127.0.0.1:5432 (created if missing; see tests/postgres_discovery.py). Tests isolate themselves
+  by creating directories with fresh random ids (port rule 2, tenancy) and never rely on global
+  counts. Without either the tests are skipped with the reason, unless ``CI`` is set: then a
+  missing database is a failure, not a silent skip.
 - ``storage``: parametrized over both (the PostgreSQL case marked ``postgres``).
 - ``new_directory``/``directory_id``: fresh directories in ``storage``.
 """
@@ -21,6 +23,7 @@ import pytest
 
 from scimdir.service.ports import DirectoryRecord, Storage
 from scimdir.storage.sql import SqlStorage
+from tests.postgres_discovery import discover
 
 POSTGRES_URL_ENV = "SCIMDIR_TEST_POSTGRES_URL"
 
@@ -36,17 +39,20 @@ def sqlite_storage(tmp_path: Path) -> Iterator[SqlStorage]:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """The test PostgreSQL URL; skips (or fails on CI) when it is not configured."""
+    """The test PostgreSQL URL: the variable, else a local server; skips (fails on CI) without."""
     url = os.environ.get(POSTGRES_URL_ENV)
-    if not url:
+    if url:
+        return url
+    found = discover()
+    if found.url is None:
         reason = (
-            f"{POSTGRES_URL_ENV} is not set; export it to run the PostgreSQL tests, e.g. "
-            "postgresql+psycopg://scimdir:scimdir@127.0.0.1:5432/scimdir_test"
+            f"{POSTGRES_URL_ENV} is not set and {found.reason}; start PostgreSQL there or export "
+            "the variable, e.g. postgresql+psycopg://scimdir:scimdir@127.0.0.1:5432/scimdir_test"
         )
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but {reason}", pytrace=False)
         pytest.skip(reason)
-    return url
+    return found.url
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@
 --   rename    BASE IDSFILE  PATCH /Users/<random id> Replace displayName
 --   disable   BASE IDSFILE  PATCH /Users/<random id> Replace active "False" (Entra's string form)
 --   page      BASE START    GET /Users?count=100&startIndex=START
--- Bodies are the ones of /work/shared/entra/scim-behavior.md sections 4.2 and 4.6.
+-- Bodies are the ones of docs/idp/entra.md sections 4.2 and 4.6.
 
 local counter = 0
 local threads = {}

@@ -5,7 +5,7 @@ Environment variables use the ``SCIMDIR_`` prefix (pydantic-settings). Nothing r
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///scimdir.db"
@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         gt=0,
         description="SQLite: seconds a write waits for the writer lock before the request gets "
         "503 with Retry-After (nothing written).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scrape of /metrics must send. Unset: /metrics "
+        "answers only loopback clients that no proxy forwarded (scimdir.web.metrics).",
     )
 
     def reads_inline(self) -> bool:

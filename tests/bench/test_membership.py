@@ -8,7 +8,7 @@ from bench.membership import check_path, members_patch, p99, remove_one
 
 
 def test_remove_uses_entras_value_array_form_by_default() -> None:
-    """The default removal is Entra's value-array form (scim-behavior.md §5.6)."""
+    """The default removal is Entra's value-array form (docs/idp/entra.md §5.6)."""
     op = remove_one("u1", filtered=False)["Operations"][0]
     assert op == {"op": "Remove", "path": "members", "value": [{"value": "u1"}]}
 

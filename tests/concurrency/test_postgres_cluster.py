@@ -1,4 +1,4 @@
-"""Correctness across server processes, enforced by PostgreSQL (issue 3, "Proof").
+"""Correctness across server processes, enforced by PostgreSQL (docs/deployment.md).
 
 Three ``scimdir serve`` processes share one database; racing clients are spread over them, so
 nothing held in one process's memory can be what keeps the rules: RFC 7643 §4.1.1 uniqueness

@@ -1,4 +1,4 @@
-"""Every built-in of expressions.md §4: documented examples, Null and empty inputs.
+"""Every built-in of docs/idp/entra-expressions.md §4: documented examples, Null and empty inputs.
 
 One row per rule; the id names the function and the rule.
 """

@@ -1,4 +1,5 @@
-"""Mappings as data and the SCIM payload Entra would send (expressions.md §1, §6, §8)."""
+"""Mappings as data and the SCIM payload Entra would send (docs/idp/entra-expressions.md §1, §6,
+§8)."""
 
 from __future__ import annotations
 

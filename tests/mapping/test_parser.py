@@ -1,4 +1,4 @@
-"""Grammar and parse-time errors of expressions.md §2."""
+"""Grammar and parse-time errors of docs/idp/entra-expressions.md §2."""
 
 from __future__ import annotations
 

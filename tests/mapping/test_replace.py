@@ -1,4 +1,4 @@
-"""Replace's five modes (expressions.md §4.37), with REF's examples re-derived."""
+"""Replace's five modes (docs/idp/entra-expressions.md §4.37), with REF's examples re-derived."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Dialects, replaying the PATCH and POST bodies of entra/ and okta/scim-behavior.md verbatim."""
+"""Dialects, replaying the PATCH and POST bodies of docs/idp/entra.md and docs/idp/okta.md
+verbatim."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_normalisers_do_not_crash_on_non_dict_bodies(idp: str, payload: Any) -> 
     assert dialect.normalize_resource(USER_TYPE, payload) == (payload, [])
 
 
-# --- Entra (entra/scim-behavior.md §4-§6) -------------------------------------------------------
+# --- Entra (docs/idp/entra.md §4-§6) -------------------------------------------------------
 
 
 def test_entra_disable_user_without_flag() -> None:
@@ -284,7 +285,7 @@ def test_entra_older_create_user_with_nulls_typo_urn_and_string_active() -> None
     }
 
 
-# --- Okta (okta/scim-behavior.md §3-§4) ---------------------------------------------------------
+# --- Okta (docs/idp/okta.md §3-§4) ---------------------------------------------------------
 
 
 def test_okta_deactivate_with_pathless_replace() -> None:

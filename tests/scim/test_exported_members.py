@@ -1,4 +1,4 @@
-"""The public surface of the SCIM core is deliberate (STYLE.md habit 1)."""
+"""The public surface of the SCIM core is deliberate."""
 
 import inspect
 

@@ -1,4 +1,4 @@
-"""The request shapes Entra sends (scim-behavior.md §2, §4-§6), checked on the wire."""
+"""The request shapes Entra sends (docs/idp/entra.md §2, §4-§6), checked on the wire."""
 
 from __future__ import annotations
 

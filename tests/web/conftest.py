@@ -95,7 +95,7 @@ def okta(app_services: tuple[TestClient, Services]) -> Tenant:
 
 
 def entra_user(name: str = "alice@contoso.com", **extra: Any) -> dict[str, Any]:
-    """A user as Entra POSTs it with the recommended mappings (scim-behavior.md §4.2)."""
+    """A user as Entra POSTs it with the recommended mappings (docs/idp/entra.md §4.2)."""
     body: dict[str, Any] = {
         "schemas": [
             "urn:ietf:params:scim:schemas:core:2.0:User",

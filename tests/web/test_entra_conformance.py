@@ -1,6 +1,6 @@
 """Microsoft's documented Entra request/response catalogue, replayed end to end.
 
-Source: `shared/entra/scim-behavior.md` §4-§6 (the Microsoft Learn tutorial and known-issues page,
+Source: `docs/idp/entra.md` §4-§6 (the Microsoft Learn tutorial and known-issues page,
 verbatim bodies). Each test follows one step of an Entra provisioning cycle in order.
 """
 

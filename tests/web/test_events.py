@@ -1,4 +1,5 @@
-"""Every change writes its outbox event in the same transaction (DESIGN.md, Data: events)."""
+"""Every change writes its outbox event in the same transaction (port rule 7,
+``service/ports.py``)."""
 
 from __future__ import annotations
 

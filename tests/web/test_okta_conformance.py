@@ -1,4 +1,4 @@
-"""Okta's provisioning traffic, replayed (`shared/okta/scim-behavior.md` §0 and §3-§5)."""
+"""Okta's provisioning traffic, replayed (`docs/idp/okta.md` §0 and §3-§5)."""
 
 from __future__ import annotations
 

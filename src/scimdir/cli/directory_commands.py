@@ -15,7 +15,7 @@ import click
 
 from scimdir.cli.state import CliState, fail, pass_state
 from scimdir.service.directories import AdminError, DirectoryNotFound
-from scimdir.service.directory_settings import IDPS, DirectorySettings
+from scimdir.service.directory_settings import IDPS, DirectorySettings, SettingError
 
 
 @click.group()
@@ -24,12 +24,19 @@ def directory() -> None:
 
 
 def _directory_json(state: CliState, record: Any) -> dict[str, Any]:
+    try:
+        settings: Any = DirectorySettings.from_json(record.settings).to_json()
+    except SettingError as exc:  # shown with the fix, so the admin can repair it
+        settings = {
+            "stored": record.settings,
+            "error": f"{exc} Fix it with `scimdir directory set {record.id} KEY VALUE`.",
+        }
     return {
         "id": record.id,
         "name": record.name,
         "idp": record.idp,
         "tenant_url": state.tenant_url(record.id),
-        "settings": DirectorySettings.from_json(record.settings).to_json(),
+        "settings": settings,
         "created": record.created.isoformat(),
     }
 

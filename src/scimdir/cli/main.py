@@ -20,6 +20,7 @@ from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
 from scimdir.service.directory_settings import IDPS
 from scimdir.settings import Settings
+from scimdir.web.metrics import multiprocess_metrics
 
 
 @click.group()
@@ -65,21 +66,23 @@ def serve(
             path = write_private_file("scimdir-secret-", created.secret + "\n")
             click.echo(f"  Secret Token: in {path} (readable only by you; delete it once used)")
     services.storage.dispose()
-    uvicorn.run(
-        "scimdir.web.asgi:app_factory",
-        factory=True,
-        host=state.settings.host,
-        port=state.settings.port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
+    with multiprocess_metrics(workers):  # one set of counters over all workers
+        uvicorn.run(
+            "scimdir.web.asgi:app_factory",
+            factory=True,
+            host=state.settings.host,
+            port=state.settings.port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
 
 
 @cli.command()
 @pass_state
 def migrate(state: CliState) -> None:
-    """Bring the database schema up to date (safe while other servers run)."""
+    """Bring the database schema up to date (concurrent runs are safe; see docs/deployment.md
+    for the migrations that need the old servers drained)."""
     state.services  # noqa: B018 - building services migrates
     click.echo("Database is up to date.")
 

@@ -1,13 +1,13 @@
 """``scimdir mapping``: evaluate Entra attribute-mapping expressions from the command line.
 
-``scimdir mapping eval --jsonl`` is a stable machine interface (expressions.md §9): one JSON request
-per stdin line, ``{"expression", "attributes", "context"?}``, answered in order by one JSON line,
-``{"value": V}``, ``{"value": null, "flow": "ignored"}`` or ``{"error": message, "position": N}``.
-One bad line, even invalid JSON, never stops the rest. ``scimdir mapping eval 'EXPR'`` is the
-human form: it prints the value, or the error with a caret under its position (exit code 1).
-``scimdir mapping preset NAME`` prints a shipped mappings preset; ``scimdir mapping preview``
-shows the payload Entra would send for sample users and which the directory would refuse; with
-``--directory ID`` it applies that directory's policies (required attributes from its settings,
+``scimdir mapping eval --jsonl`` is a stable machine interface (docs/idp/entra-expressions.md §9):
+one JSON request per stdin line, ``{"expression", "attributes", "context"?}``, answered in order by
+one JSON line, ``{"value": V}``, ``{"value": null, "flow": "ignored"}`` or ``{"error": message,
+"position": N}``. One bad line, even invalid JSON, never stops the rest. ``scimdir mapping eval
+'EXPR'`` is the human form: it prints the value, or the error with a caret under its position (exit
+code 1). ``scimdir mapping preset NAME`` prints a shipped mappings preset; ``scimdir mapping
+preview`` shows the payload Entra would send for sample users and which the directory would refuse;
+with ``--directory ID`` it applies that directory's policies (required attributes from its settings,
 userName uniqueness against its users) read through the service layer.
 """
 

@@ -31,13 +31,6 @@ class CliState:
 pass_state = click.make_pass_decorator(CliState, ensure=True)
 
 
-@click.group()
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """scimdir: SCIM directories that identity providers provision users and groups into."""
-    ctx.ensure_object(CliState)
-
-
 def fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)

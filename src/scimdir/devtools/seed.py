@@ -1,6 +1,7 @@
 """Bulk seeding of a directory with synthetic users and groups, for benchmarks and demos.
 
-Issue 3 needs one directory with 1,000,000 users and a 500,000-member group "seeded in minutes".
+The scale benchmark (``bench/scale.py``) needs one directory with 1,000,000 users and a
+500,000-member group, seeded in minutes.
 Going through the port (``insert_user`` one row at a time, with the outbox event) runs at a few
 thousand users a second; this module writes the SQL tables directly instead, in batches of
 ``batch`` rows: a multi-row ``executemany`` on SQLite and ``COPY ... FROM STDIN`` on PostgreSQL

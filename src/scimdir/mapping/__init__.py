@@ -2,10 +2,10 @@
 
 Entra provisions a SCIM application through attribute mappings whose values may be expressions such
 as ``Switch([IsSoftDeleted], , "False", "True", "True", "False")``. This package parses and
-evaluates them locally, as the project's spec ``expressions.md`` describes (after Microsoft's
-"Reference for writing expressions for attribute mappings"), so an admin sees the result and every
-error at once instead of after Entra's 40-minute provisioning cycle. No I/O: time, tenant domain,
-existing target values and randomness come from :class:`EvalContext`.
+evaluates them locally, as the project's spec ``docs/idp/entra-expressions.md`` describes (after
+Microsoft's "Reference for writing expressions for attribute mappings"), so an admin sees the
+result and every error at once instead of after Entra's 40-minute provisioning cycle. No I/O: time,
+tenant domain, existing target values and randomness come from :class:`EvalContext`.
 
 >>> evaluate('Join(" ", [givenName], [surname])', {"givenName": "John", "surname": "Doe"}).value
 'John Doe'

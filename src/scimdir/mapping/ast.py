@@ -1,4 +1,4 @@
-"""The syntax tree of an Entra attribute-mapping expression (expressions.md §2.1).
+"""The syntax tree of an Entra attribute-mapping expression (docs/idp/entra-expressions.md §2.1).
 
 Every node keeps ``position``, the 0-based offset of its first character, so that errors found while
 validating or evaluating point at the right place. An empty argument slot (``Switch(x, , ...)``) is

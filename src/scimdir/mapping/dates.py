@@ -1,4 +1,5 @@
-"""Dates as Entra's expression service reads and writes them (expressions.md §3.2, §4.5, §4.13).
+"""Dates as Entra's expression service reads and writes them (docs/idp/entra-expressions.md §3.2,
+§4.5, §4.13).
 
 DateTime values are aware ``datetime`` objects in UTC. Entra renders them as ``M/d/yyyy h:mm:ss tt``
 with invariant AM/PM (REF: CDate, DateAdd, Now). Parsing accepts the forms CDate must read: ISO

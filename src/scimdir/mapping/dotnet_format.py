@@ -1,4 +1,5 @@
-""".NET custom date and time format strings, for FormatDateTime (expressions.md §4.15).
+""".NET custom date and time format strings, for FormatDateTime (docs/idp/entra-expressions.md
+§4.15).
 
 FormatDateTime parses its source with a .NET ``inputFormat`` (``yyyyMMddHHmmss.fZ``, ``M/d/yyyy
 hh:mm:ss tt``, ``yyyy-MM-ddzzz``) and writes it with an ``outputFormat``, in the invariant culture.

@@ -1,4 +1,5 @@
-""".NET regular expressions and substitutions in Python's ``re`` (expressions.md §4.37).
+""".NET regular expressions and substitutions in Python's ``re`` (docs/idp/entra-expressions.md
+§4.37).
 
 Replace's regex dialect is .NET. The constructs the documentation uses differ from Python only in
 spelling: named groups ``(?<name>...)`` / ``(?'name'...)`` (Python: ``(?P<name>...)``),

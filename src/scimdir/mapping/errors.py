@@ -1,7 +1,7 @@
 """Errors of the Entra expression evaluator, each with a position and an admin-facing message.
 
 Entra reports a bad expression when the admin saves the mapping and a runtime failure per object on
-the next provisioning cycle, 40 minutes later (expressions.md §3.3). Both become a
+the next provisioning cycle, 40 minutes later (docs/idp/entra-expressions.md §3.3). Both become a
 :class:`MappingError` here: ``message`` names the cause and the fix, ``position`` is the 0-based
 character offset in the expression text (``None`` when no single place is to blame).
 """
@@ -40,7 +40,8 @@ class MappingError(Exception):
 
 
 class ExpressionSyntaxError(MappingError):
-    """The expression is malformed: Entra refuses to save such a mapping (expressions.md §2.3)."""
+    """The expression is malformed: Entra refuses to save such a mapping
+    (docs/idp/entra-expressions.md §2.3)."""
 
     kind = "parse"
 

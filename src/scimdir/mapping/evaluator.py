@@ -1,4 +1,4 @@
-"""Evaluate a parsed expression over one source object (expressions.md §3, §9).
+"""Evaluate a parsed expression over one source object (docs/idp/entra-expressions.md §3, §9).
 
 Evaluation is eager (§3.3 **[decision]**): every argument is computed before its function runs.
 Attribute names match exactly; failing that, case-insensitively with a warning (§2.2 rule 3

@@ -1,4 +1,4 @@
-"""Tokens of the Entra expression language (expressions.md §2.1, §2.2).
+"""Tokens of the Entra expression language (docs/idp/entra-expressions.md §2.1, §2.2).
 
 Hand-written: the language is tiny and its quirks (``\\`` escapes that keep unknown sequences,
 ``&H`` hex literals, a ``&`` that must be refused with a hint) are easier to state as code than as

@@ -1,5 +1,5 @@
-"""Attribute mappings as data, and the SCIM User payload Entra would send (expressions.md §1, §6,
-§8).
+"""Attribute mappings as data, and the SCIM User payload Entra would send
+(docs/idp/entra-expressions.md §1, §6, §8).
 
 A mappings file (JSON or YAML; YAML is a superset of JSON, so one ``yaml.safe_load`` reads both)
 holds ``{"mappings": [...]}``, each item with ``target`` (the SCIM attribute path), ``type``

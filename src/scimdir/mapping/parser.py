@@ -1,4 +1,5 @@
-"""Recursive-descent parser for Entra attribute-mapping expressions (expressions.md §2).
+"""Recursive-descent parser for Entra attribute-mapping expressions (docs/idp/entra-expressions.md
+§2).
 
 Hand-written because no library parses this language: it is Microsoft's own, documented only by
 prose and examples, with quirks a generated parser would fight (empty argument slots that differ

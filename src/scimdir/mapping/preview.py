@@ -11,7 +11,7 @@ names the Entra mapping or setting that fixes it.
 Sample users come as JSON objects or as rows of Entra's user-list CSV export, whose headers are
 mapped to source attribute names by :data:`CSV_HEADERS`. ``IsSoftDeleted`` is computed when absent:
 true when ``accountEnabled`` is false, or the sample says ``assigned`` false or ``deleted`` true
-(expressions.md §5.1, CUST).
+(docs/idp/entra-expressions.md §5.1, CUST).
 """
 
 from __future__ import annotations

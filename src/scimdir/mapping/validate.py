@@ -1,4 +1,4 @@
-"""Parse-time checks that need the function table (expressions.md §2.3).
+"""Parse-time checks that need the function table (docs/idp/entra-expressions.md §2.3).
 
 Entra refuses to save a mapping whose expression calls an unknown function, passes the wrong
 number of arguments, leaves a required slot empty, nests SelectUniqueValue or

@@ -1,4 +1,5 @@
-"""Value kinds of the expression language and the conversions between them (expressions.md §3).
+"""Value kinds of the expression language and the conversions between them
+(docs/idp/entra-expressions.md §3).
 
 Python representation of each kind of §3.1:
 

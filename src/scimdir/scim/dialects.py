@@ -2,10 +2,10 @@
 
 A directory's IdP preset picks its dialect; the web layer runs the request body through
 :meth:`Dialect.normalize_patch` or :meth:`Dialect.normalize_resource` before the core parses it,
-and logs the names of the quirks that fired (DESIGN.md, "Request path").
+and logs the names of the quirks that fired (docs/architecture.md).
 
-- ``entra``: every Entra quirk (entra/scim-behavior.md §0, §6, §11).
-- ``okta``: no rewriting. Everything Okta sends (okta/scim-behavior.md §0, §5) is RFC-compatible
+- ``entra``: every Entra quirk (docs/idp/entra.md §0, §6, §11).
+- ``okta``: no rewriting. Everything Okta sends (docs/idp/okta.md §0, §5) is RFC-compatible
   and handled by the core: readOnly echoes ignored, the create password never stored, path-less
   ``{"id", "displayName"}`` replaces, members without ``type``, ``replace members []``.
 - ``generic`` (also OneLogin, JumpCloud): the tolerant union. Every rewriting quirk only accepts
@@ -18,6 +18,8 @@ rewrites).
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -74,5 +76,23 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
 
 
 def dialect_for(idp: str) -> Dialect:
-    """The dialect of an IdP preset (case-insensitive); unknown presets get ``generic``."""
-    return DIALECTS.get(idp.strip().lower(), _GENERIC)
+    """The dialect of an IdP preset (case-insensitive).
+
+    Directory creation refuses unknown names, so only a hand-edited (or newer) database holds one:
+    it gets ``generic``, the tolerant union, and an error in the server log (once per name).
+    """
+    dialect = DIALECTS.get(idp.strip().lower())
+    if dialect is None:
+        _report_unknown(idp)
+        return _GENERIC
+    return dialect
+
+
+@functools.cache
+def _report_unknown(idp: str) -> None:
+    logging.getLogger(__name__).error(
+        "unknown IdP preset %r stored on a directory; serving it with the generic dialect. "
+        "Valid presets: %s",
+        idp,
+        ", ".join(DIALECTS),
+    )

@@ -2,16 +2,16 @@
 
 :func:`parse_patch_request` checks the PatchOp message; :func:`apply_patch` applies its operations
 in order to a copy of the document and returns the new document plus the membership changes (a
-group's members are rows of their own, DESIGN.md "Data", so they never enter the document).
-Operations are atomic: the first error raises and nothing is returned.
+group's members are rows of their own, docs/architecture.md, "Data", so they never enter the
+document). Operations are atomic: the first error raises and nothing is returned.
 
 Interoperability rules on top of the RFC text, each from the IdP research:
 
 - path-less ``add``/``replace`` values are applied key by key and merge complex attributes;
   keys may be attribute paths (``"name.givenName"``, ``"urn:...:User:employeeNumber"``) or a
   nested extension object, and ``id``/``meta``/``schemas`` echoed in them are ignored (Entra with
-  ``aadOptscim062020``, entra/scim-behavior.md §6; Okta's name PATCH after membership changes,
-  okta/scim-behavior.md §4);
+  ``aadOptscim062020``, docs/idp/entra.md §6; Okta's name PATCH after membership changes,
+  docs/idp/okta.md §4);
 - a filtered ``add``/``replace`` that matches nothing creates the value from the filter's ``eq``
   conditions, so several ops on ``addresses[type eq "work"]`` fill one record (entra §4.10);
   a ``remove`` that matches nothing succeeds;
@@ -185,7 +185,7 @@ def _apply_pathless(
         )
     for key, value in op.value.items():
         if not isinstance(key, str) or key.lower() in _ECHOED:
-            continue  # Okta echoes the group id in its name PATCH (okta/scim-behavior.md §4).
+            continue  # Okta echoes the group id in its name PATCH (docs/idp/okta.md §4).
         ext = rt.extension(key)
         target = Target(ext, None, None, None, key) if ext else resolve_path(rt, key)
         _apply(rt, doc, changes, target, op=op.op, value=value)

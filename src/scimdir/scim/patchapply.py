@@ -9,7 +9,7 @@ dealt with. Semantics, per target:
 - ``attr.sub``: sets or removes the sub-attribute (on every value of a multi-valued attribute);
 - ``attr[filter]`` / ``attr[filter].sub``: acts on the matching values; when none matches,
   ``add`` and ``replace`` create one value from the filter's ``eq`` conditions (Entra,
-  entra/scim-behavior.md §4.10: several ``add addresses[type eq "work"].x`` ops must fill one
+  docs/idp/entra.md §4.10: several ``add addresses[type eq "work"].x`` ops must fill one
   address) and ``remove`` is a no-op; a filter that pins nothing down (``or``, ``co``...)
   answers ``noTarget``;
 - a value with ``"primary": true`` clears ``primary`` on the other values (RFC 7643 §2.4);
@@ -207,7 +207,7 @@ def _apply_filtered(box: dict[str, Any], target: Target, op: str, value: Any) ->
 
 
 def _remove_single_if_matching(box: dict[str, Any], target: Target) -> None:
-    """``remove manager[value eq "x"]`` (entra/scim-behavior.md §4.9): only remove what matches."""
+    """``remove manager[value eq "x"]`` (docs/idp/entra.md §4.9): only remove what matches."""
     attr = target.attr
     assert attr is not None and target.filter is not None
     current = box.get(attr.name)

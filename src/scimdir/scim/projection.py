@@ -1,7 +1,7 @@
 """``attributes``/``excludedAttributes`` projection of rendered resources (RFC 7644 §3.4.2.5).
 
 Works on the full rendered SCIM JSON (stored documents are served without a pydantic round trip,
-DESIGN.md "keep pydantic off hot paths"), so it is a small dictionary walk rather than
+docs/architecture.md, rule 4), so it is a small dictionary walk rather than
 scim2-models' model-based response serialisation.
 
 - Paths are attribute names, ``attr.sub``, URN-qualified names (``urn:...:User:manager.value``) or a
@@ -9,7 +9,7 @@ scim2-models' model-based response serialisation.
 - ``returned: always`` attributes (``id``) and ``schemas`` are always kept (RFC 7643 §7).
 - An unknown attribute name is refused with 400 ``invalidValue``, consistently with filters: the
   RFC leaves it open, and a silent empty projection would hide a typo. Entra asks for
-  ``excludedAttributes=members`` (entra/scim-behavior.md §0.3) and ``attributes=id``; both known.
+  ``excludedAttributes=members`` (docs/idp/entra.md §0.3) and ``attributes=id``; both known.
 - With both parameters, ``attributes`` selects first and ``excludedAttributes`` then removes.
 """
 

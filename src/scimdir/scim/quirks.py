@@ -10,7 +10,7 @@ Behaviours that RFC 7643/7644 already allows (readOnly values ignored, ``null`` 
 members without ``type``...) need no rewriting; they are implemented by the core and listed in
 :data:`CORE_BEHAVIOURS` so that this module stays the one index of IdP accommodations.
 
-Sources: /work/shared/entra/scim-behavior.md and /work/shared/okta/scim-behavior.md, which quote
+Sources: docs/idp/entra.md and docs/idp/okta.md, which quote
 the Microsoft Learn pages, Okta's developer docs and the GitHub issues linked below.
 """
 
@@ -77,7 +77,7 @@ class Quirk:
 def capitalised_op(rt: ResourceType, body: Any) -> tuple[Any, bool]:
     """Lower-case PATCH ``op`` names: Entra sends ``"Add"``, ``"Replace"``, ``"Remove"``.
 
-    Source: Microsoft Learn, known issues (``aadOptscim062020``), entra/scim-behavior.md §0.4, §6.
+    Source: Microsoft Learn, known issues (``aadOptscim062020``), docs/idp/entra.md §0.4, §6.
     """
 
     def rewrite(op: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -106,7 +106,7 @@ def bare_string_manager(rt: ResourceType, body: Any) -> tuple[Any, bool]:
 
     RFC 7643 §4.3 makes ``manager`` complex; current Entra tenants send the bare target-side id
     (https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/541), older ones an array of one
-    object (Microsoft Learn tutorial, Example 5). entra/scim-behavior.md §4.9.
+    object (Microsoft Learn tutorial, Example 5). docs/idp/entra.md §4.9.
     """
     return fix_manager(rt, body)
 
@@ -139,7 +139,7 @@ def microsoft_group_urn(rt: ResourceType, body: Any) -> tuple[Any, bool]:
 
     Entra's group create lists
     ``http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group``
-    (Microsoft Learn tutorial, *Create Group*; entra/scim-behavior.md §5.1).
+    (Microsoft Learn tutorial, *Create Group*; docs/idp/entra.md §5.1).
     """
     if not isinstance(body, dict):
         return body, False
@@ -160,7 +160,7 @@ def enterprise_urn_typo(rt: ResourceType, body: Any) -> tuple[Any, bool]:
     """Read ``urn:...:enterprise:2.0User`` (missing colon) as the enterprise extension URN.
 
     Seen in Microsoft's own older *Provision a user* sample (Microsoft Learn tutorial,
-    entra/scim-behavior.md §4.2). Fixed in ``schemas``, body keys, PATCH paths and path-less keys.
+    docs/idp/entra.md §4.2). Fixed in ``schemas``, body keys, PATCH paths and path-less keys.
     """
 
     def fix(text: Any) -> Any:

@@ -1,20 +1,20 @@
 """POST and PUT bodies validated into the stored document (RFC 7644 §3.3, §3.5.1).
 
 The stored *document* of a resource is its SCIM JSON without ``id``, ``meta``, ``schemas``, a
-group's ``members`` (kept as membership rows, DESIGN.md "Data") and a user's ``groups`` (read from
-those rows). Attribute names are spelt as in :mod:`scimdir.scim.schema` (RFC 7643 §2.1: names are
-case-insensitive) and an extension lives as a nested object under its URN.
+group's ``members`` (kept as membership rows, docs/architecture.md, "Data") and a user's ``groups``
+(read from those rows). Attribute names are spelt as in :mod:`scimdir.scim.schema` (RFC 7643 §2.1:
+names are case-insensitive) and an extension lives as a nested object under its URN.
 
 Rules applied, each refusal a 400 whose detail names the cause and the fix:
 
 - the body is a JSON object whose ``schemas`` lists the core schema (RFC 7643 §3);
 - readOnly attributes sent by the client (``id``, ``meta``, ``groups``, ``members.display``) are
   ignored (RFC 7644 §3.3) — Okta's PUT echoes ``id``, ``meta`` and ``"groups": []``
-  (okta/scim-behavior.md §3.3) and must not lose memberships;
+  (docs/idp/okta.md §3.3) and must not lose memberships;
 - ``password`` (writeOnly) is accepted and never stored (Okta sends a placeholder on create,
-  okta/scim-behavior.md §3.1);
+  docs/idp/okta.md §3.1);
 - ``null`` and ``[]`` are unassigned (RFC 7643 §2.5; Entra's ``"roles": []`` and explicit nulls,
-  entra/scim-behavior.md §4.2);
+  docs/idp/entra.md §4.2);
 - unknown attributes and undeclared extension URNs are refused with ``invalidValue``, never
   silently dropped (Entra's Microsoft group URN and typo'd enterprise URN are rewritten earlier by
   the dialect, :mod:`scimdir.scim.quirks`).
@@ -140,7 +140,7 @@ def _canonical_object(schema: Schema, obj: dict[str, Any], prefix: str) -> dict[
 def parse_members(value: Any, shown: str) -> list[tuple[str, str]]:
     """Read a list of group members ``[{value, type?, display?, $ref?}]``.
 
-    ``type`` defaults to ``"User"``: Okta never sends it (okta/scim-behavior.md §4,
+    ``type`` defaults to ``"User"``: Okta never sends it (docs/idp/okta.md §4,
     https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/419). Duplicates are dropped.
     """
     if value is None:

@@ -5,7 +5,7 @@ the single source of truth for attribute names, types, case-exactness, mutabilit
 returned; discovery (`/Schemas`), filters, PATCH and projection all read it.
 
 Why not scim2-models' pydantic resources: we keep the stored document as JSON and serve it without
-a validation round trip on every read (DESIGN.md, "keep pydantic off hot paths"); a small,
+a validation round trip on every read (docs/architecture.md, rule 4); a small,
 explicit attribute table is cheaper to consult than model introspection and lets us publish exactly
 what we store.
 """

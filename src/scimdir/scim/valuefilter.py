@@ -9,7 +9,7 @@ runs over the handful of values one stored document holds (never a table scan) a
 
 It also extracts the ``eq`` conditions of a filter so that an ``add``/``replace`` whose filter
 matches nothing can create the value (Entra sends ``add emails[type eq "work"].value`` for an
-address that does not exist yet, entra/scim-behavior.md §4.10).
+address that does not exist yet, docs/idp/entra.md §4.10).
 """
 
 from __future__ import annotations

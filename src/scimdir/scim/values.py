@@ -10,7 +10,7 @@ Canonical form: sub-attribute names spelt as in the schema (Entra sends ``"Manag
 ``invalidValue`` whose detail names the attribute, what was sent and what to send.
 
 Hand-written rather than scim2-models' pydantic validation: we keep and serve the JSON document as
-stored (DESIGN.md, "keep pydantic off hot paths") and need details that name the fix.
+stored (docs/architecture.md, rule 4) and need details that name the fix.
 """
 
 from __future__ import annotations

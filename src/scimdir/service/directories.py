@@ -139,7 +139,7 @@ class DirectoryService:
             if record is None:
                 raise DirectoryNotFound(directory_id)
             try:
-                settings = DirectorySettings.from_json(record.settings).with_value(key, value)
+                settings = DirectorySettings.stored_with(record.settings, key, value)
             except SettingError as exc:
                 raise AdminError(str(exc)) from exc
             tx.update_directory(
@@ -261,11 +261,6 @@ class DirectoryService:
         """The provisioning log, newest first."""
         with transaction(self.storage, readonly=True) as tx:
             return tx.list_log(directory_id, limit=limit, failures_only=failures_only)
-
-    def record_request(self, record: LogRecord) -> None:
-        """Append one SCIM request to the provisioning log."""
-        with self.storage.transaction() as tx:
-            tx.append_log(record)
 
 
 __all__ = [

@@ -1,16 +1,26 @@
 """Per-directory advanced settings (policies), typed, with defaults from the IdP preset.
 
-The product's advanced settings (`shared/product/README.md`): user linking on creation, deletion
+The product's advanced settings (`docs/product.md`): user linking on creation, deletion
 behaviour, required attributes. Stored as JSON on the directory row; this module is the only place
-that reads or writes that JSON, so unknown keys and bad values are refused with a clear message.
+that reads or writes that JSON. Nothing is guessed:
+
+- on write (:meth:`DirectorySettings.with_value`, :func:`preset`) an unknown key, value or IdP
+  name is refused with a message that lists the valid ones;
+- on read, an unknown stored key (from a newer release, or a hand edit) is ignored with a warning
+  in the server log, and a stored value the code cannot take makes the directory's SCIM requests
+  fail with :class:`StoredSettingsInvalid` (a 500 SCIM error whose detail, like the error in the
+  server log, tells the admin to fix it with ``scimdir directory set``), never a silent default.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
+
+from scimdir.scim.errors import SCIMException
 
 if TYPE_CHECKING:
     from scimdir.service.ports import DirectoryRecord
@@ -21,8 +31,22 @@ REQUIRABLE: tuple[str, ...] = ("userName", "displayName", "email")
 DeletionBehaviour = Literal["delete", "deactivate"]
 
 
+logger = logging.getLogger(__name__)
+
+
 class SettingError(ValueError):
     """A setting key or value the directory cannot take; the message says which are allowed."""
+
+
+class StoredSettingsInvalid(SCIMException):
+    """A directory's stored settings hold a value this release cannot take (RFC 7644 §3.12: 500).
+
+    The request cannot be served as configured, and guessing a default could delete where the admin
+    chose to deactivate; the detail names the bad setting and the command that fixes it.
+    """
+
+    status = 500
+    _default_detail = "This directory's stored settings are invalid."
 
 
 @dataclass(frozen=True)
@@ -55,7 +79,20 @@ class DirectorySettings:
         key = orjson.dumps(directory.settings, option=orjson.OPT_SORT_KEYS)
         found = _BY_DIRECTORY.get(key)
         if found is None:
-            found = cls.from_json(directory.settings)
+            try:
+                found = cls.from_json(directory.settings)
+            except SettingError as exc:
+                fix = f"scimdir directory set {directory.id} KEY VALUE"
+                logger.error(
+                    "directory %s: stored settings are invalid (%s); fix them with `%s`",
+                    directory.id,
+                    exc,
+                    fix,
+                )
+                raise StoredSettingsInvalid(
+                    detail=f"This directory's stored settings are invalid: {exc} An administrator "
+                    f"of the SCIM service must fix them with `{fix}`."
+                ) from exc
             if len(_BY_DIRECTORY) >= _CACHE_MAX:
                 _BY_DIRECTORY.clear()
             _BY_DIRECTORY[key] = found
@@ -63,19 +100,40 @@ class DirectorySettings:
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> DirectorySettings:
-        """Read stored JSON; missing keys take their defaults."""
+        """Read stored JSON; missing keys take their defaults, unknown keys are logged and skipped.
+
+        :raises SettingError: a known key with a value it cannot take.
+        """
         settings = cls()
         for key, value in (data or {}).items():
             if key in _KEYS:
                 settings = settings.with_value(key, value)
+            else:
+                logger.warning(
+                    "ignoring unknown stored directory setting %r (settings are %s)",
+                    key,
+                    ", ".join(_KEYS),
+                )
         return settings
+
+    @classmethod
+    def stored_with(cls, data: dict[str, Any] | None, key: str, value: Any) -> DirectorySettings:
+        """The stored settings with ``key`` set: how an admin repairs a bad stored value.
+
+        The stored value of ``key`` itself is not parsed, so ``scimdir directory set`` can replace
+        a value this release refuses. :raises SettingError: unknown key or value, or another bad
+        stored value.
+        """
+        canonical = _canonical(key)
+        kept = {k: v for k, v in (data or {}).items() if _canonical(k) != canonical}
+        return cls.from_json(kept).with_value(key, value)
 
     def with_value(self, key: str, value: Any) -> DirectorySettings:
         """Return a copy with ``key`` set; ``value`` may be a CLI string or a JSON value.
 
         :raises SettingError: unknown key or value, naming the allowed ones.
         """
-        key = _ALIASES.get(key.replace("-", "_"), key.replace("-", "_"))
+        key = _canonical(key)
         if key == "user_linking":
             return replace(self, user_linking=_to_bool(key, value))
         if key == "deletion":
@@ -99,6 +157,11 @@ _KEYS = ("user_linking", "deletion", "required_attributes")
 _BY_DIRECTORY: dict[bytes, DirectorySettings] = {}
 _CACHE_MAX = 4096
 _ALIASES = {"linking": "user_linking", "delete": "deletion", "required": "required_attributes"}
+
+
+def _canonical(key: str) -> str:
+    plain = key.replace("-", "_")
+    return _ALIASES.get(plain, plain)
 
 
 def _to_bool(key: str, value: Any) -> bool:

@@ -1,7 +1,7 @@
 """Group provisioning use cases; membership changes touch only the membership rows they name.
 
 Entra creates groups empty and then PATCHes members in batches; it never reads membership back
-(`shared/entra/scim-behavior.md` §5). Members must exist in the same directory: an unknown id is
+(`docs/idp/entra.md` §5). Members must exist in the same directory: an unknown id is
 refused with 400 ``invalidValue`` naming it and nothing of that request is applied (we chose
 atomicity over skipping, so the IdP's log shows the problem; §11 open question 3).
 """

@@ -1,10 +1,10 @@
 """Directory policies applied to every user the IdP writes.
 
-Required attributes (`shared/product/README.md`, "Behaviour the directory must have"): the
+Required attributes (`docs/product.md`, "Behaviour the directory must have"): the
 application needs a non-empty userName, displayName and e-mail (work or primary). Entra retries a
 failed user only on its next 40-minute cycle, so a refusal must name the missing attribute *and*
-the attribute-mapping expression that fixes it, the first time. The expressions are the seed's
-recommended mappings (README §5 of the product brief).
+the attribute-mapping expression that fixes it, the first time. The expressions are the
+recommended mappings of README.md, "Connecting Microsoft Entra ID", step 5.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Records to SCIM JSON (RFC 7643 §3.1 common attributes, §4 resources, RFC 7644 §3.4.2 lists).
 
-Served straight from the stored document: no pydantic round trip on reads (DESIGN.md).
+Served straight from the stored document: no pydantic round trip on reads (docs/architecture.md,
+rule 4).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the service layer takes from the outside world besides storage: time and fresh ids.
 
-Injected (STYLE.md habit 10) so that tests can pin them; the composition roots (``create_app``, the
-CLI) build the real ones with :func:`system_runtime`.
+Injected (docs/architecture.md, rule 3) so that tests can pin them; the composition roots
+(``create_app``, the CLI) build the real ones with :func:`system_runtime`.
 """
 
 from __future__ import annotations

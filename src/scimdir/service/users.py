@@ -1,6 +1,7 @@
 """User provisioning use cases: create (with linking), read, search, replace, patch, delete.
 
-Each use case runs in one storage transaction with its outbox event (DESIGN.md, request path).
+Each use case runs in one storage transaction with its outbox event (port rule 7 in
+``service/ports.py``).
 Policies come from the directory's settings: required attributes, user linking on creation,
 deletion behaviour.
 """

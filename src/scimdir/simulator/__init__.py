@@ -3,7 +3,7 @@
 An admin rehearses a whole provisioning job in seconds instead of waiting for Entra's 40-minute
 cycles: Test Connection, an initial cycle (matching lookups, creates, updates, groups created
 empty and members added in batches) and an incremental cycle (updates, disables, deletes, member
-removals), with the request shapes and quirks of ``shared/entra/scim-behavior.md``. Source users
+removals), with the request shapes and quirks of ``docs/idp/entra.md``. Source users
 become SCIM payloads through :mod:`scimdir.mapping` (the same mappings files and presets as
 ``scimdir mapping preview``). The result is an Entra-style provisioning report::
 

@@ -1,6 +1,6 @@
 """The HTTP side of the simulator: Entra's SCIM client, request for request.
 
-Every request shape here is quoted from ``shared/entra/scim-behavior.md`` (Microsoft's tutorial
+Every request shape here is quoted from ``docs/idp/entra.md`` (Microsoft's tutorial
 *Develop and plan provisioning for a SCIM endpoint* and the known-issues page *Known issues and
 resolutions with SCIM 2.0 protocol compliance*):
 
@@ -145,7 +145,7 @@ class EntraClient:
             method, path, response.status_code, parsed, None if ok else _detail(response, parsed)
         )
 
-    # --- users (scim-behavior.md §4) ---------------------------------------------------------
+    # --- users (docs/idp/entra.md §4) ---------------------------------------------------------
 
     def find_users(self, attribute: str, value: str) -> Reply:
         """Matching lookup and Test Connection: ``GET /Users?filter=<attribute> eq "<value>"``."""
@@ -177,7 +177,7 @@ class EntraClient:
         """Hard delete: ``DELETE /Users/{id}`` (§4.8)."""
         return self.request("DELETE", f"/Users/{user_id}")
 
-    # --- groups (scim-behavior.md §5) --------------------------------------------------------
+    # --- groups (docs/idp/entra.md §5) --------------------------------------------------------
 
     def find_group(self, display_name: str) -> Reply:
         """``GET /Groups?excludedAttributes=members&filter=displayName eq "<name>"`` (§5.3)."""

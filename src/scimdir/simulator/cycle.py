@@ -1,6 +1,6 @@
 """A simulated provisioning job: Test Connection, the initial cycle, an incremental cycle.
 
-The order follows scim-behavior.md §3: Test Connection queries a random GUID (§4.1) for users and,
+The order follows docs/idp/entra.md §3: Test Connection queries a random GUID (§4.1) for users and,
 when groups are in scope, for groups; the initial cycle evaluates every user in scope, then writes
 references (manager), then groups and their memberships, since a membership needs the endpoint's
 id of both objects; an incremental cycle does the same for the objects a changes file names

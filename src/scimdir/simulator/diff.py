@@ -1,7 +1,7 @@
 """Compare the payload the mappings give with the object the endpoint holds, Entra-style.
 
 Entra "reads the target object, compares, and sends a PATCH with only the changed attributes"
-(scim-behavior.md §3 "Updates"). It compares per mapped target attribute, so the payload of
+(docs/idp/entra.md §3 "Updates"). It compares per mapped target attribute, so the payload of
 :func:`scimdir.mapping.mappings.build_payload` is flattened back into those targets
 (``name.givenName``, ``emails[type eq "work"].value``, ``urn:…:enterprise:2.0:User:department``)
 and each is looked up in the endpoint's resource (names compared case-insensitively, RFC 7643

@@ -1,6 +1,6 @@
 """The group part of a cycle: match by displayName, create empty, then members in batches.
 
-Per scim-behavior.md §5: groups are matched with
+Per docs/idp/entra.md §5: groups are matched with
 ``GET /Groups?excludedAttributes=members&filter=displayName eq "…"``, created with no members
 (Microsoft's group schema URN and a client ``meta`` in the body, §5.1), and membership follows by
 PATCH, several members per request (§5.5; the batch size is not documented, §11 open question 4,

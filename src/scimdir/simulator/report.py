@@ -2,7 +2,7 @@
 
 Entra's logs list, per object, the action (Create, Update, Disable, Delete, …), the status
 (Success, Failure, Skipped) and, for a failure, the endpoint's error body, which it quotes
-(scim-behavior.md §8 "Error body": "Entra shows the body in the provisioning log"). The
+(docs/idp/entra.md §8 "Error body": "Entra shows the body in the provisioning log"). The
 machine form (:meth:`Report.to_json`) is a stable interface for scripts: ``ok``, ``summary`` and
 ``entries`` with camelCase keys.
 """

@@ -4,7 +4,7 @@ Users come from the same files as ``scimdir mapping preview`` (a JSON list or En
 CSV, read by :func:`scimdir.mapping.preview.load_users`), with ``IsSoftDeleted`` computed as the
 preview does. Each user is known by its ``objectId`` (Entra's immutable id), else by its
 userPrincipalName, so a changes file can rename a user. ``"hardDeleted": true`` marks a user
-purged from Entra's recycle bin, which Entra answers with DELETE (scim-behavior.md §3
+purged from Entra's recycle bin, which Entra answers with DELETE (docs/idp/entra.md §3
 "Deprovisioning"); ``"assigned": false``, ``"accountEnabled": false`` or ``"deleted": true`` make it
 soft-deleted, answered with ``active`` false.
 

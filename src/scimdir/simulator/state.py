@@ -1,7 +1,7 @@
 """What the simulated provisioning job remembers between requests and cycles.
 
 Entra caches the endpoint's ``id`` of every object it created or matched and uses it for every
-later operation (scim-behavior.md §3 "Matching"), and it never reads group members back
+later operation (docs/idp/entra.md §3 "Matching"), and it never reads group members back
 (§5.9), so it keeps its own idea of each group's membership. This is that memory.
 """
 

@@ -1,6 +1,6 @@
 """The user part of a cycle: match, create, update, disable, delete, then references.
 
-Per scim-behavior.md §3: for each user in scope Entra queries the endpoint with the matching
+Per docs/idp/entra.md §3: for each user in scope Entra queries the endpoint with the matching
 attributes in precedence order (default ``userName``), first match wins, no match means POST; a
 matched or known user is read by id, compared, and PATCHed with only what changed. Disabled or
 unassigned users are never created; a soft-deleted user gets ``Replace active "False"`` (§4.7)

@@ -1,4 +1,4 @@
-"""Storage backends behind :mod:`scimdir.service.ports` (DESIGN.md "storage/").
+"""Storage backends behind :mod:`scimdir.service.ports` (docs/architecture.md, rule 2).
 
 :func:`open_storage` is what the composition roots (``create_app``, the CLI) call with the
 configured database URL; nothing here connects at import time.

@@ -21,7 +21,7 @@ from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
-from scimdir.web.metrics import metrics_endpoint
+from scimdir.web.metrics import mark_worker_dead, metrics_endpoint
 from scimdir.web.scim_api import ScimApi
 
 logger = logging.getLogger("scimdir")
@@ -60,6 +60,7 @@ def create_app(
         finally:
             services.directories.last_use.close()
             services.log_sink.close()
+            mark_worker_dead()
 
     app = FastAPI(
         title="scimdir",

@@ -1,7 +1,7 @@
 """HTTP plumbing for the SCIM API: JSON bodies in, ``application/scim+json`` out, errors rendered.
 
 Entra sends ``application/scim+json; charset=utf-8`` and no Accept header; Okta's docs show
-``text/json``; others send ``application/json`` (`shared/entra/scim-behavior.md` §2). We accept
+``text/json``; others send ``application/json`` (`docs/idp/entra.md` §2). We accept
 them all and never negotiate on Accept.
 """
 

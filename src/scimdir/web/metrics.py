@@ -1,16 +1,44 @@
 """Prometheus metrics at ``/metrics``: requests by resource and status, durations, IdP quirks fired.
 
-One registry per process (prometheus-client's default); several server processes are scraped
-separately, as usual for Prometheus.
+**One set of counters per server, however many workers.** ``scimdir serve --workers N`` (N > 1)
+runs prometheus-client's multiprocess mode: :func:`multiprocess_metrics` gives the workers a fresh
+private directory (``PROMETHEUS_MULTIPROC_DIR``) where each writes its values, and ``/metrics``
+sums them with ``MultiProcessCollector``, whichever worker answers the scrape. A worker that exits
+is marked dead (:func:`mark_worker_dead`); its counts stay in the sums, as Prometheus expects of a
+counter. A single process uses the default registry. See prometheus-client's docs,
+"Multiprocess Mode (E.g. Gunicorn)", https://prometheus.github.io/client_python/multiprocess/.
+
+**Access.** With ``SCIMDIR_METRICS_TOKEN`` set, a scrape must send ``Authorization: Bearer
+<token>`` (401 otherwise). Without it, only a loopback client that no proxy forwarded (no
+``Forwarded``/``X-Forwarded-For``/``X-Real-IP`` header) may scrape (403 otherwise): per-directory
+request counts are nobody else's business (docs/deployment.md, SECURITY.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hmac
+import ipaddress
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from pydantic import SecretStr
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 REQUESTS = Counter(
     "scimdir_scim_requests_total",
@@ -41,6 +69,78 @@ def observe_request(
         QUIRKS.labels(quirk).inc()
 
 
+@contextmanager
+def multiprocess_metrics(workers: int) -> Iterator[str | None]:
+    """Around ``uvicorn.run``: with several workers, a fresh private metrics directory.
+
+    Set in the environment before the workers start (prometheus-client picks its value store when
+    a worker imports it) and removed when the server stops. Yields the directory, or ``None`` for
+    one worker.
+    """
+    if workers <= 1:
+        yield None
+        return
+    directory = tempfile.mkdtemp(prefix="scimdir-metrics-")  # mode 0700: private to this user
+    previous = os.environ.get(MULTIPROC_ENV)
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield directory
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = previous
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def mark_worker_dead() -> None:
+    """At a worker's shutdown: let the live gauges of the multiprocess collector forget it."""
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+def _registry() -> CollectorRegistry:
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
+
+
+def _is_local(request: Request) -> bool:
+    if any(header in request.headers for header in _FORWARDING_HEADERS):
+        return False
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refusal(request: Request, token: SecretStr | None) -> Response | None:
+    """Why this scrape is refused, or ``None`` when it may read the metrics."""
+    if token is not None:
+        presented = request.headers.get("authorization", "")
+        expected = f"Bearer {token.get_secret_value()}"
+        if hmac.compare_digest(presented.encode(), expected.encode()):
+            return None
+        return PlainTextResponse(
+            "Send the metrics token: Authorization: Bearer <SCIMDIR_METRICS_TOKEN>.",
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    if _is_local(request):
+        return None
+    return PlainTextResponse(
+        "Metrics are served to loopback clients only; set SCIMDIR_METRICS_TOKEN to scrape from "
+        "elsewhere (docs/deployment.md).",
+        status_code=403,
+    )
+
+
 async def metrics_endpoint(request: Request) -> Response:
-    """Prometheus text exposition."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text exposition, summed over the server's workers."""
+    refused = refusal(request, request.app.state.settings.metrics_token)
+    if refused is not None:
+        return refused
+    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)

@@ -187,16 +187,19 @@ class ScimApi:
         """Run the use case of an authenticated request and queue its log row."""
         request, tenant = call.request, call.tenant
         directory = auth.directory
-        ctx = ScimContext(
-            directory=directory,
-            base_url=f"{self.public_url}/scim/{tenant}/v2",
-            dialect=dialect_for(directory.idp),
-            settings=DirectorySettings.of(directory),
-        )
         detail: str | None = None
         scim_type: str | None = None
         resource_id = request.path_params.get("id")
+        quirks: list[str] = []
         try:
+            # Inside the try: a stored setting this release cannot read is a logged SCIM error.
+            ctx = ScimContext(
+                directory=directory,
+                base_url=f"{self.public_url}/scim/{tenant}/v2",
+                dialect=dialect_for(directory.idp),
+                settings=DirectorySettings.of(directory),
+            )
+            quirks = ctx.quirks
             if body_error is not None:
                 raise body_error
             outcome = call.handler(ctx, request, raw)
@@ -233,12 +236,10 @@ class ScimApi:
                 resource_type=call.resource_type,
                 resource_id=resource_id,
                 detail=detail,
-                quirks=tuple(dict.fromkeys(ctx.quirks)),
+                quirks=tuple(dict.fromkeys(quirks)),
             )
         )
-        observe_request(
-            request.method, call.resource_type, response.status_code, ctx.quirks, elapsed
-        )
+        observe_request(request.method, call.resource_type, response.status_code, quirks, elapsed)
         return response
 
     # --- users -------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The table of built-in functions (expressions.md §4), one small function per built-in.
+"""The table of built-in functions (docs/idp/entra-expressions.md §4), one small function per
+built-in.
 
 :data:`FUNCTIONS` maps each canonical name to its
 :class:`~scimdir.mapping.functions.base.FunctionSpec`.

@@ -1,9 +1,9 @@
 """The shape of a built-in function: its signature, and what it receives when called.
 
 A built-in is a small Python function taking an :class:`Invocation`: the evaluated arguments (an
-empty slot is :data:`MISSING`, distinct from Null, expressions.md §2.2 rule 5), the argument nodes
-(IIF inspects the attributes of its condition, Replace reads an attribute *name* from a constant),
-and the :class:`Env` (attribute lookup, context, warnings).
+empty slot is :data:`MISSING`, distinct from Null, docs/idp/entra-expressions.md §2.2 rule 5), the
+argument nodes (IIF inspects the attributes of its condition, Replace reads an attribute *name*
+from a constant), and the :class:`Env` (attribute lookup, context, warnings).
 """
 
 from __future__ import annotations

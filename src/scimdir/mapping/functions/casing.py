@@ -2,7 +2,8 @@
 
 Python's ``str.lower``/``str.upper`` apply Unicode *full* case mapping (``"ß".upper() == "SS"``,
 ``"İ".lower()`` is two characters); .NET's ``ToLower``/``ToUpper`` keep the length. Turkish and
-Azerbaijani cultures map dotted and dotless i specially (expressions.md §4.43, §4.44).
+Azerbaijani cultures map dotted and dotless i specially (docs/idp/entra-expressions.md §4.43,
+§4.44).
 """
 
 from __future__ import annotations

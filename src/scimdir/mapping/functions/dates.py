@@ -1,5 +1,5 @@
 """Date built-ins: CDate, DateAdd, DateDiff, DateFromNum, NumFromDate, FormatDateTime, Now
-(expressions.md §4.5, 4.11-4.13, 4.15, 4.31, 4.32).
+(docs/idp/entra-expressions.md §4.5, 4.11-4.13, 4.15, 4.31, 4.32).
 
 DateTime values are aware UTC instants, rendered ``M/d/yyyy h:mm:ss tt``. ``Now()`` reads the
 context's clock, never the system's, so previews and tests are reproducible (§4.31).

@@ -1,4 +1,5 @@
-"""NormalizeDiacritics (expressions.md §4.29): letters with diacritics to their base letters.
+"""NormalizeDiacritics (docs/idp/entra-expressions.md §4.29): letters with diacritics to their base
+letters.
 
 REF's table is mostly "base letter + combining marks", so the string is decomposed (NFD), the few
 letters that do not decompose are mapped by :data:`BASE_LETTERS` (ø, æ, ß, ł, dotless i, ...), and

@@ -1,5 +1,5 @@
 """Built-ins that produce values from outside the source object: Guid, RandomString,
-DefaultDomain, SelectUniqueValue (expressions.md §4.14, 4.16, 4.34, 4.38).
+DefaultDomain, SelectUniqueValue (docs/idp/entra-expressions.md §4.14, 4.16, 4.34, 4.38).
 
 Randomness comes from ``context.rng`` and the tenant domain and existing target values from the
 context, so the evaluator stays pure and testable.

@@ -1,5 +1,5 @@
-"""Conditional and Boolean built-ins and comparisons (expressions.md §4.3, 4.4, 4.6, 4.17, 4.18,
-4.20-4.23, 4.30, 4.42).
+"""Conditional and Boolean built-ins and comparisons (docs/idp/entra-expressions.md §4.3, 4.4, 4.6,
+4.17, 4.18, 4.20-4.23, 4.30, 4.42).
 
 Evaluation is eager (§3.3 **[decision]**): both IIF branches and every Switch value are evaluated
 before the function runs, so a runtime error in an untaken branch still fails the mapping.

@@ -1,5 +1,5 @@
-"""Multi-valued built-ins: Split, Item, Count, RemoveDuplicates (expressions.md §4.9, 4.24, 4.36,
-4.40).
+"""Multi-valued built-ins: Split, Item, Count, RemoveDuplicates (docs/idp/entra-expressions.md
+§4.9, 4.24, 4.36, 4.40).
 
 A multi-value is a Python ``tuple``. A single string counts as a one-element list where a list is
 expected **[decision]** (§4.24).

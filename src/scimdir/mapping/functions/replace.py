@@ -1,4 +1,5 @@
-"""Replace (expressions.md §4.37): seven slots, five modes chosen by which slots are supplied.
+"""Replace (docs/idp/entra-expressions.md §4.37): seven slots, five modes chosen by which slots are
+supplied.
 
 ``Replace(source, oldValue, regexPattern, regexGroupName, replacementValue,
 replacementAttributeName, template)``. The mode is fixed by the empty slots, so it is checked when

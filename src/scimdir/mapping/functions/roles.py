@@ -1,4 +1,5 @@
-"""App role built-ins (expressions.md §4.2, 4.39; CUST "Provisioning a role to a SCIM app").
+"""App role built-ins (docs/idp/entra-expressions.md §4.2, 4.39; CUST "Provisioning a role to a
+SCIM app").
 
 **[decision]** The sample-data model of ``appRoleAssignments`` is a list of
 ``{"id", "value", "displayName"}`` objects; plain strings (Graph's parseExpression sample uses

@@ -1,5 +1,5 @@
-"""String built-ins (expressions.md §4.1, 4.7, 4.8, 4.10, 4.19, 4.25-4.28, 4.33, 4.35, 4.41,
-4.43-4.45).
+"""String built-ins (docs/idp/entra-expressions.md §4.1, 4.7, 4.8, 4.10, 4.19, 4.25-4.28, 4.33,
+4.35, 4.41, 4.43-4.45).
 
 Each function's docstring states its Null behaviour and any **[decision]** the spec makes where
 Microsoft's reference is silent.

@@ -1,9 +1,9 @@
 """Extract the indexed columns of a user or group from its stored SCIM document.
 
 The document is the truth (port: "``document`` is the stored SCIM JSON"); these columns are
-derived on every insert/update so filters and uniqueness run over indexes (DESIGN.md "Data").
-Attribute names follow RFC 7643 §4.1 (User), §4.3 (Enterprise User, under its schema URN key)
-and §4.2 (Group). Values that are not strings (or are empty) index as NULL, which is what makes
+derived on every insert/update so filters and uniqueness run over indexes (docs/architecture.md,
+"Data"). Attribute names follow RFC 7643 §4.1 (User), §4.3 (Enterprise User, under its schema URN
+key) and §4.2 (Group). Values that are not strings (or are empty) index as NULL, which is what makes
 ``pr`` mean "not null and not empty".
 """
 

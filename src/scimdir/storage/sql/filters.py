@@ -20,7 +20,7 @@ Semantics, chosen once and checked by the contract suite:
   ``case_sensitive_like`` so caseExact attributes stay exact. On a dateTime they are refused.
 
 Hand-written because the filter tree is ours (resolved against our schema and columns); the
-generic SCIM-to-SQL transpilers widen unsupported filters silently (STYLE.md A3).
+generic SCIM-to-SQL transpilers widen unsupported filters silently (docs/architecture.md, rule 5).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Remembered page boundaries: keyset paging under offset semantics (RFC 7644 §3.4.2.4).
 
 SCIM pages by ``startIndex`` (an offset). Okta imports read ``GET /Users`` sequentially
-(/work/shared/okta/scim-behavior.md §8: "Imports page with count=100 and step startIndex by
+(docs/idp/okta.md §8: "Imports page with count=100 and step startIndex by
 100"), so page ``N`` costs a skip over ``N`` index entries: linear in the depth. Each served
 page leaves a *mark*: the ``(created, id)`` key of its last row and that row's position, tagged
 with the list's generation (``directories.*_generation``, bumped in the same transaction as

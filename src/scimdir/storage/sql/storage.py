@@ -1,6 +1,6 @@
 """The SQL storage backend: engine setup, transactions and migrations (SQLite and PostgreSQL).
 
-SQLite (DESIGN.md: the default): WAL journal so readers never block the writer,
+SQLite (the default): WAL journal so readers never block the writer,
 ``foreign_keys=ON`` (off by default in SQLite; cascades depend on it), a ``busy_timeout`` so a
 writer waits instead of failing, and ``case_sensitive_like`` so caseExact filters stay exact.
 Every writing transaction starts with ``BEGIN IMMEDIATE``: taking the write lock up front avoids the
@@ -12,7 +12,8 @@ readers never queue behind each other or a writer, and read one snapshot (WAL). 
 (in memory) shares one connection (StaticPool) for tests.
 
 PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an advisory lock so
-concurrent ``scimdir migrate`` runs (several servers starting at once) are safe. Read-only units of
+concurrent ``scimdir migrate`` runs (several servers starting at once) are safe, and runs each
+migration in its own transaction (an index built ``CONCURRENTLY`` needs none). Read-only units of
 work run at ``REPEATABLE READ``: one snapshot for all their statements (a list's total, its
 generation and its page agree; a read-only transaction never gets a serialization failure), as on
 SQLite.
@@ -32,7 +33,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
@@ -43,11 +44,23 @@ from scimdir.storage.sql.transaction import SqlTransaction
 
 __all__ = ["DEFAULT_WRITER_TIMEOUT", "MIGRATION_LOCK", "SqlStorage", "alembic_config"]
 
-MIGRATION_LOCK = 0x5C1_D1_0001  # pg_advisory_xact_lock key for schema upgrades
+MIGRATION_LOCK = 0x5C1_D1_0001  # advisory lock key for schema upgrades (PostgreSQL)
+_MIGRATION_POLL_SECONDS = 0.1
 _SQLITE_BUSY_MS = 30_000
 DEFAULT_WRITER_TIMEOUT = 30.0  # seconds a writer queues for the writer lock before StorageBusy
 _FLOCK_POLL_MIN = 0.0005
 _FLOCK_POLL_MAX = 0.002
+
+
+def _lock_for_migration(conn: Connection) -> None:
+    """Take the session advisory lock for schema upgrades, polling without holding a snapshot."""
+    while True:
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        locked = bool(got.scalar())
+        conn.commit()
+        if locked:
+            return
+        time.sleep(_MIGRATION_POLL_SECONDS)
 
 
 def alembic_config() -> Config:
@@ -208,13 +221,29 @@ class SqlStorage:
         return self.engine.dialect.name
 
     def migrate(self) -> None:
-        """Upgrade the schema to the newest revision, in one transaction."""
+        """Upgrade the schema to the newest revision.
+
+        SQLite: in one transaction (its write lock serialises concurrent runs). PostgreSQL: one
+        transaction per migration, so that a migration may build an index ``CONCURRENTLY``
+        outside any transaction (docs/deployment.md, "Migrations"), all under a session advisory
+        lock that concurrent runs wait for by polling: a waiter blocked inside a statement would
+        hold a snapshot, which a concurrent index build waits for in turn (a deadlock).
+        """
         config = alembic_config()
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        if self.engine.dialect.name != "postgresql":
+            with self.engine.begin() as conn:
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+            return
+        with self.engine.connect() as conn:
+            _lock_for_migration(conn)
+            try:
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                conn.commit()
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:

@@ -1,9 +1,10 @@
 """The SQL schema (SQLAlchemy Core), the single source the Alembic migrations are checked against.
 
-DESIGN.md "Data": resources keep their canonical SCIM document as JSON, plus indexed columns for
-exactly what filters (RFC 7644 §3.4.2.2), sorting (§3.4.2.3) and uniqueness (RFC 7643 §4.1.1) need.
-Every per-directory table leads its primary key and indexes with ``directory_id`` (port rule 2,
-tenancy): a lookup by userName is one index probe whatever the size of the other directories.
+docs/architecture.md, "Data": resources keep their canonical SCIM document as JSON, plus indexed
+columns for exactly what filters (RFC 7644 §3.4.2.2), sorting (§3.4.2.3) and uniqueness (RFC 7643
+§4.1.1) need. Every per-directory table leads its primary key and indexes with ``directory_id``
+(port rule 2, tenancy): a lookup by userName is one index probe whatever the size of the other
+directories.
 
 Index columns of users/groups hold the *comparison form* of caseExact=false attributes
 (``user_name_norm`` = :func:`scimdir.service.ports.normalize_user_name`, the others casefolded,

@@ -5,8 +5,9 @@
   (``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``) whose lexical order is its chronological order, which is
   what the ``meta.created gt ...`` filters and the default ``(created, id)`` ordering need.
   SQLAlchemy's own ``DateTime`` on SQLite returns naive values, hence this decorator.
-- :class:`JsonText`: JSON documents as text, encoded with orjson (DESIGN.md: orjson for JSON);
-  text rather than JSONB because we only ever read whole documents and never query inside them.
+- :class:`JsonText`: JSON documents as text, encoded with orjson (docs/architecture.md, rule 4:
+  orjson for JSON); text rather than JSONB because we only ever read whole documents and never
+  query inside them.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Alembic environment, run only from :meth:`scimdir.storage.sql.storage.SqlStorage.migrate`.
 
 The caller passes an open connection in ``config.attributes["connection"]`` (Alembic cookbook,
-"Sharing a Connection across one or more programmatic migration commands"), so migrations run in
-the caller's transaction and under its PostgreSQL advisory lock. Offline (SQL script) mode is
-not supported.
+"Sharing a Connection across one or more programmatic migration commands"). On SQLite it is inside
+the caller's transaction, and every migration runs in it. On PostgreSQL it is outside any
+transaction (under the caller's session advisory lock): each migration runs in its own
+transaction, so that one may leave it with ``autocommit_block()`` to build an index
+``CONCURRENTLY`` without blocking writers. Offline (SQL script) mode is not supported.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    transaction_per_migration=connection.dialect.name == "postgresql",
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -4,6 +4,9 @@
 ``totalResults`` is an index-only count and a deep ``startIndex`` skips index entries only
 (``search.py`` pages ids first, then fetches the page's rows), instead of reading every row.
 
+Not online-safe: a plain ``CREATE INDEX`` blocks writes to ``users`` while it builds
+(docs/deployment.md, "Migrations").
+
 Revision ID: 0002
 Revises: 0001
 """

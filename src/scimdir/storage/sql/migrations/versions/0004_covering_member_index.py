@@ -7,6 +7,13 @@ SQLite chose the covering primary key and scanned every membership of the direct
 100,000 members instead of 2.6 ms at 10 (docs/performance.md). With ``group_id`` in the index the
 probe is covering too and wins whatever the statistics.
 
+Online-safe (docs/deployment.md, "Migrations"): on PostgreSQL the new index is built
+``CONCURRENTLY`` (outside a transaction, without blocking the writes of running servers; see
+PostgreSQL's docs, "Building Indexes Concurrently") before the old one is dropped
+``CONCURRENTLY``, so membership probes always have an index. Every step is idempotent
+(``IF [NOT] EXISTS``), and an invalid index left by an interrupted concurrent build is dropped
+and rebuilt, so a re-run after a crash completes the migration.
+
 Revision ID: 0004
 Revises: 0003
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
@@ -22,22 +30,45 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_NEW = "ix_memberships_directory_id_member_id_group_id"
+_OLD = "ix_memberships_directory_id_member_id"
+
+
+def _swap(create: str, columns: list[str], drop: str) -> None:
+    """Create index ``create`` on ``columns`` and then drop index ``drop``, online on PostgreSQL."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        op.create_index(op.f(create), "memberships", columns, unique=False, if_not_exists=True)
+        op.drop_index(op.f(drop), table_name="memberships", if_exists=True)
+        return
+    with op.get_context().autocommit_block():
+        invalid = op.get_bind().execute(
+            sa.text(
+                "SELECT 1 FROM pg_index JOIN pg_class ON pg_class.oid = pg_index.indexrelid "
+                "WHERE pg_class.relname = :name AND NOT pg_index.indisvalid"
+            ),
+            {"name": create},
+        )
+        if invalid.first() is not None:  # left by an interrupted concurrent build
+            op.drop_index(
+                op.f(create), table_name="memberships", postgresql_concurrently=True, if_exists=True
+            )
+        op.create_index(
+            op.f(create),
+            "memberships",
+            columns,
+            unique=False,
+            postgresql_concurrently=True,
+            if_not_exists=True,
+        )
+        op.drop_index(
+            op.f(drop), table_name="memberships", postgresql_concurrently=True, if_exists=True
+        )
+
 
 def upgrade() -> None:
-    op.drop_index(op.f("ix_memberships_directory_id_member_id"), table_name="memberships")
-    op.create_index(
-        op.f("ix_memberships_directory_id_member_id_group_id"),
-        "memberships",
-        ["directory_id", "member_id", "group_id"],
-        unique=False,
-    )
+    _swap(_NEW, ["directory_id", "member_id", "group_id"], _OLD)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_memberships_directory_id_member_id_group_id"), table_name="memberships")
-    op.create_index(
-        op.f("ix_memberships_directory_id_member_id"),
-        "memberships",
-        ["directory_id", "member_id"],
-        unique=False,
-    )
+    _swap(_OLD, ["directory_id", "member_id"], _NEW)
