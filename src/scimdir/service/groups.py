@@ -1,8 +1,7 @@
 """Group provisioning use cases; membership changes touch only the membership rows they name.
 
-Entra creates groups empty and then PATCHes members in batches. Members must exist in the same
-directory: an unknown id is refused with 400 ``invalidValue`` naming it and nothing of that
-request is applied (atomicity over skipping, so the IdP's log shows the problem).
+Entra creates groups empty and then PATCHes members in batches; ``memberships.py`` applies
+membership changes as row diffs and refuses members that do not exist.
 
 A group's version and ``meta.lastModified`` cover its membership (RFC 7644 §3.14: the ETag must
 change with the representation, and ``members`` is part of it): every write that changes members
@@ -20,7 +19,7 @@ rendering them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -36,13 +35,8 @@ from scimdir.service.context import (
     build_search,
     check_operation_count,
 )
-from scimdir.service.ports import (
-    GroupRecord,
-    Storage,
-    Transaction,
-    UniquenessViolation,
-    UnknownMember,
-)
+from scimdir.service.memberships import apply_member_changes
+from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import transaction
@@ -63,14 +57,6 @@ def _display_name(document: dict[str, Any]) -> str:
     return name
 
 
-def _unknown_members(ids: Sequence[str]) -> SCIMException:
-    shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
-    return invalid_value(
-        f"Member id(s) {shown} do not exist in this directory. Members must be users or groups "
-        "provisioned to this directory first; nothing of this request was applied."
-    )
-
-
 def _taken(name: str) -> SCIMException:
     return uniqueness(
         f"A group with displayName {name!r} already exists in this directory (group names are "
@@ -85,59 +71,6 @@ class GroupService:
         self.storage = storage
         self.runtime = runtime
         self.limits = limits
-
-    def _check_members(
-        self,
-        tx: Transaction,
-        ctx: ScimContext,
-        group_id: str | None,
-        members: Sequence[tuple[str, str]],
-    ) -> list[tuple[str, str]]:
-        """Resolve each member's type from what exists in this directory; refuse unknown ids.
-        The rows found stay locked (shared) until commit, so they cannot vanish meanwhile."""
-        ids = list(dict.fromkeys(value for value, _ in members))
-        if not ids:
-            return []
-        users = tx.existing_user_ids(ctx.directory_id, ids)
-        rest = [i for i in ids if i not in users]
-        groups = tx.existing_group_ids(ctx.directory_id, rest) if rest else set()
-        unknown = [i for i in rest if i not in groups]
-        if unknown:
-            raise _unknown_members(unknown)
-        if group_id is not None and group_id in groups:
-            raise invalid_value("A group cannot be a member of itself.")
-        return [(i, "User" if i in users else "Group") for i in ids]
-
-    def _add(
-        self, tx: Transaction, ctx: ScimContext, group_id: str, members: Sequence[tuple[str, str]]
-    ) -> int:
-        try:
-            return tx.add_members(ctx.directory_id, group_id, members)
-        except UnknownMember as exc:  # deleted after the check: the foreign key refused it
-            raise _unknown_members([m for m, kind in members if kind == "User"]) from exc
-
-    def _apply_members(
-        self, tx: Transaction, ctx: ScimContext, group_id: str, changes: Iterable[MemberChange]
-    ) -> tuple[int, int]:
-        added = removed = 0
-        for change in changes:
-            if change.kind == "add":
-                checked = self._check_members(tx, ctx, group_id, change.members)
-                added += self._add(tx, ctx, group_id, checked)
-            elif change.kind == "remove":
-                ids = [value for value, _ in change.members]
-                removed += tx.remove_members(ctx.directory_id, group_id, ids)
-            elif change.kind == "remove_all":
-                removed += tx.remove_all_members(ctx.directory_id, group_id)
-            else:  # replace: a set replacement done as row diffs, never a rewrite
-                checked = self._check_members(tx, ctx, group_id, change.members)
-                wanted = {value for value, _ in checked}
-                current = tx.member_ids(ctx.directory_id, group_id)
-                gone = sorted(current - wanted)
-                removed += tx.remove_members(ctx.directory_id, group_id, gone) if gone else 0
-                new = [m for m in checked if m[0] not in current]
-                added += self._add(tx, ctx, group_id, new) if new else 0
-        return added, removed
 
     def _event(
         self, tx: Transaction, ctx: ScimContext, kind: str, group_id: str, data: dict[str, Any]
@@ -166,7 +99,7 @@ class GroupService:
     ) -> GroupRecord:
         """Apply a new document and membership changes to the locked ``current``: one version
         bump for both, none (and no event) when nothing changed. Events come last (rule 8)."""
-        counts = self._apply_members(tx, ctx, current.id, changes)
+        counts = apply_member_changes(tx, ctx.directory_id, current.id, changes)
         renamed = document != current.document
         if not renamed and counts == (0, 0):
             return current
@@ -250,9 +183,8 @@ class GroupService:
             tx.insert_group(record)
             counts = (0, 0)
             if parsed.members:
-                counts = self._apply_members(
-                    tx, ctx, record.id, [MemberChange("add", tuple(parsed.members))]
-                )
+                added = [MemberChange("add", tuple(parsed.members))]
+                counts = apply_member_changes(tx, ctx.directory_id, record.id, added)
             self._event(tx, ctx, "group.created", record.id, {"displayName": name})
             self._members_event(tx, ctx, record.id, counts)
             return record
@@ -261,6 +193,10 @@ class GroupService:
             created = write_with_retry(self.storage, None, work)
         except UniquenessViolation as exc:
             raise _taken(name) from exc
+        if not parsed.members:  # a new group without members (Entra's): nothing to read back
+            attrs = parse_attribute_list(GROUP_TYPE, attributes)
+            excl = parse_attribute_list(GROUP_TYPE, excluded)
+            return project(GROUP_TYPE, render_group(created, ctx.base_url, []), attrs, excl)
         return self._written(ctx, created, attributes, excluded)
 
     def get(
@@ -356,6 +292,8 @@ class GroupService:
             record = write_with_retry(self.storage, if_match, work)
         except UniquenessViolation as exc:
             raise _taken(names[-1] if names else "") from exc
+        if attributes is None and excluded is None:  # answered 204: nothing to read back
+            return render_group(record, ctx.base_url), etag(record.version)
         return self._written(ctx, record, attributes, excluded), etag(record.version)
 
     def delete(self, ctx: ScimContext, group_id: str, if_match: str | None) -> None:
