@@ -2,10 +2,11 @@
 
 Members must exist in the same directory: an unknown id is refused with 400 ``invalidValue``
 naming it, and nothing of the request is applied (atomicity over skipping, so the IdP's log shows
-the problem). The existence check locks the members it finds (shared) until commit, and the
-database's foreign key from memberships to users refuses a user that vanished anyway, so a
-concurrent DELETE can never leave a membership behind: either the DELETE waits for this request
-and removes the new row with the user, or this request answers the same 400.
+the problem). The database's foreign key from memberships to users takes a shared lock on each
+user a new row names and refuses one that vanished after the check, and the check locks member
+groups the same way, so a concurrent DELETE can never leave a membership behind: either the
+DELETE waits for this request and removes the new row with the member, or this request answers
+the same 400.
 """
 
 from __future__ import annotations

@@ -274,8 +274,8 @@ class Transaction(Protocol):
 
     def search_users(self, directory_id: str, query: SearchQuery) -> Page[UserRecord]: ...
     def existing_user_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
-        """The subset of ``ids`` that are users; in a writing unit of work they stay locked
-        (shared) until it ends, so a concurrent delete waits for the membership being added."""
+        """The subset of ``ids`` that are users (a read: a user deleted after it is refused by
+        ``add_members`` with :class:`UnknownMember`, rule 6)."""
         ...
 
     def groups_of_user(self, directory_id: str, user_id: str) -> list[tuple[str, str]]: ...
@@ -301,7 +301,9 @@ class Transaction(Protocol):
 
     def search_groups(self, directory_id: str, query: SearchQuery) -> Page[GroupRecord]: ...
     def existing_group_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
-        """The subset of ``ids`` that are groups; locked (shared) like ``existing_user_ids``."""
+        """The subset of ``ids`` that are groups; in a writing unit of work they stay locked
+        (shared) until it ends, so a concurrent delete of a member group waits (no foreign key
+        covers group members)."""
         ...
 
     # memberships

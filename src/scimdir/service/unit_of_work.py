@@ -21,6 +21,7 @@ Nothing of it was committed, so :func:`write` runs the whole unit of work again,
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ from scimdir.service.ports import Storage, Transaction, TransientConflict
 __all__ = ["WRITE_ATTEMPTS", "busy", "read_scope", "transaction", "write"]
 
 T = TypeVar("T")
+logger = logging.getLogger("scimdir.storage")
 
 WRITE_ATTEMPTS = 5
 """How many times :func:`write` runs a unit of work the database rolled back."""
@@ -92,5 +94,6 @@ def write(
                     f"Concurrent changes to this directory kept conflicting with this request "
                     f"({attempts} attempts, nothing was applied); send it again."
                 ) from exc
+            logger.info("unit of work rolled back (%s); running it again, attempt %d", exc, attempt)
             time.sleep(random.uniform(0, _BACKOFF_S * attempt))  # jitter, not security
     raise AssertionError("unreachable")  # pragma: no cover
