@@ -20,11 +20,17 @@ from scimdir.service.ports import (
     Storage,
     StorageError,
     UniquenessViolation,
+    UnknownMember,
+    UserRecord,
 )
 
 from .helpers import T0, at, group, log, new_id, user
 
 __all__ = ["StorageContract"]
+
+
+def _users(directory_id: str, n: int) -> list[UserRecord]:
+    return [user(directory_id, f"member{i}") for i in range(n)]
 
 
 class StorageContract:
@@ -94,10 +100,11 @@ class StorageContract:
     ) -> None:
         """Groups and their members are not readable through another directory's id."""
         other = new_directory()
-        g = group(directory_id, "admins")
+        g, u1 = group(directory_id, "admins"), user(directory_id, "u1")
         with storage.transaction() as tx:
             tx.insert_group(g)
-            tx.add_members(directory_id, g.id, [("u1", "User")])
+            tx.insert_user(u1)
+            tx.add_members(directory_id, g.id, [(u1.id, "User")])
             assert tx.get_group(other, g.id) is None
             assert tx.member_ids(other, g.id) == set()
             assert tx.count_members(other, g.id) == 0
@@ -242,39 +249,49 @@ class StorageContract:
     # rule 6: memberships are rows
     def test_add_members_idempotent(self, storage: Storage, directory_id: str) -> None:
         """add_members counts only new rows; repeating it adds nothing."""
-        g = group(directory_id, "g")
+        g, (u1, u2, u3) = group(directory_id, "g"), _users(directory_id, 3)
         with storage.transaction() as tx:
             tx.insert_group(g)
-            first = tx.add_members(directory_id, g.id, [("u1", "User"), ("u2", "User")])
-            again = tx.add_members(directory_id, g.id, [("u2", "User"), ("u3", "User")])
+            for u in (u1, u2, u3):
+                tx.insert_user(u)
+            first = tx.add_members(directory_id, g.id, [(u1.id, "User"), (u2.id, "User")])
+            again = tx.add_members(directory_id, g.id, [(u2.id, "User"), (u3.id, "User")])
             ids = tx.member_ids(directory_id, g.id)
             count = tx.count_members(directory_id, g.id)
-        assert (first, again, ids, count) == (2, 1, {"u1", "u2", "u3"}, 3)
+        assert (first, again, ids, count) == (2, 1, {u1.id, u2.id, u3.id}, 3)
 
     def test_remove_members_idempotent(self, storage: Storage, directory_id: str) -> None:
         """remove_members ignores missing members and returns how many it removed."""
-        g = group(directory_id, "g")
+        g, (u1, u2) = group(directory_id, "g"), _users(directory_id, 2)
         with storage.transaction() as tx:
             tx.insert_group(g)
-            tx.add_members(directory_id, g.id, [("u1", "User"), ("u2", "User")])
-            removed = tx.remove_members(directory_id, g.id, ["u1", "missing"])
-            again = tx.remove_members(directory_id, g.id, ["u1"])
+            tx.insert_user(u1)
+            tx.insert_user(u2)
+            tx.add_members(directory_id, g.id, [(u1.id, "User"), (u2.id, "User")])
+            removed = tx.remove_members(directory_id, g.id, [u1.id, "missing"])
+            again = tx.remove_members(directory_id, g.id, [u1.id])
             ids = tx.member_ids(directory_id, g.id)
-        assert (removed, again, ids) == (1, 0, {"u2"})
+        assert (removed, again, ids) == (1, 0, {u2.id})
 
     def test_remove_all_members(self, storage: Storage, directory_id: str) -> None:
         """remove_all_members empties the group and returns the count."""
-        g = group(directory_id, "g")
+        g, (u1, u2) = group(directory_id, "g"), _users(directory_id, 2)
         with storage.transaction() as tx:
             tx.insert_group(g)
-            tx.add_members(directory_id, g.id, [("u1", "User"), ("u2", "User")])
+            tx.insert_user(u1)
+            tx.insert_user(u2)
+            tx.add_members(directory_id, g.id, [(u1.id, "User"), (u2.id, "User")])
             removed = tx.remove_all_members(directory_id, g.id)
             assert (removed, tx.count_members(directory_id, g.id)) == (2, 0)
 
     def test_add_members_to_missing_group(self, storage: Storage, directory_id: str) -> None:
         """Members of a group that does not exist are refused with a StorageError."""
-        with pytest.raises(StorageError), storage.transaction() as tx:
-            tx.add_members(directory_id, "no-such-group", [("u1", "User")])
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+        with pytest.raises(StorageError) as caught, storage.transaction() as tx:
+            tx.add_members(directory_id, "no-such-group", [(alice.id, "User")])
+        assert not isinstance(caught.value, UnknownMember)
 
     def test_iter_members_batches(self, storage: Storage, directory_id: str) -> None:
         """iter_members streams every member once, ordered by id, with display names."""
@@ -286,24 +303,24 @@ class StorageContract:
             tx.insert_group(sub)
             for p in people:
                 tx.insert_user(p)
-            members = [(p.id, "User") for p in people] + [(sub.id, "Group"), ("gone", "User")]
+            members = [(p.id, "User") for p in people] + [(sub.id, "Group")]
             tx.add_members(directory_id, g.id, members)
             streamed = list(tx.iter_members(directory_id, g.id, batch=7))
         expected = {p.id: ("User", p.document.get("displayName", p.user_name)) for p in people}
         expected[sub.id] = ("Group", "Sub")
-        expected["gone"] = ("User", None)
         assert [m.value for m in streamed] == sorted(expected)
         assert {m.value: (m.type, m.display) for m in streamed} == expected
 
     def test_delete_user_removes_memberships(self, storage: Storage, directory_id: str) -> None:
         """Deleting a user deletes its membership rows."""
-        g, alice = group(directory_id, "g"), user(directory_id, "alice")
+        g, (alice, bob) = group(directory_id, "g"), _users(directory_id, 2)
         with storage.transaction() as tx:
             tx.insert_group(g)
             tx.insert_user(alice)
-            tx.add_members(directory_id, g.id, [(alice.id, "User"), ("u2", "User")])
+            tx.insert_user(bob)
+            tx.add_members(directory_id, g.id, [(alice.id, "User"), (bob.id, "User")])
             assert tx.delete_user(directory_id, alice.id) is True
-            assert tx.member_ids(directory_id, g.id) == {"u2"}
+            assert tx.member_ids(directory_id, g.id) == {bob.id}
             assert tx.groups_of_user(directory_id, alice.id) == []
 
     def test_delete_group_removes_both_directions(
@@ -311,11 +328,13 @@ class StorageContract:
     ) -> None:
         """Deleting a group deletes its member rows and the rows where it is a member."""
         parent, child = group(directory_id, "parent"), group(directory_id, "child")
+        u1 = user(directory_id, "u1")
         with storage.transaction() as tx:
             tx.insert_group(parent)
             tx.insert_group(child)
+            tx.insert_user(u1)
             tx.add_members(directory_id, parent.id, [(child.id, "Group")])
-            tx.add_members(directory_id, child.id, [("u1", "User")])
+            tx.add_members(directory_id, child.id, [(u1.id, "User")])
             assert tx.delete_group(directory_id, child.id) is True
             assert tx.member_ids(directory_id, parent.id) == set()
             assert tx.member_ids(directory_id, child.id) == set()

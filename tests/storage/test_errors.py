@@ -6,15 +6,15 @@ import sqlite3
 
 import pytest
 from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from scimdir.service.ports import StorageError, UniquenessViolation
+from scimdir.service.ports import StorageError, TransientConflict, UniquenessViolation
 from scimdir.storage.sql import errors
 from scimdir.storage.sql.tables import metadata
 
 
 def _unique_constraints() -> list[tuple[str, str]]:
-    # Sorted: ``table.constraints`` is a set, and xdist workers must collect the same order.
+    # Sorted: ``Table.constraints`` is a set, and pytest-xdist workers must collect one order.
     return sorted(
         (str(c.name), f"{table.name}.{c.columns.keys()[-1]}")
         for table in metadata.sorted_tables
@@ -61,3 +61,37 @@ def test_translating_chains_the_driver_error() -> None:
     with pytest.raises(StorageError) as caught, errors.translating():
         raise original
     assert caught.value.__cause__ is original
+
+
+class _PgError(Exception):
+    """Stands in for a psycopg error: what ``transient`` reads is ``sqlstate``."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate", ["40001", "40P01"])
+def test_deadlock_and_serialization_failure_are_transient(sqlstate: str) -> None:
+    """PostgreSQL's deadlock and serialization failures become TransientConflict."""
+    error = OperationalError("UPDATE", {}, _PgError(sqlstate))
+    assert isinstance(errors.transient(error), TransientConflict)
+
+
+def test_sqlite_busy_is_transient() -> None:
+    """SQLite's "database is locked" becomes TransientConflict."""
+    error = OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+    assert isinstance(errors.transient(error), TransientConflict)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("SELECT", {}, _PgError("57014")),
+        IntegrityError("INSERT", {}, _PgError("40001")),
+        OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: users")),
+    ],
+)
+def test_other_driver_errors_are_not_transient(error: Exception) -> None:
+    """Other errors (a cancelled statement, a constraint, a missing table) are not retried."""
+    assert errors.transient(error) is None

@@ -155,7 +155,7 @@ def test_0004_completes_when_re_run_after_its_index_was_built(
     )
     storage = SqlStorage(url)
     try:
-        storage.migrate()
+        _upgrade(storage.engine, "0004")
         _stamp(storage.engine, "0003")  # as if the process died before recording 0004
         storage.migrate()
         names = {i["name"] for i in inspect(storage.engine).get_indexes("memberships")}

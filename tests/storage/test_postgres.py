@@ -12,11 +12,12 @@ from scimdir.storage.sql import SqlStorage
 
 from .contract import StorageContract
 from .contract_counts import CountContract
+from .contract_memberships import MembershipContract
 from .contract_search import SearchContract
 
 
 @pytest.mark.postgres
-class TestPostgres(StorageContract, SearchContract, CountContract):
+class TestPostgres(StorageContract, SearchContract, CountContract, MembershipContract):
     """Every contract rule on PostgreSQL."""
 
     @pytest.fixture

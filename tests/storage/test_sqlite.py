@@ -9,10 +9,11 @@ from scimdir.storage.sql import SqlStorage
 
 from .contract import StorageContract
 from .contract_counts import CountContract
+from .contract_memberships import MembershipContract
 from .contract_search import SearchContract
 
 
-class TestSqlite(StorageContract, SearchContract, CountContract):
+class TestSqlite(StorageContract, SearchContract, CountContract, MembershipContract):
     """Every contract rule on SQLite."""
 
     @pytest.fixture

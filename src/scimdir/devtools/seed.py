@@ -220,6 +220,7 @@ def seed_directory(
                     "group_id": gid,
                     "member_id": user_id(directory_id, i),
                     "member_type": "User",
+                    "user_id": user_id(directory_id, i),  # the foreign key's column (0005)
                 }
                 for i in range(start, stop)
             ]

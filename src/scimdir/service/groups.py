@@ -1,14 +1,25 @@
 """Group provisioning use cases; membership changes touch only the membership rows they name.
 
-Entra creates groups empty and then PATCHes members in batches; it never reads membership back
-(`docs/idp/entra.md` §5). Members must exist in the same directory: an unknown id is
-refused with 400 ``invalidValue`` naming it and nothing of that request is applied (we chose
-atomicity over skipping, so the IdP's log shows the problem; §11 open question 3).
+Entra creates groups empty and then PATCHes members in batches; ``memberships.py`` applies
+membership changes as row diffs and refuses members that do not exist.
+
+A group's version and ``meta.lastModified`` cover its membership (RFC 7644 §3.14: the ETag must
+change with the representation, and ``members`` is part of it): every write that changes members
+bumps them with one row update, never a rewrite of the members. Writers lock the group row when
+they read it (port rules 4 and 8), so concurrent member PATCHes without ``If-Match`` queue on it
+instead of conflicting. A write that changes nothing (Okta's PUT of an unchanged group every
+cycle) keeps the version and writes no event.
+
+Responses are rendered after the write committed: a group's members (up to
+``max_members_per_response``) are read in a read-only snapshot, and only when that snapshot still
+holds the version this request wrote (so the body is this request's result); otherwise, and
+above the limit, the response leaves ``members`` out instead of holding the writer's locks while
+rendering them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +35,7 @@ from scimdir.service.context import (
     build_search,
     check_operation_count,
 )
+from scimdir.service.memberships import apply_member_changes
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
 from scimdir.service.runtime import Runtime
@@ -60,54 +72,6 @@ class GroupService:
         self.runtime = runtime
         self.limits = limits
 
-    def _check_members(
-        self,
-        tx: Transaction,
-        ctx: ScimContext,
-        group_id: str | None,
-        members: Sequence[tuple[str, str]],
-    ) -> list[tuple[str, str]]:
-        """Resolve each member's type from what exists in this directory; refuse unknown ids."""
-        ids = list(dict.fromkeys(value for value, _ in members))
-        if not ids:
-            return []
-        users = tx.existing_user_ids(ctx.directory_id, ids)
-        rest = [i for i in ids if i not in users]
-        groups = tx.existing_group_ids(ctx.directory_id, rest) if rest else set()
-        unknown = [i for i in rest if i not in groups]
-        if unknown:
-            shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
-            raise invalid_value(
-                f"Member id(s) {shown} do not exist in this directory. Members must be users or "
-                "groups provisioned to this directory first; nothing of this request was applied."
-            )
-        if group_id is not None and group_id in groups:
-            raise invalid_value("A group cannot be a member of itself.")
-        return [(i, "User" if i in users else "Group") for i in ids]
-
-    def _apply_members(
-        self, tx: Transaction, ctx: ScimContext, group_id: str, changes: Iterable[MemberChange]
-    ) -> tuple[int, int]:
-        added = removed = 0
-        for change in changes:
-            if change.kind == "add":
-                checked = self._check_members(tx, ctx, group_id, change.members)
-                added += tx.add_members(ctx.directory_id, group_id, checked)
-            elif change.kind == "remove":
-                ids = [value for value, _ in change.members]
-                removed += tx.remove_members(ctx.directory_id, group_id, ids)
-            elif change.kind == "remove_all":
-                removed += tx.remove_all_members(ctx.directory_id, group_id)
-            else:  # replace: a set replacement done as row diffs, never a rewrite
-                checked = self._check_members(tx, ctx, group_id, change.members)
-                wanted = {value for value, _ in checked}
-                current = tx.member_ids(ctx.directory_id, group_id)
-                gone = sorted(current - wanted)
-                removed += tx.remove_members(ctx.directory_id, group_id, gone) if gone else 0
-                new = [m for m in checked if m[0] not in current]
-                added += tx.add_members(ctx.directory_id, group_id, new) if new else 0
-        return added, removed
-
     def _event(
         self, tx: Transaction, ctx: ScimContext, kind: str, group_id: str, data: dict[str, Any]
     ) -> None:
@@ -125,6 +89,33 @@ class GroupService:
                 {"added": counts[0], "removed": counts[1]},
             )
 
+    def _change(
+        self,
+        tx: Transaction,
+        ctx: ScimContext,
+        current: GroupRecord,
+        document: dict[str, Any],
+        changes: Iterable[MemberChange],
+    ) -> GroupRecord:
+        """Apply a new document and membership changes to the locked ``current``: one version
+        bump for both, none (and no event) when nothing changed. Events come last (rule 8)."""
+        counts = apply_member_changes(tx, ctx.directory_id, current.id, changes)
+        renamed = document != current.document
+        if not renamed and counts == (0, 0):
+            return current
+        updated = replace(
+            current,
+            display_name=_display_name(document),
+            document=document,
+            version=current.version + 1,
+            last_modified=self.runtime.clock(),
+        )
+        tx.update_group(updated, current.version)
+        if renamed:
+            self._event(tx, ctx, "group.updated", current.id, {"displayName": updated.display_name})
+        self._members_event(tx, ctx, current.id, counts)
+        return updated
+
     def _render(
         self, tx: Transaction, ctx: ScimContext, record: GroupRecord, with_members: bool
     ) -> dict[str, Any]:
@@ -140,8 +131,39 @@ class GroupService:
             )
         return render_group(record, ctx.base_url, tx.iter_members(ctx.directory_id, record.id))
 
-    def create(self, ctx: ScimContext, body: Any) -> dict[str, Any]:
+    def _written(
+        self, ctx: ScimContext, record: GroupRecord, attributes: str | None, excluded: str | None
+    ) -> dict[str, Any]:
+        """The response to a write: ``record`` as this request left it, rendered after commit
+        (see the module docstring for when ``members`` is left out)."""
+        attrs = parse_attribute_list(GROUP_TYPE, attributes)
+        excl = parse_attribute_list(GROUP_TYPE, excluded)
+        resource: dict[str, Any] | None = None
+        if wants_attribute(GROUP_TYPE, "members", attrs, excl):
+            with transaction(self.storage, readonly=True) as tx:
+                now = tx.get_group(ctx.directory_id, record.id)
+                fits = (
+                    tx.count_members(ctx.directory_id, record.id)
+                    <= self.limits.max_members_per_response
+                )
+                if now is not None and now.version == record.version and fits:
+                    resource = render_group(
+                        record, ctx.base_url, tx.iter_members(ctx.directory_id, record.id)
+                    )
+        if resource is None:
+            resource = render_group(record, ctx.base_url)
+        return project(GROUP_TYPE, resource, attrs, excl)
+
+    def create(
+        self,
+        ctx: ScimContext,
+        body: Any,
+        attributes: str | None = None,
+        excluded: str | None = None,
+    ) -> dict[str, Any]:
         """POST /Groups (RFC 7644 §3.3). Entra sends no members; Okta sends ``members: []``."""
+        parse_attribute_list(GROUP_TYPE, attributes)
+        parse_attribute_list(GROUP_TYPE, excluded)
         body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(GROUP_TYPE, body)
@@ -156,18 +178,26 @@ class GroupService:
             created=now,
             last_modified=now,
         )
+
+        def work(tx: Transaction) -> GroupRecord:
+            tx.insert_group(record)
+            counts = (0, 0)
+            if parsed.members:
+                added = [MemberChange("add", tuple(parsed.members))]
+                counts = apply_member_changes(tx, ctx.directory_id, record.id, added)
+            self._event(tx, ctx, "group.created", record.id, {"displayName": name})
+            self._members_event(tx, ctx, record.id, counts)
+            return record
+
         try:
-            with self.storage.transaction() as tx:
-                tx.insert_group(record)
-                self._event(tx, ctx, "group.created", record.id, {"displayName": name})
-                if parsed.members:
-                    counts = self._apply_members(
-                        tx, ctx, record.id, [MemberChange("add", tuple(parsed.members))]
-                    )
-                    self._members_event(tx, ctx, record.id, counts)
-                return self._render(tx, ctx, record, with_members=True)
+            created = write_with_retry(self.storage, None, work)
         except UniquenessViolation as exc:
             raise _taken(name) from exc
+        if not parsed.members:  # a new group without members (Entra's): nothing to read back
+            attrs = parse_attribute_list(GROUP_TYPE, attributes)
+            excl = parse_attribute_list(GROUP_TYPE, excluded)
+            return project(GROUP_TYPE, render_group(created, ctx.base_url, []), attrs, excl)
+        return self._written(ctx, created, attributes, excluded)
 
     def get(
         self, ctx: ScimContext, group_id: str, attributes: str | None, excluded: str | None
@@ -198,83 +228,88 @@ class GroupService:
         return list_response(resources, page.total, query.start_index)
 
     def replace(
-        self, ctx: ScimContext, group_id: str, body: Any, if_match: str | None
+        self,
+        ctx: ScimContext,
+        group_id: str,
+        body: Any,
+        if_match: str | None,
+        attributes: str | None = None,
+        excluded: str | None = None,
     ) -> tuple[dict[str, Any], str]:
         """PUT /Groups/{id} (RFC 7644 §3.5.1). ``members`` in the body replaces the membership
         (as row diffs); a body without ``members`` leaves membership alone (Okta AIW apps PUT
         the whole group, Entra never PUTs)."""
+        parse_attribute_list(GROUP_TYPE, attributes)
+        parse_attribute_list(GROUP_TYPE, excluded)
         body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(GROUP_TYPE, body)
         name = _display_name(parsed.document)
+        changes = [] if parsed.members is None else [MemberChange("replace", tuple(parsed.members))]
 
-        def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            current = tx.get_group(ctx.directory_id, group_id)
+        def work(tx: Transaction) -> GroupRecord:
+            current = tx.get_group(ctx.directory_id, group_id, for_update=True)
             if current is None:
                 raise group_not_found(group_id)
             check_if_match(if_match, current.version)
-            updated = self._updated(current, parsed.document)
-            tx.update_group(updated, current.version)
-            self._event(tx, ctx, "group.updated", group_id, {"displayName": name})
-            if parsed.members is not None:
-                counts = self._apply_members(
-                    tx, ctx, group_id, [MemberChange("replace", tuple(parsed.members))]
-                )
-                self._members_event(tx, ctx, group_id, counts)
-            return self._render(tx, ctx, updated, with_members=True), etag(updated.version)
+            return self._change(tx, ctx, current, parsed.document, changes)
 
         try:
-            return write_with_retry(self.storage, if_match, work)
+            record = write_with_retry(self.storage, if_match, work)
         except UniquenessViolation as exc:
             raise _taken(name) from exc
+        return self._written(ctx, record, attributes, excluded), etag(record.version)
 
     def patch(
-        self, ctx: ScimContext, group_id: str, body: Any, if_match: str | None
+        self,
+        ctx: ScimContext,
+        group_id: str,
+        body: Any,
+        if_match: str | None,
+        attributes: str | None = None,
+        excluded: str | None = None,
     ) -> tuple[dict[str, Any], str]:
-        """PATCH /Groups/{id}. Attribute changes bump the group's version; membership changes
-        touch only membership rows (so concurrent member PATCHes never conflict), atomically."""
+        """PATCH /Groups/{id} (RFC 7644 §3.5.2), atomically. ``attributes``/``excludedAttributes``
+        are validated before anything is written; the response is this request's result."""
+        parse_attribute_list(GROUP_TYPE, attributes)
+        parse_attribute_list(GROUP_TYPE, excluded)
         body, fired = ctx.dialect.normalize_patch(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         operations = parse_patch_request(body)
         check_operation_count(len(operations), self.limits)
         names: list[str] = []
 
-        def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            current = tx.get_group(ctx.directory_id, group_id)
+        def work(tx: Transaction) -> GroupRecord:
+            current = tx.get_group(ctx.directory_id, group_id, for_update=True)
             if current is None:
                 raise group_not_found(group_id)
             check_if_match(if_match, current.version)
             result = apply_patch(GROUP_TYPE, current.document, operations)
-            record = current
-            if result.document != current.document:
-                record = self._updated(current, result.document)
-                names.append(record.display_name)
-                tx.update_group(record, current.version)
-                self._event(tx, ctx, "group.updated", group_id, {"displayName": names[-1]})
-            counts = self._apply_members(tx, ctx, group_id, result.member_changes)
-            self._members_event(tx, ctx, group_id, counts)
-            return render_group(record, ctx.base_url), etag(record.version)
+            names.append(str(result.document.get("displayName", "")))
+            return self._change(tx, ctx, current, result.document, result.member_changes)
 
         try:
-            return write_with_retry(self.storage, if_match, work)
+            record = write_with_retry(self.storage, if_match, work)
         except UniquenessViolation as exc:
             raise _taken(names[-1] if names else "") from exc
+        if attributes is None and excluded is None:  # answered 204: nothing to read back
+            return render_group(record, ctx.base_url), etag(record.version)
+        return self._written(ctx, record, attributes, excluded), etag(record.version)
 
     def delete(self, ctx: ScimContext, group_id: str, if_match: str | None) -> None:
-        """DELETE /Groups/{id} → 204, then 404 (RFC 7644 §3.6)."""
-        with self.storage.transaction() as tx:
+        """DELETE /Groups/{id} → 204, then 404 (RFC 7644 §3.6). The groups it was a member of
+        are locked before it (rule 8), so it is read unlocked and deleted at that version."""
+
+        def work(tx: Transaction) -> None:
             current = tx.get_group(ctx.directory_id, group_id)
             if current is None:
                 raise group_not_found(group_id)
             check_if_match(if_match, current.version)
-            tx.delete_group(ctx.directory_id, group_id)
+            modified = self.runtime.clock()
+            if not tx.delete_group(
+                ctx.directory_id, group_id, expected_version=current.version, modified=modified
+            ):
+                raise group_not_found(group_id)
             self._event(tx, ctx, "group.deleted", group_id, {"displayName": current.display_name})
 
-    def _updated(self, current: GroupRecord, document: dict[str, Any]) -> GroupRecord:
-        return replace(
-            current,
-            display_name=_display_name(document),
-            document=document,
-            version=current.version + 1,
-            last_modified=self.runtime.clock(),
-        )
+        write_with_retry(self.storage, if_match, work)

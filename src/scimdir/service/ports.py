@@ -13,17 +13,35 @@ runs):
    per directory after :func:`normalize_user_name` (the same case-folding the ``userName eq``
    filter uses), a group's ``display_name`` is unique per directory case-insensitively. A
    violation raises :class:`UniquenessViolation` naming the field, even under concurrent writers.
-4. **Optimistic concurrency.** ``update_user``/``update_group`` write only if the stored version
-   equals ``expected_version`` and bump it by one; otherwise :class:`StaleVersion`.
+4. **Versions.** ``update_user``/``update_group`` write only if the stored version equals
+   ``expected_version`` and bump it by one; otherwise :class:`StaleVersion`. In a writing unit of
+   work, ``get_user``/``get_group`` with ``for_update=True`` lock the row until the end of the
+   unit of work, so the version read is still the stored one when it is written: concurrent
+   writers of one resource wait for each other instead of losing a race. A group's version and
+   ``last_modified`` cover its membership too: the service bumps them (one row update) with every
+   membership change it makes, and ``delete_user``/``delete_group`` bump every group that loses
+   the deleted resource as a member.
 5. **Filters run in the database over indexes.** ``search_*`` compile the resolved filter tree of
    :mod:`scimdir.scim.filter` (every ``Field.key`` published there) to SQL; a key a backend does not
    know raises ``invalidFilter``, never a silent widening. ``caseExact=false`` string comparisons
    are case-insensitive.
 6. **Memberships are rows.** Adding or removing members touches only those rows (idempotent:
    adding an existing member or removing a missing one is not an error); a group's document never
-   holds its members. Deleting a user or group deletes its membership rows.
+   holds its members. A user membership must name a user of the directory: the database refuses
+   any other (:class:`UnknownMember`, even when the user was deleted after the service checked),
+   and deleting a user deletes its membership rows, whoever deletes it (a foreign key with
+   ``ON DELETE CASCADE``). Deleting a group deletes its membership rows in both directions.
 7. **Events** (the outbox) are written in the same transaction as the change they describe; their
    ``seq`` grows monotonically per directory in commit order.
+8. **One lock order**, so that concurrent writers queue instead of deadlocking. A unit of work
+   takes (1) group rows: the group it writes, and when it deletes a user or group, every group
+   that contains it, ascending by id, before the deleted row; (2) user rows: the user it writes
+   or deletes, and (shared) the users a new membership names; (3) membership rows; (4) the
+   directory row, last: the list counters are written when the unit of work ends, and the service
+   appends its outbox events after its other writes. What this order cannot rule out (a cycle of
+   nested groups, a directory reset against live traffic) and PostgreSQL serialization failures
+   roll back and raise :class:`TransientConflict`; the service runs the whole unit of work again
+   (``service/unit_of_work.py``).
 
 Records are plain dataclasses; ``document`` is the stored SCIM JSON of the resource *without*
 ``id``, ``meta``, ``schemas``, ``members`` (groups) and ``groups`` (users); those are derived.
@@ -54,7 +72,9 @@ __all__ = [
     "StorageBusy",
     "StorageError",
     "Transaction",
+    "TransientConflict",
     "UniquenessViolation",
+    "UnknownMember",
     "UserRecord",
     "normalize_user_name",
 ]
@@ -91,6 +111,15 @@ class StorageBusy(StorageError):
 
 class StaleVersion(StorageError):
     """The record changed since it was read (optimistic concurrency), or it vanished."""
+
+
+class UnknownMember(StorageError):
+    """A membership names a user that does not exist (any more) in the directory (rule 6)."""
+
+
+class TransientConflict(StorageError):
+    """The database rolled the unit of work back to resolve a deadlock or a serialization
+    failure, or stayed busy; running it again is safe and usually succeeds (rule 8)."""
 
 
 @dataclass
@@ -232,30 +261,67 @@ class Transaction(Protocol):
 
     # users
     def insert_user(self, record: UserRecord) -> None: ...
-    def get_user(self, directory_id: str, user_id: str) -> UserRecord | None: ...
+    def get_user(
+        self, directory_id: str, user_id: str, *, for_update: bool = False
+    ) -> UserRecord | None: ...
     def find_user_by_user_name(self, directory_id: str, user_name: str) -> UserRecord | None: ...
     def find_user_by_external_id(
         self, directory_id: str, external_id: str
     ) -> UserRecord | None: ...
     def update_user(self, record: UserRecord, expected_version: int) -> None: ...
-    def delete_user(self, directory_id: str, user_id: str) -> bool: ...
+    def delete_user(
+        self,
+        directory_id: str,
+        user_id: str,
+        *,
+        expected_version: int | None = None,
+        modified: datetime | None = None,
+    ) -> bool:
+        """Delete the user (only at ``expected_version`` when given, else :class:`StaleVersion`)
+        and its membership rows; every group it was in gets its version bumped and
+        ``last_modified`` set to ``modified``. False if the user did not exist."""
+        ...
+
     def search_users(self, directory_id: str, query: SearchQuery) -> Page[UserRecord]: ...
-    def existing_user_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]: ...
+    def existing_user_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
+        """The subset of ``ids`` that are users (a read: a user deleted after it is refused by
+        ``add_members`` with :class:`UnknownMember`, rule 6)."""
+        ...
+
     def groups_of_user(self, directory_id: str, user_id: str) -> list[tuple[str, str]]: ...
 
     # groups
     def insert_group(self, record: GroupRecord) -> None: ...
-    def get_group(self, directory_id: str, group_id: str) -> GroupRecord | None: ...
+    def get_group(
+        self, directory_id: str, group_id: str, *, for_update: bool = False
+    ) -> GroupRecord | None: ...
     def update_group(self, record: GroupRecord, expected_version: int) -> None: ...
-    def delete_group(self, directory_id: str, group_id: str) -> bool: ...
+    def delete_group(
+        self,
+        directory_id: str,
+        group_id: str,
+        *,
+        expected_version: int | None = None,
+        modified: datetime | None = None,
+    ) -> bool:
+        """Delete the group (only at ``expected_version`` when given, else
+        :class:`StaleVersion`), its member rows and the rows where it is a member; every group
+        it was in gets its version bumped. False if the group did not exist."""
+        ...
+
     def search_groups(self, directory_id: str, query: SearchQuery) -> Page[GroupRecord]: ...
-    def existing_group_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]: ...
+    def existing_group_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
+        """The subset of ``ids`` that are groups; in a writing unit of work they stay locked
+        (shared) until it ends, so a concurrent delete of a member group waits (no foreign key
+        covers group members)."""
+        ...
 
     # memberships
     def add_members(
         self, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
     ) -> int:
-        """Add ``(member_id, "User"|"Group")`` rows; returns how many were new."""
+        """Add ``(member_id, "User"|"Group")`` rows; returns how many were new. A user that does
+        not exist raises :class:`UnknownMember` (the unit of work must then be rolled back)."""
         ...
 
     def remove_members(

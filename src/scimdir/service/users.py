@@ -1,9 +1,10 @@
 """User provisioning use cases: create (with linking), read, search, replace, patch, delete.
 
-Each use case runs in one storage transaction with its outbox event (port rule 7 in
-``service/ports.py``).
-Policies come from the directory's settings: required attributes, user linking on creation,
-deletion behaviour.
+Each write runs in one storage transaction with its outbox event, appended after its other writes
+(port rule 8), and is run again when the database rolled it back (``unit_of_work.write``).
+Updates read the user locked (port rule 4); a PUT or PATCH that changes nothing keeps the version
+and writes no event (Okta re-sends unchanged users every cycle). Policies come from the
+directory's settings: required attributes, user linking on creation, deletion behaviour.
 """
 
 from __future__ import annotations
@@ -102,24 +103,30 @@ class UserService:
         document = self._normalize(ctx, body)
         user_name: str = document["userName"]
         now = self.runtime.clock()
+        new_id = self.runtime.new_id()
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            existing = self._collision(tx, ctx, document)
+            if existing is not None:
+                record = self._link_or_refuse(tx, ctx, existing, document)
+            else:
+                record = UserRecord(
+                    id=new_id,
+                    directory_id=ctx.directory_id,
+                    user_name=user_name,
+                    document=document,
+                    version=1,
+                    created=now,
+                    last_modified=now,
+                )
+                tx.insert_user(record)
+                self._event(tx, ctx, "user.created", record)
+            return self._render(tx, ctx, record, with_groups=existing is not None)
+
         try:
-            with self.storage.transaction() as tx:
-                existing = self._collision(tx, ctx, document)
-                if existing is not None:
-                    record = self._link_or_refuse(tx, ctx, existing, document)
-                else:
-                    record = UserRecord(
-                        id=self.runtime.new_id(),
-                        directory_id=ctx.directory_id,
-                        user_name=user_name,
-                        document=document,
-                        version=1,
-                        created=now,
-                        last_modified=now,
-                    )
-                    tx.insert_user(record)
-                    self._event(tx, ctx, "user.created", record)
-                return self._render(tx, ctx, record, with_groups=existing is not None)
+            # Linking updates the account found by the lookup; a concurrent change of it is a
+            # lost race, run again (never a 500, never a 412 without If-Match).
+            return self._write(None, work)
         except UniquenessViolation as exc:
             raise uniqueness(
                 f"A user with userName {user_name!r} already exists in this directory "
@@ -196,10 +203,12 @@ class UserService:
         document = self._normalize(ctx, body)
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            current = tx.get_user(ctx.directory_id, user_id)
+            current = tx.get_user(ctx.directory_id, user_id, for_update=True)
             if current is None or not current.linked:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
+            if document == current.document:  # nothing changes: same version, no event
+                return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, document)
             tx.update_user(updated, current.version)
             self._event(tx, ctx, _change_kind(current, updated), updated)
@@ -218,7 +227,7 @@ class UserService:
         check_operation_count(len(operations), self.limits)
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            current = tx.get_user(ctx.directory_id, user_id)
+            current = tx.get_user(ctx.directory_id, user_id, for_update=True)
             if current is None or not current.linked:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
@@ -239,20 +248,28 @@ class UserService:
 
     def delete(self, ctx: ScimContext, user_id: str, if_match: str | None) -> None:
         """DELETE /Users/{id} (RFC 7644 §3.6): removes the user, or with the directory's
-        ``deletion=deactivate`` setting only sets ``active`` false (the user stays findable)."""
+        ``deletion=deactivate`` setting only sets ``active`` false (the user stays findable).
+
+        A deletion reads the user unlocked: the storage locks the groups it is in before it
+        (port rule 8) and deletes it only at the version read (else a lost race, run again)."""
+        deactivate = ctx.settings.deletion == "deactivate"
 
         def work(tx: Transaction) -> None:
-            current = tx.get_user(ctx.directory_id, user_id)
+            current = tx.get_user(ctx.directory_id, user_id, for_update=deactivate)
             if current is None or not current.linked:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
-            if ctx.settings.deletion == "deactivate":
+            if deactivate:
                 if current.document.get("active") is not False:
                     updated = self._updated(current, {**current.document, "active": False})
                     tx.update_user(updated, current.version)
                     self._event(tx, ctx, "user.deactivated", updated)
                 return
-            tx.delete_user(ctx.directory_id, user_id)
+            modified = self.runtime.clock()
+            if not tx.delete_user(
+                ctx.directory_id, user_id, expected_version=current.version, modified=modified
+            ):
+                raise user_not_found(user_id)
             self._event(tx, ctx, "user.deleted", current)
 
         self._write(if_match, work)

@@ -1,8 +1,13 @@
-"""Optimistic concurrency (RFC 7644 §3.14): ETags checked against ``If-Match``, and lost races
-retried or answered 412.
+"""Versions and preconditions (RFC 7644 §3.14): ETags checked against ``If-Match``, and the
+rare lost race retried, never answered 412 without a precondition.
 
-Every write reads a resource, computes its new state and writes it back only if the stored
-version is still the one read (rule 4 of ``ports.py``). Shared by the user and group use cases.
+A write reads the resource with ``for_update=True``, which locks it until commit (rule 4 of
+``ports.py``), checks ``If-Match`` against that version, and writes version + 1. A version can
+still move between a plain read and the write in the paths that may not lock first (deletes:
+containers before members, rule 8; linking on create): the storage then raises
+:class:`~scimdir.service.ports.StaleVersion`. With ``If-Match`` that is 412, exactly the lost
+update the header exists to stop. Without it the client asked for no precondition, so the unit of
+work runs again; if it keeps losing, the answer is 409 with a detail saying so, never 412.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from typing import TypeVar
 from scimdir.scim.errors import precondition_failed
 from scimdir.service.ports import StaleVersion, Storage, Transaction
 from scimdir.service.render import etag
+from scimdir.service.unit_of_work import busy, write
 
 __all__ = ["check_if_match", "write_with_retry"]
 
 T = TypeVar("T")
-_RETRIES = 3
+_RETRIES = 5
 
 
 def check_if_match(if_match: str | None, version: int) -> None:
@@ -34,17 +40,22 @@ def check_if_match(if_match: str | None, version: int) -> None:
 
 
 def write_with_retry(storage: Storage, if_match: str | None, work: Callable[[Transaction], T]) -> T:
-    """Run ``work`` in one transaction. A lost optimistic race (another writer bumped the version
-    between our read and our write) is retried when the client sent no ``If-Match``, and answered
-    412 when it did (RFC 7644 §3.14)."""
-    attempts = 1 if if_match else _RETRIES
-    for attempt in range(attempts):
+    """Run ``work`` as one unit of work (:func:`~scimdir.service.unit_of_work.write`). A lost
+    race is answered 412 when the client sent ``If-Match``; without it, it is run again, and
+    after :data:`_RETRIES` lost races answered 409 (never 412 without a precondition)."""
+    precondition = if_match is not None and if_match.strip() != "*"
+    for attempt in range(1, _RETRIES + 1):
         try:
-            with storage.transaction() as tx:
-                return work(tx)
+            return write(storage, work)
         except StaleVersion as exc:
-            if if_match or attempt == attempts - 1:
+            if precondition:
                 raise precondition_failed(
-                    "The resource changed while this request was applied; read it again and retry."
+                    "The resource changed while this request was applied; read it again and "
+                    "retry with the new ETag."
+                ) from exc
+            if attempt == _RETRIES:
+                raise busy(
+                    f"The resource kept changing while this request was applied ({_RETRIES} "
+                    "attempts, nothing was applied); send it again."
                 ) from exc
     raise AssertionError("unreachable")  # pragma: no cover

@@ -296,22 +296,31 @@ class ScimApi:
         return conditional(request, resource, tag)
 
     def _replace_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        q = request.query_params
         resource, tag = self.groups.replace(
-            ctx, request.path_params["id"], body, request.headers.get("if-match")
+            ctx,
+            request.path_params["id"],
+            body,
+            request.headers.get("if-match"),
+            q.get("attributes"),
+            q.get("excludedAttributes"),
         )
         return Outcome(resource, headers={"ETag": tag})
 
     def _patch_group(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         """Group PATCH answers 204 (Entra §5.4), or 200 with the group when the client asks for
-        attributes (RFC 7644 §3.5.2)."""
+        attributes (RFC 7644 §3.5.2); the service validates them before writing."""
         q = request.query_params
+        attributes, excluded = q.get("attributes"), q.get("excludedAttributes")
         resource, tag = self.groups.patch(
-            ctx, request.path_params["id"], body, request.headers.get("if-match")
+            ctx,
+            request.path_params["id"],
+            body,
+            request.headers.get("if-match"),
+            attributes,
+            excluded,
         )
-        if q.get("attributes") or q.get("excludedAttributes"):
-            resource, tag = self.groups.get(
-                ctx, request.path_params["id"], q.get("attributes"), q.get("excludedAttributes")
-            )
+        if attributes or excluded:
             return Outcome(resource, headers={"ETag": tag})
         return Outcome(None, status=204, headers={"ETag": tag})
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
+from scimdir.storage.sql.counters import CounterBuffer
 from scimdir.storage.sql.page_marks import PageMarks
 
 __all__ = ["CHUNK", "READONLY", "SqlBase", "chunks"]
@@ -35,6 +36,16 @@ class SqlBase:
     def __init__(self, conn: Connection, marks: PageMarks | None = None) -> None:
         self.conn = conn
         self.marks = marks
+        self.counts = CounterBuffer()
+
+    @property
+    def writing(self) -> bool:
+        """True unless the unit of work promised to only read (locking reads are for writers)."""
+        return self.conn.info.get(READONLY) is not True
+
+    def flush_counts(self) -> None:
+        """Write the buffered list-counter adjustments (see ``counters.py``)."""
+        self.counts.flush(self.conn)
 
     def insert_ignoring_conflicts(self, table: Table, rows: Any) -> int:
         """``INSERT ... ON CONFLICT DO NOTHING``; returns how many rows were inserted.

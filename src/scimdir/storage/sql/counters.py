@@ -9,10 +9,11 @@ row estimates (``reltuples``) are not exact, so they are not used.
 
 Locking: the adjustment is an ``UPDATE`` of the directory row, the row every write of the
 directory already locks to take its outbox seq (``append_event``), so counters add no new
-contention. The service appends the event *after* its resource writes, and the storage adjusts
-the counter right after the rows it wrote, so every transaction takes resource rows first and
-the directory row last: the same order everywhere, hence no lock-order deadlock. (Taking the
-directory row first would serialise whole requests, reads included, behind each other.)
+contention. The directory row comes last in the lock order of port rule 8
+(``scimdir.service.ports``): a unit of work buffers its adjustments in a :class:`CounterBuffer`
+and writes them when it ends (or before it appends an event or reads a count), so no write
+takes a resource row while holding the directory row. (Taking the directory row first would
+serialise whole requests behind each other.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from scimdir.storage.sql.tables import directories
 
-__all__ = ["Kind", "adjust_count", "read_count", "set_count"]
+__all__ = ["CounterBuffer", "Kind", "adjust_count", "read_count", "set_count"]
 
 Kind = Literal["users", "groups"]
 
@@ -62,3 +63,26 @@ def read_count(conn: Connection, directory_id: str, kind: Kind) -> tuple[int, in
     count, generation = _COLUMNS[kind]
     row = conn.execute(select(count, generation).where(directories.c.id == directory_id)).first()
     return (0, -1) if row is None else (int(row[0]), int(row[1]))
+
+
+class CounterBuffer:
+    """The counter adjustments of one unit of work, written at its end (directory row last)."""
+
+    def __init__(self) -> None:
+        self._deltas: dict[tuple[str, Kind], int] = {}
+
+    def add(self, directory_id: str, kind: Kind, delta: int) -> None:
+        """Remember ``delta`` for the directory's count of ``kind`` (its generation bumps too,
+        even when the deltas cancel out: the set of rows changed)."""
+        key = (directory_id, kind)
+        self._deltas[key] = self._deltas.get(key, 0) + delta
+
+    def discard(self, directory_id: str, kind: Kind) -> None:
+        """Forget what is buffered for ``kind`` (a :func:`set_count` replaces it)."""
+        self._deltas.pop((directory_id, kind), None)
+
+    def flush(self, conn: Connection) -> None:
+        """Write every buffered adjustment, directories in id order."""
+        for (directory_id, kind), delta in sorted(self._deltas.items()):
+            adjust_count(conn, directory_id, kind, delta)
+        self._deltas.clear()

@@ -7,6 +7,14 @@ SCIM attribute (``userName``, ``displayName``, ``id``), which the service turns 
 gone: a plain :class:`~scimdir.service.ports.StorageError`. The driver's message never travels
 further (it names tables and SQL).
 
+A membership naming a user that does not exist violates ``fk_memberships_users`` (port rule 6)
+and leaves as :class:`~scimdir.service.ports.UnknownMember`, which the service turns into 400
+``invalidValue``.
+
+Deadlocks and serialization failures (SQLSTATE ``40P01``, ``40001``) and SQLite's "database is
+locked" leave :func:`transient` as :class:`~scimdir.service.ports.TransientConflict`: the
+database rolled the unit of work back, and the service runs it again (port rule 8).
+
 psycopg reports the violated constraint by name (``diag.constraint_name``); SQLite only in its
 message (``UNIQUE constraint failed: users.directory_id, users.user_name_norm``), hence both
 tables below. ``tests/storage/test_errors.py`` checks that every constraint is mapped.
@@ -17,11 +25,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from scimdir.service.ports import StorageError, UniquenessViolation
+from scimdir.service.ports import (
+    StorageError,
+    TransientConflict,
+    UniquenessViolation,
+    UnknownMember,
+)
 
-__all__ = ["UNIQUE_FIELDS", "field_of", "translate", "translating"]
+__all__ = [
+    "RETRYABLE_SQLSTATES",
+    "UNIQUE_FIELDS",
+    "field_of",
+    "transient",
+    "translate",
+    "translating",
+]
+
+# PostgreSQL: serialization_failure, deadlock_detected (Appendix A, "PostgreSQL Error Codes").
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+_SQLITE_BUSY = ("database is locked", "database table is locked")
+_MEMBER_FOREIGN_KEY = "fk_memberships_users"
 
 # constraint name (PostgreSQL) -> SCIM attribute
 UNIQUE_FIELDS: dict[str, str] = {
@@ -73,6 +98,9 @@ def translate(exc: IntegrityError) -> StorageError:
     field = field_of(exc)
     if field is not None:
         return UniquenessViolation(field)
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None) == _MEMBER_FOREIGN_KEY:
+        return UnknownMember("a member does not exist in this directory")
     return StorageError(
         "The write refers to a directory or group that does not exist (or breaks another "
         "constraint); create the parent first or re-read the resource."
@@ -86,3 +114,16 @@ def translating() -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise translate(exc) from exc
+
+
+def transient(exc: BaseException) -> TransientConflict | None:
+    """A :class:`TransientConflict` when ``exc`` is a driver error worth running the unit of
+    work again for (deadlock, serialization failure, SQLite busy), else None."""
+    if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
+        return None
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in RETRYABLE_SQLSTATES:
+        return TransientConflict(f"the database asked to retry (SQLSTATE {state})")
+    if any(text in str(exc.orig) for text in _SQLITE_BUSY):
+        return TransientConflict("the SQLite database stayed busy")
+    return None

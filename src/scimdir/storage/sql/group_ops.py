@@ -10,6 +10,7 @@ removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per c
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Row, and_, bindparam, delete, func, select, update
@@ -20,11 +21,14 @@ from scimdir.service.ports import (
     Page,
     SearchQuery,
     StaleVersion,
+    StorageError,
     UniquenessViolation,
+    UnknownMember,
 )
 from scimdir.storage.sql.base import SqlBase, chunks
 from scimdir.storage.sql.columns import group_columns
-from scimdir.storage.sql.counters import adjust_count, set_count
+from scimdir.storage.sql.containers import delete_member
+from scimdir.storage.sql.counters import set_count
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
@@ -50,6 +54,9 @@ def _group(row: Row[Any]) -> GroupRecord:
 _GROUP_BY_ID = select(groups).where(
     groups.c.directory_id == bindparam("d"), groups.c.id == bindparam("v")
 )
+# A writer's read of the group it will change (port rules 4 and 8): locked until commit on
+# PostgreSQL, so concurrent member PATCHes of one group queue instead of conflicting.
+_GROUP_BY_ID_LOCKED = _GROUP_BY_ID.with_for_update(key_share=True)
 
 
 class GroupOps(SqlBase):
@@ -66,11 +73,14 @@ class GroupOps(SqlBase):
                 )
             ).first()
             raise UniquenessViolation("id" if taken is not None else "displayName")
-        adjust_count(self.conn, record.directory_id, "groups", 1)
+        self.counts.add(record.directory_id, "groups", 1)
 
-    def get_group(self, directory_id: str, group_id: str) -> GroupRecord | None:
-        """The group with this id in this directory, if any."""
-        row = self.conn.execute(_GROUP_BY_ID, {"d": directory_id, "v": group_id}).first()
+    def get_group(
+        self, directory_id: str, group_id: str, *, for_update: bool = False
+    ) -> GroupRecord | None:
+        """The group with this id in this directory, if any; ``for_update`` locks it (rule 4)."""
+        stmt = _GROUP_BY_ID_LOCKED if for_update and self.writing else _GROUP_BY_ID
+        row = self.conn.execute(stmt, {"d": directory_id, "v": group_id}).first()
         return None if row is None else _group(row)
 
     def update_group(self, record: GroupRecord, expected_version: int) -> None:
@@ -93,23 +103,38 @@ class GroupOps(SqlBase):
                 raise StaleVersion(f"group {record.id} changed or vanished")
         record.version = expected_version + 1
 
-    def delete_group(self, directory_id: str, group_id: str) -> bool:
-        """Delete the group, its member rows and the rows where it is a member."""
-        deleted = self.conn.execute(
-            delete(groups).where(groups.c.directory_id == directory_id, groups.c.id == group_id)
-        ).rowcount
-        if deleted:
-            self.conn.execute(
-                delete(memberships).where(
-                    memberships.c.directory_id == directory_id,
-                    memberships.c.member_id == group_id,
-                )
+    def delete_group(
+        self,
+        directory_id: str,
+        group_id: str,
+        *,
+        expected_version: int | None = None,
+        modified: datetime | None = None,
+    ) -> bool:
+        """Delete the group, its member rows and the rows where it is a member, bumping the
+        groups that contained it (rule 8 order, ``containers.py``)."""
+        row = delete_member(
+            self.conn,
+            groups,
+            directory_id,
+            group_id,
+            expected_version,
+            modified or datetime.now(UTC),
+        )
+        if row is None:
+            return False
+        self.conn.execute(
+            delete(memberships).where(
+                memberships.c.directory_id == directory_id,
+                memberships.c.member_id == group_id,
             )
-            adjust_count(self.conn, directory_id, "groups", -1)
-        return deleted > 0
+        )
+        self.counts.add(directory_id, "groups", -1)
+        return True
 
     def search_groups(self, directory_id: str, query: SearchQuery) -> Page[GroupRecord]:
         """One page of the directory's groups matching ``query`` (rule 5)."""
+        self.flush_counts()
         prepared = GROUP_LOOKUPS.run(self.conn, directory_id, query)
         if prepared is not None:
             return Page(prepared[0], [_group(r) for r in prepared[1]])
@@ -130,20 +155,20 @@ class GroupOps(SqlBase):
     def existing_group_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
         """The subset of ``ids`` that are groups of this directory."""
         found: set[str] = set()
-        for part in chunks(list(dict.fromkeys(ids))):
-            found.update(
-                self.conn.execute(
-                    select(groups.c.id).where(
-                        groups.c.directory_id == directory_id, groups.c.id.in_(part)
-                    )
-                ).scalars()
+        for part in chunks(sorted(set(ids))):
+            stmt = select(groups.c.id).where(
+                groups.c.directory_id == directory_id, groups.c.id.in_(part)
             )
+            if self.writing:  # shared, until commit: a concurrent delete waits (rule 8)
+                stmt = stmt.with_for_update(read=True, key_share=True)
+            found.update(self.conn.execute(stmt).scalars())
         return found
 
     def add_members(
         self, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
     ) -> int:
-        """Add ``(member_id, "User"|"Group")`` rows; returns how many were new (rule 6)."""
+        """Add ``(member_id, "User"|"Group")`` rows; returns how many were new (rule 6). A user
+        member that does not exist raises ``UnknownMember`` (the foreign key refuses it)."""
         unique = list(dict(members).items())
         added = 0
         for part in chunks(unique):
@@ -153,11 +178,21 @@ class GroupOps(SqlBase):
                     "group_id": group_id,
                     "member_id": member_id,
                     "member_type": member_type,
+                    "user_id": member_id if member_type == "User" else None,
                 }
                 for member_id, member_type in part
             ]
-            with translating():
-                added += self.insert_ignoring_conflicts(memberships, rows)
+            try:
+                with translating():
+                    added += self.insert_ignoring_conflicts(memberships, rows)
+            except UnknownMember:
+                raise
+            except StorageError as exc:
+                # SQLite names no constraint: a foreign key failure with the group present
+                # means a member is missing.
+                if self.conn.dialect.name == "sqlite" and self.get_group(directory_id, group_id):
+                    raise UnknownMember("a member does not exist") from exc
+                raise
         return added
 
     def remove_members(self, directory_id: str, group_id: str, member_ids: Sequence[str]) -> int:
@@ -244,11 +279,16 @@ class GroupOps(SqlBase):
         ).scalar_one()
 
     def delete_provisioned(self, directory_id: str, *, unlink_users: bool) -> tuple[int, int]:
-        """Delete all groups and the IdP's users (or unlink every user); ``(groups, users)``."""
-        self.conn.execute(delete(memberships).where(memberships.c.directory_id == directory_id))
-        group_count = self.conn.execute(
-            delete(groups).where(groups.c.directory_id == directory_id)
-        ).rowcount
+        """Delete all groups and the IdP's users (or unlink every user); ``(groups, users)``.
+
+        Rule 8 order: the groups are locked first, then the users change, then the membership
+        rows and the groups go; the counters are set last."""
+        self.conn.execute(
+            select(groups.c.id)
+            .where(groups.c.directory_id == directory_id)
+            .order_by(groups.c.id)
+            .with_for_update()
+        ).all()
         if unlink_users:
             user_count = self.conn.execute(
                 update(users)
@@ -259,8 +299,14 @@ class GroupOps(SqlBase):
             user_count = self.conn.execute(
                 delete(users).where(users.c.directory_id == directory_id, users.c.source == "idp")
             ).rowcount
+        self.conn.execute(delete(memberships).where(memberships.c.directory_id == directory_id))
+        group_count = self.conn.execute(
+            delete(groups).where(groups.c.directory_id == directory_id)
+        ).rowcount
         # Local accounts the IdP had linked stay (and stay linked) when users are deleted.
         still_linked = 0 if unlink_users else self._count_linked(directory_id)
+        self.counts.discard(directory_id, "users")
+        self.counts.discard(directory_id, "groups")
         set_count(self.conn, directory_id, "users", still_linked)
         set_count(self.conn, directory_id, "groups", 0)
         return group_count, user_count

@@ -35,10 +35,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from scimdir.service.ports import StorageBusy
 from scimdir.storage.sql.base import READONLY
+from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.transaction import SqlTransaction
 
@@ -249,15 +251,24 @@ class SqlStorage:
     def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
         """One unit of work: commit when the block ends, roll back if it raises (rule 1).
 
-        ``readonly`` promises that the block only reads (on SQLite it begins deferred).
+        ``readonly`` promises that the block only reads (on SQLite it begins deferred). A deadlock,
+        serialization failure or busy database leaves as ``TransientConflict`` after the rollback.
         """
         writer = nullcontext() if readonly or self._writer is None else self._writer
-        with writer, self.engine.connect() as conn:
-            conn.info[READONLY] = readonly
-            if readonly and conn.dialect.name == "postgresql":
-                conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield SqlTransaction(conn, self.marks)
+        try:
+            with writer, self.engine.connect() as conn:
+                conn.info[READONLY] = readonly
+                if readonly and conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    tx = SqlTransaction(conn, self.marks)
+                    yield tx
+                    tx.flush_counts()  # the directory row last (port rule 8, counters.py)
+        except DBAPIError as exc:
+            retry = transient(exc)
+            if retry is None:
+                raise
+            raise retry from exc
 
     def dispose(self) -> None:
         """Close pooled connections."""

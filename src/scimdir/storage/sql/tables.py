@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Float,
     ForeignKeyConstraint,
@@ -178,14 +179,30 @@ memberships = Table(
     Column("group_id", String(_ID), nullable=False),
     Column("member_id", String(_ID), nullable=False),
     Column("member_type", String(8), nullable=False),
+    # The member's id again when it is a user, NULL when it is a group: the column the foreign
+    # key to ``users`` runs over (a NULL column exempts a row from a composite foreign key), so
+    # the database, not a read-then-insert, keeps every user membership pointing at a user, and
+    # deleting a user deletes its membership rows (migration 0005).
+    Column("user_id", String(_ID)),
     PrimaryKeyConstraint("directory_id", "group_id", "member_id"),
     ForeignKeyConstraint(
         ["directory_id", "group_id"], ["groups.directory_id", "groups.id"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(
+        ["directory_id", "user_id"], ["users.directory_id", "users.id"], ondelete="CASCADE"
+    ),
+    CheckConstraint(
+        "(member_type = 'User' AND user_id IS NOT NULL AND user_id = member_id) "
+        "OR (member_type = 'Group' AND user_id IS NULL)",
+        name="ck_memberships_user_id",
     ),
     # Covering (group_id last), so "which groups is this member in" is one index probe whatever
     # the planner's statistics say: SQLite never ANALYZEs on its own, and without statistics it
     # preferred scanning the primary key's directory prefix (migration 0004).
     Index(None, "directory_id", "member_id", "group_id"),
+    # What the foreign key's ON DELETE CASCADE (and PostgreSQL's check that no row still refers
+    # to a deleted user) looks rows up by.
+    Index(None, "directory_id", "user_id"),
 )
 
 events = Table(

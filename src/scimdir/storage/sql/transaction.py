@@ -7,6 +7,12 @@ takes is held until commit, so two transactions of one directory cannot commit t
 of seq order, and a consumer polling ``seq > cursor`` never misses an event that commits late
 (a global sequence would hand out numbers in start order, not commit order).
 
+Lock order (port rule 8): resource rows are taken by the user and group mixins (groups before
+users before membership rows, ``containers.py`` for deletes); the directory row is taken last,
+by ``append_event`` (the service appends events after its other writes) and by the list counters,
+which :class:`~scimdir.storage.sql.counters.CounterBuffer` holds back until then or until the unit
+of work ends.
+
 Every insert is ``INSERT ... ON CONFLICT DO NOTHING`` and every update that can collide runs in a
 savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
 :class:`~scimdir.service.ports.StaleVersion` leaves the transaction usable on both dialects
@@ -197,7 +203,9 @@ class SqlTransaction(UserOps, GroupOps):
         data: dict[str, Any],
         created: datetime,
     ) -> int:
-        """Append an event to the directory's outbox; returns its ``seq`` (rule 7)."""
+        """Append an event to the directory's outbox; returns its ``seq`` (rule 7). Buffered
+        counter adjustments are written first: both lock the directory row, last (rule 8)."""
+        self.flush_counts()
         seq = self.conn.execute(_NEXT_EVENT_SEQ, {"directory_id": directory_id}).scalar()
         if seq is None:
             raise StorageError(f"Directory {directory_id} does not exist; create it first.")

@@ -9,6 +9,7 @@ transaction; updates run in a savepoint for the same reason and compare the vers
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, delete, select, update
@@ -23,7 +24,7 @@ from scimdir.service.ports import (
 )
 from scimdir.storage.sql.base import SqlBase, chunks
 from scimdir.storage.sql.columns import email_rows, user_columns
-from scimdir.storage.sql.counters import adjust_count
+from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
@@ -49,6 +50,10 @@ def _user(row: Row[Any]) -> UserRecord:
 
 # The reads every PATCH, PUT, DELETE and create starts with: built once (docs/performance.md).
 _BY_ID = select(users).where(users.c.directory_id == bindparam("d"), users.c.id == bindparam("v"))
+# A writer's read of the row it will update (port rule 4): PostgreSQL locks it until commit
+# (``FOR NO KEY UPDATE``, which leaves the key-share locks of membership inserts compatible);
+# SQLite's single writer needs no lock and the clause compiles to nothing there.
+_BY_ID_LOCKED = _BY_ID.with_for_update(key_share=True)
 _BY_USER_NAME = select(users).where(
     users.c.directory_id == bindparam("d"), users.c.user_name_norm == bindparam("v")
 )
@@ -101,16 +106,19 @@ class UserOps(SqlBase):
             raise UniquenessViolation("id" if taken is not None else "userName")
         self._write_emails(record)
         if record.linked:
-            adjust_count(self.conn, record.directory_id, "users", 1)
+            self.counts.add(record.directory_id, "users", 1)
 
     def _write_emails(self, record: UserRecord) -> None:
         rows = email_rows(record)
         if rows:
             self.conn.execute(user_emails.insert(), rows)
 
-    def get_user(self, directory_id: str, user_id: str) -> UserRecord | None:
-        """The user with this id in this directory, if any."""
-        return self._one_user(_BY_ID, directory_id, user_id)
+    def get_user(
+        self, directory_id: str, user_id: str, *, for_update: bool = False
+    ) -> UserRecord | None:
+        """The user with this id in this directory, if any; ``for_update`` locks it (rule 4)."""
+        locked = for_update and self.writing
+        return self._one_user(_BY_ID_LOCKED if locked else _BY_ID, directory_id, user_id)
 
     def find_user_by_user_name(self, directory_id: str, user_name: str) -> UserRecord | None:
         """The user whose userName equals ``user_name`` after normalisation."""
@@ -141,32 +149,38 @@ class UserOps(SqlBase):
                 changed = self.conn.execute(_UPDATE, params).rowcount
                 if changed == 0:
                     raise StaleVersion(f"user {record.id} changed or vanished")
-                adjust_count(self.conn, record.directory_id, "users", 1 if record.linked else -1)
+                self.counts.add(record.directory_id, "users", 1 if record.linked else -1)
             self.conn.execute(_DELETE_EMAILS, {"d": record.directory_id, "u": record.id})
             self._write_emails(record)
         record.version = expected_version + 1
 
-    def delete_user(self, directory_id: str, user_id: str) -> bool:
-        """Delete the user and its membership rows; False if it did not exist."""
-        linked = self.conn.execute(
-            delete(users)
-            .where(users.c.directory_id == directory_id, users.c.id == user_id)
-            .returning(users.c.linked)
-        ).scalar()
-        if linked is None:
-            return False
-        self.conn.execute(
-            delete(memberships).where(
-                memberships.c.directory_id == directory_id,
-                memberships.c.member_id == user_id,
-            )
+    def delete_user(
+        self,
+        directory_id: str,
+        user_id: str,
+        *,
+        expected_version: int | None = None,
+        modified: datetime | None = None,
+    ) -> bool:
+        """Delete the user; its membership rows go by the foreign key's cascade, and the groups
+        it was in are bumped first (rule 8 order, ``containers.py``). False if it did not exist."""
+        row = delete_member(
+            self.conn,
+            users,
+            directory_id,
+            user_id,
+            expected_version,
+            modified or datetime.now(UTC),
         )
-        if linked:
-            adjust_count(self.conn, directory_id, "users", -1)
+        if row is None:
+            return False
+        if row["linked"]:
+            self.counts.add(directory_id, "users", -1)
         return True
 
     def search_users(self, directory_id: str, query: SearchQuery) -> Page[UserRecord]:
         """One page of the directory's users matching ``query`` (rule 5)."""
+        self.flush_counts()
         prepared = USER_LOOKUPS.run(self.conn, directory_id, query)
         if prepared is not None:
             return Page(prepared[0], [_user(r) for r in prepared[1]])
@@ -189,6 +203,9 @@ class UserOps(SqlBase):
 
     def existing_user_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
         """The subset of ``ids`` that are users of this directory."""
+        # Not locked: the foreign key takes the key-share lock on the users a membership insert
+        # names (only those), and refuses one deleted meanwhile (UnknownMember, rule 6). Locking
+        # every id here would write a lock into each row of a 20,000-member PUT.
         found: set[str] = set()
         for part in chunks(list(dict.fromkeys(ids))):
             found.update(
