@@ -22,6 +22,7 @@ from starlette.routing import Route
 from scimdir.scim.filter import SORTABLE_KEYS
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE, ResourceType
 from scimdir.web.openapi_schemas import (
+    attribute_list_pattern,
     error_schema,
     list_schema,
     patch_schema,
@@ -81,18 +82,25 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
     }
 
 
-_PROJECTION = [
-    _query("attributes", "Comma-separated attributes to return (RFC 7644 §3.4.2.5)."),
-    _query("excludedAttributes", "Comma-separated attributes to leave out (§3.4.2.5)."),
-]
-_LIST = [
-    _query("filter", 'RFC 7644 §3.4.2.2 filter, e.g. userName eq "ann@example.com".'),
-    _query("startIndex", "1-based index of the first result (§3.4.2.4).", {"type": "integer"}),
-    _query("count", "Page size, at most the published maximum.", {"type": "integer"}),
-    _query("sortBy", "Attribute to sort by (§3.4.2.3).", {"enum": list(SORTABLE_KEYS)}),
-    _query("sortOrder", "ascending or descending.", {"enum": ["ascending", "descending"]}),
-    *_PROJECTION,
-]
+def _projection(rt: ResourceType) -> list[dict[str, Any]]:
+    names = {"type": "string", "pattern": attribute_list_pattern([rt])}
+    return [
+        _query("attributes", "Comma-separated attributes to return (RFC 7644 §3.4.2.5).", names),
+        _query("excludedAttributes", "Comma-separated attributes to leave out.", names),
+    ]
+
+
+def _list(rt: ResourceType) -> list[dict[str, Any]]:
+    return [
+        _query("filter", 'RFC 7644 §3.4.2.2 filter, e.g. userName eq "ann@example.com".'),
+        _query("startIndex", "1-based index of the first result (§3.4.2.4).", {"type": "integer"}),
+        _query("count", "Page size, at most the published maximum.", {"type": "integer"}),
+        _query("sortBy", "Attribute to sort by (§3.4.2.3).", {"enum": list(SORTABLE_KEYS)}),
+        _query("sortOrder", "ascending or descending.", {"enum": ["ascending", "descending"]}),
+        *_projection(rt),
+    ]
+
+
 _ID = {
     "name": "id",
     "in": "path",
@@ -118,7 +126,7 @@ def _collection(rt: ResourceType) -> dict[str, Any]:
         "get": {
             "operationId": f"list{rt.name}s",
             "summary": f"List or filter {rt.name}s (RFC 7644 §3.4.2)",
-            "parameters": _LIST,
+            "parameters": _list(rt),
             "responses": _responses({"200": _ok("A page of results.", listed)}),
         },
         "post": {
@@ -142,14 +150,14 @@ def _collection(rt: ResourceType) -> dict[str, Any]:
     }
 
 
-def _search(operation_id: str, summary: str, listed: str) -> dict[str, Any]:
+def _search(operation_id: str, summary: str, prefix: str) -> dict[str, Any]:
     return {
         "post": {
             "operationId": operation_id,
             "summary": summary,
-            "requestBody": _body({"$ref": _REF + "SearchRequest"}),
+            "requestBody": _body({"$ref": f"{_REF}{prefix}SearchRequest"}),
             "responses": _responses(
-                {"200": _ok("A page of results.", {"$ref": _REF + listed})}, "413"
+                {"200": _ok("A page of results.", {"$ref": f"{_REF}{prefix}List"})}, "413"
             ),
         }
     }
@@ -170,7 +178,7 @@ def _item(rt: ResourceType) -> dict[str, Any]:
         "get": {
             "operationId": f"get{rt.name}",
             "summary": f"Read a {rt.name} (RFC 7644 §3.4.1)",
-            "parameters": [*_PROJECTION, _IF_NONE_MATCH],
+            "parameters": [*_projection(rt), _IF_NONE_MATCH],
             "responses": _responses(
                 {"200": found, "304": {"description": "Not modified since If-None-Match."}}, "404"
             ),
@@ -185,7 +193,7 @@ def _item(rt: ResourceType) -> dict[str, Any]:
         "patch": {
             "operationId": f"patch{rt.name}",
             "summary": f"Modify a {rt.name} (RFC 7644 §3.5.2)",
-            "parameters": [*_PROJECTION, _IF_MATCH],
+            "parameters": [*_projection(rt), _IF_MATCH],
             "requestBody": _body({"$ref": _REF + "PatchOp"}),
             "responses": _responses(patched, "404", "409", "412", "413"),
         },
@@ -228,7 +236,9 @@ def _components() -> dict[str, Any]:
             "DiscoveryList": list_schema([_REF + "Discovered"]),
             "Discovered": discovered,
             "PatchOp": patch_schema(),
-            "SearchRequest": search_schema(),
+            "UserSearchRequest": search_schema([USER_TYPE]),
+            "GroupSearchRequest": search_schema([GROUP_TYPE]),
+            "ResourceSearchRequest": search_schema([USER_TYPE, GROUP_TYPE]),
             "Error": error_schema(),
         },
         "responses": {
@@ -262,11 +272,11 @@ def openapi_document(public_url: str, version: str) -> dict[str, Any]:
     for rt in (USER_TYPE, GROUP_TYPE):
         paths[rt.endpoint] = _collection(rt)
         paths[f"{rt.endpoint}/.search"] = _search(
-            f"search{rt.name}s", f"Search {rt.name}s with a SearchRequest", f"{rt.name}List"
+            f"search{rt.name}s", f"Search {rt.name}s with a SearchRequest", rt.name
         )
         paths[f"{rt.endpoint}/{{id}}"] = _item(rt)
     paths["/.search"] = _search(
-        "searchAll", "Search Users and Groups together (RFC 7644 §3.4.3)", "ResourceList"
+        "searchAll", "Search Users and Groups together (RFC 7644 §3.4.3)", "Resource"
     )
     paths["/ServiceProviderConfig"] = _discovery(
         "getServiceProviderConfig", "What this server supports (RFC 7643 §5)", {"type": "object"}

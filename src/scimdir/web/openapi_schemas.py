@@ -11,6 +11,8 @@ may send attributes the server ignores, and ``attributes`` projections return fe
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from scimdir.scim.filter import SORTABLE_KEYS
@@ -26,6 +28,8 @@ from scimdir.scim.schema import (
 )
 
 __all__ = [
+    "attribute_list_pattern",
+    "attribute_names",
     "error_schema",
     "list_schema",
     "patch_schema",
@@ -101,7 +105,16 @@ def request_schema(rt: ResourceType) -> dict[str, Any]:
     A response may lack the required ones (under ``attributes``): they are required here only.
     """
     schema = resource_schema(rt, closed=True)
-    schema["required"] = ["schemas", *(a.name for a in rt.schema.attributes if a.required)]
+    required = [a.name for a in rt.schema.attributes if a.required]
+    schema["required"] = ["schemas", *required]
+    for name in required:
+        schema["properties"][name]["minLength"] = 1
+    members = schema["properties"].get("members")
+    if members is not None:  # RFC 7643 §4.2: a member is named by its id
+        member = members["items"]
+        member["required"] = ["value"]
+        member["properties"]["value"]["minLength"] = 1
+        member["properties"]["type"] = {"enum": ["User", "Group"]}
     schema["properties"]["schemas"] = {
         "type": "array",
         "items": {"enum": [s.id for s in rt.schemas()]},
@@ -163,6 +176,10 @@ def patch_schema() -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "required": ["op"],
+                    # remove needs a path; add and replace need a value (RFC 7644 §3.5.2.1-3)
+                    "if": {"properties": {"op": {"enum": ["remove", "Remove"]}}},
+                    "then": {"required": ["path"], "properties": {"path": {"minLength": 1}}},
+                    "else": {"required": ["value"]},
                     "properties": {
                         "op": {
                             "enum": ["add", "replace", "remove", "Add", "Replace", "Remove"],
@@ -177,18 +194,39 @@ def patch_schema() -> dict[str, Any]:
     }
 
 
-def search_schema() -> dict[str, Any]:
-    """RFC 7644 §3.4.3 SearchRequest."""
-    names = {"type": "array", "items": {"type": "string"}}
+def attribute_names(types: Sequence[ResourceType]) -> list[str]:
+    """Every name ``attributes``/``excludedAttributes`` take for ``types`` (RFC 7644 §3.4.2.5),
+    spelled as the schema does (the server also takes them in any case)."""
+    names: list[str] = []
+    for rt in types:
+        for schema in rt.schemas():
+            prefix = "" if schema is rt.schema else f"{schema.id}:"
+            if prefix:
+                names.append(schema.id)
+            for attr in schema.attributes:
+                names.append(prefix + attr.name)
+                names.extend(f"{prefix}{attr.name}.{sub.name}" for sub in attr.sub_attributes)
+    return list(dict.fromkeys(names))
+
+
+def attribute_list_pattern(types: Sequence[ResourceType]) -> str:
+    """A regular expression for a comma-separated list of :func:`attribute_names`."""
+    one = "(" + "|".join(re.escape(n) for n in attribute_names(types)) + ")"
+    return f"^{one}(,{one})*$"
+
+
+def search_schema(types: Sequence[ResourceType]) -> dict[str, Any]:
+    """RFC 7644 §3.4.3 SearchRequest over ``types``; every member may also be null (unset)."""
+    names = {"type": ["array", "null"], "items": {"enum": attribute_names(types)}}
     return {
         "type": "object",
         "properties": {
             "schemas": {"type": "array", "items": {"const": SEARCH_REQUEST_SCHEMA}},
-            "filter": {"type": "string"},
-            "startIndex": {"type": "integer"},
-            "count": {"type": "integer"},
-            "sortBy": {"enum": list(SORTABLE_KEYS)},
-            "sortOrder": {"type": "string", "enum": ["ascending", "descending"]},
+            "filter": {"type": ["string", "null"]},
+            "startIndex": {"type": ["integer", "null"]},
+            "count": {"type": ["integer", "null"]},
+            "sortBy": {"enum": [*SORTABLE_KEYS, None]},
+            "sortOrder": {"enum": ["ascending", "descending", None]},
             "attributes": names,
             "excludedAttributes": names,
         },
