@@ -6,6 +6,10 @@ A *rewriting* quirk turns a request an IdP really sends into the RFC 7644 form t
 anything it does not recognise (including non-object bodies) untouched for the core to refuse
 with a clean error. :mod:`scimdir.scim.dialects` picks which quirks run for which IdP.
 
+Quirks named ``lenient.*`` (:mod:`scimdir.scim.lenient`) belong to no IdP: they read requests any
+client may send whose meaning is unambiguous although RFC 7644 refuses them, and every dialect
+runs them.
+
 Behaviours that RFC 7643/7644 already allows (readOnly values ignored, ``null`` as unassigned,
 members without ``type``...) need no rewriting; they are implemented by the core and listed in
 :data:`CORE_BEHAVIOURS` so that this module stays the one index of IdP accommodations.
