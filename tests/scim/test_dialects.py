@@ -21,10 +21,18 @@ GROUP = {"displayName": "displayName"}
 
 
 def test_dialect_table() -> None:
-    """entra has every Entra quirk, okta none, generic/onelogin/jumpcloud the whole union."""
+    """entra has every Entra quirk, okta only the lenient ones, generic/onelogin/jumpcloud all."""
     assert set(DIALECTS) == {"entra", "okta", "onelogin", "jumpcloud", "generic"}
-    assert dialect_for("Entra").quirks == QUIRKS
-    assert dialect_for("okta").quirks == ()
+    lenient = tuple(q for q in QUIRKS if q.name.startswith("lenient."))
+    assert [q.name for q in lenient] == [
+        "lenient.patch-without-schemas",
+        "lenient.extension-object-schemas",
+    ]
+    assert dialect_for("Entra").quirks == tuple(
+        q for q in QUIRKS if q.name.startswith(("entra.", "lenient."))
+    )
+    assert dialect_for("okta").quirks == lenient
+    assert dialect_for("generic").quirks == QUIRKS
     assert dialect_for("jumpcloud") is dialect_for("generic") is dialect_for("onelogin")
     assert dialect_for("unknown-idp").name == "generic"
 

@@ -54,16 +54,26 @@ def test_parse_refuses_unknown_attributes_naming_them() -> None:
 
 
 def test_attributes_keeps_only_requested_plus_always_returned() -> None:
-    """attributes=userName returns id, schemas and userName only."""
+    """attributes=userName returns id, schemas, userName and the whole meta only."""
     assert project(USER_TYPE, USER, ["userName"], None) == {
         "schemas": [USER_SCHEMA, ENT],
         "id": "u1",
         "userName": "bjensen",
+        "meta": META,
+    }
+
+
+def test_meta_stays_whole_under_attributes_but_can_be_excluded() -> None:
+    """attributes never trims meta (it makes the resource readable); excludedAttributes can."""
+    assert project(USER_TYPE, USER, ["meta.created"], None)["meta"] == META
+    assert "meta" not in project(USER_TYPE, USER, None, ["meta"])
+    assert project(USER_TYPE, USER, None, ["meta.version"])["meta"] == {
+        k: v for k, v in META.items() if k != "version"
     }
 
 
 def test_attributes_with_sub_attribute_paths() -> None:
-    """name.givenName, emails.value, meta.created and URN:manager.value select sub-attributes."""
+    """name.givenName, emails.value and URN:manager.value select sub-attributes."""
     wanted = ["name.givenName", "emails.value", "meta.created", f"{ENT}:manager.value"]
     assert project(USER_TYPE, USER, wanted, None) == {
         "schemas": [USER_SCHEMA, ENT],
@@ -71,7 +81,7 @@ def test_attributes_with_sub_attribute_paths() -> None:
         "name": {"givenName": "Barbara"},
         "emails": [{"value": "b@x"}, {"value": "h@x"}],
         ENT: {"manager": {"value": "m1"}},
-        "meta": {"created": "2026-01-01T00:00:00Z"},
+        "meta": META,
     }
 
 

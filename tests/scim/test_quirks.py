@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scimdir.scim import quirks
+from scimdir.scim import lenient, quirks
 from scimdir.scim.quirks import (
     CORE_BEHAVIOURS,
     MICROSOFT_GROUP_URN,
@@ -25,7 +25,7 @@ def test_every_quirk_has_a_unique_name_summary_and_https_source() -> None:
     every = QUIRKS + CORE_BEHAVIOURS
     assert len({q.name for q in every}) == len(every)
     assert all(q.summary and q.source.startswith("https://") for q in every)
-    assert all(q.name.split(".")[0] in ("entra", "okta") for q in every)
+    assert all(q.name.split(".")[0] in ("entra", "okta", "lenient") for q in every)
 
 
 def test_rewriting_quirks_have_a_function_and_core_behaviours_none() -> None:
@@ -42,6 +42,8 @@ ALL_FUNCTIONS: list[QuirkFn] = [
     quirks.microsoft_group_urn,
     quirks.enterprise_urn_typo,
     quirks.unqualified_extension_path,
+    lenient.patch_without_schemas,
+    lenient.extension_object_schemas,
 ]
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scimdir.service.directory_settings import DirectorySettings, SettingError
+from scimdir.service.directory_settings import DirectorySettings, SettingError, preset
 from scimdir.service.ports import DirectoryRecord
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -31,3 +31,11 @@ def test_values_are_validated_with_the_choices_named() -> None:
     with pytest.raises(SettingError, match="userName, displayName, email"):
         DirectorySettings().with_value("required_attributes", "userName,phone")
     assert DirectorySettings().with_value("linking", "on").user_linking is True
+
+
+def test_presets_generic_requires_only_username_entra_and_okta_all_three() -> None:
+    """The generic presets are RFC-neutral (userName only); Entra and Okta require all three."""
+    for idp in ("generic", "onelogin", "jumpcloud"):
+        assert preset(idp).required_attributes == ("userName",)
+    for idp in ("entra", "okta"):
+        assert preset(idp).required_attributes == ("userName", "displayName", "email")

@@ -32,10 +32,10 @@ def test_full_grammar_filter(entra: Tenant) -> None:
 
 
 def test_attributes_and_excluded_attributes_project_the_result(entra: Tenant) -> None:
-    """attributes keeps only what is named (and id, schemas); excludedAttributes drops names."""
+    """attributes keeps only what is named (and id, schemas, meta); excludedAttributes drops."""
     create_user(entra, "proj@x.io")
     only = entra.get("/Users?attributes=userName,name.givenName").json()["Resources"][0]
-    assert sorted(only) == ["id", "name", "schemas", "userName"]
+    assert sorted(only) == ["id", "meta", "name", "schemas", "userName"]
     assert only["name"] == {"givenName": "Alice"}
     without = entra.get("/Users?excludedAttributes=emails,meta").json()["Resources"][0]
     assert "emails" not in without
@@ -60,7 +60,7 @@ def test_post_search_takes_a_search_request_body(entra: Tenant) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["totalResults"] == 2
-    assert [sorted(r) for r in body["Resources"]] == [["id", "schemas", "userName"]]
+    assert [sorted(r) for r in body["Resources"]] == [["id", "meta", "schemas", "userName"]]
     assert _names(body) == ["s1@x.io"]
 
 

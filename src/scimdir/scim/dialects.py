@@ -4,10 +4,15 @@ A directory's IdP preset picks its dialect; the web layer runs the request body 
 :meth:`Dialect.normalize_patch` or :meth:`Dialect.normalize_resource` before the core parses it,
 and logs the names of the quirks that fired (docs/architecture.md).
 
+Every dialect runs the ``lenient.*`` quirks (:mod:`scimdir.scim.lenient`): they accept requests
+whose meaning is unambiguous although RFC 7644 refuses them (a PATCH without ``schemas``), and
+change the meaning of no compliant request.
+
 - ``entra``: every Entra quirk (docs/idp/entra.md §0, §6, §11).
-- ``okta``: no rewriting. Everything Okta sends (docs/idp/okta.md §0, §5) is RFC-compatible
-  and handled by the core: readOnly echoes ignored, the create password never stored, path-less
-  ``{"id", "displayName"}`` replaces, members without ``type``, ``replace members []``.
+- ``okta``: no IdP rewriting (only the lenient ones). Everything Okta sends
+  (docs/idp/okta.md §0, §5) is RFC-compatible and handled by the core: readOnly echoes
+  ignored, the create password never stored, path-less ``{"id", "displayName"}`` replaces,
+  members without ``type``, ``replace members []``.
 - ``generic`` (also OneLogin, JumpCloud): the tolerant union. Every rewriting quirk only accepts
   requests that RFC 7644 would otherwise refuse, none changes the meaning of a compliant request,
   so all of them run.
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from scimdir.scim.quirks import QUIRKS, Quirk
+from scimdir.scim.quirks import LENIENT_PREFIX, QUIRKS, Quirk
 from scimdir.scim.schema import ResourceType
 
 __all__ = ["DIALECTS", "Dialect", "dialect_for"]
@@ -59,8 +64,9 @@ class Dialect:
         return body, fired
 
 
-_ENTRA = Dialect("entra", tuple(q for q in QUIRKS if q.name.startswith("entra.")))
-_OKTA = Dialect("okta", ())
+_LENIENT = tuple(q for q in QUIRKS if q.name.startswith(LENIENT_PREFIX))
+_ENTRA = Dialect("entra", tuple(q for q in QUIRKS if q.name.startswith(("entra.", LENIENT_PREFIX))))
+_OKTA = Dialect("okta", _LENIENT)
 _GENERIC = Dialect("generic", QUIRKS)
 
 DIALECTS: Mapping[str, Dialect] = MappingProxyType(

@@ -7,6 +7,11 @@ scim2-models' model-based response serialisation.
 - Paths are attribute names, ``attr.sub``, URN-qualified names (``urn:...:User:manager.value``) or a
   bare extension URN; names are case-insensitive (RFC 7643 §2.1). The grammar is scim2-models'.
 - ``returned: always`` attributes (``id``) and ``schemas`` are always kept (RFC 7643 §7).
+- ``meta`` is kept whole when ``attributes`` is given, whatever it names: its sub-attributes are
+  ``returned: default`` (RFC 7643 §3.1), so the server may return them, and a resource is only
+  readable with them (``resourceType``, ``location``, and the ``version`` its ETag header names;
+  clients such as python-scim's fill ``meta.version`` from the ETag and fail on a missing or
+  partial ``meta``). ``excludedAttributes`` may still remove ``meta`` or its sub-attributes.
 - An unknown attribute name is refused with 400 ``invalidValue``, consistently with filters: the
   RFC leaves it open, and a silent empty projection would hide a typo. Entra asks for
   ``excludedAttributes=members`` (docs/idp/entra.md §0.3) and ``attributes=id``; both known.
@@ -115,7 +120,9 @@ def project(
             if kept:
                 out[key] = kept
             continue
-        selected = _select(key.lower(), value, wanted, unwanted, None)
+        # meta stays whole under `attributes`: see the module docstring.
+        asked = None if key.lower() == "meta" else wanted
+        selected = _select(key.lower(), value, asked, unwanted, None)
         if selected is not None:
             out[key] = selected
     return out

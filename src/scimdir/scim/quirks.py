@@ -6,6 +6,10 @@ A *rewriting* quirk turns a request an IdP really sends into the RFC 7644 form t
 anything it does not recognise (including non-object bodies) untouched for the core to refuse
 with a clean error. :mod:`scimdir.scim.dialects` picks which quirks run for which IdP.
 
+Quirks named ``lenient.*`` (:mod:`scimdir.scim.lenient`) belong to no IdP: they read requests any
+client may send whose meaning is unambiguous although RFC 7644 refuses them, and every dialect
+runs them.
+
 Behaviours that RFC 7643/7644 already allows (readOnly values ignored, ``null`` as unassigned,
 members without ``type``...) need no rewriting; they are implemented by the core and listed in
 :data:`CORE_BEHAVIOURS` so that this module stays the one index of IdP accommodations.
@@ -25,11 +29,13 @@ from scim2_models import Path
 from scim2_models.exceptions import SCIMException
 from scim2_models.path import AttrPath, ValuePath
 
+from scimdir.scim.lenient import extension_object_schemas, patch_without_schemas
 from scimdir.scim.quirkvalues import fix_manager, fix_string_booleans, map_operations
 from scimdir.scim.schema import ENTERPRISE_USER_SCHEMA, ResourceType
 
 __all__ = [
     "CORE_BEHAVIOURS",
+    "LENIENT_PREFIX",
     "MICROSOFT_GROUP_URN",
     "QUIRKS",
     "TYPO_ENTERPRISE_URN",
@@ -57,6 +63,9 @@ _TUTORIAL = (
     "use-scim-to-provision-users-and-groups"
 )
 _OKTA_SCIM20 = "https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/"
+LENIENT_PREFIX = "lenient."
+"""Quirks named ``lenient.*`` accept what no particular IdP needs but any client may send; every
+dialect runs them (:mod:`scimdir.scim.lenient`)."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +236,12 @@ def unqualified_extension_path(rt: ResourceType, body: Any) -> tuple[Any, bool]:
 
 QUIRKS: tuple[Quirk, ...] = (
     Quirk(
+        "lenient.patch-without-schemas",
+        'A PATCH body with "Operations" but no "schemas" is read as a PatchOp message.',
+        "https://www.rfc-editor.org/rfc/rfc7644#section-3.5.2",
+        patch=patch_without_schemas,
+    ),
+    Quirk(
         "entra.capitalised-op",
         'PATCH op names in any case ("Replace", "Add", "Remove") are lower-cased.',
         _KNOWN_ISSUES,
@@ -238,6 +253,14 @@ QUIRKS: tuple[Quirk, ...] = (
         _TUTORIAL,
         patch=enterprise_urn_typo,
         resource=enterprise_urn_typo,
+    ),
+    Quirk(
+        "lenient.extension-object-schemas",
+        'An extension object carrying its own "schemas" (python-scim\'s PATCH values) is read '
+        "without it.",
+        "https://github.com/python-scim/scim2-models",
+        patch=extension_object_schemas,
+        resource=extension_object_schemas,
     ),
     Quirk(
         "entra.microsoft-group-urn",

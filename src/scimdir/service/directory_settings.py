@@ -56,7 +56,8 @@ class DirectorySettings:
     - ``user_linking``: on POST, adopt an existing unlinked account whose externalId or userName
       matches instead of answering 409 (off by default).
     - ``deletion``: what DELETE /Users does: ``delete`` (default) or ``deactivate`` (active=false).
-    - ``required_attributes``: attributes a user must carry non-empty (default: all three).
+    - ``required_attributes``: attributes a user must carry non-empty (default: all three; the
+      generic presets set only ``userName``, see :func:`preset`).
     """
 
     user_linking: bool = False
@@ -175,8 +176,27 @@ def _to_bool(key: str, value: Any) -> bool:
     raise SettingError(f"{key} must be true or false, not {value!r}.")
 
 
+RFC_REQUIRED: tuple[str, ...] = ("userName",)
+"""What RFC 7643 §4.1 itself requires of a User: the generic presets ask for nothing more."""
+
+_PRESET_REQUIRED: dict[str, tuple[str, ...]] = {
+    "entra": REQUIRABLE,
+    "okta": REQUIRABLE,
+    "onelogin": RFC_REQUIRED,
+    "jumpcloud": RFC_REQUIRED,
+    "generic": RFC_REQUIRED,
+}
+
+
 def preset(idp: str) -> DirectorySettings:
-    """The default settings for an IdP preset (all presets share the product defaults today)."""
+    """The default settings for an IdP preset.
+
+    The Entra and Okta presets require a userName, displayName and e-mail (what an application
+    needs of a person, and what both IdPs' recommended mappings always send); ``generic`` (and
+    OneLogin, JumpCloud, which speak through the generic dialect) is RFC-neutral and requires only
+    ``userName`` (RFC 7643 §4.1), so any conformant SCIM client can provision into it. Each
+    directory can change this with the ``required_attributes`` setting.
+    """
     if idp not in IDPS:
         raise SettingError(f"Unknown identity provider {idp!r}; choose one of {', '.join(IDPS)}.")
-    return DirectorySettings()
+    return DirectorySettings(required_attributes=_PRESET_REQUIRED[idp])

@@ -2,7 +2,8 @@
 
 It takes its services from the composition root (:mod:`scimdir.composition`), mounts the SCIM API
 under ``/scim/{tenant}/v2``, health and metrics, and turns any unexpected error into a bare 500
-(the traceback goes to the server log, never to the client).
+(the traceback goes to the server log, never to the client). The SCIM API's OpenAPI description
+is served at ``/scim/openapi.json`` (:mod:`scimdir.web.openapi`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import mark_worker_dead, metrics_endpoint
+from scimdir.web.openapi import openapi_route
 from scimdir.web.scim_api import ScimApi
 
 logger = logging.getLogger("scimdir")
@@ -73,6 +75,7 @@ def create_app(
     app.state.settings = settings
     app.router.routes.extend(
         [
+            openapi_route(settings.base_url()),
             Mount("/scim/{tenant}/v2", routes=scim.routes()),
             Route("/healthz", _health, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

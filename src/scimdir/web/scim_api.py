@@ -39,6 +39,7 @@ from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
 from scimdir.service.ports import LogRecord, StorageBusy
+from scimdir.service.root_search import search_all
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import read_scope
 from scimdir.service.users import UserService
@@ -92,6 +93,7 @@ class ScimApi:
             Route("/Groups/{id}", r("Group", self._replace_group, body=True), methods=["PUT"]),
             Route("/Groups/{id}", r("Group", self._patch_group, body=True), methods=["PATCH"]),
             Route("/Groups/{id}", r("Group", self._delete_group), methods=["DELETE"]),
+            Route("/.search", r(None, self._search_root, body=True), methods=["POST"]),
             Route("/ServiceProviderConfig", r(None, self._spc), methods=["GET"]),
             Route("/ResourceTypes", r(None, self._resource_types), methods=["GET"]),
             Route("/ResourceTypes/{id}", r(None, self._resource_type), methods=["GET"]),
@@ -327,6 +329,12 @@ class ScimApi:
     def _delete_group(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         self.groups.delete(ctx, request.path_params["id"], request.headers.get("if-match"))
         return Outcome(None, status=204)
+
+    # --- root --------------------------------------------------------------------------------
+
+    def _search_root(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
+        """RFC 7644 §3.4.3: a SearchRequest at the root searches Users and Groups together."""
+        return Outcome(search_all(self.users, self.groups, self.limits, ctx, search_body(body)))
 
     # --- discovery ---------------------------------------------------------------------------
 
