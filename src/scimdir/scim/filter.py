@@ -34,7 +34,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from scimdir.scim.errors import invalid_filter
+from scimdir.scim.errors import invalid_filter, shorten
 from scimdir.scim.schema import (
     ENTERPRISE_USER_SCHEMA,
     Attribute,
@@ -148,7 +148,8 @@ def parse_filter(resource_type: ResourceType, text: str) -> Expr:
         tree = ScimFilter(text).ast
     except InvalidFilterException as exc:
         raise invalid_filter(
-            f"The filter {text!r} is not valid SCIM filter syntax ({exc.detail or 'syntax'}). "
+            f"The filter {shorten(text)} is not valid SCIM filter syntax "
+            f"({shorten(exc.detail or 'syntax', 200)}). "
             'Write it as in RFC 7644 §3.4.2.2, e.g. userName eq "alice@example.com".'
         ) from exc
     return _Resolver(resource_type).visit(tree, prefix=None)
@@ -161,8 +162,8 @@ def resolve_attribute(resource_type: ResourceType, path: AttrPath) -> tuple[str,
     """
     found = resource_type.resolve(path.uri, path.attr)
     if found is None:
-        where = f"schema {path.uri}" if path.uri else f"the {resource_type.name} schema"
-        raise invalid_filter(f"Unknown attribute {path} in {where}.")
+        where = f"schema {shorten(path.uri)}" if path.uri else f"the {resource_type.name} schema"
+        raise invalid_filter(f"Unknown attribute {shorten(path)} in {where}.")
     schema, attr = found
     in_ext = schema.id == ENTERPRISE_USER_SCHEMA
     return ("enterprise." if in_ext else "") + attr.name, attr, in_ext
@@ -189,12 +190,12 @@ class _Resolver:
             key, attr, _ = resolve_attribute(self.rt, node.attr_path)
             if not attr.multi_valued or attr.type != AttrType.COMPLEX:
                 raise invalid_filter(
-                    f"{node.attr_path} is not a multi-valued complex attribute; "
+                    f"{shorten(node.attr_path)} is not a multi-valued complex attribute; "
                     "brackets select values of attributes such as emails or members."
                 )
             self.check_filterable(attr, str(node.attr_path))
             return Has(key, self.visit(node.val_filter, attr))
-        raise invalid_filter(f"Unsupported filter expression: {node}")  # pragma: no cover
+        raise invalid_filter(f"Unsupported filter expression: {shorten(node)}")  # pragma: no cover
 
     def field(
         self, path: AttrPath, prefix: Attribute | None, *, for_presence: bool = False
@@ -207,7 +208,7 @@ class _Resolver:
                 )
             sub = prefix.sub(path.attr)
             if sub is None:
-                raise invalid_filter(f"{prefix.name} has no sub-attribute {path.attr}.")
+                raise invalid_filter(f"{prefix.name} has no sub-attribute {shorten(path.attr)}.")
             self.check_filterable(sub, f"{prefix.name}.{sub.name}")
             key = self._key_of(prefix) + "." + sub.name
             return Field(key, sub.type, sub.case_exact)
@@ -215,7 +216,7 @@ class _Resolver:
         if path.sub_attr is not None:
             sub = attr.sub(path.sub_attr)
             if sub is None:
-                raise invalid_filter(f"{attr.name} has no sub-attribute {path.sub_attr}.")
+                raise invalid_filter(f"{attr.name} has no sub-attribute {shorten(path.sub_attr)}.")
             self.check_filterable(sub, f"{attr.name}.{sub.name}")
             return Field(f"{key}.{sub.name}", sub.type, sub.case_exact, attr.multi_valued)
         if attr.type == AttrType.COMPLEX:
@@ -231,7 +232,7 @@ class _Resolver:
                     f"e.g. {attr.name}.{attr.sub_attributes[0].name}."
                 )
             return Field(f"{key}.value", value.type, value.case_exact, attr.multi_valued)
-        self.check_filterable(attr, str(path))
+        self.check_filterable(attr, shorten(path))
         return Field(key, attr.type, attr.case_exact)
 
     def _key_of(self, attr: Attribute) -> str:
@@ -246,10 +247,10 @@ class _Resolver:
 
     def value(self, field: Field, op: CompareOperator, value: Any, node: Comparison) -> Any:
         if op in _SUBSTRING and not isinstance(value, str):
-            raise invalid_filter(f"{op.value} needs a string value in {node}.")
+            raise invalid_filter(f"{op.value} needs a string value in {shorten(node)}.")
         if value is None:
             if op not in (Op.eq, Op.ne):
-                raise invalid_filter(f"null can only be compared with eq or ne in {node}.")
+                raise invalid_filter(f"null can only be compared with eq or ne in {shorten(node)}.")
             return None
         if field.type == AttrType.BOOLEAN:
             if op in _ORDERING or op in _SUBSTRING:
@@ -266,14 +267,16 @@ class _Resolver:
                 parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError as exc:
                 raise invalid_filter(
-                    f'{value!r} is not an ISO 8601 dateTime, e.g. "2026-01-31T12:00:00Z".'
+                    f'{shorten(value)} is not an ISO 8601 dateTime, e.g. "2026-01-31T12:00:00Z".'
                 ) from exc
             if parsed.tzinfo is None:
-                raise invalid_filter(f"{value!r} needs a time zone, e.g. a trailing Z.")
+                raise invalid_filter(f"{shorten(value)} needs a time zone, e.g. a trailing Z.")
             return parsed
         if field.type in (AttrType.STRING, AttrType.REFERENCE, AttrType.BINARY):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise invalid_filter(f"{field.key} is a string; quote the value in {node}.")
+                raise invalid_filter(
+                    f"{field.key} is a string; quote the value in {shorten(node)}."
+                )
             return str(value)
         return value
 

@@ -42,6 +42,7 @@ from scimdir.scim.errors import (
     invalid_value,
     mutability,
     no_target,
+    shorten,
 )
 from scimdir.scim.patchapply import apply_to_target
 from scimdir.scim.patchpath import Target, resolve_path
@@ -140,7 +141,8 @@ def _parse_operation(index: int, raw: Any) -> PatchOperation:
             Path(path)
         except SCIMException as exc:
             raise invalid_path(
-                f"{where}.path {path!r} is not a valid attribute path ({exc.detail}); write it "
+                f"{where}.path {shorten(path)} is not a valid attribute path "
+                f"({shorten(exc.detail, 200)}); write it "
                 'as in RFC 7644 §3.5.2, e.g. emails[type eq "work"].value.'
             ) from exc
     has_value = any(isinstance(k, str) and k.lower() == "value" for k in raw)
@@ -218,15 +220,16 @@ def _apply(
 def _member_changes(target: Target, op: OpName, value: Any) -> list[MemberChange]:
     if target.sub is not None:
         raise invalid_path(
-            f"{target.text!r} cannot be patched; change members through the path members or "
+            f"{shorten(target.text)} cannot be patched; change members through the path members or "
             'members[value eq "<id>"].'
         )
     if target.filter is not None:
         ids = _member_ids(target.filter)
         if op != "remove" or ids is None:
             raise invalid_filter(
-                f"{target.text!r} is not supported: a members filter may only remove, in the "
-                'form members[value eq "<id>"] or members[value eq "<a>" or value eq "<b>"]; '
+                f"{shorten(target.text)} is not supported: a members filter may only remove, "
+                'in the form members[value eq "<id>"] or '
+                'members[value eq "<a>" or value eq "<b>"]; '
                 'add members with path "members" and a value array.'
             )
         return [MemberChange("remove", tuple((i, "User") for i in ids))]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scimdir.scim.errors import invalid_value
+from scimdir.scim.errors import invalid_value, shorten
 from scimdir.scim.schema import Attribute, AttrType, Mutability
 
 __all__ = ["canonical_complex", "canonical_single", "canonical_value", "describe", "is_unassigned"]
@@ -47,10 +47,10 @@ def describe(value: Any) -> str:
     }.get(type(value), "a value")
     if isinstance(value, list | dict):
         return kind
-    text = repr(value) if isinstance(value, str) else str(value).lower()
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{kind} {text}"
+    if isinstance(value, str):
+        return f"{kind} {shorten(value, 40)}"
+    text = str(value).lower()
+    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def is_unassigned(value: Any) -> bool:
@@ -113,7 +113,7 @@ def canonical_complex(attr: Attribute, value: Any, shown: str) -> dict[str, Any]
         sub = attr.sub(key) if isinstance(key, str) else None
         if sub is None:
             raise invalid_value(
-                f"{shown} has no sub-attribute {key!r}; "
+                f"{shown} has no sub-attribute {shorten(key)}; "
                 f"use {', '.join(s.name for s in attr.sub_attributes)}."
             )
         if sub.mutability == Mutability.READ_ONLY:

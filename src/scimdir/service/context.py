@@ -8,7 +8,7 @@ from scim2_models import Path
 from scim2_models.path import AttrPath
 
 from scimdir.scim.dialects import Dialect
-from scimdir.scim.errors import SCIMException, invalid_filter, invalid_value
+from scimdir.scim.errors import SCIMException, invalid_filter, invalid_value, shorten
 from scimdir.scim.filter import SORTABLE_KEYS, Expr, parse_filter, resolve_attribute
 from scimdir.scim.schema import AttrType, ResourceType
 from scimdir.service.directory_settings import DirectorySettings
@@ -51,7 +51,7 @@ def _int_param(name: str, raw: str | None) -> int | None:
     try:
         return int(raw)
     except ValueError as exc:
-        raise invalid_value(f"{name} must be an integer, not {raw!r}.") from exc
+        raise invalid_value(f"{name} must be an integer, not {shorten(raw)}.") from exc
 
 
 @dataclass(frozen=True)
@@ -92,16 +92,18 @@ def build_search(rt: ResourceType, limits: Limits, params: ListParams) -> Search
         try:
             path = Path(sort_by).ast
         except SCIMException as exc:
-            raise invalid_filter(f"sortBy={sort_by!r} is not an attribute path.") from exc
+            raise invalid_filter(f"sortBy={shorten(sort_by)} is not an attribute path.") from exc
         if not isinstance(path, AttrPath):
-            raise invalid_filter(f"sortBy={sort_by!r} must name one attribute.")
+            raise invalid_filter(f"sortBy={shorten(sort_by)} must name one attribute.")
         key, attr, _ = resolve_attribute(rt, path)
         if path.sub_attr:
             sub = attr.sub(path.sub_attr)
             key = f"{key}.{sub.name}" if sub else f"{key}.{path.sub_attr}"
         if key not in SORTABLE_KEYS or (attr.type == AttrType.COMPLEX and not path.sub_attr):
             choices = ", ".join(sorted(SORTABLE_KEYS))
-            raise invalid_filter(f"sortBy={sort_by} is not supported; sort by one of {choices}.")
+            raise invalid_filter(
+                f"sortBy={shorten(sort_by)} is not supported; sort by one of {choices}."
+            )
     descending = False
     if sort_order:
         if sort_order.lower() not in ("ascending", "descending"):

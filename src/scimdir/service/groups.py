@@ -12,7 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from scimdir.scim.errors import SCIMException, invalid_value, not_found, too_many, uniqueness
+from scimdir.scim.errors import (
+    SCIMException,
+    invalid_value,
+    not_found,
+    shorten,
+    too_many,
+    uniqueness,
+)
 from scimdir.scim.patch import MemberChange, apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -33,7 +40,7 @@ from scimdir.service.versions import check_if_match, write_with_retry
 
 def group_not_found(group_id: str) -> SCIMException:
     """404 for a group id this directory does not have."""
-    return not_found(f"Group {group_id} not found in this directory.")
+    return not_found(f"Group {shorten(group_id)} not found in this directory.")
 
 
 def _display_name(document: dict[str, Any]) -> str:
@@ -47,8 +54,9 @@ def _display_name(document: dict[str, Any]) -> str:
 
 def _taken(name: str) -> SCIMException:
     return uniqueness(
-        f"A group with displayName {name!r} already exists in this directory (group names are "
-        "unique, compared case-insensitively, because Entra matches groups on displayName)."
+        f"A group with displayName {shorten(name)} already exists in this directory (group "
+        "names are unique, compared case-insensitively, because Entra matches groups on "
+        "displayName)."
     )
 
 
@@ -76,7 +84,8 @@ class GroupService:
         groups = tx.existing_group_ids(ctx.directory_id, rest) if rest else set()
         unknown = [i for i in rest if i not in groups]
         if unknown:
-            shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+            shown = ", ".join(shorten(i) for i in unknown[:10])
+            shown += " ..." if len(unknown) > 10 else ""
             raise invalid_value(
                 f"Member id(s) {shown} do not exist in this directory. Members must be users or "
                 "groups provisioned to this directory first; nothing of this request was applied."

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from scimdir.scim.errors import SCIMException, not_found, uniqueness
+from scimdir.scim.errors import SCIMException, not_found, shorten, uniqueness
 from scimdir.scim.patch import apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -45,7 +45,7 @@ T = TypeVar("T")
 
 def user_not_found(user_id: str) -> SCIMException:
     """404 for a user id this directory does not have (RFC 7644 §3.12)."""
-    return not_found(f"User {user_id} not found in this directory.")
+    return not_found(f"User {shorten(user_id)} not found in this directory.")
 
 
 class UserService:
@@ -121,7 +121,7 @@ class UserService:
                 return self._render(tx, ctx, record, with_groups=existing is not None)
         except UniquenessViolation as exc:
             raise uniqueness(
-                f"A user with userName {user_name!r} already exists in this directory "
+                f"A user with userName {shorten(user_name)} already exists in this directory "
                 "(userName is compared case-insensitively)."
             ) from exc
 
@@ -269,7 +269,7 @@ class UserService:
         try:
             return call()
         except UniquenessViolation as exc:
-            shown = f" {user_name!r}" if user_name else ""
+            shown = f" {shorten(user_name)}" if user_name else ""
             raise uniqueness(
                 f"Another user in this directory already has the userName{shown} "
                 "(userName is compared case-insensitively)."
