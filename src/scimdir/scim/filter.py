@@ -17,7 +17,7 @@ Resolved attribute keys (``Field.key``) are the storage contract: ``userName``, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scim2_models import ScimFilter
@@ -34,7 +34,10 @@ from scim2_models.path import (
     ValuePath,
 )
 
+from scimdir.scim.characters import UNSTORABLE
 from scimdir.scim.errors import invalid_filter, shorten
+from scimdir.scim.filterlimits import check_filter_size
+from scimdir.scim.limits import InputLimits
 from scimdir.scim.schema import (
     ENTERPRISE_USER_SCHEMA,
     Attribute,
@@ -137,13 +140,18 @@ class Has:
 Expr = Compare | Present_ | And | Or | Negate | Has
 
 
-def parse_filter(resource_type: ResourceType, text: str) -> Expr:
+def parse_filter(resource_type: ResourceType, text: str, limits: InputLimits | None = None) -> Expr:
     """Parse ``text`` and resolve it against ``resource_type``.
 
-    :raises scim2_models.exceptions.SCIMException: ``invalidFilter`` (400) for bad syntax, an
-        unknown attribute, an attribute storage cannot filter on, or a value of the wrong type.
+    The text is first measured against ``limits`` (:func:`check_filter_size`, default limits
+    when ``None``), without parsing it.
+
+    :raises scim2_models.exceptions.SCIMException: ``invalidFilter`` (400) for a filter above the
+        published limits, bad syntax, an unknown attribute, an attribute storage cannot filter
+        on, or a value of the wrong type or one no database can store (NUL, a lone surrogate).
     :rfc: 7644 §3.4.2.2
     """
+    check_filter_size(text, limits or InputLimits())
     try:
         tree = ScimFilter(text).ast
     except InvalidFilterException as exc:
@@ -152,7 +160,32 @@ def parse_filter(resource_type: ResourceType, text: str) -> Expr:
             f"({shorten(exc.detail or 'syntax', 200)}). "
             'Write it as in RFC 7644 §3.4.2.2, e.g. userName eq "alice@example.com".'
         ) from exc
-    return _Resolver(resource_type).visit(tree, prefix=None)
+    limits = limits or InputLimits()
+    expr = _Resolver(resource_type).visit(tree, prefix=None)
+    tests = _multi_valued_tests(expr)
+    if tests > limits.max_filter_multi_valued:
+        raise invalid_filter(
+            f"The filter tests multi-valued attributes (emails, groups, members...) {tests} "
+            f"times; scimdir accepts at most {limits.max_filter_multi_valued} such tests per "
+            "filter (a published limit: each is a subquery). Split it into several requests."
+        )
+    return expr
+
+
+def _multi_valued_tests(expr: Expr) -> int:
+    """How many subqueries ``expr`` needs: value paths and multi-valued comparisons."""
+    count, stack = 0, [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Has):
+            count += 1
+        elif isinstance(node, Compare | Present_):
+            count += node.field.multi_valued
+        elif isinstance(node, And | Or):
+            stack.extend(node.terms)
+        elif isinstance(node, Negate):
+            stack.append(node.expr)
+    return count
 
 
 def resolve_attribute(resource_type: ResourceType, path: AttrPath) -> tuple[str, Attribute, bool]:
@@ -246,6 +279,11 @@ class _Resolver:
             )
 
     def value(self, field: Field, op: CompareOperator, value: Any, node: Comparison) -> Any:
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise invalid_filter(
+                f"The value {shorten(value)} holds NUL or an unpaired surrogate, which no stored "
+                "value can hold; remove it."
+            )
         if op in _SUBSTRING and not isinstance(value, str):
             raise invalid_filter(f"{op.value} needs a string value in {shorten(node)}.")
         if value is None:
@@ -271,7 +309,13 @@ class _Resolver:
                 ) from exc
             if parsed.tzinfo is None:
                 raise invalid_filter(f"{shorten(value)} needs a time zone, e.g. a trailing Z.")
-            return parsed
+            try:
+                return parsed.astimezone(UTC)
+            except OverflowError as exc:
+                raise invalid_filter(
+                    f"{shorten(value)} is outside the dateTime range once converted to UTC "
+                    "(years 1 to 9999)."
+                ) from exc
         if field.type in (AttrType.STRING, AttrType.REFERENCE, AttrType.BINARY):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise invalid_filter(

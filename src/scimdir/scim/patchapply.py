@@ -32,6 +32,7 @@ from scimdir.scim.values import (
     canonical_value,
     describe,
     is_unassigned,
+    unique_values,
 )
 
 __all__ = ["apply_to_target"]
@@ -114,11 +115,10 @@ def _apply_whole(box: dict[str, Any], attr: Attribute, op: str, value: Any, show
             _set(box, name, items)
             return
         current = list(box.get(name) or [])
-        added: list[int] = []
-        for item in items:
-            if item not in current:  # RFC 7644 §3.5.2.1: adding an existing value changes nothing
-                added.append(len(current))
-                current.append(item)
+        # RFC 7644 §3.5.2.1: adding an existing value changes nothing.
+        fresh = unique_values(items, already=current)
+        added = list(range(len(current), len(current) + len(fresh)))
+        current.extend(fresh)
         _one_primary(current, added)
         _set(box, name, current)
         return

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scimdir.scim.characters import check_identifiers
 from scimdir.scim.errors import invalid_syntax, invalid_value, shorten
 from scimdir.scim.schema import Mutability, ResourceType, Schema
 from scimdir.scim.values import canonical_value, describe
@@ -89,6 +90,7 @@ def parse_resource(rt: ResourceType, body: Any) -> ParsedResource:
             raise invalid_value(
                 f"{attr.name} is required for a {rt.name}; send it as a non-empty value."
             )
+    check_identifiers(rt, None, document)
     return ParsedResource(document=document, members=members)
 
 
@@ -179,9 +181,8 @@ def parse_members(value: Any, shown: str) -> list[tuple[str, str]]:
             raise invalid_value(
                 f'{where}.type must be "User" or "Group"; got {describe(raw_type)}.'
             )
-        if (member_id, kind) not in out:
-            out.append((member_id, kind))
-    return out
+        out.append((member_id, kind))
+    return list(dict.fromkeys(out))
 
 
 def render_document(rt: ResourceType, document: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from scimdir.scim.errors import (
     too_many,
     uniqueness,
 )
+from scimdir.scim.limits import check_patch_size, check_resource_size
 from scimdir.scim.patch import MemberChange, apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -29,7 +30,6 @@ from scimdir.service.context import (
     ListParams,
     ScimContext,
     build_search,
-    check_operation_count,
 )
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
@@ -151,6 +151,7 @@ class GroupService:
 
     def create(self, ctx: ScimContext, body: Any) -> dict[str, Any]:
         """POST /Groups (RFC 7644 §3.3). Entra sends no members; Okta sends ``members: []``."""
+        check_resource_size(body, self.limits)
         body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(GROUP_TYPE, body)
@@ -212,6 +213,7 @@ class GroupService:
         """PUT /Groups/{id} (RFC 7644 §3.5.1). ``members`` in the body replaces the membership
         (as row diffs); a body without ``members`` leaves membership alone (Okta AIW apps PUT
         the whole group, Entra never PUTs)."""
+        check_resource_size(body, self.limits)
         body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(GROUP_TYPE, body)
@@ -242,10 +244,10 @@ class GroupService:
     ) -> tuple[dict[str, Any], str]:
         """PATCH /Groups/{id}. Attribute changes bump the group's version; membership changes
         touch only membership rows (so concurrent member PATCHes never conflict), atomically."""
+        check_patch_size(body, self.limits)
         body, fired = ctx.dialect.normalize_patch(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
-        operations = parse_patch_request(body)
-        check_operation_count(len(operations), self.limits)
+        operations = parse_patch_request(body, self.limits)
         names: list[str] = []
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
@@ -253,7 +255,7 @@ class GroupService:
             if current is None:
                 raise group_not_found(group_id)
             check_if_match(if_match, current.version)
-            result = apply_patch(GROUP_TYPE, current.document, operations)
+            result = apply_patch(GROUP_TYPE, current.document, operations, self.limits)
             record = current
             if result.document != current.document:
                 record = self._updated(current, result.document)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from scimdir.scim.errors import SCIMException, not_found, shorten, uniqueness
+from scimdir.scim.limits import check_patch_size, check_resource_size
 from scimdir.scim.patch import apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -21,7 +22,6 @@ from scimdir.service.context import (
     ListParams,
     ScimContext,
     build_search,
-    check_operation_count,
 )
 from scimdir.service.policies import (
     check_required,
@@ -62,6 +62,7 @@ class UserService:
         return write_with_retry(self.storage, if_match, work)
 
     def _normalize(self, ctx: ScimContext, body: Any) -> dict[str, Any]:
+        check_resource_size(body, self.limits)
         body, fired = ctx.dialect.normalize_resource(USER_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(USER_TYPE, body)
@@ -211,17 +212,17 @@ class UserService:
     ) -> tuple[dict[str, Any], str]:
         """PATCH /Users/{id} (RFC 7644 §3.5.2), after the dialect's normalisations; the whole
         request applies or nothing does, and the result must still meet the required attributes."""
+        check_patch_size(body, self.limits)
         body, fired = ctx.dialect.normalize_patch(USER_TYPE, body)
         ctx.quirks.extend(fired)
-        operations = parse_patch_request(body)
-        check_operation_count(len(operations), self.limits)
+        operations = parse_patch_request(body, self.limits)
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
             current = tx.get_user(ctx.directory_id, user_id)
             if current is None or not current.linked:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
-            result = apply_patch(USER_TYPE, current.document, operations)
+            result = apply_patch(USER_TYPE, current.document, operations, self.limits)
             refusal = check_required(
                 result.document, ctx.settings.required_attributes, idp=ctx.directory.idp
             )
