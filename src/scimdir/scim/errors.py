@@ -38,6 +38,7 @@ __all__ = [
     "invalid_path",
     "invalid_syntax",
     "invalid_value",
+    "method_not_allowed",
     "mutability",
     "no_target",
     "not_found",
@@ -71,6 +72,13 @@ def _bounded(detail: str) -> str:
     if len(detail) <= MAX_DETAIL_CHARS:
         return detail
     return detail[: MAX_DETAIL_CHARS - 3] + "..."
+
+
+class MethodNotAllowed(SCIMException):
+    """The endpoint exists but does not have this HTTP method (RFC 7644 §3.12, status 405)."""
+
+    status = 405
+    _default_detail = "The endpoint does not support this HTTP method."
 
 
 class PayloadTooLarge(SCIMException):
@@ -133,6 +141,11 @@ def precondition_failed(detail: str) -> SCIMException:
 def unauthorized(detail: str) -> SCIMException:
     """401: missing or wrong credentials; never says whether the tenant exists."""
     return UnauthorizedException(detail=_bounded(detail))
+
+
+def method_not_allowed(detail: str) -> SCIMException:
+    """405: the endpoint does not support the request's method (send ``Allow`` with it)."""
+    return MethodNotAllowed(detail=_bounded(detail))
 
 
 def payload_too_large(detail: str) -> SCIMException:
