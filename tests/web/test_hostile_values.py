@@ -100,3 +100,29 @@ def test_a_group_name_with_an_invisible_space_is_refused(entra: Tenant) -> None:
     _refusal(entra.patch(f"/Groups/{group}", patch_body(op)), "invalidValue", "at position 1")
     family = {**body, "displayName": "Family \U0001f468\u200d\U0001f469"}
     assert entra.post("/Groups", family).status_code == 201
+
+
+@pytest.mark.parametrize("path", ["/Users/a%00b", "/Groups/a%00b", "/Users/%00"])
+def test_nul_in_a_resource_id_is_a_scim_404(entra: Tenant, path: str) -> None:
+    """An id holding NUL answers 404 for every method (PostgreSQL cannot even compare it)."""
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        response = entra.client.request(method, entra.url(path), headers=entra._auth({}))
+        assert response.status_code == 404, (method, response.text)
+        assert "NUL" in response.json()["detail"]
+
+
+def test_nul_in_a_tenant_id_is_a_scim_404(entra: Tenant) -> None:
+    """A tenant id holding NUL answers 404 before authentication looks it up."""
+    response = entra.client.get("/scim/a%00b/v2/Users", headers={"Authorization": "Bearer x"})
+    assert response.status_code == 404
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+
+
+def test_nul_in_a_member_id_is_invalid_value(entra: Tenant) -> None:
+    """A member value holding NUL, added or removed by filter, answers 400 invalidValue."""
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "N"}
+    post = entra.post("/Groups", {**body, "members": [{"value": "a\x00"}]})
+    _refusal(post, "invalidValue", "members[0].value holds U+0000")
+    group = create_group(entra, "Nul")
+    remove = {"op": "remove", "path": 'members[value eq "a\\u0000"]'}
+    _refusal(entra.patch(f"/Groups/{group}", patch_body(remove)), "invalidValue", "U+0000")

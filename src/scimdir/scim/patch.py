@@ -35,7 +35,7 @@ from scim2_models import Path
 from scim2_models.exceptions import SCIMException
 from scim2_models.path import CompareOperator, Comparison, FilterNode, LogicalExpr, LogicalOperator
 
-from scimdir.scim.characters import check_identifiers
+from scimdir.scim.characters import check_identifiers, check_storable
 from scimdir.scim.errors import (
     invalid_filter,
     invalid_path,
@@ -268,6 +268,8 @@ def _member_changes(target: Target, op: OpName, value: Any) -> list[MemberChange
                 'members[value eq "<a>" or value eq "<b>"]; '
                 'add members with path "members" and a value array.'
             )
+        for member_id in ids:
+            check_storable(member_id, "members[value eq ...]")
         return [MemberChange("remove", tuple((i, "User") for i in ids))]
     if op == "remove":
         if value is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scimdir.scim.characters import check_identifiers
+from scimdir.scim.characters import check_identifiers, check_storable
 from scimdir.scim.errors import invalid_syntax, invalid_value, shorten
 from scimdir.scim.schema import Mutability, ResourceType, Schema
 from scimdir.scim.values import canonical_value, describe
@@ -175,6 +175,7 @@ def parse_members(value: Any, shown: str) -> list[tuple[str, str]]:
                 f"{where}.value must be the non-empty id of a user or group; "
                 f"got {describe(member_id) if member_id is not None else 'none'}."
             )
+        check_storable(member_id, f"{where}.value")
         raw_type = fields.get("type")
         kind = "User" if raw_type is None else _MEMBER_TYPES.get(str(raw_type).lower())
         if kind is None or (raw_type is not None and not isinstance(raw_type, str)):

@@ -21,7 +21,11 @@ from scimdir.composition import build_services
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
-from scimdir.web.fallback import scim_fallback_routes, tenant_fallback_routes
+from scimdir.web.fallback import (
+    nul_guard_routes,
+    scim_fallback_routes,
+    tenant_fallback_routes,
+)
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import metrics_endpoint
 from scimdir.web.scim_api import ScimApi
@@ -73,6 +77,7 @@ def create_app(
     scim_routes = scim.routes()
     app.router.routes.extend(
         [
+            *nul_guard_routes(),
             Mount("/scim/{tenant}/v2", routes=scim_routes + tenant_fallback_routes(scim_routes)),
             *scim_fallback_routes(),
             Route("/healthz", _health, methods=["GET"]),

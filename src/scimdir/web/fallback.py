@@ -7,7 +7,9 @@ framework's ``{"detail": "Not Found"}``. The answers:
 
 - 405 with ``Allow`` when the path is a SCIM endpoint but the method is not one of its methods
   (``PUT /Users``, ``DELETE /Users``, ``POST /Users/{id}``...);
-- 404 otherwise, with a detail naming the likely mistake.
+- 404 otherwise, with a detail naming the likely mistake;
+- 404 for any URL holding NUL (``%00``), before it reaches a route: no tenant or resource id
+  holds one, and PostgreSQL refuses NUL in a query parameter (a driver error, a 500).
 
 These answers need no authentication and reveal nothing about the tenant: the same URL gets the
 same answer for every tenant id.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
@@ -25,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 from scimdir.scim.errors import method_not_allowed, not_found, shorten
 from scimdir.web.http import error_response
 
-__all__ = ["scim_fallback_routes", "tenant_fallback_routes"]
+__all__ = ["nul_guard_routes", "scim_fallback_routes", "tenant_fallback_routes"]
 
 _ENDPOINTS = "/Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas"
 
@@ -40,6 +43,30 @@ class _AnyMethod:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.answer(Request(scope, receive))
         await response(scope, receive, send)
+
+
+class _HoldsNul(Convertor[str]):
+    """A path segment run that holds at least one NUL."""
+
+    regex = "[\\s\\S]*\x00[\\s\\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+def nul_guard_routes() -> list[BaseRoute]:
+    """The first route under ``/scim``: 404 for a path holding NUL."""
+    register_url_convertor("holds_nul", _HoldsNul())
+
+    async def refuse(request: Request) -> Response:
+        return error_response(
+            not_found("The URL holds NUL (%00); no tenant id or resource id contains it.")
+        )
+
+    return [Route("/scim/{rest:holds_nul}", _AnyMethod(refuse))]
 
 
 def tenant_fallback_routes(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
