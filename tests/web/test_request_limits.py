@@ -154,3 +154,10 @@ def test_deep_or_subquery_heavy_filters_are_invalid_filter(entra: Tenant) -> Non
     _refusal(
         entra.get("/Users", params={"filter": heavy}), "invalidFilter", "at most 10 such tests"
     )
+
+
+def test_service_provider_config_points_at_the_published_limits(entra: Tenant) -> None:
+    """The ServiceProviderConfig's documentationUri names the published limits table."""
+    config = entra.get("/ServiceProviderConfig").json()
+    assert config["documentationUri"].endswith("docs/performance.md#published-limits")
+    assert config["filter"] == {"supported": True, "maxResults": 1000}
