@@ -41,6 +41,12 @@ def build_limits(settings: Settings) -> Limits:
         max_page_size=settings.max_page_size,
         default_page_size=min(settings.default_page_size, settings.max_page_size),
         max_operations=settings.max_operations,
+        max_values_per_attribute=settings.max_values_per_attribute,
+        max_members_per_request=settings.max_members_per_request,
+        max_filter_length=settings.max_filter_length,
+        max_filter_terms=settings.max_filter_terms,
+        max_filter_depth=settings.max_filter_depth,
+        max_filter_multi_valued=settings.max_filter_multi_valued,
         max_members_per_response=settings.max_members_per_response,
     )
 

@@ -30,6 +30,32 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_operations: int = Field(default=1000, ge=1, description="PATCH operations per request.")
+    max_values_per_attribute: int = Field(
+        default=1000,
+        ge=1,
+        description="Values of one multi-valued attribute (emails, phoneNumbers...) in a request "
+        "and in a stored resource grown by PATCH.",
+    )
+    max_members_per_request: int = Field(
+        default=20_000, ge=1, description="Group members one POST, PUT or PATCH names in total."
+    )
+    max_filter_length: int = Field(default=10_000, ge=100, description="Characters of a filter.")
+    max_filter_terms: int = Field(
+        default=200,
+        ge=1,
+        le=500,
+        description="Comparisons in one filter (SQLite refuses expressions deeper than 1,000).",
+    )
+    max_filter_multi_valued: int = Field(
+        default=10,
+        ge=1,
+        le=50,
+        description="Tests of multi-valued attributes (emails, groups, members) in one filter; "
+        "each is a subquery.",
+    )
+    max_filter_depth: int = Field(
+        default=16, ge=1, le=64, description="Nesting of parentheses and brackets in a filter."
+    )
     max_members_per_response: int = Field(
         default=100_000,
         ge=0,

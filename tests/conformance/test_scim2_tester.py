@@ -39,13 +39,6 @@ REFUSED: frozenset[tuple[str | None, str]] = frozenset(
     )
 )
 
-PENDING: dict[tuple[str | None, str], str] = {
-    (None, "random_url"): "without a SCIM error",
-}
-"""Checks that may still fail, each with the reason it must fail with: an unknown URL under the
-SCIM mount is answered by the framework's plain 404, not a SCIM error yet. Remove an entry once it
-passes; it is then held by the strict part of the test like every other check."""
-
 FAILED = (Status.ERROR, Status.CRITICAL)
 
 
@@ -77,14 +70,13 @@ def _run(client: SyncSCIMClient) -> list[CheckResult]:
 def test_every_scim2_tester_check_passes_but_the_documented_refusals(
     scim_client: SyncSCIMClient,
 ) -> None:
-    """All checks succeed except the member-refusal ones (and pending ones, for their reason)."""
+    """All checks succeed except the member-refusal ones, which fail for exactly that reason."""
     results = _run(scim_client)
     failures = [(r.resource_type, r.title, r.reason or "") for r in results if r.status in FAILED]
     unexpected = [
         (kind, check, reason)
         for kind, check, reason in failures
         if not ((kind, check) in REFUSED and MEMBER_REFUSAL in reason)
-        and not ((kind, check) in PENDING and PENDING[kind, check] in reason)
     ]
     assert unexpected == []
     refused = {(kind, check) for kind, check, _ in failures}

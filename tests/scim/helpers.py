@@ -38,3 +38,11 @@ def scim_error(scim_type: str | None, status: int = 400) -> Iterator[Callable[[]
     with pytest.raises(SCIMException) as info:
         yield lambda: info.value.detail
     assert (info.value.status, info.value.scim_type or None) == (status, scim_type)
+
+
+@contextmanager
+def refused(scim_type: str, fragment: str) -> Iterator[None]:
+    """Expect a 400 SCIMException of ``scim_type`` whose detail contains ``fragment``."""
+    with scim_error(scim_type) as detail:
+        yield
+    assert fragment in detail(), detail()

@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.scim.fuzz_budget import FUZZ_EXAMPLES
 from tests.web.conftest import Tenant, entra_user
 
 json_values = st.recursive(
@@ -61,7 +62,9 @@ patch_ops = st.fixed_dictionaries(
     optional={"value": json_values},
 )
 RELAXED = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 

@@ -17,7 +17,7 @@ Resolved attribute keys (``Field.key``) are the storage contract: ``userName``, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scim2_models import ScimFilter
@@ -34,7 +34,10 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from scimdir.scim.errors import invalid_filter
+from scimdir.scim.characters import UNSTORABLE
+from scimdir.scim.errors import invalid_filter, shorten
+from scimdir.scim.filterlimits import check_filter_size
+from scimdir.scim.limits import InputLimits
 from scimdir.scim.schema import (
     ENTERPRISE_USER_SCHEMA,
     Attribute,
@@ -137,21 +140,52 @@ class Has:
 Expr = Compare | Present_ | And | Or | Negate | Has
 
 
-def parse_filter(resource_type: ResourceType, text: str) -> Expr:
+def parse_filter(resource_type: ResourceType, text: str, limits: InputLimits | None = None) -> Expr:
     """Parse ``text`` and resolve it against ``resource_type``.
 
-    :raises scim2_models.exceptions.SCIMException: ``invalidFilter`` (400) for bad syntax, an
-        unknown attribute, an attribute storage cannot filter on, or a value of the wrong type.
+    The text is first measured against ``limits`` (:func:`check_filter_size`, default limits
+    when ``None``), without parsing it.
+
+    :raises scim2_models.exceptions.SCIMException: ``invalidFilter`` (400) for a filter above the
+        published limits, bad syntax, an unknown attribute, an attribute storage cannot filter
+        on, or a value of the wrong type or one no database can store (NUL, a lone surrogate).
     :rfc: 7644 §3.4.2.2
     """
+    check_filter_size(text, limits or InputLimits())
     try:
         tree = ScimFilter(text).ast
     except InvalidFilterException as exc:
         raise invalid_filter(
-            f"The filter {text!r} is not valid SCIM filter syntax ({exc.detail or 'syntax'}). "
+            f"The filter {shorten(text)} is not valid SCIM filter syntax "
+            f"({shorten(exc.detail or 'syntax', 200)}). "
             'Write it as in RFC 7644 §3.4.2.2, e.g. userName eq "alice@example.com".'
         ) from exc
-    return _Resolver(resource_type).visit(tree, prefix=None)
+    limits = limits or InputLimits()
+    expr = _Resolver(resource_type).visit(tree, prefix=None)
+    tests = _multi_valued_tests(expr)
+    if tests > limits.max_filter_multi_valued:
+        raise invalid_filter(
+            f"The filter tests multi-valued attributes (emails, groups, members...) {tests} "
+            f"times; scimdir accepts at most {limits.max_filter_multi_valued} such tests per "
+            "filter (a published limit: each is a subquery). Split it into several requests."
+        )
+    return expr
+
+
+def _multi_valued_tests(expr: Expr) -> int:
+    """How many subqueries ``expr`` needs: value paths and multi-valued comparisons."""
+    count, stack = 0, [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Has):
+            count += 1
+        elif isinstance(node, Compare | Present_):
+            count += node.field.multi_valued
+        elif isinstance(node, And | Or):
+            stack.extend(node.terms)
+        elif isinstance(node, Negate):
+            stack.append(node.expr)
+    return count
 
 
 def resolve_attribute(resource_type: ResourceType, path: AttrPath) -> tuple[str, Attribute, bool]:
@@ -161,8 +195,8 @@ def resolve_attribute(resource_type: ResourceType, path: AttrPath) -> tuple[str,
     """
     found = resource_type.resolve(path.uri, path.attr)
     if found is None:
-        where = f"schema {path.uri}" if path.uri else f"the {resource_type.name} schema"
-        raise invalid_filter(f"Unknown attribute {path} in {where}.")
+        where = f"schema {shorten(path.uri)}" if path.uri else f"the {resource_type.name} schema"
+        raise invalid_filter(f"Unknown attribute {shorten(path)} in {where}.")
     schema, attr = found
     in_ext = schema.id == ENTERPRISE_USER_SCHEMA
     return ("enterprise." if in_ext else "") + attr.name, attr, in_ext
@@ -189,12 +223,12 @@ class _Resolver:
             key, attr, _ = resolve_attribute(self.rt, node.attr_path)
             if not attr.multi_valued or attr.type != AttrType.COMPLEX:
                 raise invalid_filter(
-                    f"{node.attr_path} is not a multi-valued complex attribute; "
+                    f"{shorten(node.attr_path)} is not a multi-valued complex attribute; "
                     "brackets select values of attributes such as emails or members."
                 )
             self.check_filterable(attr, str(node.attr_path))
             return Has(key, self.visit(node.val_filter, attr))
-        raise invalid_filter(f"Unsupported filter expression: {node}")  # pragma: no cover
+        raise invalid_filter(f"Unsupported filter expression: {shorten(node)}")  # pragma: no cover
 
     def field(
         self, path: AttrPath, prefix: Attribute | None, *, for_presence: bool = False
@@ -207,7 +241,7 @@ class _Resolver:
                 )
             sub = prefix.sub(path.attr)
             if sub is None:
-                raise invalid_filter(f"{prefix.name} has no sub-attribute {path.attr}.")
+                raise invalid_filter(f"{prefix.name} has no sub-attribute {shorten(path.attr)}.")
             self.check_filterable(sub, f"{prefix.name}.{sub.name}")
             key = self._key_of(prefix) + "." + sub.name
             return Field(key, sub.type, sub.case_exact)
@@ -215,7 +249,7 @@ class _Resolver:
         if path.sub_attr is not None:
             sub = attr.sub(path.sub_attr)
             if sub is None:
-                raise invalid_filter(f"{attr.name} has no sub-attribute {path.sub_attr}.")
+                raise invalid_filter(f"{attr.name} has no sub-attribute {shorten(path.sub_attr)}.")
             self.check_filterable(sub, f"{attr.name}.{sub.name}")
             return Field(f"{key}.{sub.name}", sub.type, sub.case_exact, attr.multi_valued)
         if attr.type == AttrType.COMPLEX:
@@ -231,7 +265,7 @@ class _Resolver:
                     f"e.g. {attr.name}.{attr.sub_attributes[0].name}."
                 )
             return Field(f"{key}.value", value.type, value.case_exact, attr.multi_valued)
-        self.check_filterable(attr, str(path))
+        self.check_filterable(attr, shorten(path))
         return Field(key, attr.type, attr.case_exact)
 
     def _key_of(self, attr: Attribute) -> str:
@@ -245,11 +279,16 @@ class _Resolver:
             )
 
     def value(self, field: Field, op: CompareOperator, value: Any, node: Comparison) -> Any:
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            raise invalid_filter(
+                f"The value {shorten(value)} holds NUL or an unpaired surrogate, which no stored "
+                "value can hold; remove it."
+            )
         if op in _SUBSTRING and not isinstance(value, str):
-            raise invalid_filter(f"{op.value} needs a string value in {node}.")
+            raise invalid_filter(f"{op.value} needs a string value in {shorten(node)}.")
         if value is None:
             if op not in (Op.eq, Op.ne):
-                raise invalid_filter(f"null can only be compared with eq or ne in {node}.")
+                raise invalid_filter(f"null can only be compared with eq or ne in {shorten(node)}.")
             return None
         if field.type == AttrType.BOOLEAN:
             if op in _ORDERING or op in _SUBSTRING:
@@ -266,14 +305,22 @@ class _Resolver:
                 parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError as exc:
                 raise invalid_filter(
-                    f'{value!r} is not an ISO 8601 dateTime, e.g. "2026-01-31T12:00:00Z".'
+                    f'{shorten(value)} is not an ISO 8601 dateTime, e.g. "2026-01-31T12:00:00Z".'
                 ) from exc
             if parsed.tzinfo is None:
-                raise invalid_filter(f"{value!r} needs a time zone, e.g. a trailing Z.")
-            return parsed
+                raise invalid_filter(f"{shorten(value)} needs a time zone, e.g. a trailing Z.")
+            try:
+                return parsed.astimezone(UTC)
+            except OverflowError as exc:
+                raise invalid_filter(
+                    f"{shorten(value)} is outside the dateTime range once converted to UTC "
+                    "(years 1 to 9999)."
+                ) from exc
         if field.type in (AttrType.STRING, AttrType.REFERENCE, AttrType.BINARY):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise invalid_filter(f"{field.key} is a string; quote the value in {node}.")
+                raise invalid_filter(
+                    f"{field.key} is a string; quote the value in {shorten(node)}."
+                )
             return str(value)
         return value
 

@@ -35,6 +35,7 @@ from scim2_models import Path
 from scim2_models.exceptions import SCIMException
 from scim2_models.path import CompareOperator, Comparison, FilterNode, LogicalExpr, LogicalOperator
 
+from scimdir.scim.characters import check_identifiers, check_storable
 from scimdir.scim.errors import (
     invalid_filter,
     invalid_path,
@@ -42,7 +43,10 @@ from scimdir.scim.errors import (
     invalid_value,
     mutability,
     no_target,
+    shorten,
 )
+from scimdir.scim.filterlimits import check_filter_size
+from scimdir.scim.limits import InputLimits
 from scimdir.scim.patchapply import apply_to_target
 from scimdir.scim.patchpath import Target, resolve_path
 from scimdir.scim.resource import parse_members
@@ -95,8 +99,11 @@ def _field(body: dict[str, Any], name: str) -> Any:
     return next((v for k, v in body.items() if isinstance(k, str) and k.lower() == name), None)
 
 
-def parse_patch_request(body: Any) -> list[PatchOperation]:
+def parse_patch_request(body: Any, limits: InputLimits | None = None) -> list[PatchOperation]:
     """Check a PatchOp message and return its operations.
+
+    Each path is measured against ``limits`` (its brackets hold a filter,
+    :func:`~scimdir.scim.filterlimits.check_filter_size`) before it is parsed.
 
     Ops must already be lower-case (the dialects lower-case Entra's ``Replace``).
 
@@ -117,10 +124,11 @@ def parse_patch_request(body: Any) -> list[PatchOperation]:
     raw_ops = _field(body, "operations")
     if not isinstance(raw_ops, list) or not raw_ops:
         raise invalid_syntax(f'"Operations" must be a non-empty array; {example}.')
-    return [_parse_operation(i, raw) for i, raw in enumerate(raw_ops)]
+    limits = limits or InputLimits()
+    return [_parse_operation(i, raw, limits) for i, raw in enumerate(raw_ops)]
 
 
-def _parse_operation(index: int, raw: Any) -> PatchOperation:
+def _parse_operation(index: int, raw: Any, limits: InputLimits) -> PatchOperation:
     where = f"Operations[{index}]"
     if not isinstance(raw, dict):
         raise invalid_syntax(f"{where} must be an object with op, path and value.")
@@ -135,12 +143,14 @@ def _parse_operation(index: int, raw: Any) -> PatchOperation:
         raise invalid_syntax(f"{where}.path must be a string; got {describe(path)}.")
     path = path.strip() if path else None
     if path:
+        check_filter_size(path, limits, what=f"{where}.path")
         # The syntax is checked here so that a bad path fails before any operation is applied.
         try:
             Path(path)
         except SCIMException as exc:
             raise invalid_path(
-                f"{where}.path {path!r} is not a valid attribute path ({exc.detail}); write it "
+                f"{where}.path {shorten(path)} is not a valid attribute path "
+                f"({shorten(exc.detail, 200)}); write it "
                 'as in RFC 7644 §3.5.2, e.g. emails[type eq "work"].value.'
             ) from exc
     has_value = any(isinstance(k, str) and k.lower() == "value" for k in raw)
@@ -152,9 +162,16 @@ def _parse_operation(index: int, raw: Any) -> PatchOperation:
 
 
 def apply_patch(
-    rt: ResourceType, document: dict[str, Any], operations: Sequence[PatchOperation]
+    rt: ResourceType,
+    document: dict[str, Any],
+    operations: Sequence[PatchOperation],
+    limits: InputLimits | None = None,
 ) -> PatchResult:
     """Apply ``operations`` in order to a copy of ``document``.
+
+    The result must keep every multi-valued attribute the PATCH grew within
+    ``limits.max_values_per_attribute``, and a changed ``userName`` (a group's ``displayName``)
+    free of control and invisible characters (:func:`~scimdir.scim.characters.check_identifiers`).
 
     :raises scim2_models.exceptions.SCIMException: 400 with ``mutability``, ``invalidValue``,
         ``invalidPath``, ``invalidFilter`` or ``noTarget``; nothing is applied then.
@@ -171,7 +188,28 @@ def apply_patch(
     for attr in rt.schema.attributes:
         if attr.required and document.get(attr.name) and not doc.get(attr.name):
             raise invalid_value(f"{attr.name} is required and cannot be removed; replace it.")
+    _check_grown(rt, document, doc, limits or InputLimits())
+    check_identifiers(rt, document, doc)
     return PatchResult(document=doc, member_changes=tuple(changes))
+
+
+def _check_grown(
+    rt: ResourceType, before: dict[str, Any], after: dict[str, Any], limits: InputLimits
+) -> None:
+    """Refuse a multi-valued attribute that this PATCH grew beyond the published limit."""
+    cap = limits.max_values_per_attribute
+    for schema in rt.schemas():
+        old = before if schema is rt.schema else before.get(schema.id) or {}
+        new = after if schema is rt.schema else after.get(schema.id) or {}
+        for attr in schema.attributes:
+            values = new.get(attr.name)
+            if not attr.multi_valued or not isinstance(values, list) or len(values) <= cap:
+                continue
+            if len(values) > len(old.get(attr.name) or ()):
+                raise invalid_value(
+                    f"{attr.name} would hold {len(values)} values; scimdir keeps at most {cap} "
+                    "values per multi-valued attribute (a published limit). Remove some first."
+                )
 
 
 def _apply_pathless(
@@ -218,17 +256,20 @@ def _apply(
 def _member_changes(target: Target, op: OpName, value: Any) -> list[MemberChange]:
     if target.sub is not None:
         raise invalid_path(
-            f"{target.text!r} cannot be patched; change members through the path members or "
+            f"{shorten(target.text)} cannot be patched; change members through the path members or "
             'members[value eq "<id>"].'
         )
     if target.filter is not None:
         ids = _member_ids(target.filter)
         if op != "remove" or ids is None:
             raise invalid_filter(
-                f"{target.text!r} is not supported: a members filter may only remove, in the "
-                'form members[value eq "<id>"] or members[value eq "<a>" or value eq "<b>"]; '
+                f"{shorten(target.text)} is not supported: a members filter may only remove, "
+                'in the form members[value eq "<id>"] or '
+                'members[value eq "<a>" or value eq "<b>"]; '
                 'add members with path "members" and a value array.'
             )
+        for member_id in ids:
+            check_storable(member_id, "members[value eq ...]")
         return [MemberChange("remove", tuple((i, "User") for i in ids))]
     if op == "remove":
         if value is None:

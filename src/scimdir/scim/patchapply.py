@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scimdir.scim.errors import invalid_path, invalid_value, mutability, no_target
+from scimdir.scim.errors import invalid_path, invalid_value, mutability, no_target, shorten
 from scimdir.scim.patchpath import Target
 from scimdir.scim.schema import Attribute, AttrType, Mutability, ResourceType, Schema
 from scimdir.scim.valuefilter import eq_conditions, matches
@@ -32,6 +32,7 @@ from scimdir.scim.values import (
     canonical_value,
     describe,
     is_unassigned,
+    unique_values,
 )
 
 __all__ = ["apply_to_target"]
@@ -94,7 +95,9 @@ def _apply_extension(schema: Schema, box: dict[str, Any], op: str, value: Any) -
         attr = schema.get(key) if isinstance(key, str) else None
         if attr is None:
             names = ", ".join(a.name for a in schema.attributes)
-            raise invalid_value(f"{schema.id} has no attribute {key!r}; use one of: {names}.")
+            raise invalid_value(
+                f"{schema.id} has no attribute {shorten(key)}; use one of: {names}."
+            )
         before = box.get(attr.name)
         _apply_whole(box, attr, op, sub_value, f"{schema.id}:{attr.name}")
         _check_immutable(attr, before, box.get(attr.name))
@@ -112,11 +115,10 @@ def _apply_whole(box: dict[str, Any], attr: Attribute, op: str, value: Any, show
             _set(box, name, items)
             return
         current = list(box.get(name) or [])
-        added: list[int] = []
-        for item in items:
-            if item not in current:  # RFC 7644 §3.5.2.1: adding an existing value changes nothing
-                added.append(len(current))
-                current.append(item)
+        # RFC 7644 §3.5.2.1: adding an existing value changes nothing.
+        fresh = unique_values(items, already=current)
+        added = list(range(len(current), len(current) + len(fresh)))
+        current.extend(fresh)
         _one_primary(current, added)
         _set(box, name, current)
         return
@@ -162,8 +164,8 @@ def _apply_filtered(box: dict[str, Any], target: Target, op: str, value: Any) ->
     if not attr.multi_valued:
         if op != "remove":
             raise invalid_path(
-                f"{target.text!r} filters the single-valued {attr.name}; only remove may do that. "
-                f"To set it, use path {attr.name} without brackets."
+                f"{shorten(target.text)} filters the single-valued {attr.name}; only remove may "
+                f"do that. To set it, use path {attr.name} without brackets."
             )
         _remove_single_if_matching(box, target)
         return
@@ -185,7 +187,7 @@ def _apply_filtered(box: dict[str, Any], target: Target, op: str, value: Any) ->
         for i in hits:
             _set(items[i], sub.name, single)
     else:
-        new = canonical_complex(attr, value, target.text)
+        new = canonical_complex(attr, value, shorten(target.text))
         for i in hits:
             if new is None and op == "replace":
                 items[i] = {}
@@ -197,8 +199,9 @@ def _apply_filtered(box: dict[str, Any], target: Target, op: str, value: Any) ->
         conditions = eq_conditions(attr, flt)
         if conditions is None:
             raise no_target(
-                f"{target.text!r} matches no value and its filter does not say which value to "
-                'create; use eq conditions joined by and, e.g. emails[type eq "work"].value.'
+                f"{shorten(target.text)} matches no value and its filter does not say which "
+                "value to create; use eq conditions joined by and, e.g. "
+                'emails[type eq "work"].value.'
             )
         touched = [len(items)]
         items.append({**conditions, **new})

@@ -18,7 +18,7 @@ from scim2_models import Path
 from scim2_models.exceptions import SCIMException
 from scim2_models.path import AttrPath, FilterNode, ValuePath
 
-from scimdir.scim.errors import invalid_path
+from scimdir.scim.errors import invalid_path, shorten
 from scimdir.scim.schema import Attribute, AttrType, ResourceType, Schema
 
 __all__ = ["Target", "resolve_path"]
@@ -77,7 +77,8 @@ def _resolve_path(rt: ResourceType, text: str) -> Target:
         node = Path(text).ast
     except SCIMException as exc:
         raise invalid_path(
-            f"The path {text!r} is not a valid SCIM attribute path ({exc.detail}); write it as in "
+            f"The path {shorten(text)} is not a valid SCIM attribute path "
+            f"({shorten(exc.detail, 200)}); write it as in "
             'RFC 7644 §3.5.2, e.g. name.givenName or emails[type eq "work"].value.'
         ) from exc
     if isinstance(node, ValuePath):
@@ -89,7 +90,7 @@ def _resolve_path(rt: ResourceType, text: str) -> Target:
                 return Target(ext, None, None, None, text)
         return _resolve(rt, node, node.sub_attr, None, text)
     raise invalid_path(
-        f"The path {text!r} is a filter, not an attribute path; name the attribute, e.g. "
+        f"The path {shorten(text)} is a filter, not an attribute path; name the attribute, e.g. "
         'emails[type eq "work"].value.'
     )
 
@@ -106,8 +107,8 @@ def _resolve(
         if schema is None:
             known = ", ".join(s.id for s in rt.schemas())
             raise invalid_path(
-                f"The path {text!r} names the schema {path.uri}, which {rt.endpoint} does not "
-                f"have; use one of {known}."
+                f"The path {shorten(text)} names the schema {shorten(path.uri)}, which "
+                f"{rt.endpoint} does not have; use one of {known}."
             )
     else:
         schema = rt.schema
@@ -115,8 +116,8 @@ def _resolve(
     if attr is None:
         names = ", ".join(a.name for a in schema.attributes)
         raise invalid_path(
-            f"The path {text!r} names {path.attr!r}, which is not an attribute of {schema.id}; "
-            f"use one of: {names}."
+            f"The path {shorten(text)} names {shorten(path.attr)}, which is not an attribute "
+            f"of {schema.id}; use one of: {names}."
         )
     sub: Attribute | None = None
     if sub_name is not None:
@@ -124,12 +125,12 @@ def _resolve(
         if sub is None:
             subs = ", ".join(s.name for s in attr.sub_attributes) or "none"
             raise invalid_path(
-                f"The path {text!r} names the sub-attribute {sub_name!r}, which {attr.name} does "
-                f"not have (sub-attributes: {subs})."
+                f"The path {shorten(text)} names the sub-attribute {shorten(sub_name)}, which "
+                f"{attr.name} does not have (sub-attributes: {subs})."
             )
     if value_filter is not None and attr.type != AttrType.COMPLEX:
         raise invalid_path(
-            f"The path {text!r} filters {attr.name}, which is not a complex attribute; brackets "
-            "select values of attributes such as emails or members."
+            f"The path {shorten(text)} filters {attr.name}, which is not a complex attribute; "
+            "brackets select values of attributes such as emails or members."
         )
     return Target(schema, attr, sub, value_filter, text)

@@ -27,7 +27,7 @@ from scim2_models import Path
 from scim2_models.exceptions import SCIMException
 from scim2_models.path import AttrPath
 
-from scimdir.scim.errors import invalid_value
+from scimdir.scim.errors import invalid_value, shorten
 from scimdir.scim.schema import AttrType, ResourceType, Returned
 
 __all__ = ["parse_attribute_list", "project", "wants_attribute"]
@@ -70,7 +70,7 @@ def _canonical(rt: ResourceType, text: str) -> str:
             if sub is not None:
                 return f"{prefix}{attr.name}.{sub.name}"
     raise invalid_value(
-        f"{text!r} is not an attribute of {rt.name}; list attribute names such as "
+        f"{shorten(text)} is not an attribute of {rt.name}; list attribute names such as "
         f"{_example(rt)}, separated by commas (RFC 7644 §3.4.2.5)."
     )
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scimdir.scim.errors import invalid_syntax, invalid_value
+from scimdir.scim.characters import check_identifiers, check_storable
+from scimdir.scim.errors import invalid_syntax, invalid_value, shorten
 from scimdir.scim.schema import Mutability, ResourceType, Schema
 from scimdir.scim.values import canonical_value, describe
 
@@ -89,6 +90,7 @@ def parse_resource(rt: ResourceType, body: Any) -> ParsedResource:
             raise invalid_value(
                 f"{attr.name} is required for a {rt.name}; send it as a non-empty value."
             )
+    check_identifiers(rt, None, document)
     return ParsedResource(document=document, members=members)
 
 
@@ -102,7 +104,8 @@ def _check_schemas(rt: ResourceType, body: dict[str, Any]) -> None:
     lowered = {s.lower() for s in schemas}
     if rt.schema.id.lower() not in lowered:
         raise invalid_value(
-            f'"schemas" must list {rt.schema.id} for a {rt.name}; got {", ".join(schemas)}.'
+            f'"schemas" must list {rt.schema.id} for a {rt.name}; got '
+            f"{shorten(', '.join(schemas), 200)}."
         )
     for urn in schemas:
         if urn.lower() != rt.schema.id.lower() and rt.extension(urn) is None:
@@ -112,8 +115,8 @@ def _check_schemas(rt: ResourceType, body: dict[str, Any]) -> None:
 def _undeclared(rt: ResourceType, urn: str) -> Exception:
     known = ", ".join(e.id for e in rt.extensions) or "none"
     return invalid_value(
-        f"The schema {urn} is not supported for {rt.endpoint}; remove it and its attributes "
-        f"(extensions scimdir supports here: {known})."
+        f"The schema {shorten(urn)} is not supported for {rt.endpoint}; remove it and its "
+        f"attributes (extensions scimdir supports here: {known})."
     )
 
 
@@ -125,8 +128,8 @@ def _canonical_object(schema: Schema, obj: dict[str, Any], prefix: str) -> dict[
         if attr is None:
             names = ", ".join(a.name for a in schema.attributes if a.name not in ("id", "meta"))
             raise invalid_value(
-                f"Unknown attribute {prefix}{key!r} in {schema.id}; remove it or use one of: "
-                f"{names}."
+                f"Unknown attribute {shorten(prefix + str(key))} in {schema.id}; remove it or "
+                f"use one of: {names}."
             )
         if attr.mutability == Mutability.READ_ONLY:
             continue  # RFC 7644 §3.3
@@ -163,8 +166,8 @@ def parse_members(value: Any, shown: str) -> list[tuple[str, str]]:
         unknown = sorted(set(fields) - {"value", "type", "display", "$ref"})
         if unknown:
             raise invalid_value(
-                f"{where} has unknown keys {', '.join(unknown)}; a member has value, type, "
-                "display and $ref."
+                f"{where} has unknown keys {shorten(', '.join(unknown))}; a member has value, "
+                "type, display and $ref."
             )
         member_id = fields.get("value")
         if not isinstance(member_id, str) or not member_id:
@@ -172,15 +175,15 @@ def parse_members(value: Any, shown: str) -> list[tuple[str, str]]:
                 f"{where}.value must be the non-empty id of a user or group; "
                 f"got {describe(member_id) if member_id is not None else 'none'}."
             )
+        check_storable(member_id, f"{where}.value")
         raw_type = fields.get("type")
         kind = "User" if raw_type is None else _MEMBER_TYPES.get(str(raw_type).lower())
         if kind is None or (raw_type is not None and not isinstance(raw_type, str)):
             raise invalid_value(
                 f'{where}.type must be "User" or "Group"; got {describe(raw_type)}.'
             )
-        if (member_id, kind) not in out:
-            out.append((member_id, kind))
-    return out
+        out.append((member_id, kind))
+    return list(dict.fromkeys(out))
 
 
 def render_document(rt: ResourceType, document: dict[str, Any]) -> dict[str, Any]:

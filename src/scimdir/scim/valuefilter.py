@@ -28,7 +28,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from scimdir.scim.errors import invalid_filter
+from scimdir.scim.errors import invalid_filter, shorten
 from scimdir.scim.schema import Attribute, AttrType
 from scimdir.scim.values import is_unassigned
 
@@ -60,7 +60,7 @@ def matches(attr: Attribute, item: Any, node: FilterNode) -> bool:
             f"A value path cannot be nested inside {attr.name}[...]; "
             'write the condition on its sub-attributes, e.g. type eq "work".'
         )
-    raise invalid_filter(f"Unsupported filter expression {node}.")  # pragma: no cover
+    raise invalid_filter(f"Unsupported filter expression {shorten(node)}.")  # pragma: no cover
 
 
 def _sub(attr: Attribute, name: str, uri: str | None, sub_attr: str | None) -> Attribute:
@@ -69,7 +69,7 @@ def _sub(attr: Attribute, name: str, uri: str | None, sub_attr: str | None) -> A
         names = ", ".join(s.name for s in attr.sub_attributes)
         raise invalid_filter(
             f"Inside {attr.name}[...] name one of its sub-attributes ({names}); got "
-            f"{(uri + ':') if uri else ''}{name}{('.' + sub_attr) if sub_attr else ''}."
+            f"{shorten((uri + ':' if uri else '') + name + ('.' + sub_attr if sub_attr else ''))}."
         )
     return sub
 

@@ -15,13 +15,23 @@ stored (docs/architecture.md, rule 4) and need details that name the fix.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from scimdir.scim.errors import invalid_value
+from scimdir.scim.characters import check_storable
+from scimdir.scim.errors import invalid_value, shorten
 from scimdir.scim.schema import Attribute, AttrType, Mutability
 
-__all__ = ["canonical_complex", "canonical_single", "canonical_value", "describe", "is_unassigned"]
+__all__ = [
+    "canonical_complex",
+    "canonical_single",
+    "canonical_value",
+    "describe",
+    "frozen",
+    "is_unassigned",
+    "unique_values",
+]
 
 _EXPECTED = {
     AttrType.STRING: 'a JSON string, e.g. "text"',
@@ -47,10 +57,10 @@ def describe(value: Any) -> str:
     }.get(type(value), "a value")
     if isinstance(value, list | dict):
         return kind
-    text = repr(value) if isinstance(value, str) else str(value).lower()
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{kind} {text}"
+    if isinstance(value, str):
+        return f"{kind} {shorten(value, 40)}"
+    text = str(value).lower()
+    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def is_unassigned(value: Any) -> bool:
@@ -88,6 +98,8 @@ def canonical_single(attr: Attribute, value: Any, shown: str) -> Any:
     if not ok:
         single = Attribute(attr.name, attr.type)
         raise _refuse(shown, value, single)
+    if isinstance(value, str):
+        check_storable(value, shown)
     return value
 
 
@@ -113,7 +125,7 @@ def canonical_complex(attr: Attribute, value: Any, shown: str) -> dict[str, Any]
         sub = attr.sub(key) if isinstance(key, str) else None
         if sub is None:
             raise invalid_value(
-                f"{shown} has no sub-attribute {key!r}; "
+                f"{shown} has no sub-attribute {shorten(key)}; "
                 f"use {', '.join(s.name for s in attr.sub_attributes)}."
             )
         if sub.mutability == Mutability.READ_ONLY:
@@ -137,8 +149,29 @@ def canonical_value(attr: Attribute, value: Any, shown: str) -> Any:
     if not isinstance(value, list):
         raise _refuse(shown, value, attr)
     items = [canonical_single(attr, item, f"{shown}[{i}]") for i, item in enumerate(value)]
+    return unique_values(item for item in items if item is not None) or None
+
+
+def frozen(value: Any) -> Hashable:
+    """A hashable form of a JSON value, equal exactly when the values are equal (``==``)."""
+    if isinstance(value, dict):
+        return frozenset((key, frozen(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return tuple(frozen(item) for item in value)
+    return cast(Hashable, value)
+
+
+def unique_values(items: Iterable[Any], already: Iterable[Any] = ()) -> list[Any]:
+    """``items`` without repeats and without those in ``already``, first occurrence kept.
+
+    One pass over hashes (:func:`frozen`), so de-duplicating n values costs O(n), not the n²
+    comparisons of ``item not in list``: a PATCH adding 16,000 e-mails took seconds that way.
+    """
+    seen = {frozen(item) for item in already}
     kept: list[Any] = []
     for item in items:
-        if item is not None and item not in kept:
+        key = frozen(item)
+        if key not in seen:
+            seen.add(key)
             kept.append(item)
-    return kept or None
+    return kept

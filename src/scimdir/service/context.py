@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from scim2_models import Path
 from scim2_models.path import AttrPath
 
 from scimdir.scim.dialects import Dialect
-from scimdir.scim.errors import SCIMException, invalid_filter, invalid_value
+from scimdir.scim.errors import SCIMException, invalid_filter, invalid_value, shorten
 from scimdir.scim.filter import SORTABLE_KEYS, Expr, parse_filter, resolve_attribute
+from scimdir.scim.limits import InputLimits
 from scimdir.scim.schema import AttrType, ResourceType
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.ports import DirectoryRecord, SearchQuery
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Published limits (ServiceProviderConfig and docs/performance.md)."""
+class Limits(InputLimits):
+    """Published limits (docs/performance.md, "Published limits"): what one request may carry
+    (:class:`~scimdir.scim.limits.InputLimits`) and what one response holds."""
 
     max_page_size: int = 1000
     default_page_size: int = 100
-    max_operations: int = 1000
     max_members_per_response: int = 100_000
 
 
@@ -45,13 +47,22 @@ class ScimContext:
         return self.directory.id
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+MAX_START_INDEX = 2**31 - 1
+"""The largest ``startIndex`` accepted (a signed 32-bit integer, as most SCIM clients use)."""
+
+
 def _int_param(name: str, raw: str | None) -> int | None:
-    if raw is None or raw == "":
+    """An ASCII decimal integer; one longer than 30 digits reads as ±10**30 (beyond any limit,
+    and no 4,300-digit conversion is attempted)."""
+    if raw is None or raw.strip() == "":
         return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise invalid_value(f"{name} must be an integer, not {raw!r}.") from exc
+    text = raw.strip()
+    if not _INTEGER.fullmatch(text):
+        raise invalid_value(f"{name} must be an integer, not {shorten(raw)}.")
+    if len(text.lstrip("+-").lstrip("0")) > 30:
+        return -(10**30) if text.startswith("-") else 10**30
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -67,23 +78,22 @@ class ListParams:
     excluded_attributes: str | None = None
 
 
-def check_operation_count(count: int, limits: Limits) -> None:
-    """Refuse a PATCH with more operations than the published limit (400 ``invalidValue``)."""
-    if count > limits.max_operations:
-        raise invalid_value(
-            f"A PATCH carries at most {limits.max_operations} operations, not {count}; split it."
-        )
-
-
 def build_search(rt: ResourceType, limits: Limits, params: ListParams) -> SearchQuery:
     """Validate RFC 7644 §3.4.2 list parameters into a :class:`SearchQuery`.
 
     ``startIndex`` below 1 is read as 1 and a negative ``count`` as 0 (§3.4.2.4); a ``count`` above
-    the published maximum is lowered to it (the server may return fewer results than asked).
+    the published maximum is lowered to it (the server may return fewer results than asked). A
+    ``startIndex`` above :data:`MAX_START_INDEX` is refused with 400 ``invalidValue``: lowering it
+    would answer with a different ``startIndex`` than the client asked for.
     """
     filter_text, sort_by, sort_order = params.filter, params.sort_by, params.sort_order
-    expr: Expr | None = parse_filter(rt, filter_text) if filter_text else None
+    expr: Expr | None = parse_filter(rt, filter_text, limits) if filter_text else None
     start = max(1, _int_param("startIndex", params.start_index) or 1)
+    if start > MAX_START_INDEX:
+        raise invalid_value(
+            f"startIndex must be at most {MAX_START_INDEX}; a directory never holds that many "
+            "results, so ask for a smaller one (RFC 7644 §3.4.2.4)."
+        )
     wanted = _int_param("count", params.count)
     size = limits.default_page_size if wanted is None else max(0, wanted)
     size = min(size, limits.max_page_size)
@@ -92,16 +102,18 @@ def build_search(rt: ResourceType, limits: Limits, params: ListParams) -> Search
         try:
             path = Path(sort_by).ast
         except SCIMException as exc:
-            raise invalid_filter(f"sortBy={sort_by!r} is not an attribute path.") from exc
+            raise invalid_filter(f"sortBy={shorten(sort_by)} is not an attribute path.") from exc
         if not isinstance(path, AttrPath):
-            raise invalid_filter(f"sortBy={sort_by!r} must name one attribute.")
+            raise invalid_filter(f"sortBy={shorten(sort_by)} must name one attribute.")
         key, attr, _ = resolve_attribute(rt, path)
         if path.sub_attr:
             sub = attr.sub(path.sub_attr)
             key = f"{key}.{sub.name}" if sub else f"{key}.{path.sub_attr}"
         if key not in SORTABLE_KEYS or (attr.type == AttrType.COMPLEX and not path.sub_attr):
             choices = ", ".join(sorted(SORTABLE_KEYS))
-            raise invalid_filter(f"sortBy={sort_by} is not supported; sort by one of {choices}.")
+            raise invalid_filter(
+                f"sortBy={shorten(sort_by)} is not supported; sort by one of {choices}."
+            )
     descending = False
     if sort_order:
         if sort_order.lower() not in ("ascending", "descending"):

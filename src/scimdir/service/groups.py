@@ -23,7 +23,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from scimdir.scim.errors import SCIMException, invalid_value, not_found, too_many, uniqueness
+from scimdir.scim.errors import (
+    SCIMException,
+    invalid_value,
+    not_found,
+    shorten,
+    too_many,
+    uniqueness,
+)
+from scimdir.scim.limits import check_patch_size, check_resource_size
 from scimdir.scim.patch import MemberChange, apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -33,7 +41,6 @@ from scimdir.service.context import (
     ListParams,
     ScimContext,
     build_search,
-    check_operation_count,
 )
 from scimdir.service.memberships import apply_member_changes
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
@@ -45,7 +52,7 @@ from scimdir.service.versions import check_if_match, write_with_retry
 
 def group_not_found(group_id: str) -> SCIMException:
     """404 for a group id this directory does not have."""
-    return not_found(f"Group {group_id} not found in this directory.")
+    return not_found(f"Group {shorten(group_id)} not found in this directory.")
 
 
 def _display_name(document: dict[str, Any]) -> str:
@@ -59,8 +66,9 @@ def _display_name(document: dict[str, Any]) -> str:
 
 def _taken(name: str) -> SCIMException:
     return uniqueness(
-        f"A group with displayName {name!r} already exists in this directory (group names are "
-        "unique, compared case-insensitively, because Entra matches groups on displayName)."
+        f"A group with displayName {shorten(name)} already exists in this directory (group "
+        "names are unique, compared case-insensitively, because Entra matches groups on "
+        "displayName)."
     )
 
 
@@ -164,6 +172,7 @@ class GroupService:
         """POST /Groups (RFC 7644 §3.3). Entra sends no members; Okta sends ``members: []``."""
         parse_attribute_list(GROUP_TYPE, attributes)
         parse_attribute_list(GROUP_TYPE, excluded)
+        check_resource_size(body, self.limits)
         body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(GROUP_TYPE, body)
@@ -241,6 +250,7 @@ class GroupService:
         the whole group, Entra never PUTs)."""
         parse_attribute_list(GROUP_TYPE, attributes)
         parse_attribute_list(GROUP_TYPE, excluded)
+        check_resource_size(body, self.limits)
         body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(GROUP_TYPE, body)
@@ -273,10 +283,10 @@ class GroupService:
         are validated before anything is written; the response is this request's result."""
         parse_attribute_list(GROUP_TYPE, attributes)
         parse_attribute_list(GROUP_TYPE, excluded)
+        check_patch_size(body, self.limits)
         body, fired = ctx.dialect.normalize_patch(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
-        operations = parse_patch_request(body)
-        check_operation_count(len(operations), self.limits)
+        operations = parse_patch_request(body, self.limits)
         names: list[str] = []
 
         def work(tx: Transaction) -> GroupRecord:
@@ -284,7 +294,7 @@ class GroupService:
             if current is None:
                 raise group_not_found(group_id)
             check_if_match(if_match, current.version)
-            result = apply_patch(GROUP_TYPE, current.document, operations)
+            result = apply_patch(GROUP_TYPE, current.document, operations, self.limits)
             names.append(str(result.document.get("displayName", "")))
             return self._change(tx, ctx, current, result.document, result.member_changes)
 

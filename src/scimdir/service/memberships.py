@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from scimdir.scim.errors import SCIMException, invalid_value
+from scimdir.scim.errors import SCIMException, invalid_value, shorten
 from scimdir.scim.patch import MemberChange
 from scimdir.service.ports import Transaction, UnknownMember
 
@@ -22,7 +22,7 @@ __all__ = ["apply_member_changes", "unknown_members"]
 
 def unknown_members(ids: Sequence[str]) -> SCIMException:
     """400 ``invalidValue`` naming (the first ten of) the member ids that do not exist."""
-    shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
+    shown = ", ".join(shorten(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
     return invalid_value(
         f"Member id(s) {shown} do not exist in this directory. Members must be users or groups "
         "provisioned to this directory first; nothing of this request was applied."

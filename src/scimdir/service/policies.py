@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scimdir.scim.errors import SCIMException, invalid_value
+from scimdir.scim.errors import SCIMException, invalid_value, shorten
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ def unlinked_collision(user_name: str, directory_id: str) -> tuple[str, str]:
     One wording for the 409 of ``POST /Users`` and for ``scimdir mapping preview --directory``.
     """
     cause = (
-        f"an account with userName {user_name!r} already exists in this directory but is not "
-        "linked to the identity provider"
+        f"an account with userName {shorten(user_name)} already exists in this directory but "
+        "is not linked to the identity provider"
     )
     fix = (
         f"turn on the directory setting 'user_linking' (scimdir directory set {directory_id} "
@@ -120,7 +120,7 @@ def unlinked_collision(user_name: str, directory_id: str) -> tuple[str, str]:
 def linked_collision(user_name: str, existing_id: str) -> tuple[str, str]:
     """``(cause, fix)`` when a create collides with a user the IdP already provisioned."""
     cause = (
-        f"a user with userName {user_name!r} is already provisioned in this directory "
+        f"a user with userName {shorten(user_name)} is already provisioned in this directory "
         f"(id {existing_id})"
     )
     fix = (

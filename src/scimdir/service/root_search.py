@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from scimdir.scim.filterlimits import check_filter_size
 from scimdir.scim.root_query import attributes_for, filter_for, sort_by_for
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE
 from scimdir.service.context import Limits, ListParams, ScimContext, build_search
@@ -29,6 +30,8 @@ def search_all(
     users: UserService, groups: GroupService, limits: Limits, ctx: ScimContext, params: ListParams
 ) -> dict[str, Any]:
     """Search every resource type of the directory with one set of list parameters."""
+    if params.filter:
+        check_filter_size(params.filter, limits)  # before scim2-models parses it (published limit)
     filters = filter_for(_TYPES, params.filter)
     sorts = sort_by_for(_TYPES, params.sort_by)
     selected = attributes_for(_TYPES, params.attributes, selecting=True)

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from scimdir.scim.errors import SCIMException, not_found, uniqueness
+from scimdir.scim.errors import SCIMException, not_found, shorten, uniqueness
+from scimdir.scim.limits import check_patch_size, check_resource_size
 from scimdir.scim.patch import apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
@@ -23,7 +24,6 @@ from scimdir.service.context import (
     ListParams,
     ScimContext,
     build_search,
-    check_operation_count,
 )
 from scimdir.service.policies import (
     check_required,
@@ -47,7 +47,7 @@ T = TypeVar("T")
 
 def user_not_found(user_id: str) -> SCIMException:
     """404 for a user id this directory does not have (RFC 7644 §3.12)."""
-    return not_found(f"User {user_id} not found in this directory.")
+    return not_found(f"User {shorten(user_id)} not found in this directory.")
 
 
 class UserService:
@@ -64,6 +64,7 @@ class UserService:
         return write_with_retry(self.storage, if_match, work)
 
     def _normalize(self, ctx: ScimContext, body: Any) -> dict[str, Any]:
+        check_resource_size(body, self.limits)
         body, fired = ctx.dialect.normalize_resource(USER_TYPE, body)
         ctx.quirks.extend(fired)
         parsed = parse_resource(USER_TYPE, body)
@@ -129,7 +130,7 @@ class UserService:
             return self._write(None, work)
         except UniquenessViolation as exc:
             raise uniqueness(
-                f"A user with userName {user_name!r} already exists in this directory "
+                f"A user with userName {shorten(user_name)} already exists in this directory "
                 "(userName is compared case-insensitively)."
             ) from exc
 
@@ -221,17 +222,17 @@ class UserService:
     ) -> tuple[dict[str, Any], str]:
         """PATCH /Users/{id} (RFC 7644 §3.5.2), after the dialect's normalisations; the whole
         request applies or nothing does, and the result must still meet the required attributes."""
+        check_patch_size(body, self.limits)
         body, fired = ctx.dialect.normalize_patch(USER_TYPE, body)
         ctx.quirks.extend(fired)
-        operations = parse_patch_request(body)
-        check_operation_count(len(operations), self.limits)
+        operations = parse_patch_request(body, self.limits)
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
             current = tx.get_user(ctx.directory_id, user_id, for_update=True)
             if current is None or not current.linked:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
-            result = apply_patch(USER_TYPE, current.document, operations)
+            result = apply_patch(USER_TYPE, current.document, operations, self.limits)
             refusal = check_required(
                 result.document, ctx.settings.required_attributes, idp=ctx.directory.idp
             )
@@ -287,7 +288,7 @@ class UserService:
         try:
             return call()
         except UniquenessViolation as exc:
-            shown = f" {user_name!r}" if user_name else ""
+            shown = f" {shorten(user_name)}" if user_name else ""
             raise uniqueness(
                 f"Another user in this directory already has the userName{shown} "
                 "(userName is compared case-insensitively)."

@@ -1,7 +1,8 @@
 """The ASGI application: ``create_app(settings)`` builds the server around one service graph.
 
 It takes its services from the composition root (:mod:`scimdir.composition`), mounts the SCIM API
-under ``/scim/{tenant}/v2``, health and metrics, and turns any unexpected error into a bare 500
+under ``/scim/{tenant}/v2`` (any other URL under ``/scim`` gets a SCIM error,
+:mod:`scimdir.web.fallback`), health and metrics, and turns any unexpected error into a bare 500
 (the traceback goes to the server log, never to the client). The SCIM API's OpenAPI description
 is served at ``/scim/openapi.json`` (:mod:`scimdir.web.openapi`).
 """
@@ -21,6 +22,11 @@ from scimdir.composition import build_services
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
+from scimdir.web.fallback import (
+    nul_guard_routes,
+    scim_fallback_routes,
+    tenant_fallback_routes,
+)
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import mark_worker_dead, metrics_endpoint
 from scimdir.web.openapi import openapi_route
@@ -73,10 +79,13 @@ def create_app(
     )
     app.state.services = services
     app.state.settings = settings
+    scim_routes = scim.routes()
     app.router.routes.extend(
         [
             openapi_route(settings.base_url()),
-            Mount("/scim/{tenant}/v2", routes=scim.routes()),
+            *nul_guard_routes(),
+            Mount("/scim/{tenant}/v2", routes=scim_routes + tenant_fallback_routes(scim_routes)),
+            *scim_fallback_routes(),
             Route("/healthz", _health, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]

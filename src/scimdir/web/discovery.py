@@ -16,7 +16,9 @@ def service_provider_config(base_url: str, limits: Limits) -> dict[str, Any]:
     """RFC 7643 §5."""
     return {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": "https://github.com/scimdir/scimdir#readme",
+        # RFC 7643 §5 has no field for most of our limits and strict clients refuse extra ones.
+        "documentationUri": "https://github.com/scimdir/scimdir/blob/main/docs/performance.md"
+        "#published-limits",
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": limits.max_page_size},
