@@ -49,7 +49,12 @@ def build_services(
     settings: Settings, storage: Storage | None = None, runtime: Runtime | None = None
 ) -> Services:
     """Wire storage and services from ``settings``; tests pass their own storage and runtime."""
-    storage = storage or open_storage(settings.database_url, pool_size=settings.db_pool_size)
+    storage = storage or open_storage(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_overflow(),
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     runtime = runtime or system_runtime()
     limits = build_limits(settings)
     return Services(

@@ -12,8 +12,17 @@ from scimdir.storage.sql import SqlStorage
 __all__ = ["open_storage"]
 
 
-def open_storage(url: str, *, pool_size: int = 5, echo: bool = False) -> Storage:
+def open_storage(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+    echo: bool = False,
+) -> Storage:
     """The storage backend for ``url`` (``sqlite:///...``, ``sqlite://``,
     ``postgresql+psycopg://...``). Call ``migrate()`` before first use.
     """
-    return SqlStorage(url, pool_size=pool_size, echo=echo)
+    return SqlStorage(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout, echo=echo
+    )

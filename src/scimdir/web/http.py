@@ -31,7 +31,10 @@ class ScimResponse(Response):
 
 def error_response(exc: SCIMException) -> ScimResponse:
     """The one place a SCIM error becomes an HTTP response (RFC 7644 §3.12)."""
-    headers = {"WWW-Authenticate": 'Bearer realm="scimdir"'} if exc.status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="scimdir"'} if exc.status == 401 else {}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:  # 429 and 503 (RFC 9110 §10.2.3)
+        headers["Retry-After"] = str(retry_after)
     return ScimResponse(error_body(exc), status_code=exc.status, headers=headers)
 
 

@@ -36,6 +36,7 @@ from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, 
 from scimdir.web.list_params import list_params, search_body
 from scimdir.web.metrics import observe_request
 from scimdir.web.outcome import Outcome, conditional, created, plain_list
+from scimdir.web.rate_limit import RateLimiter
 
 logger = logging.getLogger("scimdir.scim")
 
@@ -56,6 +57,7 @@ class ScimApi:
     public_url: str
     max_body_bytes: int
     inline_reads: bool = True
+    rate_limiter: RateLimiter | None = None
 
     def routes(self) -> list[Route]:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
@@ -158,6 +160,8 @@ class ScimApi:
         scim_type: str | None = None
         resource_id = request.path_params.get("id")
         try:
+            if self.rate_limiter is not None:
+                self.rate_limiter.admit(directory.id, ctx.settings.rate_limit, ctx.settings.burst())
             if body_error is not None:
                 raise body_error
             outcome = handler(ctx, request, raw)
