@@ -198,3 +198,10 @@ def test_thread_pool_and_database_pool_are_aligned(tmp_path: Path) -> None:
         )
     assert tokens == 7
     storage.dispose()
+
+
+def test_pool_overflow_default_and_override() -> None:
+    """By default pool plus overflow is threads + 2; an explicit overflow is kept as given."""
+    assert Settings(threads=16, db_pool_size=5).db_overflow() == 13
+    assert Settings(threads=2, db_pool_size=5).db_overflow() == 0
+    assert Settings(threads=16, db_pool_size=5, db_max_overflow=3).db_overflow() == 3
