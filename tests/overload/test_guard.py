@@ -205,3 +205,32 @@ def test_pool_overflow_default_and_override() -> None:
     assert Settings(threads=16, db_pool_size=5).db_overflow() == 13
     assert Settings(threads=2, db_pool_size=5).db_overflow() == 0
     assert Settings(threads=16, db_pool_size=5, db_max_overflow=3).db_overflow() == 3
+
+
+def test_the_apps_own_error_reaches_the_error_handler_unwrapped() -> None:
+    """An unexpected error inside a guarded request reaches the server's handler as itself (the
+    guard's task group must not hide it in an exception group)."""
+
+    async def fail() -> None:
+        raise LookupError("boom")
+
+    guard = OverloadGuard(stand_in(fail), max_in_flight=1, timeout=3600)
+
+    async def main() -> None:
+        try:
+            await guard({"type": "http", "path": "/scim/t/v2/Users"}, _no_body, _discard)
+        except LookupError as exc:
+            assert str(exc) == "boom"
+        else:
+            raise AssertionError("the error was swallowed")
+        assert guard.in_flight == 0
+
+    anyio.run(main)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _discard(message: Message) -> None:
+    return None

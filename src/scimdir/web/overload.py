@@ -23,6 +23,7 @@ Both answers carry a SCIM error body (RFC 7644 §3.12) so that IdPs log a readab
 from __future__ import annotations
 
 import anyio
+from anyio.abc import TaskGroup
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,28 +102,34 @@ class OverloadGuard:
                 started = True
             await send(message)
 
-        async with anyio.create_task_group() as tasks:
-
-            async def deadline() -> None:
-                nonlocal answered
-                await anyio.sleep(self.timeout)
-                if started:
-                    return
-                answered = True
-                SHED.labels("deadline").inc()
-                await self._refuse(
-                    scope,
-                    receive,
-                    send,
-                    f"The request did not complete within {self.timeout:g} seconds; its outcome "
-                    "is unknown. Retry after the Retry-After delay (read the resource first if "
-                    "the request was a write).",
-                )
-                tasks.cancel_scope.cancel()
-
-            tasks.start_soon(deadline)
-            await self.app(scope, receive, guarded_send)
+        async def deadline(tasks: TaskGroup) -> None:
+            nonlocal answered
+            await anyio.sleep(self.timeout)
+            if started:
+                return
+            answered = True
+            SHED.labels("deadline").inc()
+            await self._refuse(scope, receive, send, self._late_detail())
             tasks.cancel_scope.cancel()
+
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(deadline, tasks)
+                await self.app(scope, receive, guarded_send)
+                tasks.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            # The task group wraps the app's own error: re-raise it as the app raised it, so the
+            # server's error handler sees (and logs) the real exception.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
+
+    def _late_detail(self) -> str:
+        return (
+            f"The request did not complete within {self.timeout:g} seconds; its outcome is "
+            "unknown. Retry after the Retry-After delay (read the resource first if the request "
+            "was a write)."
+        )
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, detail: str) -> None:
         response = error_response(ServiceUnavailable(detail=detail, retry_after=self.retry_after))
