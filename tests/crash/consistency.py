@@ -101,11 +101,11 @@ def members_added_by_events(conn: Connection, directory_id: str, group_id: str) 
     return total
 
 
-def integrity_problems(engine: Engine) -> list[str]:
+def integrity_problems(engine: Engine, directory_id: str) -> list[str]:
     """The database engine's own check: SQLite's integrity and foreign-key checks; on PostgreSQL
-    the relation without a foreign key (members of missing users), and every table read once
-    through its primary key and once sequentially in one snapshot (a torn index or heap page
-    makes the two disagree, or raises)."""
+    (a database other tests share) the directory's relation without a foreign key (members of
+    missing users), and every table read once through its primary key and once sequentially in
+    one snapshot (a torn index or heap page makes the two disagree, or raises)."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             checked = conn.execute(text("PRAGMA integrity_check")).all()
@@ -116,10 +116,11 @@ def integrity_problems(engine: Engine) -> list[str]:
         with conn.begin():
             orphans = conn.scalar(
                 text(
-                    "SELECT count(*) FROM memberships m WHERE m.member_type = 'User' AND NOT "
-                    "EXISTS (SELECT 1 FROM users u "
+                    "SELECT count(*) FROM memberships m WHERE m.directory_id = :d "
+                    "AND m.member_type = 'User' AND NOT EXISTS (SELECT 1 FROM users u "
                     "WHERE u.directory_id = m.directory_id AND u.id = m.member_id)"
-                )
+                ),
+                {"d": directory_id},
             )
             problems = [f"{orphans} memberships of missing users"] if orphans else []
             for table in ("users", "user_emails", "groups", "memberships", "events"):

@@ -8,9 +8,11 @@ Each client thread repeats one of three user lifecycles (by iteration number ``i
 - **deleted**: POST a user, DELETE it;
 - **member, then deleted**: POST a user, add it to group B, DELETE it (the membership goes with it).
 
-Every answer goes into the :class:`Journal`. A request cut by the server's death (any transport
-error) has an unknown outcome: the thread records it and stops. What the journal knows is what
-the database must agree with after the restart (``consistency.py``).
+Every answer goes into the :class:`Journal`. A 5xx answer is a failed request (it must have
+changed nothing); any other answer the load does not expect is recorded as such. A request cut
+by the server's death (any transport error) has an unknown outcome: the thread records it and
+stops. What the journal knows is what the database must agree with after the restart
+(``consistency.py``).
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class Journal:
     deleted: set[str] = field(default_factory=set)  # 204
     delete_unknown: set[str] = field(default_factory=set)  # DELETE cut by the kill
     conflicts: int = 0  # 409 uniqueness for the re-POST
+    failed_posts: set[str] = field(default_factory=set)  # userNames answered 5xx
+    failed_adds: set[str] = field(default_factory=set)  # users whose member add got 5xx
+    failed_deletes: set[str] = field(default_factory=set)  # users whose DELETE got 5xx
     unexpected: list[str] = field(default_factory=list)  # answers the load never expects
     cut: int = 0  # requests cut by the kill
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -97,10 +102,21 @@ class LoadClient:
                 self.journal.cut += 1
             raise ServerGone from exc
 
-    def _expect(self, response: httpx.Response, *statuses: int) -> bool:
+    def _expect(
+        self,
+        response: httpx.Response,
+        *statuses: int,
+        failed: set[str] | None = None,
+        key: str = "",
+    ) -> bool:
+        """Whether the answer is one of ``statuses``; a 5xx is a failed request (recorded under
+        ``key`` in ``failed``: it must have left nothing), anything else is unexpected."""
         if response.status_code in statuses:
             return True
         with self.journal.lock:
+            if response.status_code >= 500 and failed is not None:
+                failed.add(key)
+                return False
             self.journal.unexpected.append(
                 f"{response.request.method} {response.request.url.path}: "
                 f"{response.status_code} {response.text[:300]}"
@@ -121,7 +137,7 @@ class LoadClient:
         """One user's lifecycle (see the module docstring)."""
         body = user_body(user_name)
         created = self._send("POST", "/Users", body)
-        if not self._expect(created, 201):
+        if not self._expect(created, 201, failed=self.journal.failed_posts, key=user_name):
             return
         user_id: str = created.json()["id"]
         with self.journal.lock:
@@ -149,7 +165,7 @@ class LoadClient:
         with self.journal.lock:
             self.journal.add_attempts[group] += 1
         response = self._send("PATCH", f"/Groups/{self.groups[group]}", add_members(user_id))
-        if self._expect(response, 204):
+        if self._expect(response, 204, failed=self.journal.failed_adds, key=user_id):
             with self.journal.lock:
                 self.journal.added[group].add(user_id)
 
@@ -160,6 +176,6 @@ class LoadClient:
             with self.journal.lock:
                 self.journal.delete_unknown.add(user_id)
             raise
-        if self._expect(response, 204):
+        if self._expect(response, 204, failed=self.journal.failed_deletes, key=user_id):
             with self.journal.lock:
                 self.journal.deleted.add(user_id)

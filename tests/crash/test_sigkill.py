@@ -133,7 +133,7 @@ def test_sigkill_mid_load_keeps_every_acknowledged_write_and_no_partial_one(
 
     storage = SqlStorage(database_url, pool_size=1)
     try:
-        assert integrity_problems(storage.engine) == []
+        assert integrity_problems(storage.engine, tenant) == []
         with storage.engine.connect() as conn:
             assert row_invariants(conn, tenant) == []
             assert outbox_matches_users(conn, tenant) == []
@@ -194,3 +194,10 @@ def check_acknowledged_writes(
     assert not members["B"] & journal.deleted  # a deleted user's memberships went with it
     assert all(journal.kind.get(m, KEPT) == KEPT for m in members["A"])
     assert not members["B"] & journal.refused_adds  # a refused PATCH added nothing
+    # Requests answered 5xx (none are expected, but they must leave nothing either).
+    assert not (members["A"] | members["B"]) & journal.failed_adds
+    for user_name in journal.failed_posts:
+        found = scim(http, base, secret, "GET", f'/Users?filter=userName eq "{user_name}"')
+        assert found.json()["totalResults"] == 0, user_name
+    for user_id in journal.failed_deletes:
+        assert scim(http, base, secret, "GET", f"/Users/{user_id}").status_code == 200
