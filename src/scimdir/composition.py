@@ -59,6 +59,8 @@ def build_services(
         settings.database_url,
         pool_size=settings.db_pool_size,
         writer_timeout=settings.writer_lock_timeout,
+        max_overflow=settings.db_overflow(),
+        pool_timeout=settings.db_pool_timeout_seconds,
     )
     runtime = runtime or system_runtime()
     limits = build_limits(settings)

@@ -69,7 +69,34 @@ class Settings(BaseSettings):
         "SQLite (a read is a few hundred microseconds of local CPU), off for PostgreSQL (a "
         "network round trip must not stall the loop).",
     )
-    db_pool_size: int = Field(default=5, ge=1)
+    db_pool_size: int = Field(
+        default=5, ge=1, description="Database connections each process keeps open."
+    )
+    db_max_overflow: int | None = Field(
+        default=None,
+        ge=0,
+        description="Connections a process may open beyond db_pool_size under load. Default: "
+        "enough for every thread that can use the database at once (db_connections()).",
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a request waits for a free connection."
+    )
+    threads: int = Field(
+        default=16,
+        ge=1,
+        description="Worker threads per process (writes, and reads on PostgreSQL, run there).",
+    )
+    max_in_flight: int = Field(
+        default=64,
+        ge=1,
+        description="SCIM requests one process serves at once; more get 503 + Retry-After.",
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A SCIM request without a response after this long gets 503 + Retry-After.",
+    )
+
     writer_lock_timeout: float = Field(
         default=30.0,
         gt=0,
@@ -81,6 +108,17 @@ class Settings(BaseSettings):
         description="Bearer token a Prometheus scrape of /metrics must send. Unset: /metrics "
         "answers only loopback clients that no proxy forwarded (scimdir.web.metrics).",
     )
+
+    def db_connections(self) -> int:
+        """Connections one process can need at once: every worker thread, the event loop
+        (inline reads) and the provisioning log's writer thread."""
+        return self.threads + 2
+
+    def db_overflow(self) -> int:
+        """``db_max_overflow``, or what makes pool plus overflow cover :meth:`db_connections`."""
+        if self.db_max_overflow is not None:
+            return self.db_max_overflow
+        return max(0, self.db_connections() - self.db_pool_size)
 
     def reads_inline(self) -> bool:
         """Whether GETs run on the event loop (see ``inline_reads``)."""

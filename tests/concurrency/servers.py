@@ -76,9 +76,15 @@ def _wait_ready(server: Server, deadline: float) -> None:
 
 @contextmanager
 def running_servers(
-    database_url: str, count: int, workdir: Path, *, workers: int = 1
+    database_url: str,
+    count: int,
+    workdir: Path,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
 ) -> Iterator[list[Server]]:
-    """Start ``count`` servers on ``database_url``; stop them all when the block ends."""
+    """Start ``count`` servers on ``database_url`` (``env``: extra settings); stop them all when
+    the block ends."""
     servers: list[Server] = []
     try:
         for n in range(count):
@@ -87,7 +93,9 @@ def running_servers(
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     [*SCIMDIR, "serve", "--port", str(port), "--workers", str(workers)],
-                    env=server_env(database_url, SCIMDIR_PUBLIC_URL=f"http://127.0.0.1:{port}"),
+                    env=server_env(
+                        database_url, SCIMDIR_PUBLIC_URL=f"http://127.0.0.1:{port}", **(env or {})
+                    ),
                     cwd=workdir,
                     stdout=out,
                     stderr=subprocess.STDOUT,

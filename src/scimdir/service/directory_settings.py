@@ -15,6 +15,7 @@ that reads or writes that JSON. Nothing is guessed:
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,11 +59,23 @@ class DirectorySettings:
     - ``deletion``: what DELETE /Users does: ``delete`` (default) or ``deactivate`` (active=false).
     - ``required_attributes``: attributes a user must carry non-empty (default: all three; the
       generic presets set only ``userName``, see :func:`preset`).
+    - ``rate_limit``: requests per second this directory may send to one server process (0, the
+      default, is no limit; else at least :data:`MIN_RATE_LIMIT`); ``rate_limit_burst`` is the
+      bucket size (0: two seconds' worth). See ``scimdir.web.rate_limit``.
     """
 
     user_linking: bool = False
     deletion: DeletionBehaviour = "delete"
     required_attributes: tuple[str, ...] = REQUIRABLE
+    rate_limit: float = 0.0
+    rate_limit_burst: float = 0.0
+
+    def burst(self) -> float:
+        """The token bucket size of ``rate_limit``: the setting (never below one second's
+        worth), or two seconds' worth."""
+        if self.rate_limit_burst:
+            return max(self.rate_limit_burst, self.rate_limit)
+        return 2 * self.rate_limit
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored on the directory row."""
@@ -151,10 +164,23 @@ class DirectorySettings:
                     f" (unknown: {', '.join(unknown)})."
                 )
             return replace(self, required_attributes=cleaned)
+        if key == "rate_limit":
+            rate = _to_number(key, value)
+            if 0 < rate < MIN_RATE_LIMIT:
+                raise SettingError(
+                    f"rate_limit must be 0 (off) or at least {MIN_RATE_LIMIT:g} requests per "
+                    "second: Entra expects a SCIM endpoint to take 25 per second."
+                )
+            return replace(self, rate_limit=rate)
+        if key == "rate_limit_burst":
+            # Below rate_limit it counts as rate_limit (see burst()): checking it against the
+            # rate here would make the order of two `directory set` calls matter.
+            return replace(self, rate_limit_burst=_to_number(key, value))
         raise SettingError(f"Unknown setting {key!r}; settings are {', '.join(_KEYS)}.")
 
 
-_KEYS = ("user_linking", "deletion", "required_attributes")
+_KEYS = ("user_linking", "deletion", "required_attributes", "rate_limit", "rate_limit_burst")
+MIN_RATE_LIMIT = 25.0
 _BY_DIRECTORY: dict[bytes, DirectorySettings] = {}
 _CACHE_MAX = 4096
 _ALIASES = {"linking": "user_linking", "delete": "deletion", "required": "required_attributes"}
@@ -163,6 +189,21 @@ _ALIASES = {"linking": "user_linking", "delete": "deletion", "required": "requir
 def _canonical(key: str) -> str:
     plain = key.replace("-", "_")
     return _ALIASES.get(plain, plain)
+
+
+def _to_number(key: str, value: Any) -> float:
+    """A non-negative finite number from a CLI string or JSON; ``off`` is 0."""
+    if isinstance(value, str) and value.strip().lower() in ("off", "none"):
+        return 0.0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+        raise SettingError(
+            f"{key} must be a non-negative number (0 or off: no limit), not {value!r}."
+        )
+    return number
 
 
 def _to_bool(key: str, value: Any) -> bool:

@@ -13,10 +13,23 @@ __all__ = ["open_storage"]
 
 
 def open_storage(
-    url: str, *, pool_size: int = 5, echo: bool = False, writer_timeout: float = 30.0
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+    echo: bool = False,
+    writer_timeout: float = 30.0,
 ) -> Storage:
     """The storage backend for ``url`` (``sqlite:///...``, ``sqlite://``,
     ``postgresql+psycopg://...``). Call ``migrate()`` before first use. ``writer_timeout``:
     seconds a SQLite writer waits for the writer lock (then ``StorageBusy``).
     """
-    return SqlStorage(url, pool_size=pool_size, echo=echo, writer_timeout=writer_timeout)
+    return SqlStorage(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        echo=echo,
+        writer_timeout=writer_timeout,
+    )

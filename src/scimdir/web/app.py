@@ -4,7 +4,9 @@ It takes its services from the composition root (:mod:`scimdir.composition`), mo
 under ``/scim/{tenant}/v2`` (any other URL under ``/scim`` gets a SCIM error,
 :mod:`scimdir.web.fallback`), health and metrics, and turns any unexpected error into a bare 500
 (the traceback goes to the server log, never to the client). The SCIM API's OpenAPI description
-is served at ``/scim/openapi.json`` (:mod:`scimdir.web.openapi`).
+is served at ``/scim/openapi.json`` (:mod:`scimdir.web.openapi`). Overload protection (in-flight
+bound, request deadline: ``web/overload.py``) wraps the SCIM API; per-directory rate limits
+(``web/rate_limit.py``) apply after authentication.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,6 +33,8 @@ from scimdir.web.fallback import (
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import mark_worker_dead, metrics_endpoint
 from scimdir.web.openapi import openapi_route
+from scimdir.web.overload import OverloadGuard
+from scimdir.web.rate_limit import RateLimiter
 from scimdir.web.scim_api import ScimApi
 
 logger = logging.getLogger("scimdir")
@@ -41,8 +46,9 @@ def create_app(
     storage: Storage | None = None,
     runtime: Runtime | None = None,
     migrate: bool = True,
+    rate_limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    """Build the ASGI app. Tests pass their own settings, storage and runtime."""
+    """Build the ASGI app. Tests pass their own settings, storage, runtime and rate limiter."""
     settings = settings or Settings()
     services = build_services(settings, storage, runtime)
     if migrate:
@@ -57,10 +63,14 @@ def create_app(
         public_url=settings.base_url(),
         max_body_bytes=settings.max_body_bytes,
         inline_reads=settings.reads_inline(),
+        rate_limiter=rate_limiter or RateLimiter(),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The thread pool is sized explicitly, and the database pool covers it (Settings.
+        # db_connections), so a request that got a thread never waits for a connection.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         services.log_sink.start()
         services.directories.last_use.start()
         try:
@@ -91,6 +101,11 @@ def create_app(
         ]
     )
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(
+        OverloadGuard,
+        max_in_flight=settings.max_in_flight,
+        timeout=settings.request_timeout_seconds,
+    )
     return app
 
 

@@ -31,10 +31,13 @@ class ScimResponse(Response):
 
 def error_response(exc: SCIMException, *, retry_after: int | None = None) -> ScimResponse:
     """The one place a SCIM error becomes an HTTP response (RFC 7644 §3.12); ``retry_after``
-    (seconds) goes into ``Retry-After`` for a 429 or 503 (RFC 9110 §10.2.3)."""
+    (seconds, or the exception's own ``retry_after``) goes into ``Retry-After`` for a 429 or 503
+    (RFC 9110 §10.2.3)."""
     headers: dict[str, str] = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="scimdir"'
+    if retry_after is None:
+        retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     return ScimResponse(error_body(exc), status_code=exc.status, headers=headers or None)

@@ -50,6 +50,7 @@ from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, 
 from scimdir.web.list_params import list_params, search_body
 from scimdir.web.metrics import observe_request
 from scimdir.web.outcome import Outcome, conditional, created, plain_list
+from scimdir.web.rate_limit import RateLimiter
 
 logger = logging.getLogger("scimdir.scim")
 
@@ -74,6 +75,7 @@ class ScimApi:
     max_body_bytes: int
     inline_reads: bool = True
     throttle: FailureThrottle = field(default_factory=FailureThrottle)
+    rate_limiter: RateLimiter | None = None
 
     def routes(self) -> list[Route]:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
@@ -202,6 +204,8 @@ class ScimApi:
                 settings=DirectorySettings.of(directory),
             )
             quirks = ctx.quirks
+            if self.rate_limiter is not None:
+                self.rate_limiter.admit(directory.id, ctx.settings.rate_limit, ctx.settings.burst())
             if body_error is not None:
                 raise body_error
             outcome = call.handler(ctx, request, raw)

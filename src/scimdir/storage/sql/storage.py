@@ -77,7 +77,7 @@ def _create_private(path: str, flags: int = os.O_RDONLY) -> int:
     return os.open(path, flags | os.O_CREAT, 0o600)
 
 
-def _sqlite_engine(url: str, pool_size: int, echo: bool) -> Engine:
+def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
     parsed = make_url(url)
     memory = parsed.database in (None, "", ":memory:")
     plain_path = not memory and parsed.database and not parsed.query.get("uri")
@@ -90,7 +90,7 @@ def _sqlite_engine(url: str, pool_size: int, echo: bool) -> Engine:
     if memory:
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
-        kwargs.update(pool_size=pool_size, connect_args={"check_same_thread": False})
+        kwargs.update(pool, connect_args={"check_same_thread": False})
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -197,6 +197,11 @@ class SqlStorage:
     :param url: a SQLAlchemy URL, ``sqlite:///path.db``, ``sqlite://`` (memory) or
         ``postgresql+psycopg://user:pass@host/db``.
     :param pool_size: connections kept open per process.
+    :param max_overflow: connections opened beyond ``pool_size`` under load (closed when
+        returned); ``pool_size + max_overflow`` bounds the process's connections. The server sizes
+        it to cover every thread that can use the database at once
+        (:meth:`scimdir.settings.Settings.db_connections`), so a request never waits for one.
+    :param pool_timeout: seconds a checkout waits for a free connection before it fails.
     :param echo: log every SQL statement (debugging only).
     :param writer_timeout: seconds a SQLite writer waits for the writer lock before
         :class:`StorageBusy` (PostgreSQL writers do not take it).
@@ -207,13 +212,16 @@ class SqlStorage:
         url: str,
         *,
         pool_size: int = 5,
+        max_overflow: int = 10,
+        pool_timeout: float = 30.0,
         echo: bool = False,
         writer_timeout: float = DEFAULT_WRITER_TIMEOUT,
     ) -> None:
+        pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
         if make_url(url).get_backend_name() == "sqlite":
-            self.engine = _sqlite_engine(url, pool_size, echo)
+            self.engine = _sqlite_engine(url, pool, echo)
         else:
-            self.engine = create_engine(url, pool_size=pool_size, echo=echo, pool_pre_ping=True)
+            self.engine = create_engine(url, **pool, echo=echo, pool_pre_ping=True)
         self.marks = PageMarks()
         self._writer = _writer_lock(url, writer_timeout)
 
