@@ -12,6 +12,7 @@ import uvicorn
 from scimdir.cli.dev_commands import dev
 from scimdir.cli.directory_commands import directory, user
 from scimdir.cli.entra_commands import entra
+from scimdir.cli.health_commands import health
 from scimdir.cli.mapping_commands import mapping
 from scimdir.cli.state import CliState, pass_state
 from scimdir.scim.dialects import DIALECTS
@@ -80,6 +81,7 @@ cli.add_command(user)
 cli.add_command(mapping)
 cli.add_command(dev)
 cli.add_command(entra)
+cli.add_command(health)
 
 
 @cli.command()

@@ -33,11 +33,15 @@ class DirectorySettings:
       matches instead of answering 409 (off by default).
     - ``deletion``: what DELETE /Users does: ``delete`` (default) or ``deactivate`` (active=false).
     - ``required_attributes``: attributes a user must carry non-empty (default: all three).
+    - ``cycle_minutes``: how often the IdP calls (Entra's provisioning cycle is about 40
+      minutes); a directory that used to be called and has not been for more than two cycles
+      is reported ``silent`` by its health (docs/provisioning-log.md).
     """
 
     user_linking: bool = False
     deletion: DeletionBehaviour = "delete"
     required_attributes: tuple[str, ...] = REQUIRABLE
+    cycle_minutes: int = 40
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored on the directory row."""
@@ -92,10 +96,12 @@ class DirectorySettings:
                     f" (unknown: {', '.join(unknown)})."
                 )
             return replace(self, required_attributes=cleaned)
+        if key == "cycle_minutes":
+            return replace(self, cycle_minutes=_to_minutes(key, value))
         raise SettingError(f"Unknown setting {key!r}; settings are {', '.join(_KEYS)}.")
 
 
-_KEYS = ("user_linking", "deletion", "required_attributes")
+_KEYS = ("user_linking", "deletion", "required_attributes", "cycle_minutes")
 _BY_DIRECTORY: dict[bytes, DirectorySettings] = {}
 _CACHE_MAX = 4096
 _ALIASES = {"linking": "user_linking", "delete": "deletion", "required": "required_attributes"}
@@ -110,6 +116,16 @@ def _to_bool(key: str, value: Any) -> bool:
     if text in ("false", "off", "no", "0"):
         return False
     raise SettingError(f"{key} must be true or false, not {value!r}.")
+
+
+def _to_minutes(key: str, value: Any) -> int:
+    try:
+        minutes = int(str(value).strip())
+    except ValueError as exc:
+        raise SettingError(f"{key} must be a whole number of minutes, not {value!r}.") from exc
+    if not 1 <= minutes <= 10_080:
+        raise SettingError(f"{key} must be between 1 and 10080 minutes (a week).")
+    return minutes
 
 
 def preset(idp: str) -> DirectorySettings:

@@ -24,6 +24,7 @@ from scimdir.service.context import (
     build_search,
     check_operation_count,
 )
+from scimdir.service.effects import document_change, join_effects, members_change
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
 from scimdir.service.runtime import Runtime
@@ -160,11 +161,13 @@ class GroupService:
             with self.storage.transaction() as tx:
                 tx.insert_group(record)
                 self._event(tx, ctx, "group.created", record.id, {"displayName": name})
+                ctx.effect = "created"
                 if parsed.members:
                     counts = self._apply_members(
                         tx, ctx, record.id, [MemberChange("add", tuple(parsed.members))]
                     )
                     self._members_event(tx, ctx, record.id, counts)
+                    ctx.effect = join_effects("created", members_change(*counts))
                 return self._render(tx, ctx, record, with_members=True)
         except UniquenessViolation as exc:
             raise _taken(name) from exc
@@ -216,11 +219,13 @@ class GroupService:
             updated = self._updated(current, parsed.document)
             tx.update_group(updated, current.version)
             self._event(tx, ctx, "group.updated", group_id, {"displayName": name})
+            ctx.effect = document_change(current.document, updated.document)
             if parsed.members is not None:
                 counts = self._apply_members(
                     tx, ctx, group_id, [MemberChange("replace", tuple(parsed.members))]
                 )
                 self._members_event(tx, ctx, group_id, counts)
+                ctx.effect = join_effects(ctx.effect, members_change(*counts))
             return self._render(tx, ctx, updated, with_members=True), etag(updated.version)
 
         try:
@@ -253,6 +258,8 @@ class GroupService:
                 self._event(tx, ctx, "group.updated", group_id, {"displayName": names[-1]})
             counts = self._apply_members(tx, ctx, group_id, result.member_changes)
             self._members_event(tx, ctx, group_id, counts)
+            renamed = document_change(current.document, record.document)
+            ctx.effect = join_effects(renamed, members_change(*counts)) or "no change"
             return render_group(record, ctx.base_url), etag(record.version)
 
         try:
@@ -269,6 +276,7 @@ class GroupService:
             check_if_match(if_match, current.version)
             tx.delete_group(ctx.directory_id, group_id)
             self._event(tx, ctx, "group.deleted", group_id, {"displayName": current.display_name})
+            ctx.effect = "deleted"
 
     def _updated(self, current: GroupRecord, document: dict[str, Any]) -> GroupRecord:
         return replace(

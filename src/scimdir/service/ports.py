@@ -24,6 +24,10 @@ runs):
    holds its members. Deleting a user or group deletes its membership rows.
 7. **Events** (the outbox) are written in the same transaction as the change they describe; their
    ``seq`` grows monotonically per directory in commit order.
+8. **The provisioning log is best effort and bounded**: ``append_logs`` takes already-bounded
+   records (:mod:`scimdir.service.log_bounds`); entries without a directory (unknown tenant) are
+   kept apart and never returned for a directory; a problem is one row per
+   ``(directory, subject_key, kind)``.
 
 Records are plain dataclasses; ``document`` is the stored SCIM JSON of the resource *without*
 ``id``, ``meta``, ``schemas``, ``members`` (groups) and ``groups`` (users); those are derived.
@@ -44,9 +48,14 @@ __all__ = [
     "DirectoryRecord",
     "EventRecord",
     "GroupRecord",
+    "LogCategory",
+    "LogCount",
+    "LogFilter",
     "LogRecord",
     "MemberRecord",
     "Page",
+    "ProblemHit",
+    "ProblemRecord",
     "SearchQuery",
     "SecretRecord",
     "StaleVersion",
@@ -187,11 +196,23 @@ class EventRecord:
     created: datetime
 
 
+LogCategory = Literal["request", "auth", "admin"]
+
+
 @dataclass(frozen=True)
 class LogRecord:
-    """One SCIM request as the provisioning log shows it; secrets never appear here."""
+    """One entry of the provisioning log (docs/provisioning-log.md); secrets never appear here.
 
-    directory_id: str
+    ``category`` says what it records: a SCIM ``request`` of the IdP, an ``auth`` failure (no
+    directory opened; ``directory_id`` is None when the tenant is unknown), or an ``admin``
+    action (settings change, secret rotation, reset). ``subject`` is the resource's userName or
+    displayName, ``effect`` what the request did in words, ``problem`` the failure kind with its
+    ``explanation`` and ``fix`` for the admin. ``request_body``/``response_body`` are kept for
+    failures only, redacted and size-capped. Every text is bounded before it is stored
+    (:mod:`scimdir.service.log_bounds`).
+    """
+
+    directory_id: str | None
     method: str
     path: str
     status: int
@@ -203,6 +224,80 @@ class LogRecord:
     detail: str | None = None
     quirks: tuple[str, ...] = ()
     id: int | None = None
+    category: LogCategory = "request"
+    request_id: str | None = None
+    subject: str | None = None
+    effect: str | None = None
+    problem: str | None = None
+    explanation: str | None = None
+    fix: str | None = None
+    client: str | None = None
+    user_agent: str | None = None
+    request_body: str | None = None
+    response_body: str | None = None
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which provisioning-log entries a query returns (all of them by default).
+
+    ``subject`` matches the entry's userName/displayName case-insensitively, or its resource
+    id exactly; ``since`` keeps entries created at or after it; ``before_id`` pages back.
+    """
+
+    failures_only: bool = False
+    subject: str | None = None
+    since: datetime | None = None
+    before_id: int | None = None
+    category: LogCategory | None = None
+
+
+@dataclass(frozen=True)
+class ProblemHit:
+    """One or more failures of the same kind for the same subject, to be counted as a problem."""
+
+    directory_id: str
+    subject_key: str
+    kind: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    subject: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    detail: str | None = None
+    explanation: str | None = None
+    fix: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProblemRecord:
+    """An open (``resolved`` None) or resolved problem: one subject failing one way, counted."""
+
+    directory_id: str
+    subject_key: str
+    kind: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    resolved: datetime | None
+    subject: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    detail: str | None = None
+    explanation: str | None = None
+    fix: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LogCount:
+    """Entries of one kind over a period: ``kind`` is the failure kind, or ``ok``."""
+
+    category: LogCategory
+    kind: str
+    count: int
 
 
 class Transaction(Protocol):
@@ -280,17 +375,53 @@ class Transaction(Protocol):
     def append_log(self, record: LogRecord) -> None: ...
     def append_logs(self, records: Sequence[LogRecord]) -> None: ...
     def prune_log(self, before: datetime) -> int:
-        """Delete log rows older than ``before`` (retention); returns how many."""
+        """Delete log rows (and resolved problems) older than ``before``; returns how many rows."""
+        ...
+
+    def cap_log(self, max_rows_per_directory: int) -> int:
+        """Keep only the newest ``max_rows_per_directory`` rows of each directory (and of the
+        unknown-tenant entries); returns how many rows were deleted."""
         ...
 
     def list_log(
         self,
-        directory_id: str,
+        directory_id: str | None,
         *,
         limit: int = 100,
         before_id: int | None = None,
         failures_only: bool = False,
-    ) -> list[LogRecord]: ...
+        where: LogFilter | None = None,
+    ) -> list[LogRecord]:
+        """The directory's log (None: the unknown-tenant entries), newest first."""
+        ...
+
+    def count_log(self, directory_id: str, since: datetime) -> list[LogCount]:
+        """Entries since ``since`` counted by category and kind (``ok`` or the failure kind)."""
+        ...
+
+    def last_contact(self, directory_id: str) -> datetime | None:
+        """When the IdP last called (a request or a refused authentication), if ever."""
+        ...
+
+    def quirks_since(self, directory_id: str, since: datetime) -> dict[str, int]:
+        """How often each IdP quirk fired since ``since``."""
+        ...
+
+    # open problems
+    def upsert_problems(self, hits: Sequence[ProblemHit]) -> None:
+        """Count failures into their problem rows; a resolved problem that recurs reopens with
+        its count starting again."""
+        ...
+
+    def resolve_problems(self, directory_id: str, subject_keys: Sequence[str], at: datetime) -> int:
+        """Mark the open problems of these subjects resolved; returns how many."""
+        ...
+
+    def list_problems(
+        self, directory_id: str, *, open_only: bool = True, limit: int = 100
+    ) -> list[ProblemRecord]:
+        """The directory's problems, most recently seen first."""
+        ...
 
 
 class Storage(Protocol):

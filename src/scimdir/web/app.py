@@ -12,16 +12,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from scimdir.composition import build_services
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
+from scimdir.web.health import health_endpoint, live_endpoint
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import metrics_endpoint
+from scimdir.web.request_id import RequestIdMiddleware
 from scimdir.web.scim_api import ScimApi
 
 logger = logging.getLogger("scimdir")
@@ -70,17 +73,18 @@ def create_app(
     app.state.settings = settings
     app.router.routes.extend(
         [
-            Mount("/scim/{tenant}/v2", routes=scim.routes()),
-            Route("/healthz", _health, methods=["GET"]),
+            Mount(
+                "/scim/{tenant}/v2",
+                routes=scim.routes(),
+                middleware=[Middleware(RequestIdMiddleware)],
+            ),
+            Route("/healthz", health_endpoint, methods=["GET"]),
+            Route("/livez", live_endpoint, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]
     )
     app.add_exception_handler(Exception, _unexpected)
     return app
-
-
-async def _health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -3,7 +3,8 @@ service layer.
 
 Each request: authenticate the directory from the tenant id and the secret, hand the body to the
 use case (which applies the directory's IdP dialect), render SCIM JSON, and queue a provisioning
-log row. Authentication, the use case and the log entry run in one worker-thread hop.
+log entry (``web/request_log.py``). Authentication, the use case and the log entry run in one
+worker-thread hop.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import LogRecord
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import read_scope
 from scimdir.service.users import UserService
@@ -36,6 +36,7 @@ from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, 
 from scimdir.web.list_params import list_params, search_body
 from scimdir.web.metrics import observe_request
 from scimdir.web.outcome import Outcome, conditional, created, plain_list
+from scimdir.web.request_log import RequestLogger
 
 logger = logging.getLogger("scimdir.scim")
 
@@ -56,6 +57,9 @@ class ScimApi:
     public_url: str
     max_body_bytes: int
     inline_reads: bool = True
+
+    def __post_init__(self) -> None:
+        self.request_log = RequestLogger(self.log_sink, self.directories, self.runtime.clock)
 
     def routes(self) -> list[Route]:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
@@ -140,6 +144,7 @@ class ScimApi:
         auth = self.directories.authenticate(tenant, secret) if secret else None
         if auth is None:
             observe_request(request.method, resource_type, 401, (), time.perf_counter() - started)
+            self.request_log.refused(request, tenant, secret, started)
             refusal = error_response(
                 unauthorized(
                     "Missing or wrong credentials. Send the directory's secret as "
@@ -154,41 +159,36 @@ class ScimApi:
             dialect=dialect_for(directory.idp),
             settings=DirectorySettings.of(directory),
         )
-        detail: str | None = None
-        scim_type: str | None = None
+        error: SCIMException | None = None
+        body: Any = None
         resource_id = request.path_params.get("id")
         try:
             if body_error is not None:
                 raise body_error
             outcome = handler(ctx, request, raw)
-            resource_id = outcome.resource_id or resource_id
+            resource_id, body = outcome.resource_id or resource_id, outcome.body
             response: Response = (
                 Response(status_code=outcome.status, headers=outcome.headers)
                 if outcome.body is None
                 else ScimResponse(outcome.body, status_code=outcome.status, headers=outcome.headers)
             )
         except SCIMException as exc:
-            response = error_response(exc)
-            detail, scim_type = exc.detail, exc.scim_type or None
+            response, error = error_response(exc), exc
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.url.path)
             response = ScimResponse(INTERNAL_ERROR_BODY, status_code=500)
-            detail = "Internal server error (see the server log)."
-        elapsed = time.perf_counter() - started
-        self.log_sink.record(
-            LogRecord(
-                directory_id=directory.id,
-                method=request.method,
-                path=_loggable_path(request),
-                status=response.status_code,
-                created=self.runtime.clock(),
-                duration_ms=round(elapsed * 1000, 3),
-                scim_type=scim_type,
-                resource_type=resource_type,
-                resource_id=resource_id,
-                detail=detail,
-                quirks=tuple(dict.fromkeys(ctx.quirks)),
-            )
+            body = INTERNAL_ERROR_BODY
+        elapsed = self.request_log.served(
+            request,
+            ctx,
+            presented=secret,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            status=response.status_code,
+            started=started,
+            request_body=raw,
+            response_body=body,
+            error=error,
         )
         observe_request(request.method, resource_type, response.status_code, ctx.quirks, elapsed)
         return response, auth
@@ -295,12 +295,6 @@ class ScimApi:
             if item["id"] == wanted:
                 return Outcome(item)
         raise not_found(f"No schema {wanted}.")
-
-
-def _loggable_path(request: Request) -> str:
-    """Path and query, as logged; never the Authorization header (it is not part of these)."""
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
 
 
 __all__ = ["ScimApi"]

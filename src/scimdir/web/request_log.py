@@ -1,0 +1,173 @@
+"""The provisioning-log entry of a SCIM request: built here, queued on the log sink.
+
+Called once per request by the SCIM pipeline (``web/scim_api.py``): :meth:`RequestLogger.refused`
+for a request whose credentials did not open the directory (the reason comes from
+``DirectoryService.diagnose_auth_failure``, on this failure path only), and
+:meth:`RequestLogger.served` for every other request. A success costs building one record and a
+queue put; redaction, body copies and the explanation (``service/explanations.py``) are paid
+only by failures. The presented secret is redacted from everything the entry keeps, whatever
+field it was pasted into.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter
+from starlette.requests import Request
+
+from scimdir.scim.errors import SCIMException, error_body
+from scimdir.service.context import ScimContext
+from scimdir.service.directories import DirectoryService
+from scimdir.service.explanations import Failure, explain
+from scimdir.service.log_sink import LogSink
+from scimdir.service.ports import LogRecord
+from scimdir.service.redaction import body_for_log, redact_text
+from scimdir.web.request_id import request_id_of
+
+__all__ = ["AUTH_FAILURES", "RequestLogger"]
+
+AUTH_FAILURES = Counter(
+    "scimdir_auth_failures_total",
+    "SCIM requests refused 401, by reason (unknown_tenant, no_credentials, wrong_secret, "
+    "revoked_secret, expired_secret).",
+    ["reason"],
+)
+
+
+def _path(request: Request, secrets: tuple[str, ...]) -> str:
+    query = request.url.query
+    path = request.url.path + (f"?{query}" if query else "")
+    return redact_text(path, secrets) if query else path
+
+
+def _subject(body: Any) -> str | None:
+    if isinstance(body, dict):
+        for key in ("userName", "displayName"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+class RequestLogger:
+    """Turns a served or refused SCIM request into a :class:`LogRecord` on the sink."""
+
+    def __init__(
+        self, sink: LogSink, directories: DirectoryService, clock: Callable[[], datetime]
+    ) -> None:
+        self.sink = sink
+        self.directories = directories
+        self.clock = clock
+
+    def _common(self, request: Request, secrets: tuple[str, ...]) -> dict[str, Any]:
+        agent = request.headers.get("user-agent")
+        return {
+            "request_id": request_id_of(request.scope),
+            "method": request.method,
+            "path": _path(request, secrets),
+            "client": request.client.host if request.client else None,
+            "user_agent": redact_text(agent, secrets) if agent else None,
+        }
+
+    def refused(self, request: Request, tenant: str, presented: str | None, started: float) -> None:
+        """Record a 401: the reason, for the directory the tenant names (None if unknown)."""
+        if not self.sink.enabled:
+            return
+        secrets = (presented,) if presented else ()
+        diagnosis = self.directories.diagnose_auth_failure(tenant, presented)
+        AUTH_FAILURES.labels(diagnosis.reason).inc()
+        now = self.clock()
+        explanation = explain(
+            Failure(
+                401,
+                method=request.method,
+                directory_id=diagnosis.directory_id,
+                auth_reason=diagnosis.reason,
+                rotated_at=diagnosis.rotated_at,
+                now=now,
+            )
+        )
+        self.sink.record(
+            LogRecord(
+                directory_id=diagnosis.directory_id,
+                status=401,
+                created=now,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                category="auth",
+                detail=f"authentication refused: {diagnosis.reason.replace('_', ' ')}",
+                problem=explanation.kind,
+                explanation=explanation.text,
+                fix=explanation.fix,
+                **self._common(request, secrets),
+            )
+        )
+
+    def served(
+        self,
+        request: Request,
+        ctx: ScimContext,
+        *,
+        presented: str | None,
+        resource_type: str | None,
+        resource_id: str | None,
+        status: int,
+        started: float,
+        request_body: Any = None,
+        response_body: Any = None,
+        error: SCIMException | None = None,
+    ) -> float:
+        """Record a request the directory's credentials opened; returns the elapsed seconds."""
+        elapsed = time.perf_counter() - started
+        if not self.sink.enabled:
+            return elapsed
+        secrets = (presented,) if presented else ()
+        subject = _subject(response_body) or _subject(request_body)
+        fields: dict[str, Any] = {}
+        if status >= 400:
+            detail = error.detail if error is not None else "Internal server error."
+            explanation = explain(
+                Failure(
+                    status,
+                    scim_type=error.scim_type or None if error is not None else None,
+                    detail=detail,
+                    method=request.method,
+                    resource_type=resource_type,
+                    idp=ctx.directory.idp,
+                    directory_id=ctx.directory_id,
+                    facts=error.context if error is not None else {},
+                    body=request_body,
+                )
+            )
+            fields = {
+                "scim_type": error.scim_type or None if error is not None else None,
+                "detail": redact_text(detail, secrets),
+                "problem": explanation.kind,
+                "explanation": explanation.text,
+                "fix": explanation.fix,
+                "request_body": body_for_log(request_body, secrets),
+                "response_body": body_for_log(
+                    error_body(error) if error is not None else response_body, secrets
+                ),
+            }
+        self.sink.record(
+            LogRecord(
+                directory_id=ctx.directory_id,
+                status=status,
+                created=self.clock(),
+                duration_ms=round(elapsed * 1000, 3),
+                resource_type=resource_type,
+                resource_id=resource_id,
+                subject=subject.replace(presented, "[redacted]")
+                if subject and presented
+                else subject,
+                effect=ctx.effect,
+                quirks=tuple(dict.fromkeys(ctx.quirks)),
+                **fields,
+                **self._common(request, secrets),
+            )
+        )
+        return elapsed
