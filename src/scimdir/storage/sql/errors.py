@@ -35,7 +35,7 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_events": "seq",
     "pk_user_emails": "emails",
     "pk_provisioning_log": "id",
-    "pk_log_problems": "id",
+    "pk_log_problems": "kind",
 }
 
 # the last column SQLite names in its message -> SCIM attribute
@@ -50,6 +50,7 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "events.seq": "seq",
     "user_emails.position": "emails",
     "provisioning_log.id": "id",
+    "log_problems.kind": "kind",
 }
 
 
