@@ -1,8 +1,8 @@
 """The provisioning log and its open problems on SQL (port rule 8 of ``service/ports.py``).
 
 Entries are appended in batches by the log sink (``service/log_sink.py``), one multi-row INSERT
-per batch; problems are upserted with ``INSERT ... ON CONFLICT DO UPDATE`` on both dialects, so
-two server processes counting the same problem never lose a count. Retention deletes by age
+per batch; problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each, on
+both dialects (the count is incremented by the database, not read and written back). Retention deletes by age
 (the ``created`` index) and by rows per directory (the ``(directory_id, id)`` index).
 """
 
