@@ -38,7 +38,7 @@ def _user(name: str) -> bytes:
             "externalId": f"ext-{name}",
             "userName": name,
             "active": True,
-            "displayName": name.split("@")[0],
+            "displayName": name.split("@", maxsplit=1)[0],
             "emails": [{"primary": True, "type": "work", "value": name}],
             "name": {"givenName": "Given", "familyName": "Family"},
         }

@@ -2,8 +2,9 @@
 
 Entries are appended in batches by the log sink (``service/log_sink.py``), one multi-row INSERT
 per batch; problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each, on
-both dialects (the count is incremented by the database, not read and written back). Retention deletes by age
-(the ``created`` index) and by rows per directory (the ``(directory_id, id)`` index).
+both dialects (the count is incremented by the database, not read and written back). Retention
+deletes by age (the ``created`` index) and by rows per directory (the ``(directory_id, id)``
+index).
 """
 
 from __future__ import annotations
