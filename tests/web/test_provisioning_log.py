@@ -128,3 +128,15 @@ def test_a_failing_log_never_breaks_a_provisioning_write(entra: Tenant, monkeypa
     assert response.status_code == 201
     assert entra.services.log_sink.flush() == 0
     assert entra.get(f"/Users/{response.json()['id']}").status_code == 200
+
+
+def test_a_long_resource_id_costs_no_other_tenant_its_log_rows(entra: Tenant, okta: Tenant) -> None:
+    """A 65+ character id in one tenant's request is stored bounded; the batch it shares with
+    another tenant's request is written whole (on PostgreSQL it used to fail entirely)."""
+    assert entra.get("/Users/" + "x" * 300).status_code == 404
+    assert okta.get("/Users").status_code == 200
+    entra.services.log_sink.flush()
+    (long_entry,) = entra.services.log.query(entra.id).entries
+    (other,) = okta.services.log.query(okta.id).entries
+    assert long_entry.resource_id == "x" * 63 + "…"
+    assert other.status == 200

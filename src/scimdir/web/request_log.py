@@ -11,6 +11,7 @@ field it was pasted into.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Any
 
 from prometheus_client import Counter
 from starlette.requests import Request
+from starlette.types import Scope
 
 from scimdir.scim.errors import SCIMException, error_body
 from scimdir.service.context import ScimContext
@@ -25,7 +27,7 @@ from scimdir.service.directories import DirectoryService
 from scimdir.service.explanations import Failure, explain
 from scimdir.service.log_sink import LogSink
 from scimdir.service.ports import LogRecord
-from scimdir.service.redaction import body_for_log, redact_text
+from scimdir.service.redaction import REDACTED, body_for_log, redact_text
 from scimdir.web.request_id import request_id_of
 
 __all__ = ["AUTH_FAILURES", "RequestLogger"]
@@ -38,10 +40,19 @@ AUTH_FAILURES = Counter(
 )
 
 
-def _path(request: Request, secrets: tuple[str, ...]) -> str:
-    query = request.url.query
-    path = request.url.path + (f"?{query}" if query else "")
-    return redact_text(path, secrets) if query else path
+def _path(scope: Scope, secrets: tuple[str, ...]) -> str:
+    query = scope.get("query_string", b"")
+    path: str = scope["path"]
+    if not query:
+        return path
+    return redact_text(f"{path}?{query.decode('latin-1')}", secrets)
+
+
+@functools.lru_cache(maxsize=256)
+def _agent(agent: str) -> str:
+    """A user agent with credential-looking values redacted (IdPs send a handful of distinct
+    user agents, so this is cached)."""
+    return redact_text(agent)
 
 
 def _subject(body: Any) -> str | None:
@@ -63,21 +74,26 @@ class RequestLogger:
         self.directories = directories
         self.clock = clock
 
-    def _common(self, request: Request, secrets: tuple[str, ...]) -> dict[str, Any]:
+    def _common(self, request: Request, presented: str | None) -> dict[str, Any]:
+        scope = request.scope
+        client = scope.get("client")
         agent = request.headers.get("user-agent")
+        if agent is not None:
+            agent = _agent(agent)
+            if presented and presented in agent:
+                agent = agent.replace(presented, REDACTED)
         return {
-            "request_id": request_id_of(request.scope),
-            "method": request.method,
-            "path": _path(request, secrets),
-            "client": request.client.host if request.client else None,
-            "user_agent": redact_text(agent, secrets) if agent else None,
+            "request_id": request_id_of(scope),
+            "method": scope["method"],
+            "path": _path(scope, (presented,) if presented else ()),
+            "client": client[0] if client else None,
+            "user_agent": agent,
         }
 
     def refused(self, request: Request, tenant: str, presented: str | None, started: float) -> None:
         """Record a 401: the reason, for the directory the tenant names (None if unknown)."""
         if not self.sink.enabled:
             return
-        secrets = (presented,) if presented else ()
         diagnosis = self.directories.diagnose_auth_failure(tenant, presented)
         AUTH_FAILURES.labels(diagnosis.reason).inc()
         now = self.clock()
@@ -102,7 +118,7 @@ class RequestLogger:
                 problem=explanation.kind,
                 explanation=explanation.text,
                 fix=explanation.fix,
-                **self._common(request, secrets),
+                **self._common(request, presented),
             )
         )
 
@@ -167,7 +183,7 @@ class RequestLogger:
                 effect=ctx.effect,
                 quirks=tuple(dict.fromkeys(ctx.quirks)),
                 **fields,
-                **self._common(request, secrets),
+                **self._common(request, presented),
             )
         )
         return elapsed
