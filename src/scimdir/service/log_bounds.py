@@ -11,7 +11,7 @@ cut with an ellipsis.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from scimdir.service.ports import LogRecord
 
@@ -47,25 +47,30 @@ def bound(text: str, limit: int) -> str:
     """``text`` made storable and at most ``limit`` characters long."""
     if "\x00" in text:
         text = text.replace("\x00", "\\0")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
     if len(text) > limit:
         text = text[: max(0, limit - 1)] + _ELLIPSIS
     return text
 
 
-def _optional(text: str | None, limit: int) -> str | None:
-    return None if text is None else bound(text, limit)
-
-
 def bound_record(record: LogRecord) -> LogRecord:
-    """A copy of ``record`` whose every text fits its column (see :data:`LIMITS`)."""
-    changes: dict[str, object] = {
-        name: _optional(getattr(record, name), limit) for name, limit in LIMITS.items()
-    }
-    changes["method"] = bound(record.method, LIMITS["method"])
-    changes["path"] = bound(record.path, LIMITS["path"])
-    changes["quirks"] = tuple(bound(q, QUIRK_LIMIT) for q in record.quirks[:QUIRKS_KEPT])
-    return replace(record, **changes)  # type: ignore[arg-type]
+    """``record`` with every text fitting its column (see :data:`LIMITS`): the same record
+    when nothing needed changing (the common case, and the cheap one), else a copy."""
+    changes: dict[str, Any] = {}
+    for name, limit in _ALL_LIMITS:
+        value = getattr(record, name)
+        if value is not None:
+            fitted = bound(value, limit)
+            if fitted is not value:
+                changes[name] = fitted
+    quirks = record.quirks
+    if len(quirks) > QUIRKS_KEPT or any(len(q) > QUIRK_LIMIT or not q.isascii() for q in quirks):
+        changes["quirks"] = tuple(bound(q, QUIRK_LIMIT) for q in quirks[:QUIRKS_KEPT])
+    return replace(record, **changes) if changes else record
+
+
+_ALL_LIMITS = tuple(LIMITS.items())

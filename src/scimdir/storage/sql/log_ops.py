@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, select, update
+from sqlalchemy import Row, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scimdir.service.ports import (
@@ -32,6 +32,7 @@ __all__ = ["LogOps"]
 _LOG = provisioning_log
 _PROBLEMS = log_problems
 _CONTACT = ("request", "auth")
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
 _ENTRY_FIELDS = (
     "directory_id",
     "category",
@@ -91,11 +92,22 @@ class LogOps(SqlBase):
     """The log half of :class:`scimdir.service.ports.Transaction`."""
 
     def append_log(self, record: LogRecord) -> None:
-        """Append one entry to the provisioning log."""
-        self.append_logs([record])
+        """Append one entry, durably, in the caller's transaction (admin actions)."""
+        self._insert_entries([record])
 
     def append_logs(self, records: Sequence[LogRecord]) -> None:
-        """Append a batch of (already bounded) entries, one statement per chunk."""
+        """Append a batch of (already bounded) entries: the log writer's own transaction.
+
+        On PostgreSQL the transaction then commits asynchronously (``SET LOCAL
+        synchronous_commit = off``): its commit does not wait for the WAL flush, so the log
+        never competes with provisioning writes for the disk. A crash can lose such a batch,
+        as it can lose the writer's in-memory queue; it can never corrupt or reorder data.
+        """
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(_ASYNC_COMMIT)
+        self._insert_entries(records)
+
+    def _insert_entries(self, records: Sequence[LogRecord]) -> None:
         rows = [
             {**{name: getattr(r, name) for name in _ENTRY_FIELDS}, "quirks": list(r.quirks)}
             for r in records
