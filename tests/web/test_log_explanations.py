@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from scimdir.composition import Services
@@ -152,3 +153,23 @@ def test_a_secret_never_reaches_the_log_metrics_or_output(
     assert secret not in client.get("/metrics").text
     captured = capfd.readouterr()
     assert secret not in captured.out + captured.err
+
+
+def test_a_failing_log_entry_never_changes_the_answer(
+    entra: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When diagnosing a 401 or explaining a failure raises, the client still gets its 401
+    and 400, and the lost entries are counted."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("diagnosis failed")
+
+    monkeypatch.setattr(entra.services.directories, "diagnose_auth_failure", broken)
+    monkeypatch.setattr("scimdir.web.request_log.explain", broken)
+    before = REGISTRY.get_sample_value("scimdir_log_rows_dropped_total", {"reason": "error"})
+    _refused(entra, "Bearer wrong-secret-value")
+    body = entra_user("noexplain@contoso.com")
+    del body["emails"]
+    assert entra.post("/Users", body).status_code == 400
+    after = REGISTRY.get_sample_value("scimdir_log_rows_dropped_total", {"reason": "error"})
+    assert (after or 0) - (before or 0) == 2

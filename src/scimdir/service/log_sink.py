@@ -34,8 +34,8 @@ _PRUNE_EVERY_SECONDS = 600.0
 
 DROPPED = Counter(
     "scimdir_log_rows_dropped_total",
-    "Provisioning-log entries that were not stored: queue_full (the writer fell behind) or "
-    "refused (the database rejected the row even alone).",
+    "Provisioning-log entries that were not stored: queue_full (the writer fell behind), "
+    "refused (the database rejected the row even alone) or error (the entry could not be built).",
     ["reason"],
 )
 

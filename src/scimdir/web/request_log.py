@@ -12,6 +12,7 @@ field it was pasted into.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -25,12 +26,14 @@ from scimdir.scim.errors import SCIMException, error_body
 from scimdir.service.context import ScimContext
 from scimdir.service.directories import DirectoryService
 from scimdir.service.explanations import Failure, explain
-from scimdir.service.log_sink import LogSink
+from scimdir.service.log_sink import DROPPED, LogSink
 from scimdir.service.ports import LogRecord
 from scimdir.service.redaction import REDACTED, body_for_log, redact_text
 from scimdir.web.request_id import request_id_of
 
 __all__ = ["AUTH_FAILURES", "RequestLogger"]
+
+logger = logging.getLogger(__name__)
 
 AUTH_FAILURES = Counter(
     "scimdir_auth_failures_total",
@@ -53,6 +56,11 @@ def _agent(agent: str) -> str:
     """A user agent with credential-looking values redacted (IdPs send a handful of distinct
     user agents, so this is cached)."""
     return redact_text(agent)
+
+
+def _not_recorded() -> None:
+    logger.exception("could not build a provisioning log entry; the request is unaffected")
+    DROPPED.labels("error").inc()
 
 
 def _subject(body: Any) -> str | None:
@@ -91,9 +99,19 @@ class RequestLogger:
         }
 
     def refused(self, request: Request, tenant: str, presented: str | None, started: float) -> None:
-        """Record a 401: the reason, for the directory the tenant names (None if unknown)."""
+        """Record a 401: the reason, for the directory the tenant names (None if unknown).
+
+        Never raises: a request's answer never depends on its log entry."""
         if not self.sink.enabled:
             return
+        try:
+            self._refused(request, tenant, presented, started)
+        except Exception:
+            _not_recorded()
+
+    def _refused(
+        self, request: Request, tenant: str, presented: str | None, started: float
+    ) -> None:
         diagnosis = self.directories.diagnose_auth_failure(tenant, presented)
         AUTH_FAILURES.labels(diagnosis.reason).inc()
         now = self.clock()
@@ -136,10 +154,33 @@ class RequestLogger:
         response_body: Any = None,
         error: SCIMException | None = None,
     ) -> float:
-        """Record a request the directory's credentials opened; returns the elapsed seconds."""
+        """Record a request the directory's credentials opened; returns the elapsed seconds.
+
+        Never raises: a request's answer never depends on its log entry."""
         elapsed = time.perf_counter() - started
-        if not self.sink.enabled:
-            return elapsed
+        if self.sink.enabled:
+            try:
+                self._served(
+                    request, ctx, presented, resource_type, resource_id, status, elapsed,
+                    request_body, response_body, error,
+                )  # fmt: skip
+            except Exception:
+                _not_recorded()
+        return elapsed
+
+    def _served(
+        self,
+        request: Request,
+        ctx: ScimContext,
+        presented: str | None,
+        resource_type: str | None,
+        resource_id: str | None,
+        status: int,
+        elapsed: float,
+        request_body: Any,
+        response_body: Any,
+        error: SCIMException | None,
+    ) -> None:
         secrets = (presented,) if presented else ()
         subject = _subject(response_body) or _subject(request_body)
         fields: dict[str, Any] = {}
@@ -186,4 +227,3 @@ class RequestLogger:
                 **self._common(request, presented),
             )
         )
-        return elapsed
