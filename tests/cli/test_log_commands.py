@@ -132,3 +132,22 @@ def test_health_lists_directories_and_details_one(services: Services) -> None:
     ]
     assert detail["state"] == "failing" and detail["silent_after_minutes"] == 80
     assert "evil\\x1b" in run("health", did)
+
+
+def test_health_shows_requests_to_unknown_tenants(services: Services) -> None:
+    """The summary lists recent requests that named a tenant that does not exist."""
+    services.log_sink.record(
+        LogRecord(
+            None,
+            "GET",
+            "/scim/typo\x1b/v2/Users",
+            401,
+            utc_now(),
+            1.0,
+            category="auth",
+            client="203.0.113.7",
+        )
+    )
+    services.log_sink.flush()
+    out = run("health")
+    assert "/scim/typo\\x1b/v2/Users from 203.0.113.7" in out

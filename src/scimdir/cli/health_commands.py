@@ -1,18 +1,21 @@
 """``scimdir health [ID] [--json]``: is each identity provider reaching its directory?
 
-Without an id, one line per directory; with one, its counts, quirks and open problems. The
-states and their rules are in ``service/health.py``. An unknown id exits non-zero.
+Without an id, one line per directory, then the latest requests that named a tenant that does
+not exist (a mistyped tenant URL); with one, its counts, quirks and open problems. The states
+and their rules are in ``service/health.py``. An unknown id exits non-zero.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import click
 
-from scimdir.cli.log_format import health_json, health_lines
+from scimdir.cli.log_format import health_json, health_lines, printable
 from scimdir.cli.state import CliState, fail, pass_state
 from scimdir.service.directories import DirectoryNotFound
+from scimdir.service.ports import LogFilter
 
 __all__ = ["health"]
 
@@ -42,3 +45,12 @@ def health(state: CliState, directory_id: str | None, as_json: bool) -> None:
     for item in every:
         for line in health_lines(item, detailed=False):
             click.echo(line)
+    # A mistyped tenant URL reaches no directory: show who called one that does not exist.
+    since = state.services.runtime.clock() - timedelta(days=1)
+    strays = state.services.log.query(None, LogFilter(since=since), limit=5).entries
+    if strays:
+        click.echo("Requests naming a tenant that does not exist (last day, newest first):")
+        for entry in strays:
+            click.echo(
+                printable(f"    {entry.created:%Y-%m-%d %H:%M} {entry.path} from {entry.client}")
+            )
