@@ -158,8 +158,8 @@ def test_a_secret_never_reaches_the_log_metrics_or_output(
 def test_a_failing_log_entry_never_changes_the_answer(
     entra: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """When diagnosing a 401 or explaining a failure raises, the client still gets its 401
-    and 400, and the lost entries are counted."""
+    """When diagnosing a 401 (in the log writer) or explaining a failure (on the request
+    path) raises, the client still gets its 401 and 400, and the lost entries are counted."""
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("diagnosis failed")
@@ -171,5 +171,27 @@ def test_a_failing_log_entry_never_changes_the_answer(
     body = entra_user("noexplain@contoso.com")
     del body["emails"]
     assert entra.post("/Users", body).status_code == 400
+    entra.services.log_sink.flush()
     after = REGISTRY.get_sample_value("scimdir_log_rows_dropped_total", {"reason": "error"})
     assert (after or 0) - (before or 0) == 2
+
+
+def test_the_reason_of_a_401_is_diagnosed_off_the_request_path(
+    entra: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 401 is answered before its reason is looked up (by the log writer), so the answer
+    costs the same whether the tenant exists or not."""
+    calls: list[str] = []
+    real = entra.services.directories.diagnose_auth_failure
+
+    def spy(tenant: str, presented: str | None) -> Any:
+        calls.append(tenant)
+        return real(tenant, presented)
+
+    monkeypatch.setattr(entra.services.directories, "diagnose_auth_failure", spy)
+    entra.services.log_sink.close()  # no background flush between the requests and the check
+    _refused(entra, "Bearer wrong-secret-value")
+    _refused(entra, "Bearer wrong-secret-value", tenant="no-such-tenant-at-all")
+    assert calls == []
+    entra.services.log_sink.flush()
+    assert calls == [entra.id, "no-such-tenant-at-all"]

@@ -30,6 +30,7 @@ from scimdir.service.problems import problem_changes
 from scimdir.service.runtime import utc_now
 
 logger = logging.getLogger(__name__)
+Deferred = Callable[[], LogRecord]
 _PRUNE_EVERY_SECONDS = 600.0
 
 DROPPED = Counter(
@@ -67,7 +68,7 @@ class LogSink:
         self.max_queue = max_queue
         # A deque: append and popleft are atomic, and cheaper on the request path than
         # queue.Queue's lock and condition (the writer polls every ``interval`` anyway).
-        self._queue: deque[LogRecord] = deque()
+        self._queue: deque[LogRecord | Deferred] = deque()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -88,15 +89,34 @@ class LogSink:
             return
         self._queue.append(entry)
 
+    def defer(self, build: Deferred) -> None:
+        """Queue an entry to be built by the writer thread, off the request path: for entries
+        whose facts need the database (why an authentication failed), so that building them
+        neither slows the request nor makes its timing depend on what was found."""
+        if not self.enabled:
+            return
+        if len(self._queue) >= self.max_queue:
+            DROPPED.labels("queue_full").inc()
+            return
+        self._queue.append(build)
+
     def flush(self) -> int:
         """Write everything queued now; returns how many entries were stored."""
         with self._lock:
             batch: list[LogRecord] = []
             while True:
                 try:
-                    batch.append(self._queue.popleft())
+                    item = self._queue.popleft()
                 except IndexError:
                     break
+                if isinstance(item, LogRecord):
+                    batch.append(item)
+                    continue
+                try:
+                    batch.append(item())
+                except Exception:
+                    DROPPED.labels("error").inc()
+                    logger.exception("could not build a deferred provisioning log entry")
             if not batch:
                 return 0
             bounded = [bound_record(entry) for entry in batch]

@@ -2,7 +2,7 @@
 
 Called once per request by the SCIM pipeline (``web/scim_api.py``): :meth:`RequestLogger.refused`
 for a request whose credentials did not open the directory (the reason comes from
-``DirectoryService.diagnose_auth_failure``, on this failure path only), and
+``DirectoryService.diagnose_auth_failure``, called by the log writer for failures only), and
 :meth:`RequestLogger.served` for every other request. A success costs building one record and a
 queue put; redaction, body copies and the explanation (``service/explanations.py``) are paid
 only by failures. The presented secret is redacted from everything the entry keeps, whatever
@@ -101,43 +101,55 @@ class RequestLogger:
     def refused(self, request: Request, tenant: str, presented: str | None, started: float) -> None:
         """Record a 401: the reason, for the directory the tenant names (None if unknown).
 
-        Never raises: a request's answer never depends on its log entry."""
+        The request path only captures the request; the reason is diagnosed by the log writer
+        (``LogSink.defer``), so a refusal costs the same whether the tenant exists or not, and
+        a flood of bad credentials adds no database reads to the requests. Never raises."""
         if not self.sink.enabled:
             return
         try:
-            self._refused(request, tenant, presented, started)
+            common = self._common(request, presented)
+            now = self.clock()
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
         except Exception:
             _not_recorded()
+            return
 
-    def _refused(
-        self, request: Request, tenant: str, presented: str | None, started: float
-    ) -> None:
+        def build() -> LogRecord:
+            return self._refused_entry(tenant, presented, common, now, duration_ms)
+
+        self.sink.defer(build)
+
+    def _refused_entry(
+        self,
+        tenant: str,
+        presented: str | None,
+        common: dict[str, Any],
+        now: datetime,
+        duration_ms: float,
+    ) -> LogRecord:
         diagnosis = self.directories.diagnose_auth_failure(tenant, presented)
         AUTH_FAILURES.labels(diagnosis.reason).inc()
-        now = self.clock()
         explanation = explain(
             Failure(
                 401,
-                method=request.method,
+                method=common["method"],
                 directory_id=diagnosis.directory_id,
                 auth_reason=diagnosis.reason,
                 rotated_at=diagnosis.rotated_at,
                 now=now,
             )
         )
-        self.sink.record(
-            LogRecord(
-                directory_id=diagnosis.directory_id,
-                status=401,
-                created=now,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                category="auth",
-                detail=f"authentication refused: {diagnosis.reason.replace('_', ' ')}",
-                problem=explanation.kind,
-                explanation=explanation.text,
-                fix=explanation.fix,
-                **self._common(request, presented),
-            )
+        return LogRecord(
+            directory_id=diagnosis.directory_id,
+            status=401,
+            created=now,
+            duration_ms=duration_ms,
+            category="auth",
+            detail=f"authentication refused: {diagnosis.reason.replace('_', ' ')}",
+            problem=explanation.kind,
+            explanation=explanation.text,
+            fix=explanation.fix,
+            **common,
         )
 
     def served(
