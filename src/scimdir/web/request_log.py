@@ -193,49 +193,65 @@ class RequestLogger:
         response_body: Any,
         error: SCIMException | None,
     ) -> None:
-        secrets = (presented,) if presented else ()
         subject = _subject(response_body) or _subject(request_body)
-        fields: dict[str, Any] = {}
-        if status >= 400:
-            detail = error.detail if error is not None else "Internal server error."
-            explanation = explain(
-                Failure(
-                    status,
-                    scim_type=error.scim_type or None if error is not None else None,
-                    detail=detail,
-                    method=request.method,
-                    resource_type=resource_type,
-                    idp=ctx.directory.idp,
-                    directory_id=ctx.directory_id,
-                    facts=error.context if error is not None else {},
-                    body=request_body,
-                )
-            )
-            fields = {
-                "scim_type": error.scim_type or None if error is not None else None,
-                "detail": redact_text(detail, secrets),
-                "problem": explanation.kind,
-                "explanation": explanation.text,
-                "fix": explanation.fix,
-                "request_body": body_for_log(request_body, secrets),
-                "response_body": body_for_log(
-                    error_body(error) if error is not None else response_body, secrets
-                ),
-            }
-        self.sink.record(
-            LogRecord(
-                directory_id=ctx.directory_id,
-                status=status,
-                created=self.clock(),
-                duration_ms=round(elapsed * 1000, 3),
-                resource_type=resource_type,
-                resource_id=resource_id,
-                subject=subject.replace(presented, "[redacted]")
-                if subject and presented
-                else subject,
-                effect=ctx.effect,
-                quirks=tuple(dict.fromkeys(ctx.quirks)),
-                **fields,
-                **self._common(request, presented),
-            )
+        if subject and presented:
+            subject = subject.replace(presented, REDACTED)
+        entry = LogRecord(
+            directory_id=ctx.directory_id,
+            status=status,
+            created=self.clock(),
+            duration_ms=round(elapsed * 1000, 3),
+            resource_type=resource_type,
+            resource_id=resource_id,
+            subject=subject,
+            effect=ctx.effect,
+            quirks=tuple(dict.fromkeys(ctx.quirks)),
+            **self._common(request, presented),
         )
+        if status < 400:
+            self.sink.record(entry)
+            return
+        # A failure's explanation and its redacted bodies (possibly megabytes of hostile
+        # input) are built by the log writer, not while the client waits for its answer.
+        idp = ctx.directory.idp
+
+        def build() -> LogRecord:
+            return _with_failure(entry, idp, presented, request_body, response_body, error)
+
+        self.sink.defer(build)
+
+
+def _with_failure(
+    entry: LogRecord,
+    idp: str,
+    presented: str | None,
+    request_body: Any,
+    response_body: Any,
+    error: SCIMException | None,
+) -> LogRecord:
+    """``entry`` completed with the failure's kind, explanation, fix and redacted bodies."""
+    secrets = (presented,) if presented else ()
+    detail = error.detail if error is not None else "Internal server error."
+    scim_type = (error.scim_type or None) if error is not None else None
+    explanation = explain(
+        Failure(
+            entry.status,
+            scim_type=scim_type,
+            detail=detail,
+            method=entry.method,
+            resource_type=entry.resource_type,
+            idp=idp,
+            directory_id=entry.directory_id,
+            facts=error.context if error is not None else {},
+            body=request_body,
+        )
+    )
+    entry.scim_type = scim_type
+    entry.detail = redact_text(detail, secrets)
+    entry.problem = explanation.kind
+    entry.explanation = explanation.text
+    entry.fix = explanation.fix
+    entry.request_body = body_for_log(request_body, secrets)
+    failure_body = error_body(error) if error is not None else response_body
+    entry.response_body = body_for_log(failure_body, secrets)
+    return entry
