@@ -14,8 +14,10 @@ from datetime import timedelta
 from scimdir.service.context import Limits
 from scimdir.service.directories import DirectoryService
 from scimdir.service.groups import GroupService
+from scimdir.service.health import HealthService
 from scimdir.service.log_sink import LogSink
 from scimdir.service.ports import Storage
+from scimdir.service.provisioning_log import ProvisioningLog
 from scimdir.service.runtime import Runtime, system_runtime
 from scimdir.service.users import UserService
 from scimdir.settings import Settings
@@ -33,6 +35,8 @@ class Services:
     users: UserService
     groups: GroupService
     log_sink: LogSink
+    log: ProvisioningLog
+    health: HealthService
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -74,6 +78,10 @@ def build_services(
         log_sink=LogSink(
             storage,
             retention=timedelta(days=settings.log_retention_days),
+            max_rows_per_directory=settings.log_max_rows_per_directory,
             clock=runtime.clock,
+            enabled=settings.log_enabled,
         ),
+        log=ProvisioningLog(storage, runtime.clock),
+        health=HealthService(storage, runtime.clock),
     )

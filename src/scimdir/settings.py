@@ -62,7 +62,18 @@ class Settings(BaseSettings):
         description="Largest group whose members a GET returns inline; larger groups must be "
         "read with excludedAttributes=members (their membership is paged via the filter API).",
     )
-    log_retention_days: int = Field(default=30, ge=1)
+    log_retention_days: int = Field(
+        default=30, ge=1, description="Provisioning-log entries older than this are deleted."
+    )
+    log_max_rows_per_directory: int = Field(
+        default=100_000,
+        ge=100,
+        description="Provisioning-log entries kept per directory; the oldest go first.",
+    )
+    log_enabled: bool = Field(
+        default=True,
+        description="Record the provisioning log (off only to measure its cost in benchmarks).",
+    )
     inline_reads: bool | None = Field(
         default=None,
         description="Serve GETs on the event loop instead of the thread pool. Default: on for "

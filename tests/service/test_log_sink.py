@@ -1,24 +1,32 @@
-"""The provisioning log writer: batched writes and retention."""
+"""The provisioning log writer: batched writes, bounded fields, row-by-row fallback, retention."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import REGISTRY
+
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import DirectoryRecord, LogRecord
+from scimdir.service.ports import DirectoryRecord, LogRecord, Storage
 from scimdir.storage.sql import SqlStorage
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-def _directory(storage: SqlStorage) -> str:
+def _directory(storage: Storage) -> str:
+    did = uuid.uuid4().hex
     with storage.transaction() as tx:
-        tx.insert_directory(DirectoryRecord("d1", "D", "entra", {}, NOW, NOW))
-    return "d1"
+        tx.insert_directory(DirectoryRecord(did, "D", "entra", {}, NOW, NOW))
+    return did
 
 
-def _entry(directory_id: str, created: datetime, status: int = 200) -> LogRecord:
+def _entry(directory_id: str | None, created: datetime, status: int = 200) -> LogRecord:
     return LogRecord(directory_id, "GET", "/Users", status, created, 1.0)
+
+
+def _dropped(reason: str) -> float:
+    return REGISTRY.get_sample_value("scimdir_log_rows_dropped_total", {"reason": reason}) or 0.0
 
 
 def test_flush_writes_every_queued_entry_in_order(sqlite_storage: SqlStorage) -> None:
@@ -33,13 +41,80 @@ def test_flush_writes_every_queued_entry_in_order(sqlite_storage: SqlStorage) ->
         assert [r.status for r in tx.list_log(did)] == [409, 201, 200]
 
 
-def test_prune_deletes_only_rows_older_than_the_retention(sqlite_storage: SqlStorage) -> None:
-    """Retention removes rows older than the period and keeps the recent ones."""
+def test_long_and_hostile_fields_are_stored_bounded(storage: Storage) -> None:
+    """A 65+ character resource id, NUL and a lone surrogate no longer fail the insert."""
+    did = _directory(storage)
+    sink = LogSink(storage, clock=lambda: NOW)
+    hostile = LogRecord(
+        did, "PATCH", "/Users/\x00\ud800", 400, NOW, 1.0, resource_id="x" * 200, subject="a\x00"
+    )
+    sink.record(hostile)
+    assert sink.flush() == 1
+    with storage.transaction(readonly=True) as tx:
+        (row,) = tx.list_log(did)
+    assert len(row.resource_id or "") == 64
+    assert row.path == "/Users/\\0\ufffd"
+
+
+def test_one_bad_entry_does_not_drop_the_batch(storage: Storage) -> None:
+    """A batch that fails is written row by row: only the row that cannot be stored is
+    dropped, and the drop is counted."""
+    did = _directory(storage)
+    before = _dropped("refused")
+    sink = LogSink(storage, clock=lambda: NOW)
+    sink.record(_entry(did, NOW, 201))
+    sink.record(_entry(uuid.uuid4().hex, NOW, 500))  # a directory that does not exist
+    sink.record(_entry(did, NOW, 204))
+    assert sink.flush() == 2
+    with storage.transaction(readonly=True) as tx:
+        assert [r.status for r in tx.list_log(did)] == [204, 201]
+    assert _dropped("refused") == before + 1
+
+
+def test_a_full_queue_drops_and_counts(sqlite_storage: SqlStorage) -> None:
+    """Past the queue size, entries are dropped and counted, never blocking the request."""
     did = _directory(sqlite_storage)
-    sink = LogSink(sqlite_storage, retention=timedelta(days=30), clock=lambda: NOW)
+    before = _dropped("queue_full")
+    sink = LogSink(sqlite_storage, max_queue=2, clock=lambda: NOW)
+    for _ in range(5):
+        sink.record(_entry(did, NOW))
+    assert _dropped("queue_full") == before + 3
+    assert sink.flush() == 2
+
+
+def test_disabled_sink_records_nothing(sqlite_storage: SqlStorage) -> None:
+    """With the log off (benchmarks), nothing is queued."""
+    did = _directory(sqlite_storage)
+    sink = LogSink(sqlite_storage, enabled=False)
+    sink.record(_entry(did, NOW))
+    assert sink.flush() == 0
+
+
+# Retention deletes across all directories, so it runs on a private SQLite file only: on the
+# shared PostgreSQL test database it would prune the rows of tests running beside it.
+def test_prune_deletes_only_rows_older_than_the_retention(sqlite_storage: SqlStorage) -> None:
+    """Retention by age removes rows older than the period and keeps the recent ones."""
+    storage = sqlite_storage
+    did = _directory(storage)
+    sink = LogSink(storage, retention=timedelta(days=30), clock=lambda: NOW)
     sink.record(_entry(did, NOW - timedelta(days=31), 500))
     sink.record(_entry(did, NOW - timedelta(days=29), 200))
     sink.flush()
-    assert sink.prune() == 1
-    with sqlite_storage.transaction(readonly=True) as tx:
+    sink.prune()
+    with storage.transaction(readonly=True) as tx:
         assert [r.status for r in tx.list_log(did)] == [200]
+
+
+def test_prune_keeps_the_newest_rows_of_each_directory(sqlite_storage: SqlStorage) -> None:
+    """Retention by rows keeps each directory's newest N entries, whatever the others hold."""
+    storage = sqlite_storage
+    busy, quiet = _directory(storage), _directory(storage)
+    sink = LogSink(storage, max_rows_per_directory=3, clock=lambda: NOW)
+    for status in range(200, 210):
+        sink.record(_entry(busy, NOW, status))
+    sink.record(_entry(quiet, NOW, 201))
+    sink.flush()
+    sink.prune()
+    with storage.transaction(readonly=True) as tx:
+        assert [r.status for r in tx.list_log(busy)] == [209, 208, 207]
+        assert [r.status for r in tx.list_log(quiet)] == [201]

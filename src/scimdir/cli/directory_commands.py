@@ -13,9 +13,11 @@ from typing import Any
 
 import click
 
+from scimdir.cli.log_format import entry_json, entry_lines, printable, problem_json
 from scimdir.cli.state import CliState, fail, pass_state
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_settings import IDPS, DirectorySettings, SettingError
+from scimdir.service.ports import LogFilter
 
 
 @click.group()
@@ -192,16 +194,50 @@ def directory_reset(state: CliState, directory_id: str, yes: bool, unlink: bool)
 
 @directory.command("log")
 @click.argument("directory_id")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--failures", is_flag=True, help="Only failed requests.")
+@click.option("--user", "subject", default=None, help="Only this userName, group name or id.")
+@click.option("--since", default=None, help="Only entries of the last 90s, 30m, 2h, 7d...")
+@click.option("--problems", is_flag=True, help="Show the open problems instead of entries.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
 @pass_state
-def directory_log(state: CliState, directory_id: str, limit: int, failures: bool) -> None:
-    """Show the provisioning log, newest first."""
-    for row in state.services.directories.log(directory_id, limit=limit, failures_only=failures):
-        line = f"{row.created.isoformat()} {row.method} {row.path} -> {row.status}"
-        if row.detail:
-            line += f"  {row.detail}"
-        click.echo(line)
+def directory_log(
+    state: CliState,
+    directory_id: str,
+    limit: int,
+    failures: bool,
+    subject: str | None,
+    since: str | None,
+    problems: bool,
+    as_json: bool,
+) -> None:
+    """Show the provisioning log, newest first: each request, its effect, and for a failure
+    the explanation and the fix."""
+    log = state.services.log
+    try:
+        if problems:
+            found = log.problems(directory_id, limit=limit)
+            if as_json:
+                click.echo(json.dumps([problem_json(p) for p in found]))
+                return
+            for p in found:
+                who = p.subject or p.resource_id or "the directory"
+                click.echo(
+                    printable(f"{who}: {p.kind}, {p.count}x, last {p.last_seen:%Y-%m-%d %H:%M}")
+                )
+                click.echo(f"    fix: {printable(p.fix or '-')}")
+            return
+        start = state.services.runtime.clock() - parse_duration(since) if since else None
+        where = LogFilter(failures_only=failures, subject=subject, since=start)
+        page = log.query(directory_id, where, limit=limit)
+    except DirectoryNotFound:
+        fail(f"no directory {directory_id}")
+    if as_json:
+        click.echo(json.dumps([entry_json(e) for e in page.entries]))
+        return
+    for entry in page.entries:
+        for line in entry_lines(entry):
+            click.echo(line)
 
 
 @click.group()

@@ -32,7 +32,8 @@ class ScimContext:
     """Who is calling and how: the authenticated directory, its dialect and settings.
 
     ``quirks`` collects the names of the IdP quirks that fired while serving the request, for the
-    provisioning log and metrics.
+    provisioning log and metrics; ``effect`` is what the request did, in words
+    (:mod:`scimdir.service.effects`), set by the use case from the change it made.
     """
 
     directory: DirectoryRecord
@@ -40,6 +41,7 @@ class ScimContext:
     dialect: Dialect
     settings: DirectorySettings
     quirks: list[str] = field(default_factory=list)
+    effect: str | None = None
 
     @property
     def directory_id(self) -> str:

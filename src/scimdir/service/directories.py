@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from scimdir.service.admin_log import admin_entry, settings_entry
+from scimdir.service.auth_diagnosis import AuthDiagnosis, diagnose
 from scimdir.service.directory_settings import DirectorySettings, SettingError, preset
 from scimdir.service.last_use import LastUseRecorder
 from scimdir.service.ports import (
@@ -145,6 +147,7 @@ class DirectoryService:
             tx.update_directory(
                 replace(record, settings=settings.to_json(), updated=self.runtime.clock())
             )
+            tx.append_log(settings_entry(record, settings, self.runtime.clock()))
             return settings
 
     def rotate_secret(self, directory_id: str, keep_old_for: timedelta | None = None) -> str:
@@ -165,6 +168,9 @@ class DirectoryService:
                 else:
                     tx.update_secret(replace(old, revoked=now))
             tx.insert_secret(self._secret_record(directory_id, secret))
+            fate = f"kept working for {keep_old_for}" if keep_old_for else "revoked now"
+            effect = f"issued a new secret; the old ones are {fate}"
+            tx.append_log(admin_entry(directory_id, "rotate-secret", effect, now))
         return secret
 
     def live_secrets(self, directory_id: str) -> list[SecretRecord]:
@@ -190,6 +196,14 @@ class DirectoryService:
             return None
         stale = found.last_used is None or now - found.last_used > _LAST_USED_PRECISION
         return Authenticated(record, found, stale)
+
+    def diagnose_auth_failure(self, tenant: str, presented: str | None) -> AuthDiagnosis:
+        """Why ``presented`` did not open ``tenant`` (for the provisioning log only; the client
+        gets the same 401 whatever the reason). Called on the failure path alone."""
+        with transaction(self.storage, readonly=True) as tx:
+            record = tx.get_directory(tenant)
+            secrets = tx.list_secrets(tenant) if record is not None else []
+        return diagnose(record, secrets, presented, self.runtime.clock())
 
     def mark_used(self, auth: Authenticated) -> None:
         """Note when a secret was used, to the minute; never touches the database here.
@@ -220,6 +234,9 @@ class DirectoryService:
                 {"users": users, "groups": groups, "unlinked": unlink_users},
                 self.runtime.clock(),
             )
+            verb = "unlinked" if unlink_users else "removed"
+            effect = f"reset: {users} users {verb}, {groups} groups removed"
+            tx.append_log(admin_entry(directory_id, "reset", effect, self.runtime.clock()))
             return users, groups
 
     def create_local_user(

@@ -62,6 +62,9 @@ class DirectorySettings:
     - ``rate_limit``: requests per second this directory may send to one server process (0, the
       default, is no limit; else at least :data:`MIN_RATE_LIMIT`); ``rate_limit_burst`` is the
       bucket size (0: two seconds' worth). See ``scimdir.web.rate_limit``.
+    - ``cycle_minutes``: how often the IdP calls (Entra's provisioning cycle is about 40
+      minutes); a directory that used to be called and has not been for more than two cycles
+      is reported ``silent`` by its health (docs/provisioning-log.md).
     """
 
     user_linking: bool = False
@@ -76,6 +79,8 @@ class DirectorySettings:
         if self.rate_limit_burst:
             return max(self.rate_limit_burst, self.rate_limit)
         return 2 * self.rate_limit
+
+    cycle_minutes: int = 40
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored on the directory row."""
@@ -176,10 +181,19 @@ class DirectorySettings:
             # Below rate_limit it counts as rate_limit (see burst()): checking it against the
             # rate here would make the order of two `directory set` calls matter.
             return replace(self, rate_limit_burst=_to_number(key, value))
+        if key == "cycle_minutes":
+            return replace(self, cycle_minutes=_to_minutes(key, value))
         raise SettingError(f"Unknown setting {key!r}; settings are {', '.join(_KEYS)}.")
 
 
-_KEYS = ("user_linking", "deletion", "required_attributes", "rate_limit", "rate_limit_burst")
+_KEYS = (
+    "user_linking",
+    "deletion",
+    "required_attributes",
+    "rate_limit",
+    "rate_limit_burst",
+    "cycle_minutes",
+)
 MIN_RATE_LIMIT = 25.0
 _BY_DIRECTORY: dict[bytes, DirectorySettings] = {}
 _CACHE_MAX = 4096
@@ -227,6 +241,16 @@ _PRESET_REQUIRED: dict[str, tuple[str, ...]] = {
     "jumpcloud": RFC_REQUIRED,
     "generic": RFC_REQUIRED,
 }
+
+
+def _to_minutes(key: str, value: Any) -> int:
+    try:
+        minutes = int(str(value).strip())
+    except ValueError as exc:
+        raise SettingError(f"{key} must be a whole number of minutes, not {value!r}.") from exc
+    if not 1 <= minutes <= 10_080:
+        raise SettingError(f"{key} must be between 1 and 10080 minutes (a week).")
+    return minutes
 
 
 def preset(idp: str) -> DirectorySettings:

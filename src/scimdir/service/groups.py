@@ -42,6 +42,7 @@ from scimdir.service.context import (
     ScimContext,
     build_search,
 )
+from scimdir.service.effects import document_change, join_effects, members_change
 from scimdir.service.memberships import apply_member_changes
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
@@ -109,6 +110,8 @@ class GroupService:
         bump for both, none (and no event) when nothing changed. Events come last (rule 8)."""
         counts = apply_member_changes(tx, ctx.directory_id, current.id, changes)
         renamed = document != current.document
+        edited = document_change(current.document, document) if renamed else None
+        ctx.effect = join_effects(edited, members_change(*counts)) or "no change"
         if not renamed and counts == (0, 0):
             return current
         updated = replace(
@@ -196,6 +199,7 @@ class GroupService:
                 counts = apply_member_changes(tx, ctx.directory_id, record.id, added)
             self._event(tx, ctx, "group.created", record.id, {"displayName": name})
             self._members_event(tx, ctx, record.id, counts)
+            ctx.effect = join_effects("created", members_change(*counts))
             return record
 
         try:
@@ -321,5 +325,6 @@ class GroupService:
             ):
                 raise group_not_found(group_id)
             self._event(tx, ctx, "group.deleted", group_id, {"displayName": current.display_name})
+            ctx.effect = "deleted"
 
         write_with_retry(self.storage, if_match, work)

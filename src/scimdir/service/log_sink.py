@@ -1,29 +1,51 @@
-"""The provisioning log writer: requests are queued and written in batches by one thread.
+"""The provisioning log writer: entries are queued and written in batches by one thread.
 
 Writing one log row per request inside the request would turn every read (Entra's lookups are most
 of its traffic) into a write transaction and serialise readers on SQLite's single writer. A
 batched writer keeps the request path read-only; the cost is that a crash can lose the last
 ``interval`` seconds of log rows (never data: the log is not the outbox).
+
+Recording never breaks a provisioning write and one bad entry never costs the others: every
+field is bounded before insert (:mod:`scimdir.service.log_bounds`), and a batch that still
+fails is written again row by row, so only the rows that cannot be stored are dropped. Drops
+(queue full, row refused) are counted in ``scimdir_log_rows_dropped_total``. The same batch
+counts and resolves open problems (:mod:`scimdir.service.problems`). Retention runs in this
+thread too: by age and by rows per directory.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from prometheus_client import Counter
+
+from scimdir.service.log_bounds import bound_record
 from scimdir.service.ports import LogRecord, Storage
+from scimdir.service.problems import problem_changes
 from scimdir.service.runtime import utc_now
 
 logger = logging.getLogger(__name__)
-_PRUNE_EVERY_SECONDS = 3600.0
+Deferred = Callable[[], LogRecord]
+_PRUNE_EVERY_SECONDS = 600.0
+
+DROPPED = Counter(
+    "scimdir_log_rows_dropped_total",
+    "Provisioning-log entries that were not stored: queue_full (the writer fell behind), "
+    "refused (the database rejected the row even alone) or error (the entry could not be built).",
+    ["reason"],
+)
 
 
 class LogSink:
-    """Queue log records and write them in batches from a daemon thread."""
+    """Queue log entries and write them in batches from a daemon thread.
+
+    :param enabled: False records nothing (benchmarks measure the log's cost with it).
+    """
 
     def __init__(
         self,
@@ -32,54 +54,106 @@ class LogSink:
         interval: float = 0.5,
         max_queue: int = 100_000,
         retention: timedelta = timedelta(days=30),
+        max_rows_per_directory: int = 100_000,
         clock: Callable[[], datetime] = utc_now,
+        enabled: bool = True,
     ) -> None:
         self.storage = storage
         self.interval = interval
         self.retention = retention
+        self.max_rows_per_directory = max_rows_per_directory
         self.clock = clock
+        self.enabled = enabled
         self._next_prune = 0.0
-        self._queue: queue.Queue[LogRecord] = queue.Queue(maxsize=max_queue)
+        self.max_queue = max_queue
+        # A deque: append and popleft are atomic, and cheaper on the request path than
+        # queue.Queue's lock and condition (the writer polls every ``interval`` anyway).
+        self._queue: deque[LogRecord | Deferred] = deque()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Start the writer thread (idempotent)."""
-        if self._thread is None:
+        if self._thread is None and self.enabled:
+            self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="scimdir-log", daemon=True)
             self._thread.start()
 
     def record(self, entry: LogRecord) -> None:
-        """Queue one entry; when the queue is full the entry is dropped and counted in the log."""
-        try:
-            self._queue.put_nowait(entry)
-        except queue.Full:
-            logger.warning("provisioning log queue full; dropping an entry")
+        """Queue one entry; when the queue is full the entry is dropped and counted."""
+        if not self.enabled:
+            return
+        if len(self._queue) >= self.max_queue:
+            DROPPED.labels("queue_full").inc()
+            return
+        self._queue.append(entry)
+
+    def defer(self, build: Deferred) -> None:
+        """Queue an entry to be built by the writer thread, off the request path: for entries
+        whose facts need the database (why an authentication failed), so that building them
+        neither slows the request nor makes its timing depend on what was found."""
+        if not self.enabled:
+            return
+        if len(self._queue) >= self.max_queue:
+            DROPPED.labels("queue_full").inc()
+            return
+        self._queue.append(build)
 
     def flush(self) -> int:
-        """Write everything queued now; returns how many rows were written."""
+        """Write everything queued now; returns how many entries were stored."""
         with self._lock:
             batch: list[LogRecord] = []
             while True:
                 try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
+                    item = self._queue.popleft()
+                except IndexError:
                     break
+                if isinstance(item, LogRecord):
+                    batch.append(item)
+                    continue
+                try:
+                    batch.append(item())
+                except Exception:
+                    DROPPED.labels("error").inc()
+                    logger.exception("could not build a deferred provisioning log entry")
             if not batch:
                 return 0
+            bounded = [bound_record(entry) for entry in batch]
             try:
-                with self.storage.transaction() as tx:
-                    tx.append_logs(batch)
+                self._write(bounded)
+                return len(bounded)
             except Exception:
-                logger.exception("could not write %d provisioning log rows", len(batch))
-                return 0
-            return len(batch)
+                logger.warning(
+                    "a batch of %d log entries failed; writing them one by one", len(bounded)
+                )
+            stored = 0
+            for entry in bounded:
+                try:
+                    self._write([entry])
+                    stored += 1
+                except Exception as exc:
+                    DROPPED.labels("refused").inc()
+                    logger.warning("dropped a provisioning log entry: %s", type(exc).__name__)
+            return stored
+
+    def _write(self, entries: Sequence[LogRecord]) -> None:
+        changes = problem_changes(entries)
+        with self.storage.transaction() as tx:
+            tx.append_logs(entries)
+            now = self.clock()
+            for directory_id, keys in changes.resolved.items():
+                tx.resolve_problems(directory_id, keys, now)
+            tx.upsert_problems(changes.hits)
 
     def prune(self) -> int:
-        """Delete log rows older than the retention period; returns how many."""
+        """Enforce retention: delete entries older than the retention period, then the oldest
+        entries of each directory beyond ``max_rows_per_directory``; returns how many."""
         with self.storage.transaction() as tx:
-            return tx.prune_log(self.clock() - self.retention)
+            removed = tx.prune_log(self.clock() - self.retention)
+        with self.storage.transaction() as tx:
+            removed += tx.cap_log(self.max_rows_per_directory)
+        return removed
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

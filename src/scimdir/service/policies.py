@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scimdir.scim.errors import SCIMException, invalid_value, shorten
+from scim2_models.exceptions import InvalidValueException, UniquenessException
+
+from scimdir.scim.errors import SCIMException, shorten
 
 
 @dataclass(frozen=True)
@@ -94,10 +96,38 @@ def check_required(
         + (req.entra_fix if idp == "entra" else req.generic_fix)
         for req in missing
     )
-    who = document.get("userName") or "this user"
-    return invalid_value(
-        f"The directory requires a non-empty {', '.join(r.name for r in missing)} for every user, "
-        f"and {who} has none. Fix: {fixes}. Provisioning of this user resumes on the next cycle."
+    who = shorten(document["userName"]) if document.get("userName") else "this user"
+    name = document.get("name")
+    name_parts = isinstance(name, Mapping) and any(
+        isinstance(name.get(k), str) and name[k].strip() for k in ("givenName", "familyName")
+    )
+    # The structured facts travel in the exception's context for the provisioning log's
+    # explanation (service/explanations.py); the client sees only the detail.
+    return InvalidValueException(
+        detail=f"The directory requires a non-empty {', '.join(r.name for r in missing)} for "
+        f"every user, and {who} has none. Fix: {fixes}. Provisioning of this user resumes on the "
+        "next cycle.",
+        refusal="missing_required",
+        missing=tuple(r.name for r in missing),
+        name_parts=name_parts,
+    )
+
+
+def collision_refusal(
+    user_name: str, existing_id: str, *, linked: bool, directory_id: str
+) -> SCIMException:
+    """The 409 ``uniqueness`` of a create that collides with ``existing_id``, carrying the facts
+    the provisioning log explains it with (which account, and whether linking would resolve it)."""
+    if linked:
+        detail = sentence(*linked_collision(user_name, existing_id))
+    else:
+        detail = sentence(*unlinked_collision(user_name, directory_id))
+    return UniquenessException(
+        detail=detail,
+        refusal="collision",
+        user_name=user_name,
+        existing_id=existing_id,
+        linked=linked,
     )
 
 

@@ -42,6 +42,10 @@ runs):
    nested groups, a directory reset against live traffic) and PostgreSQL serialization failures
    roll back and raise :class:`TransientConflict`; the service runs the whole unit of work again
    (``service/unit_of_work.py``).
+9. **The provisioning log is best effort and bounded**: ``append_logs`` takes already-bounded
+   records (:mod:`scimdir.service.log_bounds`); entries without a directory (unknown tenant) are
+   kept apart and never returned for a directory; a problem is one row per
+   ``(directory, subject_key, kind)``.
 
 Records are plain dataclasses; ``document`` is the stored SCIM JSON of the resource *without*
 ``id``, ``meta``, ``schemas``, ``members`` (groups) and ``groups`` (users); those are derived.
@@ -62,9 +66,14 @@ __all__ = [
     "DirectoryRecord",
     "EventRecord",
     "GroupRecord",
+    "LogCategory",
+    "LogCount",
+    "LogFilter",
     "LogRecord",
     "MemberRecord",
     "Page",
+    "ProblemHit",
+    "ProblemRecord",
     "SearchQuery",
     "SecretRecord",
     "StaleVersion",
@@ -222,11 +231,24 @@ class EventRecord:
     created: datetime
 
 
-@dataclass(frozen=True)
-class LogRecord:
-    """One SCIM request as the provisioning log shows it; secrets never appear here."""
+LogCategory = Literal["request", "auth", "admin"]
 
-    directory_id: str
+
+@dataclass(slots=True)
+class LogRecord:
+    """One entry of the provisioning log (docs/provisioning-log.md); secrets never appear here.
+
+    ``category`` says what it records: a SCIM ``request`` of the IdP, an ``auth`` failure (no
+    directory opened; ``directory_id`` is None when the tenant is unknown), or an ``admin``
+    action (settings change, secret rotation, reset). ``subject`` is the resource's userName or
+    displayName, ``effect`` what the request did in words, ``problem`` the failure kind with its
+    ``explanation`` and ``fix`` for the admin. ``request_body``/``response_body`` are kept for
+    failures only, redacted and size-capped. Every text is bounded before it is stored
+    (:mod:`scimdir.service.log_bounds`). Not frozen, with slots: one is built per request, and a
+    frozen dataclass of this size costs several times more to construct.
+    """
+
+    directory_id: str | None
     method: str
     path: str
     status: int
@@ -238,6 +260,80 @@ class LogRecord:
     detail: str | None = None
     quirks: tuple[str, ...] = ()
     id: int | None = None
+    category: LogCategory = "request"
+    request_id: str | None = None
+    subject: str | None = None
+    effect: str | None = None
+    problem: str | None = None
+    explanation: str | None = None
+    fix: str | None = None
+    client: str | None = None
+    user_agent: str | None = None
+    request_body: str | None = None
+    response_body: str | None = None
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """Which provisioning-log entries a query returns (all of them by default).
+
+    ``subject`` matches the entry's userName/displayName case-insensitively, or its resource
+    id exactly; ``since`` keeps entries created at or after it; ``before_id`` pages back.
+    """
+
+    failures_only: bool = False
+    subject: str | None = None
+    since: datetime | None = None
+    before_id: int | None = None
+    category: LogCategory | None = None
+
+
+@dataclass(frozen=True)
+class ProblemHit:
+    """One or more failures of the same kind for the same subject, to be counted as a problem."""
+
+    directory_id: str
+    subject_key: str
+    kind: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    subject: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    detail: str | None = None
+    explanation: str | None = None
+    fix: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProblemRecord:
+    """An open (``resolved`` None) or resolved problem: one subject failing one way, counted."""
+
+    directory_id: str
+    subject_key: str
+    kind: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    resolved: datetime | None
+    subject: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    detail: str | None = None
+    explanation: str | None = None
+    fix: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LogCount:
+    """Entries of one kind over a period: ``kind`` is the failure kind, or ``ok``."""
+
+    category: LogCategory
+    kind: str
+    count: int
 
 
 class Transaction(Protocol):
@@ -353,20 +449,63 @@ class Transaction(Protocol):
         created: datetime,
     ) -> int: ...
     def list_events(self, directory_id: str, after: int, limit: int) -> list[EventRecord]: ...
-    def append_log(self, record: LogRecord) -> None: ...
-    def append_logs(self, records: Sequence[LogRecord]) -> None: ...
+    def append_log(self, record: LogRecord) -> None:
+        """Append one entry, as durable as the rest of the transaction (admin actions)."""
+        ...
+
+    def append_logs(self, records: Sequence[LogRecord]) -> None:
+        """Append the log writer's batch; only in a transaction of its own, which a backend may
+        commit less durably (a crash may lose the batch, never other data)."""
+        ...
+
     def prune_log(self, before: datetime) -> int:
-        """Delete log rows older than ``before`` (retention); returns how many."""
+        """Delete log rows (and resolved problems) older than ``before``; returns how many rows."""
+        ...
+
+    def cap_log(self, max_rows_per_directory: int) -> int:
+        """Keep only the newest ``max_rows_per_directory`` rows of each directory (and of the
+        unknown-tenant entries); returns how many rows were deleted."""
         ...
 
     def list_log(
         self,
-        directory_id: str,
+        directory_id: str | None,
         *,
         limit: int = 100,
         before_id: int | None = None,
         failures_only: bool = False,
-    ) -> list[LogRecord]: ...
+        where: LogFilter | None = None,
+    ) -> list[LogRecord]:
+        """The directory's log (None: the unknown-tenant entries), newest first."""
+        ...
+
+    def count_log(self, directory_id: str, since: datetime) -> list[LogCount]:
+        """Entries since ``since`` counted by category and kind (``ok`` or the failure kind)."""
+        ...
+
+    def last_contact(self, directory_id: str) -> datetime | None:
+        """When the IdP last called (a request or a refused authentication), if ever."""
+        ...
+
+    def quirks_since(self, directory_id: str, since: datetime) -> dict[str, int]:
+        """How often each IdP quirk fired since ``since``."""
+        ...
+
+    # open problems
+    def upsert_problems(self, hits: Sequence[ProblemHit]) -> None:
+        """Count failures into their problem rows; a resolved problem that recurs reopens with
+        its count starting again."""
+        ...
+
+    def resolve_problems(self, directory_id: str, subject_keys: Sequence[str], at: datetime) -> int:
+        """Mark the open problems of these subjects resolved; returns how many."""
+        ...
+
+    def list_problems(
+        self, directory_id: str, *, open_only: bool = True, limit: int = 100
+    ) -> list[ProblemRecord]:
+        """The directory's problems, most recently seen first."""
+        ...
 
 
 class Storage(Protocol):

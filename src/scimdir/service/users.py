@@ -25,12 +25,8 @@ from scimdir.service.context import (
     ScimContext,
     build_search,
 )
-from scimdir.service.policies import (
-    check_required,
-    linked_collision,
-    sentence,
-    unlinked_collision,
-)
+from scimdir.service.effects import document_change
+from scimdir.service.policies import check_required, collision_refusal
 from scimdir.service.ports import (
     Storage,
     Transaction,
@@ -122,6 +118,7 @@ class UserService:
                 )
                 tx.insert_user(record)
                 self._event(tx, ctx, "user.created", record)
+                ctx.effect = "created"
             return self._render(tx, ctx, record, with_groups=existing is not None)
 
         try:
@@ -148,10 +145,10 @@ class UserService:
         self, tx: Transaction, ctx: ScimContext, existing: UserRecord, document: dict[str, Any]
     ) -> UserRecord:
         name = document["userName"]
-        if existing.linked:
-            raise uniqueness(sentence(*linked_collision(name, existing.id)))
-        if not ctx.settings.user_linking:
-            raise uniqueness(sentence(*unlinked_collision(name, ctx.directory_id)))
+        if existing.linked or not ctx.settings.user_linking:
+            raise collision_refusal(
+                name, existing.id, linked=existing.linked, directory_id=ctx.directory_id
+            )
         linked = replace(
             existing,
             user_name=name,
@@ -162,6 +159,7 @@ class UserService:
         )
         tx.update_user(linked, existing.version)
         self._event(tx, ctx, "user.linked", linked)
+        ctx.effect = "linked to an existing account"
         return linked
 
     def get(
@@ -209,10 +207,12 @@ class UserService:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
             if document == current.document:  # nothing changes: same version, no event
+                ctx.effect = "no change"
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, document)
             tx.update_user(updated, current.version)
             self._event(tx, ctx, _change_kind(current, updated), updated)
+            ctx.effect = document_change(current.document, updated.document)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
         return self._unique(document["userName"], lambda: self._write(if_match, work))
@@ -239,10 +239,12 @@ class UserService:
             if refusal is not None:
                 raise refusal
             if result.document == current.document:
+                ctx.effect = "no change"
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, result.document)
             tx.update_user(updated, current.version)
             self._event(tx, ctx, _change_kind(current, updated), updated)
+            ctx.effect = document_change(current.document, updated.document)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
         return self._unique(None, lambda: self._write(if_match, work))
@@ -261,10 +263,12 @@ class UserService:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
             if deactivate:
+                ctx.effect = "no change (already deactivated)"
                 if current.document.get("active") is not False:
                     updated = self._updated(current, {**current.document, "active": False})
                     tx.update_user(updated, current.version)
                     self._event(tx, ctx, "user.deactivated", updated)
+                    ctx.effect = "deactivated (the directory's deletion setting)"
                 return
             modified = self.runtime.clock()
             if not tx.delete_user(
@@ -272,6 +276,7 @@ class UserService:
             ):
                 raise user_not_found(user_id)
             self._event(tx, ctx, "user.deleted", current)
+            ctx.effect = "deleted"
 
         self._write(if_match, work)
 

@@ -17,8 +17,9 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from scimdir.composition import build_services
@@ -30,11 +31,13 @@ from scimdir.web.fallback import (
     scim_fallback_routes,
     tenant_fallback_routes,
 )
+from scimdir.web.health import health_endpoint, live_endpoint
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import mark_worker_dead, metrics_endpoint
 from scimdir.web.openapi import openapi_route
 from scimdir.web.overload import OverloadGuard
 from scimdir.web.rate_limit import RateLimiter
+from scimdir.web.request_id import RequestIdMiddleware
 from scimdir.web.scim_api import ScimApi
 
 logger = logging.getLogger("scimdir")
@@ -94,9 +97,14 @@ def create_app(
         [
             openapi_route(settings.base_url()),
             *nul_guard_routes(),
-            Mount("/scim/{tenant}/v2", routes=scim_routes + tenant_fallback_routes(scim_routes)),
+            Mount(
+                "/scim/{tenant}/v2",
+                routes=scim_routes + tenant_fallback_routes(scim_routes),
+                middleware=[Middleware(RequestIdMiddleware)],
+            ),
             *scim_fallback_routes(),
-            Route("/healthz", _health, methods=["GET"]),
+            Route("/healthz", health_endpoint, methods=["GET"]),
+            Route("/livez", live_endpoint, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]
     )
@@ -107,10 +115,6 @@ def create_app(
         timeout=settings.request_timeout_seconds,
     )
     return app
-
-
-async def _health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

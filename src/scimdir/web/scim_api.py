@@ -5,11 +5,12 @@ Each request: refuse unchecked a secret that keeps failing from the same address
 (:mod:`scimdir.web.auth_throttle`, 429), authenticate the directory from the tenant id and the
 secret, only then read the body (streamed, refused with 413 past ``max_body_bytes``), hand it to
 the use case (which applies the directory's IdP dialect), render SCIM JSON, and queue a
-provisioning log row. A GET authenticates and reads in one snapshot, on the event loop on SQLite
-(``inline_reads``); a request with a body authenticates before its body is read, then runs the use
-case in a worker thread. Nothing on the request path writes the secret's last use
-(:class:`scimdir.service.last_use.LastUseRecorder` does, in batches), so a read never waits for a
-writer; a writer that cannot get the database in time gets 503 with ``Retry-After``.
+provisioning log entry (``web/request_log.py``). A GET authenticates and reads in one snapshot,
+on the event loop on SQLite (``inline_reads``); a request with a body authenticates before its
+body is read, then runs the use case in a worker thread. Nothing on the request path writes the
+secret's last use (:class:`scimdir.service.last_use.LastUseRecorder` does, in batches), so a read
+never waits for a writer; a writer that cannot get the database in time gets 503 with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import LogRecord, StorageBusy
+from scimdir.service.ports import StorageBusy
 from scimdir.service.root_search import search_all
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import read_scope
@@ -51,6 +52,7 @@ from scimdir.web.list_params import list_params, search_body
 from scimdir.web.metrics import observe_request
 from scimdir.web.outcome import Outcome, conditional, created, plain_list
 from scimdir.web.rate_limit import RateLimiter
+from scimdir.web.request_log import RequestLogger
 
 logger = logging.getLogger("scimdir.scim")
 
@@ -76,6 +78,9 @@ class ScimApi:
     inline_reads: bool = True
     throttle: FailureThrottle = field(default_factory=FailureThrottle)
     rate_limiter: RateLimiter | None = None
+
+    def __post_init__(self) -> None:
+        self.request_log = RequestLogger(self.log_sink, self.directories, self.runtime.clock)
 
     def routes(self) -> list[Route]:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
@@ -166,7 +171,8 @@ class ScimApi:
         return auth
 
     def _refusal(self, call: _Call, retry_after: int | None) -> Response:
-        """401 for missing or wrong credentials; 429 once the key is out of failures."""
+        """401 for missing or wrong credentials; 429 once the key is out of failures. Either is
+        recorded in the provisioning log, whose writer thread diagnoses the reason."""
         if retry_after is None:
             exc = unauthorized(
                 "Missing or wrong credentials. Send the directory's secret as "
@@ -177,9 +183,21 @@ class ScimApi:
                 "Too many failed authentications from this address for this tenant; check the "
                 f"secret and retry after {retry_after} seconds."
             )
+        self.request_log.refused(call.request, call.tenant, call.secret, call.started)
         elapsed = time.perf_counter() - call.started
         observe_request(call.request.method, call.resource_type, exc.status, (), elapsed)
         return error_response(exc, retry_after=retry_after)
+
+    def _context(self, call: _Call, auth: Authenticated, *, stored: bool = True) -> ScimContext:
+        """The use case's context; ``stored=False`` uses default settings (for logging a
+        request whose directory's stored settings this release cannot read)."""
+        directory = auth.directory
+        return ScimContext(
+            directory=directory,
+            base_url=f"{self.public_url}/scim/{call.tenant}/v2",
+            dialect=dialect_for(directory.idp),
+            settings=DirectorySettings.of(directory) if stored else DirectorySettings(),
+        )
 
     def _handle(
         self,
@@ -188,64 +206,56 @@ class ScimApi:
         raw: Any,
         body_error: SCIMException | None,
     ) -> Response:
-        """Run the use case of an authenticated request and queue its log row."""
-        request, tenant = call.request, call.tenant
-        directory = auth.directory
-        detail: str | None = None
-        scim_type: str | None = None
+        """Run the use case of an authenticated request and queue its log entry."""
+        request = call.request
+        ctx: ScimContext | None = None
+        error: SCIMException | None = None
+        body: Any = None
         resource_id = request.path_params.get("id")
-        quirks: list[str] = []
         try:
             # Inside the try: a stored setting this release cannot read is a logged SCIM error.
-            ctx = ScimContext(
-                directory=directory,
-                base_url=f"{self.public_url}/scim/{tenant}/v2",
-                dialect=dialect_for(directory.idp),
-                settings=DirectorySettings.of(directory),
-            )
-            quirks = ctx.quirks
+            ctx = self._context(call, auth)
             if self.rate_limiter is not None:
-                self.rate_limiter.admit(directory.id, ctx.settings.rate_limit, ctx.settings.burst())
+                settings = ctx.settings
+                self.rate_limiter.admit(auth.directory.id, settings.rate_limit, settings.burst())
             if body_error is not None:
                 raise body_error
             outcome = call.handler(ctx, request, raw)
-            resource_id = outcome.resource_id or resource_id
+            resource_id, body = outcome.resource_id or resource_id, outcome.body
             response: Response = (
                 Response(status_code=outcome.status, headers=outcome.headers)
                 if outcome.body is None
                 else ScimResponse(outcome.body, status_code=outcome.status, headers=outcome.headers)
             )
         except SCIMException as exc:
-            response = error_response(exc)
-            detail, scim_type = exc.detail, exc.scim_type or None
+            response, error = error_response(exc), exc
         except StorageBusy as exc:
-            busy = service_unavailable(
+            error = service_unavailable(
                 f"The database is busy ({exc}); nothing was changed. "
                 f"Retry after {BUSY_RETRY_AFTER} seconds."
             )
-            response = error_response(busy, retry_after=BUSY_RETRY_AFTER)
-            detail = busy.detail
+            response = error_response(error, retry_after=BUSY_RETRY_AFTER)
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.url.path)
             response = ScimResponse(INTERNAL_ERROR_BODY, status_code=500)
-            detail = "Internal server error (see the server log)."
-        elapsed = time.perf_counter() - call.started
-        self.log_sink.record(
-            LogRecord(
-                directory_id=directory.id,
-                method=request.method,
-                path=_loggable_path(request),
-                status=response.status_code,
-                created=self.runtime.clock(),
-                duration_ms=round(elapsed * 1000, 3),
-                scim_type=scim_type,
-                resource_type=call.resource_type,
-                resource_id=resource_id,
-                detail=detail,
-                quirks=tuple(dict.fromkeys(quirks)),
-            )
+            body = INTERNAL_ERROR_BODY
+        if ctx is None:
+            ctx = self._context(call, auth, stored=False)
+        elapsed = self.request_log.served(
+            request,
+            ctx,
+            presented=call.secret,
+            resource_type=call.resource_type,
+            resource_id=resource_id,
+            status=response.status_code,
+            started=call.started,
+            request_body=raw,
+            response_body=body,
+            error=error,
         )
-        observe_request(request.method, call.resource_type, response.status_code, quirks, elapsed)
+        observe_request(
+            request.method, call.resource_type, response.status_code, ctx.quirks, elapsed
+        )
         return response
 
     # --- users -------------------------------------------------------------------------------
@@ -382,12 +392,6 @@ class _Call:
         client = request.client.host if request.client else ""
         self.throttle_key = (client, self.tenant)
         self.retry_after: int | None = None  # set when a failed authentication is throttled
-
-
-def _loggable_path(request: Request) -> str:
-    """Path and query, as logged; never the Authorization header (it is not part of these)."""
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
 
 
 __all__ = ["ScimApi"]

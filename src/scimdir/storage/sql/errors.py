@@ -59,7 +59,8 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_memberships": "members",
     "pk_events": "seq",
     "pk_user_emails": "emails",
-    "pk_request_log": "id",
+    "pk_provisioning_log": "id",
+    "pk_log_problems": "kind",
 }
 
 # the last column SQLite names in its message -> SCIM attribute
@@ -73,7 +74,8 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "memberships.member_id": "members",
     "events.seq": "seq",
     "user_emails.position": "emails",
-    "request_log.id": "id",
+    "provisioning_log.id": "id",
+    "log_problems.kind": "kind",
 }
 
 

@@ -37,9 +37,10 @@ __all__ = [
     "directories",
     "events",
     "groups",
+    "log_problems",
     "memberships",
     "metadata",
-    "request_log",
+    "provisioning_log",
     "secrets",
     "user_emails",
     "users",
@@ -219,21 +220,63 @@ events = Table(
     _dir_fk(),
 )
 
-request_log = Table(
-    "request_log",
+# The provisioning log (migration 0006; docs/provisioning-log.md). ``directory_id`` is NULL for
+# refused requests naming an unknown tenant. Text columns are bounded in code before insert
+# (service/log_bounds.py); String lengths here are the hard limits those bounds stay under.
+_LOG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite: a rowid alias (autoincrement)
+
+provisioning_log = Table(
+    "provisioning_log",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("directory_id", String(_ID), nullable=False),
+    Column("id", _LOG_ID, primary_key=True, autoincrement=True),
+    Column("directory_id", String(_ID)),
+    Column("category", String(16), nullable=False),
+    Column("request_id", String(64)),
     Column("method", String(16), nullable=False),
     Column("path", Text, nullable=False),
     Column("status", Integer, nullable=False),
     Column("scim_type", String(32)),
     Column("resource_type", String(32)),
     Column("resource_id", String(_ID)),
+    Column("subject", Text),
+    Column("effect", Text),
+    Column("problem", String(64)),
     Column("detail", Text),
+    Column("explanation", Text),
+    Column("fix", Text),
     Column("quirks", JsonText, nullable=False),
     Column("duration_ms", Float, nullable=False),
+    Column("client", String(64)),
+    Column("user_agent", Text),
+    Column("request_body", Text),
+    Column("response_body", Text),
     Column("created", UtcDateTime, nullable=False),
     _dir_fk(),
     Index(None, "directory_id", "id"),
+    Index(None, "directory_id", "created"),
+    Index(None, "created"),
+)
+
+# Open problems: one row per directory, subject and failure kind, counted; ``resolved`` is set
+# when a later write for the subject succeeds, and cleared when the failure comes back.
+log_problems = Table(
+    "log_problems",
+    metadata,
+    Column("directory_id", String(_ID), nullable=False),
+    Column("subject_key", String(320), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("resolved", UtcDateTime),
+    Column("subject", Text),
+    Column("resource_type", String(32)),
+    Column("resource_id", String(_ID)),
+    Column("detail", Text),
+    Column("explanation", Text),
+    Column("fix", Text),
+    Column("request_id", String(64)),
+    PrimaryKeyConstraint("directory_id", "subject_key", "kind"),
+    _dir_fk(),
+    Index(None, "directory_id", "resolved", "last_seen"),
 )

@@ -1,5 +1,5 @@
-"""One unit of work on one connection: directories, secrets, the outbox and the request log,
-plus the user and group mixins. Implements :class:`scimdir.service.ports.Transaction`.
+"""One unit of work on one connection: directories, secrets and the outbox, plus the user,
+group and provisioning-log mixins. Implements :class:`scimdir.service.ports.Transaction`.
 
 Outbox ordering (port rule 7): ``append_event`` takes the next value of the directory's own
 counter with ``UPDATE directories SET event_seq = event_seq + 1 ... RETURNING``. The row lock it
@@ -22,7 +22,6 @@ savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
 from __future__ import annotations
 
 import secrets as random_source
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,14 +30,14 @@ from sqlalchemy import Row, bindparam, delete, or_, select, update
 from scimdir.service.ports import (
     DirectoryRecord,
     EventRecord,
-    LogRecord,
     SecretRecord,
     StorageError,
     UniquenessViolation,
 )
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.group_ops import GroupOps
-from scimdir.storage.sql.tables import directories, events, request_log, secrets
+from scimdir.storage.sql.log_ops import LogOps
+from scimdir.storage.sql.tables import directories, events, secrets
 from scimdir.storage.sql.user_ops import UserOps
 
 __all__ = ["SqlTransaction"]
@@ -89,25 +88,7 @@ def _secret(row: Row[Any]) -> SecretRecord:
     )
 
 
-def _log(row: Row[Any]) -> LogRecord:
-    m = row._mapping
-    return LogRecord(
-        directory_id=m["directory_id"],
-        method=m["method"],
-        path=m["path"],
-        status=m["status"],
-        created=m["created"],
-        duration_ms=m["duration_ms"],
-        scim_type=m["scim_type"],
-        resource_type=m["resource_type"],
-        resource_id=m["resource_id"],
-        detail=m["detail"],
-        quirks=tuple(m["quirks"]),
-        id=m["id"],
-    )
-
-
-class SqlTransaction(UserOps, GroupOps):
+class SqlTransaction(UserOps, GroupOps, LogOps):
     """The SQL implementation of the port's ``Transaction``."""
 
     # directories
@@ -237,53 +218,3 @@ class SqlTransaction(UserOps, GroupOps):
             )
             for r in self.conn.execute(stmt)
         ]
-
-    # request log
-    def append_log(self, record: LogRecord) -> None:
-        """Append one request to the provisioning log."""
-        self.append_logs([record])
-
-    def append_logs(self, records: Sequence[LogRecord]) -> None:
-        """Append a batch of requests to the provisioning log in one statement."""
-        if not records:
-            return
-        rows = [
-            {
-                "directory_id": record.directory_id,
-                "method": record.method,
-                "path": record.path,
-                "status": record.status,
-                "scim_type": record.scim_type,
-                "resource_type": record.resource_type,
-                "resource_id": record.resource_id,
-                "detail": record.detail,
-                "quirks": list(record.quirks),
-                "duration_ms": record.duration_ms,
-                "created": record.created,
-            }
-            for record in records
-        ]
-        with translating():
-            self.conn.execute(request_log.insert(), rows)
-
-    def prune_log(self, before: datetime) -> int:
-        """Delete log rows created before ``before`` (retention); returns how many."""
-        result = self.conn.execute(request_log.delete().where(request_log.c.created < before))
-        return int(result.rowcount or 0)
-
-    def list_log(
-        self,
-        directory_id: str,
-        *,
-        limit: int = 100,
-        before_id: int | None = None,
-        failures_only: bool = False,
-    ) -> list[LogRecord]:
-        """The directory's log, newest first; ``before_id`` pages back in time."""
-        stmt = select(request_log).where(request_log.c.directory_id == directory_id)
-        if before_id is not None:
-            stmt = stmt.where(request_log.c.id < before_id)
-        if failures_only:
-            stmt = stmt.where(request_log.c.status >= 400)
-        stmt = stmt.order_by(request_log.c.id.desc()).limit(limit)
-        return [_log(r) for r in self.conn.execute(stmt)]

@@ -1,0 +1,257 @@
+"""The provisioning-log entry of a SCIM request: built here, queued on the log sink.
+
+Called once per request by the SCIM pipeline (``web/scim_api.py``): :meth:`RequestLogger.refused`
+for a request whose credentials did not open the directory (the reason comes from
+``DirectoryService.diagnose_auth_failure``, called by the log writer for failures only), and
+:meth:`RequestLogger.served` for every other request. A success costs building one record and a
+queue put; redaction, body copies and the explanation (``service/explanations.py``) are paid
+only by failures. The presented secret is redacted from everything the entry keeps, whatever
+field it was pasted into.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter
+from starlette.requests import Request
+from starlette.types import Scope
+
+from scimdir.scim.errors import SCIMException, error_body
+from scimdir.service.context import ScimContext
+from scimdir.service.directories import DirectoryService
+from scimdir.service.explanations import Failure, explain
+from scimdir.service.log_sink import DROPPED, LogSink
+from scimdir.service.ports import LogRecord
+from scimdir.service.redaction import REDACTED, body_for_log, redact_text
+from scimdir.web.request_id import request_id_of
+
+__all__ = ["AUTH_FAILURES", "RequestLogger"]
+
+logger = logging.getLogger(__name__)
+
+AUTH_FAILURES = Counter(
+    "scimdir_auth_failures_total",
+    "SCIM requests refused 401, by reason (unknown_tenant, no_credentials, wrong_secret, "
+    "revoked_secret, expired_secret).",
+    ["reason"],
+)
+
+
+def _path(scope: Scope, secrets: tuple[str, ...]) -> str:
+    query = scope.get("query_string", b"")
+    path: str = scope["path"]
+    if not query:
+        return path
+    return redact_text(f"{path}?{query.decode('latin-1')}", secrets)
+
+
+@functools.lru_cache(maxsize=256)
+def _agent(agent: str) -> str:
+    """A user agent with credential-looking values redacted (IdPs send a handful of distinct
+    user agents, so this is cached)."""
+    return redact_text(agent)
+
+
+def _not_recorded() -> None:
+    logger.exception("could not build a provisioning log entry; the request is unaffected")
+    DROPPED.labels("error").inc()
+
+
+def _subject(body: Any) -> str | None:
+    if isinstance(body, dict):
+        for key in ("userName", "displayName"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+class RequestLogger:
+    """Turns a served or refused SCIM request into a :class:`LogRecord` on the sink."""
+
+    def __init__(
+        self, sink: LogSink, directories: DirectoryService, clock: Callable[[], datetime]
+    ) -> None:
+        self.sink = sink
+        self.directories = directories
+        self.clock = clock
+
+    def _common(self, request: Request, presented: str | None) -> dict[str, Any]:
+        scope = request.scope
+        client = scope.get("client")
+        agent = request.headers.get("user-agent")
+        if agent is not None:
+            agent = _agent(agent)
+            if presented and presented in agent:
+                agent = agent.replace(presented, REDACTED)
+        return {
+            "request_id": request_id_of(scope),
+            "method": scope["method"],
+            "path": _path(scope, (presented,) if presented else ()),
+            "client": client[0] if client else None,
+            "user_agent": agent,
+        }
+
+    def refused(self, request: Request, tenant: str, presented: str | None, started: float) -> None:
+        """Record a 401: the reason, for the directory the tenant names (None if unknown).
+
+        The request path only captures the request; the reason is diagnosed by the log writer
+        (``LogSink.defer``), so a refusal costs the same whether the tenant exists or not, and
+        a flood of bad credentials adds no database reads to the requests. Never raises."""
+        if not self.sink.enabled:
+            return
+        try:
+            common = self._common(request, presented)
+            now = self.clock()
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        except Exception:
+            _not_recorded()
+            return
+
+        def build() -> LogRecord:
+            return self._refused_entry(tenant, presented, common, now, duration_ms)
+
+        self.sink.defer(build)
+
+    def _refused_entry(
+        self,
+        tenant: str,
+        presented: str | None,
+        common: dict[str, Any],
+        now: datetime,
+        duration_ms: float,
+    ) -> LogRecord:
+        diagnosis = self.directories.diagnose_auth_failure(tenant, presented)
+        AUTH_FAILURES.labels(diagnosis.reason).inc()
+        explanation = explain(
+            Failure(
+                401,
+                method=common["method"],
+                directory_id=diagnosis.directory_id,
+                auth_reason=diagnosis.reason,
+                rotated_at=diagnosis.rotated_at,
+                now=now,
+            )
+        )
+        return LogRecord(
+            directory_id=diagnosis.directory_id,
+            status=401,
+            created=now,
+            duration_ms=duration_ms,
+            category="auth",
+            detail=f"authentication refused: {diagnosis.reason.replace('_', ' ')}",
+            problem=explanation.kind,
+            explanation=explanation.text,
+            fix=explanation.fix,
+            **common,
+        )
+
+    def served(
+        self,
+        request: Request,
+        ctx: ScimContext,
+        *,
+        presented: str | None,
+        resource_type: str | None,
+        resource_id: str | None,
+        status: int,
+        started: float,
+        request_body: Any = None,
+        response_body: Any = None,
+        error: SCIMException | None = None,
+    ) -> float:
+        """Record a request the directory's credentials opened; returns the elapsed seconds.
+
+        Never raises: a request's answer never depends on its log entry."""
+        elapsed = time.perf_counter() - started
+        if self.sink.enabled:
+            try:
+                self._served(
+                    request, ctx, presented, resource_type, resource_id, status, elapsed,
+                    request_body, response_body, error,
+                )  # fmt: skip
+            except Exception:
+                _not_recorded()
+        return elapsed
+
+    def _served(
+        self,
+        request: Request,
+        ctx: ScimContext,
+        presented: str | None,
+        resource_type: str | None,
+        resource_id: str | None,
+        status: int,
+        elapsed: float,
+        request_body: Any,
+        response_body: Any,
+        error: SCIMException | None,
+    ) -> None:
+        subject = _subject(response_body) or _subject(request_body)
+        if subject and presented:
+            subject = subject.replace(presented, REDACTED)
+        entry = LogRecord(
+            directory_id=ctx.directory_id,
+            status=status,
+            created=self.clock(),
+            duration_ms=round(elapsed * 1000, 3),
+            resource_type=resource_type,
+            resource_id=resource_id,
+            subject=subject,
+            effect=ctx.effect,
+            quirks=tuple(dict.fromkeys(ctx.quirks)),
+            **self._common(request, presented),
+        )
+        if status < 400:
+            self.sink.record(entry)
+            return
+        # A failure's explanation and its redacted bodies (possibly megabytes of hostile
+        # input) are built by the log writer, not while the client waits for its answer.
+        idp = ctx.directory.idp
+
+        def build() -> LogRecord:
+            return _with_failure(entry, idp, presented, request_body, response_body, error)
+
+        self.sink.defer(build)
+
+
+def _with_failure(
+    entry: LogRecord,
+    idp: str,
+    presented: str | None,
+    request_body: Any,
+    response_body: Any,
+    error: SCIMException | None,
+) -> LogRecord:
+    """``entry`` completed with the failure's kind, explanation, fix and redacted bodies."""
+    secrets = (presented,) if presented else ()
+    detail = error.detail if error is not None else "Internal server error."
+    scim_type = (error.scim_type or None) if error is not None else None
+    explanation = explain(
+        Failure(
+            entry.status,
+            scim_type=scim_type,
+            detail=detail,
+            method=entry.method,
+            resource_type=entry.resource_type,
+            idp=idp,
+            directory_id=entry.directory_id,
+            facts=error.context if error is not None else {},
+            body=request_body,
+        )
+    )
+    entry.scim_type = scim_type
+    entry.detail = redact_text(detail, secrets)
+    entry.problem = explanation.kind
+    entry.explanation = explanation.text
+    entry.fix = explanation.fix
+    entry.request_body = body_for_log(request_body, secrets)
+    failure_body = error_body(error) if error is not None else response_body
+    entry.response_body = body_for_log(failure_body, secrets)
+    return entry

@@ -1,0 +1,93 @@
+"""The provisioning log's storage on both dialects: filters, unknown-tenant entries, counts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from scimdir.service.ports import LogCount, LogFilter, LogRecord, Storage
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def _entry(directory_id: str | None, status: int, minutes: int, **kw: object) -> LogRecord:
+    return LogRecord(
+        directory_id,
+        "POST",
+        "/Users",
+        status,
+        T0 + timedelta(minutes=minutes),
+        2.0,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_filters_by_subject_time_failures_and_category(storage: Storage, directory_id: str) -> None:
+    """list_log filters by userName (case-insensitive) or resource id, time, failures, category."""
+    with storage.transaction() as tx:
+        tx.append_logs(
+            [
+                _entry(directory_id, 201, 0, subject="Ann@X", resource_id="u1"),
+                _entry(directory_id, 400, 10, subject="bob@x", problem="invalid_value"),
+                _entry(directory_id, 200, 20, subject="ann@x", resource_id="u1"),
+                _entry(directory_id, 401, 30, category="auth", problem="wrong_secret"),
+            ]
+        )
+    with storage.transaction(readonly=True) as tx:
+        ann = tx.list_log(directory_id, where=LogFilter(subject="ann@x"))
+        by_id = tx.list_log(directory_id, where=LogFilter(subject="u1"))
+        recent = tx.list_log(directory_id, where=LogFilter(since=T0 + timedelta(minutes=15)))
+        failed = tx.list_log(directory_id, where=LogFilter(failures_only=True))
+        auth = tx.list_log(directory_id, where=LogFilter(category="auth"))
+    assert [r.status for r in ann] == [200, 201]
+    assert [r.status for r in by_id] == [200, 201]
+    assert [r.status for r in recent] == [401, 200]
+    assert [r.status for r in failed] == [401, 400]
+    assert [r.problem for r in auth] == ["wrong_secret"]
+
+
+def test_unknown_tenant_entries_are_kept_apart(storage: Storage, directory_id: str) -> None:
+    """Entries without a directory are never listed for a directory, and list on their own."""
+    marker = uuid.uuid4().hex
+    with storage.transaction() as tx:
+        tx.append_logs(
+            [
+                _entry(None, 401, 0, category="auth", request_id=marker),
+                _entry(directory_id, 201, 0),
+            ]
+        )
+    with storage.transaction(readonly=True) as tx:
+        mine = tx.list_log(directory_id)
+        unknown = tx.list_log(None, limit=1000)
+    assert [r.status for r in mine] == [201]
+    assert marker in {r.request_id for r in unknown}
+
+
+def test_counts_contact_and_quirks(
+    storage: Storage, new_directory: Callable[[], str], directory_id: str
+) -> None:
+    """count_log groups by category and kind; last_contact ignores admin entries."""
+    with storage.transaction() as tx:
+        tx.append_logs(
+            [
+                _entry(directory_id, 201, 0, quirks=("entra.string-boolean",)),
+                _entry(directory_id, 400, 5, problem="invalid_value"),
+                _entry(directory_id, 401, 10, category="auth", problem="wrong_secret"),
+                _entry(directory_id, 200, 50, category="admin"),
+            ]
+        )
+    with storage.transaction(readonly=True) as tx:
+        counts = sorted(tx.count_log(directory_id, T0), key=lambda c: (c.category, c.kind))
+        contact = tx.last_contact(directory_id)
+        quirks = tx.quirks_since(directory_id, T0)
+        never = tx.last_contact(new_directory())
+    assert counts == [
+        LogCount("admin", "ok", 1),
+        LogCount("auth", "wrong_secret", 1),
+        LogCount("request", "invalid_value", 1),
+        LogCount("request", "ok", 1),
+    ]
+    assert contact == T0 + timedelta(minutes=10)
+    assert quirks == {"entra.string-boolean": 1}
+    assert never is None
