@@ -14,12 +14,13 @@ from scimdir.storage.sql.tables import metadata
 
 
 def _unique_constraints() -> list[tuple[str, str]]:
-    return [
+    # Sorted: a table's constraints are a set, and pytest-xdist workers must collect one order.
+    return sorted(
         (str(c.name), f"{table.name}.{c.columns.keys()[-1]}")
         for table in metadata.sorted_tables
         for c in table.constraints
         if isinstance(c, UniqueConstraint | PrimaryKeyConstraint)
-    ]
+    )
 
 
 @pytest.mark.parametrize(("name", "column"), _unique_constraints())

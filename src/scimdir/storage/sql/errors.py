@@ -35,6 +35,8 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_events": "seq",
     "pk_user_emails": "emails",
     "pk_request_log": "id",
+    "pk_api_keys": "id",
+    "uq_api_keys_key_hash": "key",
 }
 
 # the last column SQLite names in its message -> SCIM attribute
@@ -49,6 +51,8 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "events.seq": "seq",
     "user_emails.position": "emails",
     "request_log.id": "id",
+    "api_keys.id": "id",
+    "api_keys.key_hash": "key",
 }
 
 

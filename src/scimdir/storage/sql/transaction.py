@@ -1,5 +1,6 @@
 """One unit of work on one connection: directories, secrets, the outbox and the request log,
-plus the user and group mixins. Implements :class:`scimdir.service.ports.Transaction`.
+plus the user, group, browsing and API key mixins. Implements
+:class:`scimdir.service.ports.Transaction`.
 
 Outbox ordering (port rule 7): ``append_event`` takes the next value of the directory's own
 counter with ``UPDATE directories SET event_seq = event_seq + 1 ... RETURNING``. The row lock it
@@ -30,6 +31,8 @@ from scimdir.service.ports import (
     StorageError,
     UniquenessViolation,
 )
+from scimdir.storage.sql.api_key_ops import ApiKeyOps
+from scimdir.storage.sql.browse import BrowseOps
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.group_ops import GroupOps
 from scimdir.storage.sql.tables import directories, events, request_log, secrets
@@ -90,7 +93,7 @@ def _log(row: Row[Any]) -> LogRecord:
     )
 
 
-class SqlTransaction(UserOps, GroupOps):
+class SqlTransaction(UserOps, GroupOps, BrowseOps, ApiKeyOps):
     """The SQL implementation of the port's ``Transaction``."""
 
     # directories
