@@ -83,7 +83,15 @@ class DirectorySettings:
                 raise SettingError("deletion must be 'delete' or 'deactivate'.")
             return replace(self, deletion=value)
         if key == "required_attributes":
-            items = value.split(",") if isinstance(value, str) else list(value)
+            if isinstance(value, str):
+                items = value.split(",")
+            elif isinstance(value, list | tuple) and all(isinstance(i, str) for i in value):
+                items = list(value)
+            else:
+                raise SettingError(
+                    "required_attributes takes a list of names or a comma-separated string, "
+                    f"a subset of {', '.join(REQUIRABLE)}."
+                )
             cleaned = tuple(i.strip() for i in items if i.strip())
             unknown = [i for i in cleaned if i not in REQUIRABLE]
             if unknown:

@@ -1,7 +1,8 @@
 """The ASGI application: ``create_app(settings)`` builds the server around one service graph.
 
 It takes its services from the composition root (:mod:`scimdir.composition`), mounts the SCIM API
-under ``/scim/{tenant}/v2``, health and metrics, and turns any unexpected error into a bare 500
+under ``/scim/{tenant}/v2``, the management API under ``/api/v1`` (:mod:`scimdir.api`), health
+and metrics, and turns any unexpected error into a bare 500
 (the traceback goes to the server log, never to the client).
 """
 
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from scimdir.api import api_not_found, create_api
 from scimdir.composition import build_services
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
@@ -71,6 +73,8 @@ def create_app(
     app.router.routes.extend(
         [
             Mount("/scim/{tenant}/v2", routes=scim.routes()),
+            Mount("/api/v1", app=create_api(services, settings.base_url())),
+            Mount("/api", app=api_not_found),
             Route("/healthz", _health, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]
