@@ -12,6 +12,7 @@ from importlib.metadata import version
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
 from scimdir.api import directories, docs, groups, problems, users
@@ -50,8 +51,10 @@ def create_api(services: Services, public_url: str) -> FastAPI:
     api.state.services = services
     api.state.public_url = public_url.rstrip("/")
     problems.install(api)
+    api.state.api_routes = []
     for module in (directories, users, groups):
         api.include_router(module.router)
+        api.state.api_routes.extend(r for r in module.router.routes if isinstance(r, APIRoute))
     docs.install(api, TITLE)
     api.add_middleware(BodyLimit)
     generate = api.openapi

@@ -134,6 +134,18 @@ def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     ]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette's own 405 names only the first
+    route's, and RFC 9110 §10.2.1 wants them all)."""
+    root = request.scope.get("root_path", "")
+    path = request.url.path[len(root) :] if request.url.path.startswith(root) else request.url.path
+    methods: set[str] = set()
+    for route in request.app.state.api_routes:
+        if route.path_regex.match(path):
+            methods.update(route.methods or ())
+    return sorted(methods)
+
+
 _NOT_FOUND: dict[type[Exception], str] = {
     DirectoryNotFound: "No directory {}; list them with GET /api/v1/directories.",
     UserNotFound: "No user {} in this directory.",
@@ -150,7 +162,9 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 404:
             detail = f"No such route: {request.method} {request.url.path}; see the API's docs page."
         elif exc.status_code == 405:
-            detail = f"{request.method} is not allowed here."
+            allowed = _allowed_methods(request)
+            detail = f"{request.method} is not allowed here; use {', '.join(allowed)}."
+            return problem_response(405, detail, headers={"Allow": ", ".join(allowed)})
         else:
             detail = str(exc.detail)
         return problem_response(exc.status_code, detail, headers=exc.headers)
