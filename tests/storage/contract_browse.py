@@ -119,6 +119,11 @@ class BrowseContract:
         assert _names(_all_users(storage, people, "al_b%", 50)) == ["al_b%@contoso.com"]
         assert _names(_all_users(storage, people, "a%", 50)) == []
 
+    def test_search_beyond_the_last_code_point(self, storage: Storage, people: str) -> None:
+        """A prefix whose range has no end (U+10FFFF) is searched exactly: no match here."""
+        assert _all_users(storage, people, "\U0010ffff", 50) == []
+        assert _all_groups(storage, people, "\U0010ffff", 50) == []
+
     def test_search_by_email_alone(self, storage: Storage, people: str) -> None:
         """An e-mail prefix finds its user even when no name matches."""
         assert _names(_all_users(storage, people, "d@AL", 50)) == ["dave@contoso.com"]

@@ -20,10 +20,11 @@ The values are compared in their comparison form (``normalize_user_name`` for us
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, false, not_, or_, select
+from sqlalchemy import Row, Select, String, and_, bindparam, exists, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from scimdir.service.ports import (
@@ -45,6 +46,11 @@ _MAX_CODE_POINT = 0x10FFFF
 _SURROGATES = range(0xD800, 0xE000)
 
 
+Bounds = tuple[bool, bool]
+"""Whether the userName and the folded prefix ranges have an end (a prefix of only U+10FFFF
+has none: every greater string starts with it, so ``>= prefix`` alone is exact)."""
+
+
 def prefix_end(prefix: str) -> str | None:
     """The least string greater than every string that starts with ``prefix`` (code-point
     order), or None when there is none (every character is U+10FFFF)."""
@@ -58,88 +64,118 @@ def prefix_end(prefix: str) -> str | None:
     return None
 
 
-def _starts(column: ColumnElement[Any], prefix: str) -> ColumnElement[bool]:
-    end = prefix_end(prefix)
-    return and_(column >= prefix) if end is None else and_(column >= prefix, column < end)
+def _starts(column: ColumnElement[Any], name: str, bounded: bool) -> ColumnElement[bool]:
+    """``column`` starts with the prefix bound as ``name`` (its range end as ``name_end``)."""
+    low = column >= bindparam(name)
+    return and_(low, column < bindparam(f"{name}_end")) if bounded else low
 
 
-def _not_starts(column: ColumnElement[Any], prefix: str) -> ColumnElement[bool]:
+def _not_starts(column: ColumnElement[Any], name: str, bounded: bool) -> ColumnElement[bool]:
     # NULL starts with nothing; written without NOT so SQL's NULL logic cannot drop the row.
-    end = prefix_end(prefix)
-    outside = [column.is_(None), column < prefix]
-    if end is not None:
-        outside.append(column >= end)
+    outside = [column.is_(None), column < bindparam(name)]
+    if bounded:
+        outside.append(column >= bindparam(f"{name}_end"))
     return or_(*outside)
 
 
-def _after(columns: Sequence[ColumnElement[Any]], key: tuple[str, ...]) -> ColumnElement[bool]:
-    """``columns > key`` lexicographically, with the first column's bound usable by an index."""
-    first, value = columns[0], key[0]
+def _after(columns: Sequence[ColumnElement[Any]]) -> ColumnElement[bool]:
+    """``columns`` > the bound ``a0``, ``a1`` lexicographically, the first column's bound usable
+    by an index."""
+    first, a0 = columns[0], bindparam("a0", type_=String())
     if len(columns) == 1:
-        return first > value
-    return and_(first >= value, or_(first > value, and_(first == value, columns[1] > key[1])))
+        return first > a0
+    return and_(
+        first >= a0,
+        or_(first > a0, and_(first == a0, columns[1] > bindparam("a1", type_=String()))),
+    )
 
 
-_Stage = Callable[[str, str | None, tuple[str, ...] | None, int], Select[Any]]
+# The statements are built once per shape (stage, after a cursor or not, prefix with a range end
+# or not) and bound per page: building SQLAlchemy statements costs more than running them.
+# Parameters: ``d`` directory, ``n`` limit, ``u``/``u_end`` the prefix as a userName compares,
+# ``f``/``f_end`` the prefix folded, ``a0``/``a1`` the cursor's key.
 
 
-def _user_name_stage(d: str, p: str | None, after: tuple[str, ...] | None, n: int) -> Select[Any]:
-    where = [users.c.directory_id == d]
-    if p is not None:
-        where.append(_starts(users.c.user_name_norm, normalize_user_name(p)))
-    if after is not None:
-        where.append(_after([users.c.user_name_norm], after))
-    return select(users).where(*where).order_by(users.c.user_name_norm).limit(n)
+@functools.cache
+def _user_statement(stage: int, search: bool, after: bool, bounded: Bounds) -> Select[Any]:
+    ub, fb = bounded
+    if stage == 0:
+        where = [users.c.directory_id == bindparam("d")]
+        if search:
+            where.append(_starts(users.c.user_name_norm, "u", ub))
+        if after:
+            where.append(_after([users.c.user_name_norm]))
+        stmt = select(users).where(*where).order_by(users.c.user_name_norm)
+    elif stage == 1:
+        order = [users.c.display_name_norm, users.c.id]
+        where = [
+            users.c.directory_id == bindparam("d"),
+            _starts(users.c.display_name_norm, "f", fb),
+            _not_starts(users.c.user_name_norm, "u", ub),
+        ]
+        if after:
+            where.append(_after(order))
+        stmt = select(users).where(*where).order_by(*order)
+    else:
+        stmt = _email_statement(after, bounded)
+    return stmt.limit(bindparam("n"))
 
 
-def _display_name_stage(
-    d: str, p: str | None, after: tuple[str, ...] | None, n: int
-) -> Select[Any]:
-    assert p is not None
-    where = [
-        users.c.directory_id == d,
-        _starts(users.c.display_name_norm, fold(p)),
-        _not_starts(users.c.user_name_norm, normalize_user_name(p)),
-    ]
-    order = [users.c.display_name_norm, users.c.id]
-    if after is not None:
-        where.append(_after(order, after))
-    return select(users).where(*where).order_by(*order).limit(n)
-
-
-def _email_stage(d: str, p: str | None, after: tuple[str, ...] | None, n: int) -> Select[Any]:
-    assert p is not None
+def _email_statement(after: bool, bounded: Bounds) -> Select[Any]:
+    ub, fb = bounded
     e, earlier = user_emails.alias("e"), user_emails.alias("earlier")
-    folded = fold(p)
     first_match = not_(
         exists().where(
             earlier.c.directory_id == e.c.directory_id,
             earlier.c.user_id == e.c.user_id,
-            _starts(earlier.c.value_norm, folded),
+            _starts(earlier.c.value_norm, "f", fb),
             or_(
                 earlier.c.value_norm < e.c.value_norm,
                 and_(earlier.c.value_norm == e.c.value_norm, earlier.c.position < e.c.position),
             ),
         )
     )
+    order = [e.c.value_norm, e.c.user_id]
     where = [
-        e.c.directory_id == d,
-        _starts(e.c.value_norm, folded),
-        _not_starts(users.c.user_name_norm, normalize_user_name(p)),
-        _not_starts(users.c.display_name_norm, folded),
+        e.c.directory_id == bindparam("d"),
+        _starts(e.c.value_norm, "f", fb),
+        _not_starts(users.c.user_name_norm, "u", ub),
+        _not_starts(users.c.display_name_norm, "f", fb),
         first_match,
     ]
-    order = [e.c.value_norm, e.c.user_id]
-    if after is not None:
-        where.append(_after(order, after))
+    if after:
+        where.append(_after(order))
     return (
         select(users, e.c.value_norm.label("browse_key"))
         .select_from(e)
         .join(users, and_(users.c.directory_id == e.c.directory_id, users.c.id == e.c.user_id))
         .where(*where)
         .order_by(*order)
-        .limit(n)
     )
+
+
+@functools.cache
+def _group_statement(search: bool, after: bool, bounded: Bounds) -> Select[Any]:
+    where = [groups.c.directory_id == bindparam("d")]
+    if search:
+        where.append(_starts(groups.c.display_name_norm, "f", bounded[1]))
+    if after:
+        where.append(_after([groups.c.display_name_norm]))
+    stmt = select(groups).where(*where).order_by(groups.c.display_name_norm)
+    return stmt.limit(bindparam("n"))
+
+
+def _prefix_params(search: str | None) -> tuple[dict[str, Any], Bounds]:
+    """The prefix parameters of ``search`` and whether its ranges have an end."""
+    if search is None:
+        return {}, (True, True)
+    u, f = normalize_user_name(search), fold(search)
+    u_end, f_end = prefix_end(u), prefix_end(f)
+    return {"u": u, "u_end": u_end, "f": f, "f_end": f_end}, (u_end is not None, f_end is not None)
+
+
+def _key_params(key: tuple[str, ...] | None) -> dict[str, Any]:
+    return {} if key is None else {f"a{i}": value for i, value in enumerate(key)}
 
 
 def _user_key(stage: int, row: Row[Any]) -> tuple[str, ...]:
@@ -151,7 +187,7 @@ def _user_key(stage: int, row: Row[Any]) -> tuple[str, ...]:
     return (m["browse_key"], m["id"])
 
 
-_USER_STAGES: tuple[_Stage, ...] = (_user_name_stage, _display_name_stage, _email_stage)
+_USER_STAGES = 3
 
 
 class BrowseOps(SqlBase):
@@ -162,13 +198,15 @@ class BrowseOps(SqlBase):
     ) -> BrowsePage[UserRecord]:
         """A page of the directory's users (linked or not) after ``after`` (rule 8)."""
         search = search or None
-        stages = 1 if search is None else len(_USER_STAGES)
+        prefix, bounded = _prefix_params(search)
+        stages = 1 if search is None else _USER_STAGES
         start = 0 if after is None else after.stage
         found: list[tuple[UserRecord, BrowseCursor]] = []
         for stage in range(start, stages):
             key = after.key if after is not None and stage == after.stage else None
-            stmt = _USER_STAGES[stage](directory_id, search, key, limit + 1 - len(found))
-            for row in self.conn.execute(stmt):
+            stmt = _user_statement(stage, search is not None, key is not None, bounded)
+            params = {"d": directory_id, "n": limit + 1 - len(found), **prefix, **_key_params(key)}
+            for row in self.conn.execute(stmt, params):
                 found.append((_user(row), BrowseCursor(stage, _user_key(stage, row))))
             if len(found) > limit:
                 break
@@ -178,17 +216,16 @@ class BrowseOps(SqlBase):
         self, directory_id: str, search: str | None, after: BrowseCursor | None, limit: int
     ) -> BrowsePage[GroupRecord]:
         """A page of the directory's groups by displayName after ``after`` (rule 8)."""
-        where: list[ColumnElement[bool]] = [groups.c.directory_id == directory_id]
-        if search:
-            where.append(_starts(groups.c.display_name_norm, fold(search)))
-        if after is not None:
-            where.append(
-                _after([groups.c.display_name_norm], after.key) if after.stage == 0 else false()
-            )
-        stmt = select(groups).where(*where).order_by(groups.c.display_name_norm).limit(limit + 1)
+        search = search or None
+        if after is not None and after.stage != 0:
+            return BrowsePage([])
+        prefix, bounded = _prefix_params(search)
+        key = None if after is None else after.key
+        stmt = _group_statement(search is not None, key is not None, bounded)
+        params = {"d": directory_id, "n": limit + 1, **prefix, **_key_params(key)}
         found = [
             (_group(row), BrowseCursor(0, (row._mapping["display_name_norm"],)))
-            for row in self.conn.execute(stmt)
+            for row in self.conn.execute(stmt, params)
         ]
         return _page(found, limit)
 
