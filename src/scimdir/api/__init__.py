@@ -5,8 +5,6 @@ pydantic models, calls one service use case per route and renders errors as RFC 
 It never touches storage.
 """
 
-from __future__ import annotations
-
 from scimdir.api.app import TITLE, api_not_found, create_api
 
 __all__ = ["TITLE", "api_not_found", "create_api"]
