@@ -151,6 +151,7 @@ class RotateIn(_Strict):
 
     keep_old_for: str | None = Field(
         default=None,
+        pattern=r"^\s*[0-9]{1,9}[smhd]\s*$",
         description="e.g. 1h (units s, m, h, d; at most 366d); absent: old secrets stop now.",
         examples=["1h"],
     )

@@ -21,12 +21,18 @@ Search = Annotated[
     str | None,
     Query(
         max_length=MAX_SEARCH_LENGTH,
+        pattern=r"^[^\u0000-\u001f\u007f-\u009f]*$",
         description="A prefix of the userName, displayName or an e-mail (users), or of the "
         "displayName (groups); case-insensitive.",
     ),
 ]
 Cursor = Annotated[
-    str | None, Query(max_length=4096, description="`next_cursor` of the previous page.")
+    str | None,
+    Query(
+        max_length=4096,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="`next_cursor` of the previous page (opaque).",
+    ),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
 LIMIT_DEFAULT = DEFAULT_LIMIT
