@@ -8,7 +8,16 @@ from fastapi import Path, Query, Request
 
 from scimdir.service.browsing import DEFAULT_LIMIT, MAX_LIMIT, MAX_SEARCH_LENGTH
 
-__all__ = ["Cursor", "DirectoryId", "GroupId", "Limit", "Search", "UserId", "tenant_url"]
+__all__ = [
+    "LIMIT_DEFAULT",
+    "Cursor",
+    "DirectoryId",
+    "GroupId",
+    "Limit",
+    "Search",
+    "UserId",
+    "tenant_url",
+]
 
 # Our ids are hex tenant ids and UUIDs; anything else cannot exist, and is refused before it
 # reaches the database (a NUL byte would make PostgreSQL fail the statement).
