@@ -9,7 +9,8 @@ The comparison forms that the admin's search matches by prefix and pages by key
 ``groups.display_name_norm``) take the ``"C"`` collation on PostgreSQL, so a prefix is exactly a
 key range of their existing indexes whatever the database's locale (``storage/sql/types.py``,
 ``SortText``). PostgreSQL rebuilds the indexes on these columns, which takes a lock on the tables
-for the time of the rebuild (seconds at a million users). SQLite already compares by code point.
+for the time of the rebuild (9.3 s at 1,000,000 users, docs/deployment.md). SQLite already
+compares by code point.
 
 Revision ID: 0007_api_keys
 Revises: 0004
