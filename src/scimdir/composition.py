@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from scimdir.service.admin_groups import AdminGroupService
+from scimdir.service.admin_users import AdminUserService
+from scimdir.service.api_keys import ApiKeyService
 from scimdir.service.context import Limits
 from scimdir.service.directories import DirectoryService
 from scimdir.service.groups import GroupService
@@ -37,6 +40,9 @@ class Services:
     log_sink: LogSink
     log: ProvisioningLog
     health: HealthService
+    api_keys: ApiKeyService
+    admin_users: AdminUserService
+    admin_groups: AdminGroupService
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -84,4 +90,7 @@ def build_services(
         ),
         log=ProvisioningLog(storage, runtime.clock),
         health=HealthService(storage, runtime.clock),
+        api_keys=ApiKeyService(storage, runtime),
+        admin_users=AdminUserService(storage, runtime),
+        admin_groups=AdminGroupService(storage),
     )

@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Protocol
 
 import pytest
-from click.testing import CliRunner
 
-from scimdir.cli.main import CliState, cli
-
-
-class Run(Protocol):
-    """Invoke the CLI and return its output, asserting success (or failure with ok=False)."""
-
-    def __call__(self, *args: str, input: str | None = None, ok: bool = True) -> str: ...
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("SCIMDIR_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("SCIMDIR_PUBLIC_URL", "https://scim.example.test")
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, ok: bool = True) -> str:
-        result = runner.invoke(cli, list(args), obj=CliState(), input=input)
-        if ok:
-            assert result.exit_code == 0, result.output
-        else:
-            assert result.exit_code != 0, result.output
-        return result.output
-
-    return invoke
+from .conftest import Run
 
 
 def test_create_json_prints_exactly_the_documented_keys(run: Run) -> None:
@@ -105,3 +79,47 @@ def test_quirks_lists_each_quirk_with_its_source(run: Run) -> None:
     assert rows["entra.string-boolean"]["source"].startswith("https://")
     okta_only = {row["name"] for row in json.loads(run("quirks", "--idp", "okta", "--json"))}
     assert "entra.capitalised-op" not in okta_only
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("directory", "show", "nope"),
+        ("directory", "delete", "nope", "--yes"),
+        ("directory", "set", "nope", "user_linking", "true"),
+        ("directory", "rotate-secret", "nope"),
+        ("directory", "reset", "nope", "--yes"),
+        ("user", "create", "--directory", "nope", "--user-name", "a"),
+        ("user", "list", "--directory", "nope"),
+        ("group", "list", "--directory", "nope"),
+    ],
+)
+def test_every_unknown_directory_exits_non_zero(run: Run, args: tuple[str, ...]) -> None:
+    """Each directory command given an unknown id exits non-zero naming it on stderr."""
+    assert "no directory nope" in run(*args, ok=False)
+
+
+def test_show_prints_settings_as_a_table(run: Run) -> None:
+    """`directory show` prints settings one per row, never as a Python dict."""
+    did = json.loads(run("directory", "create", "--name", "T", "--json"))["id"]
+    out = run("directory", "show", did)
+    assert "{" not in out and "'" not in out
+    assert any(line.split() == ["user_linking", "no"] for line in out.splitlines())
+    assert any(
+        line.split() == ["required_attributes", "userName,", "displayName,", "email"]
+        for line in out.splitlines()
+    )
+
+
+def test_reset_json(run: Run) -> None:
+    """`directory reset --json` prints one object: id, mode, users, groups."""
+    did = json.loads(run("directory", "create", "--name", "X", "--json"))["id"]
+    out = json.loads(run("directory", "reset", did, "--yes", "--unlink", "--json"))
+    assert out == {"id": did, "mode": "unlink", "users": 0, "groups": 0}
+
+
+def test_rotate_refuses_an_unbounded_duration(run: Run) -> None:
+    """--keep-old-for beyond 366 days is a usage error, not a crash."""
+    did = json.loads(run("directory", "create", "--name", "X", "--json"))["id"]
+    runner_out = run("directory", "rotate-secret", did, "--keep-old-for", "99999999d", ok=False)
+    assert "at most" in runner_out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -96,3 +97,24 @@ def test_preset_command_prints_the_preset() -> None:
     """scimdir mapping preset NAME prints the shipped YAML."""
     result = CliRunner().invoke(mapping, ["preset", "entra-recommended"])
     assert result.output == preset_text("entra-recommended")
+
+
+def test_preview_command_json_is_one_object(tmp_path: Path) -> None:
+    """`mapping preview --json` prints one object: each user's verdict, payload, problems and
+    fixes, and the summary counts."""
+    users = tmp_path / "users.csv"
+    users.write_text(
+        "User principal name,Display name,Mail\nann@c.com,Ann,ann@c.com\nbob@c.com,,\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        mapping, ["preview", "--mappings", "entra-defaults", "--users", str(users), "--json"]
+    )
+    out = json.loads(result.output)
+    assert [(u["label"], u["ok"]) for u in out["users"]] == [
+        ("ann@c.com", True),
+        ("bob@c.com", False),
+    ]
+    assert {p["attribute"] for p in out["users"][1]["problems"]} == {"displayName", "email"}
+    assert out["users"][1]["problems"][0]["fix"]
+    assert out["summary"] == {"missing displayName": 1, "missing email": 1, "ok": 1}

@@ -7,7 +7,7 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from scimdir.storage import open_storage
 from scimdir.storage.sql import SqlStorage
@@ -69,3 +69,21 @@ def test_memory_url_works() -> None:
         listed = tx.list_directories()
     storage.dispose()
     assert listed == []
+
+
+@pytest.mark.postgres
+def test_postgres_search_columns_compare_by_code_point(postgres_storage: SqlStorage) -> None:
+    """On PostgreSQL the columns the admin's prefix search ranges over use the "C" collation."""
+    query = text(
+        "SELECT table_name || '.' || column_name, collation_name FROM information_schema.columns "
+        "WHERE column_name IN ('user_name_norm', 'display_name_norm', 'value_norm') "
+        "AND table_schema = current_schema() ORDER BY 1"
+    )
+    with postgres_storage.engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(query)]
+    assert rows == [
+        ("groups.display_name_norm", "C"),
+        ("user_emails.value_norm", "C"),
+        ("users.display_name_norm", "C"),
+        ("users.user_name_norm", "C"),
+    ]

@@ -11,13 +11,22 @@ from scimdir.service.ports import Storage
 from scimdir.storage.sql import SqlStorage
 
 from .contract import StorageContract
+from .contract_api_keys import ApiKeyContract
+from .contract_browse import BrowseContract
 from .contract_counts import CountContract
 from .contract_memberships import MembershipContract
 from .contract_search import SearchContract
 
 
 @pytest.mark.postgres
-class TestPostgres(StorageContract, SearchContract, CountContract, MembershipContract):
+class TestPostgres(
+    StorageContract,
+    SearchContract,
+    CountContract,
+    MembershipContract,
+    BrowseContract,
+    ApiKeyContract,
+):
     """Every contract rule on PostgreSQL."""
 
     @pytest.fixture

@@ -8,12 +8,21 @@ from scimdir.service.ports import Storage
 from scimdir.storage.sql import SqlStorage
 
 from .contract import StorageContract
+from .contract_api_keys import ApiKeyContract
+from .contract_browse import BrowseContract
 from .contract_counts import CountContract
 from .contract_memberships import MembershipContract
 from .contract_search import SearchContract
 
 
-class TestSqlite(StorageContract, SearchContract, CountContract, MembershipContract):
+class TestSqlite(
+    StorageContract,
+    SearchContract,
+    CountContract,
+    MembershipContract,
+    BrowseContract,
+    ApiKeyContract,
+):
     """Every contract rule on SQLite."""
 
     @pytest.fixture

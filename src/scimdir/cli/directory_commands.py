@@ -1,20 +1,21 @@
-"""``scimdir directory ...`` and ``scimdir user ...``: directory administration from the shell.
+"""``scimdir directory ...``: directory administration from the shell.
 
-A stable interface: ``--json`` outputs are exactly one JSON value, errors exit non-zero with one
-line on stderr.
+A stable interface: ``--json`` outputs are exactly one JSON value, errors (an unknown id among
+them) exit non-zero with one line on stderr; settings print as JSON or as a table.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 from typing import Any
 
 import click
 
 from scimdir.cli.log_format import entry_json, entry_lines, printable, problem_json
+from scimdir.cli.output import echo_pairs, echo_table
 from scimdir.cli.state import CliState, fail, pass_state
+from scimdir.service import durations
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_settings import IDPS, DirectorySettings, SettingError
 from scimdir.service.ports import LogFilter
@@ -103,8 +104,13 @@ def directory_show(state: CliState, directory_id: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data))
         return
-    for key, value in data.items():
-        click.echo(f"{key}: {value}")
+    echo_pairs([(key, value) for key, value in data.items() if key != "settings"])
+    click.echo("")
+    _settings_table(data["settings"])
+
+
+def _settings_table(settings: dict[str, Any]) -> None:
+    echo_table(["SETTING", "VALUE"], sorted(settings.items()))
 
 
 @directory.command("delete")
@@ -122,16 +128,12 @@ def directory_delete(state: CliState, directory_id: str, yes: bool) -> None:
     click.echo(f"Deleted {directory_id}.")
 
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-
-
 def parse_duration(text: str) -> timedelta:
-    """``90s``, ``30m``, ``12h``, ``7d``."""
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise click.BadParameter("use a number and a unit: 90s, 30m, 12h or 7d")
-    amount, unit = int(match.group(1)), match.group(2)
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    """``90s``, ``30m``, ``12h``, ``7d`` (:mod:`scimdir.service.durations`), as a CLI error."""
+    try:
+        return durations.parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 @directory.command("rotate-secret")
@@ -161,9 +163,12 @@ def directory_rotate(
 @click.argument("directory_id")
 @click.argument("key")
 @click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON (the default).")
 @pass_state
-def directory_set(state: CliState, directory_id: str, key: str, value: str) -> None:
-    """Change an advanced setting: user_linking, deletion, required_attributes."""
+def directory_set(state: CliState, directory_id: str, key: str, value: str, as_json: bool) -> None:
+    """Change an advanced setting: user_linking, deletion, required_attributes.
+
+    Prints the directory's settings as one JSON object."""
     try:
         settings = state.services.directories.set_setting(directory_id, key, value)
     except DirectoryNotFound:
@@ -177,8 +182,11 @@ def directory_set(state: CliState, directory_id: str, key: str, value: str) -> N
 @click.argument("directory_id")
 @click.option("--yes", is_flag=True, help="Do not ask for the typed confirmation.")
 @click.option("--unlink", is_flag=True, help="Keep users as unlinked accounts instead of deleting.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was reset as one JSON object.")
 @pass_state
-def directory_reset(state: CliState, directory_id: str, yes: bool, unlink: bool) -> None:
+def directory_reset(
+    state: CliState, directory_id: str, yes: bool, unlink: bool, as_json: bool
+) -> None:
     """Remove the directory's provisioned users and groups; the IdP's next cycle rebuilds it."""
     if not yes:
         typed = click.prompt(f"Type the directory id ({directory_id}) to confirm the reset")
@@ -188,6 +196,10 @@ def directory_reset(state: CliState, directory_id: str, yes: bool, unlink: bool)
         users, groups = state.services.directories.reset(directory_id, unlink_users=unlink)
     except DirectoryNotFound:
         fail(f"no directory {directory_id}")
+    if as_json:
+        mode = "unlink" if unlink else "delete"
+        click.echo(json.dumps({"id": directory_id, "mode": mode, "users": users, "groups": groups}))
+        return
     verb = "unlinked" if unlink else "removed"
     click.echo(f"Reset: {users} users {verb}, {groups} groups removed.")
 
@@ -238,38 +250,3 @@ def directory_log(
     for entry in page.entries:
         for line in entry_lines(entry):
             click.echo(line)
-
-
-@click.group()
-def user() -> None:
-    """Manage local (manually created) accounts."""
-
-
-@user.command("create")
-@click.option("--directory", "directory_id", required=True)
-@click.option("--user-name", required=True)
-@click.option("--display-name", default=None)
-@click.option("--email", default=None)
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-def user_create(
-    state: CliState,
-    directory_id: str,
-    user_name: str,
-    display_name: str | None,
-    email: str | None,
-    as_json: bool,
-) -> None:
-    """Create a local account the IdP can link to on creation (with user_linking on)."""
-    try:
-        record = state.services.directories.create_local_user(
-            directory_id, user_name, display_name, email
-        )
-    except DirectoryNotFound:
-        fail(f"no directory {directory_id}")
-    except AdminError as exc:
-        fail(str(exc))
-    if as_json:
-        click.echo(json.dumps({"id": record.id, "userName": record.user_name}))
-    else:
-        click.echo(f"Created local user {record.user_name} ({record.id}).")

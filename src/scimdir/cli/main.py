@@ -10,13 +10,16 @@ import sys
 import click
 import uvicorn
 
+from scimdir.cli.api_key_commands import api_key
 from scimdir.cli.dev_commands import dev
-from scimdir.cli.directory_commands import directory, user
+from scimdir.cli.directory_commands import directory
 from scimdir.cli.entra_commands import entra
+from scimdir.cli.group_commands import group
 from scimdir.cli.health_commands import health
 from scimdir.cli.mapping_commands import mapping
 from scimdir.cli.secret_file import write_private_file
 from scimdir.cli.state import CliState, pass_state
+from scimdir.cli.user_commands import user
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
 from scimdir.service.directory_settings import IDPS
@@ -90,6 +93,8 @@ def migrate(state: CliState) -> None:
 
 cli.add_command(directory)
 cli.add_command(user)
+cli.add_command(group)
+cli.add_command(api_key)
 cli.add_command(mapping)
 cli.add_command(dev)
 cli.add_command(entra)

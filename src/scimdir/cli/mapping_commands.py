@@ -25,6 +25,7 @@ from scimdir.composition import build_services
 from scimdir.mapping import EvalContext, MappingError, evaluate
 from scimdir.mapping.mappings import PRESETS, AttributeMapping, load_mappings, preset_text
 from scimdir.mapping.preview import (
+    UserPreview,
     duplicate_user_names,
     load_users,
     preview_users,
@@ -177,8 +178,13 @@ def _matching(mappings: list[AttributeMapping]) -> list[str]:
     help="Also check this directory's policies: its required attributes and userName uniqueness "
     "against its current users (reads the database of SCIMDIR_DATABASE_URL).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: users and summary.")
 def preview_command(
-    mappings_path: str, users_path: Path, context_json: str | None, directory_id: str | None
+    mappings_path: str,
+    users_path: Path,
+    context_json: str | None,
+    directory_id: str | None,
+    as_json: bool,
 ) -> None:
     """Show, per user, the SCIM payload Entra would POST and whether it would be accepted."""
     if mappings_path in PRESETS:
@@ -214,6 +220,14 @@ def preview_command(
             previews = [policy.against_existing(preview) for preview in previews]
         finally:
             services.storage.dispose()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"users": [_preview_json(p) for p in previews], "summary": summarize(previews)},
+                ensure_ascii=False,
+            )
+        )
+        return
     for preview in previews:
         verdict = "OK" if preview.ok else "WOULD FAIL"
         click.echo(f"== {preview.label}: {verdict}")
@@ -228,3 +242,18 @@ def preview_command(
             click.echo(f"  note: {note}")
     counts = summarize(previews)
     click.echo("Summary: " + ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items())))
+
+
+def _preview_json(preview: UserPreview) -> dict[str, Any]:
+    """One user's preview as JSON (``mapping preview --json``)."""
+    return {
+        "label": preview.label,
+        "ok": preview.ok,
+        "payload": preview.payload,
+        "errors": {target: error.message for target, error in preview.errors.items()},
+        "problems": [
+            {"reason": p.reason, "attribute": p.attribute, "message": p.message, "fix": p.fix}
+            for p in preview.problems
+        ],
+        "notes": list(preview.notes),
+    }

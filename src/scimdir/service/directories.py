@@ -6,13 +6,22 @@ The web console, the CLI and the SCIM API all go through this one service.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from scimdir.service.admin_log import admin_entry, settings_entry
 from scimdir.service.auth_diagnosis import AuthDiagnosis, diagnose
-from scimdir.service.directory_settings import DirectorySettings, SettingError, preset
+from scimdir.service.directory_settings import (
+    IDPS,
+    DirectorySettings,
+    SettingError,
+    preset,
+)
+from scimdir.service.directory_settings import (
+    canonical_key as _canonical_key,
+)
 from scimdir.service.last_use import LastUseRecorder
 from scimdir.service.ports import (
     DirectoryRecord,
@@ -44,6 +53,34 @@ class DirectoryNotFound(LookupError):
 
 class AdminError(ValueError):
     """An administrative request that cannot be carried out; the message says why and what to do."""
+
+
+class SettingRefused(AdminError):
+    """A setting key or value a directory cannot take; ``key`` names the setting."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class SecretStatus:
+    """What an admin may know of a secret: never its hash. ``live``: it opens the directory now."""
+
+    id: str
+    created: datetime
+    last_used: datetime | None
+    expires: datetime | None
+    revoked: datetime | None
+    live: bool
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A new secret (shown this once) and when the secrets issued before it stop working."""
+
+    secret: str
+    previous_stop: datetime
 
 
 @dataclass(frozen=True)
@@ -150,9 +187,86 @@ class DirectoryService:
             tx.append_log(settings_entry(record, settings, self.runtime.clock()))
             return settings
 
+    def update(
+        self,
+        directory_id: str,
+        *,
+        name: str | None = None,
+        idp: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> DirectoryRecord:
+        """Change the name, the IdP preset and settings of a directory, all or nothing.
+
+        Each setting goes through :meth:`DirectorySettings.with_value`, as ``set_setting`` does.
+
+        :raises SettingRefused: a setting key or value, naming the setting.
+        :raises AdminError: an empty name or an unknown IdP. :raises DirectoryNotFound:
+        """
+        if name is not None and not name.strip():
+            raise AdminError("A directory needs a name.")
+        if idp is not None and idp not in IDPS:
+            raise AdminError(
+                f"Unknown identity provider {idp[:40]!r}; choose one of {', '.join(IDPS)}."
+            )
+        with self.storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+            if record is None:
+                raise DirectoryNotFound(directory_id)
+            changes = dict(settings or {})
+            # The keys being set are not parsed from the stored JSON, so a PATCH can repair a
+            # stored value this release refuses (as ``set_setting`` can).
+            changed = {_canonical_key(key) for key in changes}
+            kept = {k: v for k, v in record.settings.items() if _canonical_key(k) not in changed}
+            try:
+                typed = DirectorySettings.from_json(kept)
+            except SettingError as exc:
+                repair = "Set that setting in the same request to repair it."
+                raise AdminError(f"{exc} {repair}") from exc
+            for key, value in changes.items():
+                try:
+                    typed = typed.with_value(key, value)
+                except SettingError as exc:
+                    raise SettingRefused(key, str(exc)) from exc
+            before = record
+            now = self.runtime.clock()
+            record = replace(
+                record,
+                name=record.name if name is None else name.strip(),
+                idp=record.idp if idp is None else idp,
+                settings=typed.to_json(),
+                updated=now,
+            )
+            tx.update_directory(record)
+            if record.name != before.name:
+                effect = f"renamed {before.name!r} to {record.name!r}"
+                tx.append_log(admin_entry(directory_id, "rename", effect, now))
+            if record.idp != before.idp:
+                effect = f"changed the identity provider from {before.idp} to {record.idp}"
+                tx.append_log(admin_entry(directory_id, "idp", effect, now))
+            if settings:
+                tx.append_log(settings_entry(before, typed, now))
+            return record
+
+    def secrets(self, directory_id: str) -> list[SecretStatus]:
+        """Every secret of the directory, oldest first, without hashes. :raises
+        DirectoryNotFound:"""
+        now = self.runtime.clock()
+        with transaction(self.storage, readonly=True) as tx:
+            if tx.get_directory(directory_id) is None:
+                raise DirectoryNotFound(directory_id)
+            records = tx.list_secrets(directory_id)
+        return [
+            SecretStatus(s.id, s.created, s.last_used, s.expires, s.revoked, is_live(s, now))
+            for s in records
+        ]
+
     def rotate_secret(self, directory_id: str, keep_old_for: timedelta | None = None) -> str:
         """Issue a new secret. Old secrets stop working now, or after ``keep_old_for`` so the IdP
         can be updated without a gap in provisioning. Returns the new secret (shown once)."""
+        return self.rotate(directory_id, keep_old_for).secret
+
+    def rotate(self, directory_id: str, keep_old_for: timedelta | None = None) -> Rotation:
+        """:meth:`rotate_secret`, answering also when the previous secrets stop working."""
         now = self.runtime.clock()
         secret = self.runtime.new_secret()
         with self.storage.transaction() as tx:
@@ -171,7 +285,7 @@ class DirectoryService:
             fate = f"kept working for {keep_old_for}" if keep_old_for else "revoked now"
             effect = f"issued a new secret; the old ones are {fate}"
             tx.append_log(admin_entry(directory_id, "rotate-secret", effect, now))
-        return secret
+        return Rotation(secret, now + (keep_old_for or timedelta(0)))
 
     def live_secrets(self, directory_id: str) -> list[SecretRecord]:
         """Secrets that open the directory now (metadata only; hashes never leave the service)."""
@@ -286,4 +400,7 @@ __all__ = [
     "CreatedDirectory",
     "DirectoryNotFound",
     "DirectoryService",
+    "Rotation",
+    "SecretStatus",
+    "SettingRefused",
 ]

@@ -143,8 +143,8 @@ class DirectorySettings:
         a value this release refuses. :raises SettingError: unknown key or value, or another bad
         stored value.
         """
-        canonical = _canonical(key)
-        kept = {k: v for k, v in (data or {}).items() if _canonical(k) != canonical}
+        canonical = canonical_key(key)
+        kept = {k: v for k, v in (data or {}).items() if canonical_key(k) != canonical}
         return cls.from_json(kept).with_value(key, value)
 
     def with_value(self, key: str, value: Any) -> DirectorySettings:
@@ -152,7 +152,7 @@ class DirectorySettings:
 
         :raises SettingError: unknown key or value, naming the allowed ones.
         """
-        key = _canonical(key)
+        key = canonical_key(key)
         if key == "user_linking":
             return replace(self, user_linking=_to_bool(key, value))
         if key == "deletion":
@@ -160,7 +160,15 @@ class DirectorySettings:
                 raise SettingError("deletion must be 'delete' or 'deactivate'.")
             return replace(self, deletion=value)
         if key == "required_attributes":
-            items = value.split(",") if isinstance(value, str) else list(value)
+            if isinstance(value, str):
+                items = value.split(",")
+            elif isinstance(value, list | tuple) and all(isinstance(i, str) for i in value):
+                items = list(value)
+            else:
+                raise SettingError(
+                    "required_attributes takes a list of names or a comma-separated string, "
+                    f"a subset of {', '.join(REQUIRABLE)}."
+                )
             cleaned = tuple(i.strip() for i in items if i.strip())
             unknown = [i for i in cleaned if i not in REQUIRABLE]
             if unknown:
@@ -200,7 +208,8 @@ _CACHE_MAX = 4096
 _ALIASES = {"linking": "user_linking", "delete": "deletion", "required": "required_attributes"}
 
 
-def _canonical(key: str) -> str:
+def canonical_key(key: str) -> str:
+    """A setting's canonical name (``user-linking`` and aliases name ``user_linking``)."""
     plain = key.replace("-", "_")
     return _ALIASES.get(plain, plain)
 

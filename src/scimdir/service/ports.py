@@ -46,6 +46,16 @@ runs):
    records (:mod:`scimdir.service.log_bounds`); entries without a directory (unknown tenant) are
    kept apart and never returned for a directory; a problem is one row per
    ``(directory, subject_key, kind)``.
+10. **Browsing** (``browse_users``/``browse_groups``, the admin's lists) pages by key, never by
+   offset: a :class:`BrowseCursor` names the last item served, and the next page starts strictly
+   after it, so a page costs the same at the millionth user as at the first and paging never
+   skips or repeats an item that exists throughout. ``search`` is a prefix of the comparison
+   form (userName, displayName, an e-mail for users; displayName for groups), matched over the
+   same indexes; each user appears once however many of its values match. Unlinked users are
+   included (the admin sees every account).
+11. **API keys** are stored hashed; ``find_api_key`` looks one up by its hash (unique), and
+   ``touch_api_key`` writes ``last_used`` alone, never moving it backwards, so recording a use
+   never rewrites the key (a revocation in between survives).
 
 Records are plain dataclasses; ``document`` is the stored SCIM JSON of the resource *without*
 ``id``, ``meta``, ``schemas``, ``members`` (groups) and ``groups`` (users); those are derived.
@@ -63,6 +73,10 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from scimdir.scim.filter import Expr
 
 __all__ = [
+    "ApiKeyRecord",
+    "ApiKeyRole",
+    "BrowseCursor",
+    "BrowsePage",
     "DirectoryRecord",
     "EventRecord",
     "GroupRecord",
@@ -336,6 +350,47 @@ class LogCount:
     count: int
 
 
+ApiKeyRole = Literal["admin", "reader"]
+
+
+@dataclass
+class ApiKeyRecord:
+    """A management API key: ``admin`` (every directory) or ``reader`` bound to ``directory_id``.
+
+    Only the hash of the key is stored (``service/secrets.py`` explains why SHA-256).
+    """
+
+    id: str
+    name: str
+    role: ApiKeyRole
+    directory_id: str | None
+    key_hash: str
+    created: datetime
+    last_used: datetime | None = None
+    revoked: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BrowseCursor:
+    """Where a browse page ended (rule 8): the stage of the search and the last item's key.
+
+    Users are served in stages: userName matches by userName, then displayName matches by
+    displayName, then e-mail matches by e-mail; groups in one stage by displayName. ``key`` holds
+    the comparison form of the last item's sort value and, when that value is not unique, its id.
+    """
+
+    stage: int
+    key: tuple[str, ...]
+
+
+@dataclass
+class BrowsePage(Generic[T]):
+    """One page of a browse and the cursor of the next one (None: this was the last page)."""
+
+    items: list[T]
+    next: BrowseCursor | None = None
+
+
 class Transaction(Protocol):
     """One unit of work; see the module docstring for the rules."""
 
@@ -436,6 +491,27 @@ class Transaction(Protocol):
 
         Returns ``(groups removed, users removed or unlinked)``.
         """
+        ...
+
+    # admin browsing (rule 8)
+    def browse_users(
+        self, directory_id: str, search: str | None, after: BrowseCursor | None, limit: int
+    ) -> BrowsePage[UserRecord]: ...
+    def browse_groups(
+        self, directory_id: str, search: str | None, after: BrowseCursor | None, limit: int
+    ) -> BrowsePage[GroupRecord]: ...
+
+    # API keys (rule 9)
+    def insert_api_key(self, record: ApiKeyRecord) -> None: ...
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None: ...
+    def find_api_key(self, key_hash: str) -> ApiKeyRecord | None: ...
+    def list_api_keys(self) -> list[ApiKeyRecord]: ...
+    def revoke_api_key(self, key_id: str, when: datetime) -> bool:
+        """Revoke the key (once: a second call keeps the first time); False if it is unknown."""
+        ...
+
+    def touch_api_key(self, key_id: str, when: datetime) -> None:
+        """Set ``last_used`` to ``when`` unless it is already later (rule 9)."""
         ...
 
     # outbox and log

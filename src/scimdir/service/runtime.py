@@ -34,6 +34,12 @@ def new_secret() -> str:
     return "scimdir_" + secrets.token_urlsafe(32)
 
 
+def new_api_key() -> str:
+    """A management API key: 256 random bits, URL-safe, with its own prefix so a scanner (or a
+    person) tells it from a directory secret."""
+    return "scimdir_key_" + secrets.token_urlsafe(32)
+
+
 @dataclass(frozen=True)
 class Runtime:
     """Clock and id factories used by the services."""
@@ -42,6 +48,7 @@ class Runtime:
     new_id: Callable[[], str] = new_resource_id
     new_tenant_id: Callable[[], str] = new_tenant_id
     new_secret: Callable[[], str] = new_secret
+    new_api_key: Callable[[], str] = new_api_key
 
 
 def system_runtime() -> Runtime:

@@ -2,11 +2,12 @@
 
 It takes its services from the composition root (:mod:`scimdir.composition`), mounts the SCIM API
 under ``/scim/{tenant}/v2`` (any other URL under ``/scim`` gets a SCIM error,
-:mod:`scimdir.web.fallback`), health and metrics, and turns any unexpected error into a bare 500
-(the traceback goes to the server log, never to the client). The SCIM API's OpenAPI description
-is served at ``/scim/openapi.json`` (:mod:`scimdir.web.openapi`). Overload protection (in-flight
-bound, request deadline: ``web/overload.py``) wraps the SCIM API; per-directory rate limits
-(``web/rate_limit.py``) apply after authentication.
+:mod:`scimdir.web.fallback`), the management API under ``/api/v1`` (:mod:`scimdir.api`), health
+and metrics, and turns any unexpected error into a bare 500 (the traceback goes to the server log,
+never to the client). The SCIM API's OpenAPI description is served at ``/scim/openapi.json``
+(:mod:`scimdir.web.openapi`). Overload protection (in-flight bound, request deadline:
+``web/overload.py``) wraps the SCIM API; per-directory rate limits (``web/rate_limit.py``) apply
+after authentication.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from scimdir.api import api_not_found, create_api
 from scimdir.composition import build_services
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
@@ -103,6 +105,8 @@ def create_app(
                 middleware=[Middleware(RequestIdMiddleware)],
             ),
             *scim_fallback_routes(),
+            Mount("/api/v1", app=create_api(services, settings.base_url())),
+            Mount("/api", app=api_not_found),
             Route("/healthz", health_endpoint, methods=["GET"]),
             Route("/livez", live_endpoint, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -61,6 +61,8 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_user_emails": "emails",
     "pk_provisioning_log": "id",
     "pk_log_problems": "kind",
+    "pk_api_keys": "id",
+    "uq_api_keys_key_hash": "key",
 }
 
 # the last column SQLite names in its message -> SCIM attribute
@@ -76,6 +78,8 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "user_emails.position": "emails",
     "provisioning_log.id": "id",
     "log_problems.kind": "kind",
+    "api_keys.id": "id",
+    "api_keys.key_hash": "key",
 }
 
 

@@ -31,9 +31,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from scimdir.storage.sql.types import JsonText, UtcDateTime
+from scimdir.storage.sql.types import JsonText, SortText, UtcDateTime
 
 __all__ = [
+    "api_keys",
     "directories",
     "events",
     "groups",
@@ -103,10 +104,10 @@ users = Table(
     Column("directory_id", String(_ID), nullable=False),
     Column("id", String(_ID), nullable=False),
     Column("user_name", Text, nullable=False),
-    Column("user_name_norm", Text, nullable=False),
+    Column("user_name_norm", SortText, nullable=False),
     Column("external_id", Text),
     Column("display_name", Text),
-    Column("display_name_norm", Text),
+    Column("display_name_norm", SortText),
     Column("active", Boolean),
     Column("given_name", Text),
     Column("family_name", Text),
@@ -143,7 +144,7 @@ user_emails = Table(
     Column("user_id", String(_ID), nullable=False),
     Column("position", Integer, nullable=False),
     Column("value", Text),
-    Column("value_norm", Text),
+    Column("value_norm", SortText),
     Column("type", Text),
     Column("primary", Boolean, nullable=False),
     PrimaryKeyConstraint("directory_id", "user_id", "position"),
@@ -159,7 +160,7 @@ groups = Table(
     Column("directory_id", String(_ID), nullable=False),
     Column("id", String(_ID), nullable=False),
     Column("display_name", Text, nullable=False),
-    Column("display_name_norm", Text, nullable=False),
+    Column("display_name_norm", SortText, nullable=False),
     Column("external_id", Text),
     Column("document", JsonText, nullable=False),
     Column("version", Integer, nullable=False),
@@ -279,4 +280,26 @@ log_problems = Table(
     PrimaryKeyConstraint("directory_id", "subject_key", "kind"),
     _dir_fk(),
     Index(None, "directory_id", "resolved", "last_seen"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("name", Text, nullable=False),
+    # ``admin``: every directory; ``reader``: the one directory it is bound to.
+    Column("role", String(16), nullable=False),
+    Column("directory_id", String(_ID)),
+    Column("key_hash", String(128), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("last_used", UtcDateTime),
+    Column("revoked", UtcDateTime),
+    UniqueConstraint("key_hash"),
+    CheckConstraint(
+        "(role = 'admin' AND directory_id IS NULL) OR "
+        "(role = 'reader' AND directory_id IS NOT NULL)",
+        name="ck_api_keys_role_scope",
+    ),
+    _dir_fk(),
+    Index(None, "directory_id"),
 )

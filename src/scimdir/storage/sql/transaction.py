@@ -1,5 +1,6 @@
 """One unit of work on one connection: directories, secrets and the outbox, plus the user,
-group and provisioning-log mixins. Implements :class:`scimdir.service.ports.Transaction`.
+group, provisioning-log, browsing and API key mixins. Implements
+:class:`scimdir.service.ports.Transaction`.
 
 Outbox ordering (port rule 7): ``append_event`` takes the next value of the directory's own
 counter with ``UPDATE directories SET event_seq = event_seq + 1 ... RETURNING``. The row lock it
@@ -34,6 +35,8 @@ from scimdir.service.ports import (
     StorageError,
     UniquenessViolation,
 )
+from scimdir.storage.sql.api_key_ops import ApiKeyOps
+from scimdir.storage.sql.browse import BrowseOps
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.group_ops import GroupOps
 from scimdir.storage.sql.log_ops import LogOps
@@ -88,7 +91,7 @@ def _secret(row: Row[Any]) -> SecretRecord:
     )
 
 
-class SqlTransaction(UserOps, GroupOps, LogOps):
+class SqlTransaction(UserOps, GroupOps, LogOps, BrowseOps, ApiKeyOps):
     """The SQL implementation of the port's ``Transaction``."""
 
     # directories

@@ -5,6 +5,12 @@
   (``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``) whose lexical order is its chronological order, which is
   what the ``meta.created gt ...`` filters and the default ``(created, id)`` ordering need.
   SQLAlchemy's own ``DateTime`` on SQLite returns naive values, hence this decorator.
+- :data:`SortText`: the comparison form of a caseExact=false string, compared and ordered by code
+  point on both databases: SQLite's default ``BINARY`` collation does, and on PostgreSQL the
+  column takes the ``"C"`` collation (migration 0007). A prefix is then exactly a key range, so
+  the admin's search and keyset paging walk the same index the uniqueness check uses, whatever
+  the database's default locale (a linguistic collation orders ``"al-j"`` between ``"ali"`` and
+  ``"alj"``).
 - :class:`JsonText`: JSON documents as text, encoded with orjson (docs/architecture.md, rule 4:
   orjson for JSON); text rather than JSONB because we only ever read whole documents and never
   query inside them.
@@ -19,7 +25,7 @@ import orjson
 from sqlalchemy import DateTime, Dialect, String, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["JsonText", "UtcDateTime"]
+__all__ = ["JsonText", "SortText", "UtcDateTime"]
 
 _ISO = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
@@ -63,3 +69,7 @@ class JsonText(TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else orjson.loads(value)
+
+
+SortText: TypeEngine[str] = Text().with_variant(Text(collation="C"), "postgresql")
+"""Text ordered by code point on both databases (see the module docstring)."""
