@@ -13,6 +13,8 @@ from datetime import timedelta
 
 from scimdir.service.context import Limits
 from scimdir.service.directories import DirectoryService
+from scimdir.service.event_feed import EventFeed
+from scimdir.service.event_retention import EventRetention
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
 from scimdir.service.ports import Storage
@@ -33,6 +35,8 @@ class Services:
     users: UserService
     groups: GroupService
     log_sink: LogSink
+    events: EventFeed
+    event_retention: EventRetention
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -67,5 +71,9 @@ def build_services(
             storage,
             retention=timedelta(days=settings.log_retention_days),
             clock=runtime.clock,
+        ),
+        events=EventFeed(storage),
+        event_retention=EventRetention(
+            storage, timedelta(days=settings.event_retention_days), clock=runtime.clock
         ),
     )

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         "read with excludedAttributes=members (their membership is paged via the filter API).",
     )
     log_retention_days: int = Field(default=30, ge=1)
+    event_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days the change feed keeps events; a consumer must read at least this "
+        "often (docs/events.md).",
+    )
     inline_reads: bool | None = Field(
         default=None,
         description="Serve GETs on the event loop instead of the thread pool. Default: on for "

@@ -14,12 +14,12 @@ from scimdir.storage.sql.tables import metadata
 
 
 def _unique_constraints() -> list[tuple[str, str]]:
-    return [
+    return sorted(  # sorted: pytest-xdist workers must collect the same order
         (str(c.name), f"{table.name}.{c.columns.keys()[-1]}")
         for table in metadata.sorted_tables
         for c in table.constraints
         if isinstance(c, UniqueConstraint | PrimaryKeyConstraint)
-    ]
+    )
 
 
 @pytest.mark.parametrize(("name", "column"), _unique_constraints())

@@ -217,7 +217,7 @@ class DirectoryService:
                 "directory.reset",
                 "Directory",
                 directory_id,
-                {"users": users, "groups": groups, "unlinked": unlink_users},
+                {"id": directory_id, "users": users, "groups": groups, "unlinked": unlink_users},
                 self.runtime.clock(),
             )
             return users, groups

@@ -23,7 +23,8 @@ runs):
    adding an existing member or removing a missing one is not an error); a group's document never
    holds its members. Deleting a user or group deletes its membership rows.
 7. **Events** (the outbox) are written in the same transaction as the change they describe; their
-   ``seq`` grows monotonically per directory in commit order.
+   ``seq`` grows monotonically per directory in commit order: a snapshot that sees event ``N``
+   sees every event of the directory below ``N`` (the change feed relies on it, docs/events.md).
 
 Records are plain dataclasses; ``document`` is the stored SCIM JSON of the resource *without*
 ``id``, ``meta``, ``schemas``, ``members`` (groups) and ``groups`` (users); those are derived.
@@ -46,6 +47,7 @@ __all__ = [
     "GroupRecord",
     "LogRecord",
     "MemberRecord",
+    "MembershipChange",
     "Page",
     "SearchQuery",
     "SecretRecord",
@@ -191,6 +193,19 @@ class EventRecord:
     resource_id: str
     data: dict[str, Any]
     created: datetime
+    event_id: str = ""
+    changed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """One member row this transaction added to or removed from a group (the storage records
+    exactly the rows it changed, so each becomes one ``group.member_*`` event)."""
+
+    group_id: str
+    member_id: str
+    member_type: Literal["User", "Group"]
+    added: bool
 
 
 @dataclass(frozen=True)
@@ -285,8 +300,35 @@ class Transaction(Protocol):
         resource_id: str,
         data: dict[str, Any],
         created: datetime,
+        *,
+        changed: Sequence[str] | None = None,
     ) -> int: ...
-    def list_events(self, directory_id: str, after: int, limit: int) -> list[EventRecord]: ...
+    def list_events(
+        self,
+        directory_id: str,
+        after: int,
+        limit: int,
+        *,
+        types: Sequence[str] | None = None,
+        upto: int | None = None,
+    ) -> list[EventRecord]:
+        """Events with ``after < seq (<= upto)``, of ``types`` if given, oldest first."""
+        ...
+
+    def event_high_water(self, directory_id: str) -> int | None:
+        """The directory's last committed event ``seq`` (0 before any), or None without the
+        directory. Every event up to it is visible in the same snapshot (rule 7)."""
+        ...
+
+    def prune_events(self, before: datetime) -> int:
+        """Delete events created before ``before`` (retention); returns how many."""
+        ...
+
+    def take_member_changes(self, group_id: str) -> list[MembershipChange]:
+        """The member rows of ``group_id`` this transaction added or removed since the last
+        call, in order, and forget them (one ``group.member_*`` event each)."""
+        ...
+
     def append_log(self, record: LogRecord) -> None: ...
     def append_logs(self, records: Sequence[LogRecord]) -> None: ...
     def prune_log(self, before: datetime) -> int:

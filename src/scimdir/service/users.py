@@ -23,6 +23,7 @@ from scimdir.service.context import (
     build_search,
     check_operation_count,
 )
+from scimdir.service.event_data import changed_attributes, user_data
 from scimdir.service.policies import (
     check_required,
     linked_collision,
@@ -78,14 +79,25 @@ class UserService:
         groups = tx.groups_of_user(ctx.directory_id, record.id) if with_groups else None
         return render_user(record, ctx.base_url, groups)
 
-    def _event(self, tx: Transaction, ctx: ScimContext, kind: str, record: UserRecord) -> None:
+    def _event(
+        self,
+        tx: Transaction,
+        ctx: ScimContext,
+        kind: str,
+        record: UserRecord,
+        before: UserRecord | None = None,
+    ) -> None:
+        """The outbox event of a change to ``record`` (docs/events.md); ``before`` names the
+        changed attributes of an update."""
+        changed = None if before is None else changed_attributes(before.document, record.document)
         tx.append_event(
             ctx.directory_id,
             kind,
             "User",
             record.id,
-            {"userName": record.user_name, "active": record.document.get("active", True)},
+            user_data(kind, record, ctx.base_url),
             self.runtime.clock(),
+            changed=changed,
         )
 
     # --- use cases ---------------------------------------------------------------------------
@@ -152,7 +164,7 @@ class UserService:
             last_modified=self.runtime.clock(),
         )
         tx.update_user(linked, existing.version)
-        self._event(tx, ctx, "user.linked", linked)
+        self._event(tx, ctx, "user.linked", linked, existing)
         return linked
 
     def get(
@@ -201,7 +213,7 @@ class UserService:
             check_if_match(if_match, current.version)
             updated = self._updated(current, document)
             tx.update_user(updated, current.version)
-            self._event(tx, ctx, _change_kind(current, updated), updated)
+            self._event(tx, ctx, _change_kind(current, updated), updated, current)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
         return self._unique(document["userName"], lambda: self._write(if_match, work))
@@ -231,7 +243,7 @@ class UserService:
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, result.document)
             tx.update_user(updated, current.version)
-            self._event(tx, ctx, _change_kind(current, updated), updated)
+            self._event(tx, ctx, _change_kind(current, updated), updated, current)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
         return self._unique(None, lambda: self._write(if_match, work))
@@ -249,7 +261,7 @@ class UserService:
                 if current.document.get("active") is not False:
                     updated = self._updated(current, {**current.document, "active": False})
                     tx.update_user(updated, current.version)
-                    self._event(tx, ctx, "user.deactivated", updated)
+                    self._event(tx, ctx, "user.deactivated", updated, current)
                 return
             tx.delete_user(ctx.directory_id, user_id)
             self._event(tx, ctx, "user.deleted", current)

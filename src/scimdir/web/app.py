@@ -55,9 +55,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.log_sink.start()
         services.directories.last_use.start()
+        services.event_retention.start()
         try:
             yield
         finally:
+            services.event_retention.close()
             services.directories.last_use.close()
             services.log_sink.close()
 

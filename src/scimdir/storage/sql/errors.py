@@ -33,6 +33,7 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_secrets": "id",
     "pk_memberships": "members",
     "pk_events": "seq",
+    "uq_events_event_id": "event_id",
     "pk_user_emails": "emails",
     "pk_request_log": "id",
 }
@@ -47,6 +48,7 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "secrets.id": "id",
     "memberships.member_id": "members",
     "events.seq": "seq",
+    "events.event_id": "event_id",
     "user_emails.position": "emails",
     "request_log.id": "id",
 }

@@ -197,8 +197,15 @@ events = Table(
     Column("resource_id", String(_ID), nullable=False),
     Column("data", JsonText, nullable=False),
     Column("created", UtcDateTime, nullable=False),
+    # The event's stable public id (``evt_...``) and, for updates, the names of the changed
+    # attributes (migration 0009; docs/events.md).
+    Column("event_id", String(_ID), nullable=False),
+    Column("changed", JsonText),
     PrimaryKeyConstraint("directory_id", "seq"),
+    UniqueConstraint("event_id"),
     _dir_fk(),
+    # Retention prunes by age across directories (docs/events.md).
+    Index(None, "created"),
 )
 
 request_log = Table(

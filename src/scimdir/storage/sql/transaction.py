@@ -3,9 +3,12 @@ plus the user and group mixins. Implements :class:`scimdir.service.ports.Transac
 
 Outbox ordering (port rule 7): ``append_event`` takes the next value of the directory's own
 counter with ``UPDATE directories SET event_seq = event_seq + 1 ... RETURNING``. The row lock it
-takes is held until commit, so two transactions of one directory cannot commit their events out
-of seq order, and a consumer polling ``seq > cursor`` never misses an event that commits late
-(a global sequence would hand out numbers in start order, not commit order).
+takes is held until commit, and a transaction waiting for it gets the row (and the next number)
+only once the holder's commit is visible. So seq order is commit order: a snapshot that sees event
+N sees every event below N, the committed counter (``event_high_water``) bounds a feed page
+safely, and a consumer polling ``seq > cursor`` never misses an event that commits late (a global
+sequence would hand out numbers in start order, not commit order). This holds for every write
+path because every event goes through this statement (tests/concurrency/test_event_order.py).
 
 Every insert is ``INSERT ... ON CONFLICT DO NOTHING`` and every update that can collide runs in a
 savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
@@ -16,6 +19,7 @@ savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
 from __future__ import annotations
 
 import secrets as random_source
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -31,7 +35,7 @@ from scimdir.service.ports import (
     UniquenessViolation,
 )
 from scimdir.storage.sql.errors import translating
-from scimdir.storage.sql.group_ops import GroupOps
+from scimdir.storage.sql.member_journal import MemberJournal
 from scimdir.storage.sql.tables import directories, events, request_log, secrets
 from scimdir.storage.sql.user_ops import UserOps
 
@@ -47,6 +51,9 @@ _NEXT_EVENT_SEQ = (
     .returning(directories.c.event_seq)
 )
 _INSERT_EVENT = events.insert()
+_EVENT_HIGH_WATER = select(directories.c.event_seq).where(
+    directories.c.id == bindparam("directory_id")
+)
 _LIST_SECRETS = (
     select(secrets)
     .where(secrets.c.directory_id == bindparam("directory_id"))
@@ -101,7 +108,7 @@ def _log(row: Row[Any]) -> LogRecord:
     )
 
 
-class SqlTransaction(UserOps, GroupOps):
+class SqlTransaction(UserOps, MemberJournal):
     """The SQL implementation of the port's ``Transaction``."""
 
     # directories
@@ -196,6 +203,8 @@ class SqlTransaction(UserOps, GroupOps):
         resource_id: str,
         data: dict[str, Any],
         created: datetime,
+        *,
+        changed: Sequence[str] | None = None,
     ) -> int:
         """Append an event to the directory's outbox; returns its ``seq`` (rule 7)."""
         seq = self.conn.execute(_NEXT_EVENT_SEQ, {"directory_id": directory_id}).scalar()
@@ -206,29 +215,56 @@ class SqlTransaction(UserOps, GroupOps):
             {
                 "directory_id": directory_id,
                 "seq": seq,
+                "event_id": f"evt_{uuid.uuid4().hex}",
                 "type": type,
                 "resource_type": resource_type,
                 "resource_id": resource_id,
                 "data": data,
+                "changed": None if changed is None else list(changed),
                 "created": created,
             },
         )
         return int(seq)
 
-    def list_events(self, directory_id: str, after: int, limit: int) -> list[EventRecord]:
-        """Events with ``seq > after``, oldest first, at most ``limit``."""
-        stmt = (
-            select(events)
-            .where(events.c.directory_id == directory_id, events.c.seq > after)
-            .order_by(events.c.seq)
-            .limit(limit)
-        )
+    def list_events(
+        self,
+        directory_id: str,
+        after: int,
+        limit: int,
+        *,
+        types: Sequence[str] | None = None,
+        upto: int | None = None,
+    ) -> list[EventRecord]:
+        """Events with ``after < seq (<= upto)``, of ``types`` if given, oldest first."""
+        stmt = select(events).where(events.c.directory_id == directory_id, events.c.seq > after)
+        if upto is not None:
+            stmt = stmt.where(events.c.seq <= upto)
+        if types is not None:
+            stmt = stmt.where(events.c.type.in_(list(types)))
+        stmt = stmt.order_by(events.c.seq).limit(limit)
         return [
             EventRecord(
-                r.seq, r.directory_id, r.type, r.resource_type, r.resource_id, r.data, r.created
+                r.seq,
+                r.directory_id,
+                r.type,
+                r.resource_type,
+                r.resource_id,
+                r.data,
+                r.created,
+                event_id=r.event_id,
+                changed=None if r.changed is None else tuple(r.changed),
             )
             for r in self.conn.execute(stmt)
         ]
+
+    def event_high_water(self, directory_id: str) -> int | None:
+        """The directory's last committed event seq, or None without the directory (rule 7)."""
+        return self.conn.execute(_EVENT_HIGH_WATER, {"directory_id": directory_id}).scalar()
+
+    def prune_events(self, before: datetime) -> int:
+        """Delete events created before ``before`` (retention); returns how many."""
+        result = self.conn.execute(events.delete().where(events.c.created < before))
+        return int(result.rowcount or 0)
 
     # request log
     def append_log(self, record: LogRecord) -> None:
