@@ -13,6 +13,7 @@ import uvicorn
 from scimdir.cli.dev_commands import dev
 from scimdir.cli.directory_commands import directory, user
 from scimdir.cli.entra_commands import entra
+from scimdir.cli.event_commands import events
 from scimdir.cli.mapping_commands import mapping
 from scimdir.cli.secret_file import write_private_file
 from scimdir.cli.state import CliState, pass_state
@@ -89,6 +90,7 @@ cli.add_command(user)
 cli.add_command(mapping)
 cli.add_command(dev)
 cli.add_command(entra)
+cli.add_command(events)
 
 
 @cli.command()
