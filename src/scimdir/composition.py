@@ -20,6 +20,7 @@ from scimdir.service.log_sink import LogSink
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime, system_runtime
 from scimdir.service.users import UserService
+from scimdir.service.webhooks import WebhookService
 from scimdir.settings import Settings
 from scimdir.storage import open_storage
 
@@ -37,6 +38,7 @@ class Services:
     log_sink: LogSink
     events: EventFeed
     event_retention: EventRetention
+    webhooks: WebhookService
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -76,4 +78,5 @@ def build_services(
         event_retention=EventRetention(
             storage, timedelta(days=settings.event_retention_days), clock=runtime.clock
         ),
+        webhooks=WebhookService(storage, runtime),
     )

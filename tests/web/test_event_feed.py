@@ -86,7 +86,7 @@ def test_without_cursor_the_feed_starts_at_the_oldest_retained_event(entra: Tena
     now = services.runtime.clock()
     EventRetention(
         services.storage, timedelta(days=1), clock=lambda: now + timedelta(days=2)
-    ).prune()
+    ).prune(entra.id)
     _users(entra, 1, "kept")
     assert _names(services.events.read(entra.id)) == ["kept0@contoso.com"]
     assert _names(services.events.read(entra.id, after=old_cursor)) == ["kept0@contoso.com"]
@@ -96,7 +96,9 @@ def test_retention_keeps_recent_events(entra: Tenant) -> None:
     """Pruning deletes only events older than the retention period."""
     _users(entra, 2)
     services = entra.services
-    EventRetention(services.storage, timedelta(days=30), clock=services.runtime.clock).prune()
+    EventRetention(services.storage, timedelta(days=30), clock=services.runtime.clock).prune(
+        entra.id
+    )
     assert len(services.events.read(entra.id).events) == 2
 
 

@@ -17,6 +17,7 @@ from scimdir.cli.event_commands import events
 from scimdir.cli.mapping_commands import mapping
 from scimdir.cli.secret_file import write_private_file
 from scimdir.cli.state import CliState, pass_state
+from scimdir.cli.webhook_commands import webhook, worker
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
 from scimdir.service.directory_settings import IDPS
@@ -91,6 +92,8 @@ cli.add_command(mapping)
 cli.add_command(dev)
 cli.add_command(entra)
 cli.add_command(events)
+cli.add_command(webhook)
+cli.add_command(worker)
 
 
 @cli.command()

@@ -39,10 +39,11 @@ class EventRetention:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def prune(self) -> int:
-        """Delete events older than the retention period now; returns how many."""
+    def prune(self, directory_id: str | None = None) -> int:
+        """Delete events older than the retention period now (of one directory, or all);
+        returns how many. Events an enabled webhook subscription still has to receive stay."""
         with self.storage.transaction() as tx:
-            return tx.prune_events(self.clock() - self.retention)
+            return tx.prune_events(self.clock() - self.retention, directory_id)
 
     def start(self) -> None:
         """Start the hourly pruning thread (idempotent)."""

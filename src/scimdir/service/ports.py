@@ -42,6 +42,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from scimdir.scim.filter import Expr
 
 __all__ = [
+    "DeliveryRecord",
     "DirectoryRecord",
     "EventRecord",
     "GroupRecord",
@@ -55,6 +56,7 @@ __all__ = [
     "Storage",
     "StorageBusy",
     "StorageError",
+    "SubscriptionRecord",
     "Transaction",
     "UniquenessViolation",
     "UserRecord",
@@ -208,6 +210,40 @@ class MembershipChange:
     added: bool
 
 
+@dataclass
+class SubscriptionRecord:
+    """A webhook subscription and its delivery state: ``cursor`` is the last event ``seq``
+    delivered (or skipped by the type filter); ``attempts`` counts failures of the next one."""
+
+    id: str
+    directory_id: str
+    url: str
+    event_types: tuple[str, ...] | None
+    secret: str
+    enabled: bool
+    created: datetime
+    next_attempt_at: datetime
+    cursor: int = 0
+    attempts: int = 0
+    failing_since: datetime | None = None
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One delivery attempt of one event to one subscription (the delivery log)."""
+
+    subscription_id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    status: int | None
+    latency_ms: float
+    response_excerpt: str | None
+    error: str | None
+    created: datetime
+
+
 @dataclass(frozen=True)
 class LogRecord:
     """One SCIM request as the provisioning log shows it; secrets never appear here."""
@@ -320,13 +356,35 @@ class Transaction(Protocol):
         directory. Every event up to it is visible in the same snapshot (rule 7)."""
         ...
 
-    def prune_events(self, before: datetime) -> int:
-        """Delete events created before ``before`` (retention); returns how many."""
+    def prune_events(self, before: datetime, directory_id: str | None = None) -> int:
+        """Delete events created before ``before`` (of one directory, or all), except those an
+        enabled webhook subscription has not received yet; returns how many."""
         ...
 
     def take_member_changes(self, group_id: str) -> list[MembershipChange]:
         """The member rows of ``group_id`` this transaction added or removed since the last
         call, in order, and forget them (one ``group.member_*`` event each)."""
+        ...
+
+    # webhooks
+    def insert_subscription(self, record: SubscriptionRecord) -> None: ...
+    def list_subscriptions(self, directory_id: str) -> list[SubscriptionRecord]: ...
+    def delete_subscription(self, directory_id: str, subscription_id: str) -> bool: ...
+    def claim_subscription(
+        self, now: datetime, token: str, lease_until: datetime, directory_id: str | None = None
+    ) -> SubscriptionRecord | None:
+        """Lease one enabled subscription that is due and not leased, of ``directory_id`` if
+        given (several workers never claim the same one: ``FOR UPDATE SKIP LOCKED``)."""
+        ...
+
+    def settle_subscription(self, record: SubscriptionRecord, token: str) -> bool:
+        """Write the delivery state of ``record`` and end the lease, if ``token`` still holds
+        it; False when the lease was lost."""
+        ...
+
+    def append_delivery(self, record: DeliveryRecord) -> None: ...
+    def list_deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:
+        """The subscription's delivery log, newest first."""
         ...
 
     def append_log(self, record: LogRecord) -> None: ...

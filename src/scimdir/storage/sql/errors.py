@@ -34,6 +34,8 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_memberships": "members",
     "pk_events": "seq",
     "uq_events_event_id": "event_id",
+    "pk_webhook_subscriptions": "id",
+    "pk_webhook_deliveries": "id",
     "pk_user_emails": "emails",
     "pk_request_log": "id",
 }
@@ -49,6 +51,8 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "memberships.member_id": "members",
     "events.seq": "seq",
     "events.event_id": "event_id",
+    "webhook_subscriptions.id": "id",
+    "webhook_deliveries.id": "id",
     "user_emails.position": "emails",
     "request_log.id": "id",
 }

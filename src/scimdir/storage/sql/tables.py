@@ -41,6 +41,8 @@ __all__ = [
     "secrets",
     "user_emails",
     "users",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 ]
 
 # Deterministic names: errors.py maps constraint names to SCIM attribute names.
@@ -206,6 +208,47 @@ events = Table(
     _dir_fk(),
     # Retention prunes by age across directories (docs/events.md).
     Index(None, "created"),
+)
+
+# Webhook subscriptions (docs/events.md, "Webhooks"): the delivery state lives on the row, so a
+# worker claims a subscription (lease), delivers its next event and moves its cursor.
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("directory_id", String(_ID), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_types", JsonText),
+    Column("secret", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("disabled_reason", Text),
+    Column("cursor", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("failing_since", UtcDateTime),
+    Column("lease_token", String(_ID)),
+    Column("lease_until", UtcDateTime),
+    _dir_fk(),
+    Index(None, "directory_id"),
+    Index(None, "enabled", "next_attempt_at"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", String(_ID), nullable=False),
+    Column("event_id", String(_ID), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("response_excerpt", Text),
+    Column("error", Text),
+    Column("created", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(["subscription_id"], ["webhook_subscriptions.id"], ondelete="CASCADE"),
+    Index(None, "subscription_id", "id"),
 )
 
 request_log = Table(

@@ -36,8 +36,15 @@ from scimdir.service.ports import (
 )
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.member_journal import MemberJournal
-from scimdir.storage.sql.tables import directories, events, request_log, secrets
+from scimdir.storage.sql.tables import (
+    directories,
+    events,
+    request_log,
+    secrets,
+    webhook_subscriptions,
+)
 from scimdir.storage.sql.user_ops import UserOps
+from scimdir.storage.sql.webhook_ops import WebhookOps
 
 __all__ = ["SqlTransaction"]
 
@@ -108,7 +115,7 @@ def _log(row: Row[Any]) -> LogRecord:
     )
 
 
-class SqlTransaction(UserOps, MemberJournal):
+class SqlTransaction(UserOps, MemberJournal, WebhookOps):
     """The SQL implementation of the port's ``Transaction``."""
 
     # directories
@@ -261,9 +268,23 @@ class SqlTransaction(UserOps, MemberJournal):
         """The directory's last committed event seq, or None without the directory (rule 7)."""
         return self.conn.execute(_EVENT_HIGH_WATER, {"directory_id": directory_id}).scalar()
 
-    def prune_events(self, before: datetime) -> int:
-        """Delete events created before ``before`` (retention); returns how many."""
-        result = self.conn.execute(events.delete().where(events.c.created < before))
+    def prune_events(self, before: datetime, directory_id: str | None = None) -> int:
+        """Delete events created before ``before`` (retention), except those an enabled webhook
+        subscription of their directory has not received yet; returns how many."""
+        s = webhook_subscriptions
+        waiting = (
+            select(s.c.id)
+            .where(
+                s.c.directory_id == events.c.directory_id,
+                s.c.enabled.is_(True),
+                s.c.cursor < events.c.seq,
+            )
+            .exists()
+        )
+        stmt = events.delete().where(events.c.created < before, ~waiting)
+        if directory_id is not None:
+            stmt = stmt.where(events.c.directory_id == directory_id)
+        result = self.conn.execute(stmt)
         return int(result.rowcount or 0)
 
     # request log
