@@ -104,14 +104,18 @@ def webhook_deliveries(state: CliState, subscription_id: str, limit: int) -> Non
 
 
 @click.command("worker")
+@click.option("--directory", "directory_id", default=None, help="Only this directory's webhooks.")
 @pass_state
-def worker(state: CliState) -> None:
+def worker(state: CliState, directory_id: str | None) -> None:
     """Deliver webhook events until interrupted (run one or several, on any host)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with httpx.Client(follow_redirects=False) as client:
         delivery = DeliveryWorker(
-            state.services.storage, client, clock=state.services.runtime.clock
+            state.services.storage,
+            client,
+            clock=state.services.runtime.clock,
+            directory_id=directory_id,
         )
         try:
             delivery.run_forever(stop)
