@@ -1,5 +1,5 @@
 """The change feed never skips or reorders an event while several server processes write at
-once on PostgreSQL (port rule 7, docs/events.md).
+once, on PostgreSQL and on SQLite (port rule 7, docs/events.md).
 
 Three ``scimdir serve`` processes take racing SCIM writes of every kind (user creates and
 updates, membership-only PATCHes that add and remove members, group renames). Meanwhile two
@@ -18,17 +18,20 @@ import signal
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from scimdir.composition import Services
+from scimdir.composition import Services, build_services
 from scimdir.service.event_feed import EventFeed
+from scimdir.settings import Settings
 
-from .conftest import Tenant, patch_body, user_body
-from .servers import SCIMDIR, server_env
+from .conftest import SERVERS, Tenant, patch_body, user_body
+from .servers import SCIMDIR, running_servers, server_env
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 WRITERS = 8
 ROUNDS = 25
@@ -64,18 +67,39 @@ def _write(tenant: Tenant, worker: int, users: list[str], groups: list[str]) -> 
         assert response.status_code in (200, 201, 204), response.text
 
 
+@pytest.mark.postgres
 def test_followers_see_every_event_once_in_order(
     pg_tenant: Tenant, pg_services: Services, postgres_url: str
 ) -> None:
     """Two followers reading while three servers write see exactly the final events table."""
-    tenant = pg_tenant
+    _follow_while_writing(pg_tenant, pg_services, postgres_url)
+
+
+def test_followers_see_every_event_once_in_order_on_sqlite(
+    tmp_path: Path, http: httpx.Client
+) -> None:
+    """The same on three SQLite processes sharing one database file."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    services = build_services(Settings(database_url=url))
+    services.storage.migrate()
+    created = services.directories.create("sqlite feed", "entra")
+    try:
+        with running_servers(url, SERVERS, tmp_path) as servers:
+            tenant = Tenant(created.directory.id, created.secret, servers, http)
+            _follow_while_writing(tenant, services, url)
+    finally:
+        services.storage.dispose()
+
+
+def _follow_while_writing(tenant: Tenant, services: Services, database_url: str) -> None:
+    """Race writers over the servers while two followers read; compare with the table."""
     command = [*SCIMDIR, "events", tenant.id, "--follow", "--json", "--limit", "5"]
     lines: queue.Queue[str] = queue.Queue()
     stop = threading.Event()
     looped: list[str] = []
 
     def loop() -> None:
-        feed = EventFeed(pg_services.storage)
+        feed = EventFeed(services.storage)
         cursor = None
         while not stop.is_set():
             page = feed.read(tenant.id, after=cursor, limit=3)
@@ -83,7 +107,7 @@ def test_followers_see_every_event_once_in_order(
             cursor = page.next_cursor
 
     with subprocess.Popen(
-        command, env=server_env(postgres_url), stdout=subprocess.PIPE, text=True
+        command, env=server_env(database_url), stdout=subprocess.PIPE, text=True
     ) as follower:
         assert follower.stdout is not None
         stdout = follower.stdout
@@ -104,7 +128,7 @@ def test_followers_see_every_event_once_in_order(
             with ThreadPoolExecutor(max_workers=WRITERS) as pool:
                 for done in [pool.submit(_write, tenant, w, users, groups) for w in range(WRITERS)]:
                     done.result()
-            table = _table(pg_services, tenant.id)
+            table = _table(services, tenant.id)
             seen: list[dict[str, Any]] = []
             while len(seen) < len(table):
                 seen.append(json.loads(lines.get(timeout=60)))
