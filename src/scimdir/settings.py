@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         description="Days the change feed keeps events; a consumer must read at least this "
         "often (docs/events.md).",
     )
+    webhook_worker: bool = Field(
+        default=False,
+        description="Deliver webhooks from a thread of each server process (`make run` turns it "
+        "on); otherwise run `scimdir worker` (docs/events.md).",
+    )
     inline_reads: bool | None = Field(
         default=None,
         description="Serve GETs on the event loop instead of the thread pool. Default: on for "

@@ -23,6 +23,7 @@ from scimdir.settings import Settings
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
 from scimdir.web.metrics import metrics_endpoint
 from scimdir.web.scim_api import ScimApi
+from scimdir.worker.background import BackgroundDelivery
 
 logger = logging.getLogger("scimdir")
 
@@ -56,9 +57,14 @@ def create_app(
         services.log_sink.start()
         services.directories.last_use.start()
         services.event_retention.start()
+        delivery = BackgroundDelivery(services.storage, services.runtime)
+        if settings.webhook_worker:
+            delivery.start()
+        app.state.webhook_delivery = delivery
         try:
             yield
         finally:
+            delivery.close()
             services.event_retention.close()
             services.directories.last_use.close()
             services.log_sink.close()
