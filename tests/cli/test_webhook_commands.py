@@ -97,3 +97,22 @@ def test_worker_process_delivers_signed_events(
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_test_command_posts_a_signed_test_event(
+    scim: Scim, receiver: tuple[str, queue.Queue[tuple[bytes, dict[str, str]]]]
+) -> None:
+    """`webhook test` POSTs a webhook.test event the receiver can verify, and prints the status."""
+    url, got = receiver
+    created = json.loads(
+        _run("webhook", "create", "--directory", scim.directory_id, "--url", url, "--json")
+    )
+    out = _run("webhook", "test", "--directory", scim.directory_id, created["id"])
+    assert "HTTP 204" in out
+    body, headers = got.get(timeout=10)
+    assert Webhook(created["secret"]).verify(body, headers)["type"] == "webhook.test"
+
+
+def test_redeliver_command_refuses_unknown_subscription(scim: Scim) -> None:
+    """`webhook redeliver` of an unknown subscription exits non-zero."""
+    _run("webhook", "redeliver", "--directory", scim.directory_id, "nope", "--after", "0", ok=False)

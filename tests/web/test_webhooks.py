@@ -193,3 +193,54 @@ def test_subscribe_refuses_bad_input(entra: Tenant) -> None:
     with pytest.raises(DirectoryNotFound):
         hooks.subscribe("no-such-directory", RECEIVER)
     assert hooks.subscriptions(entra.id) == []
+
+
+def test_redelivery_sends_again_in_order_and_re_enables(entra: Tenant) -> None:
+    """redeliver(after=C) sends every event after C again, in order, and re-enables a disabled
+    subscription."""
+    hooks = entra.services.webhooks
+    sub = hooks.subscribe(entra.id, RECEIVER).subscription
+    uids = [create_user(entra, f"again{n}@contoso.com")["id"] for n in range(3)]
+    clock = Clock(entra)
+    failing = _worker(entra, Receiver(*[500] * 50), clock, disable_after=timedelta(hours=1))
+    for _ in range(4):
+        failing.run_once()
+        clock.advance(timedelta(hours=1))
+    assert not hooks.get(entra.id, sub.id).enabled
+    first_cursor = str(sub.cursor)
+    hooks.redeliver(entra.id, sub.id, first_cursor)
+    receiver = Receiver()
+    assert _worker(entra, receiver, entra.services.runtime.clock).run_once() == 3
+    assert [b["data"]["id"] for b in receiver.bodies()] == uids  # type: ignore[index]
+    hooks.redeliver(entra.id, sub.id, receiver.bodies()[0]["cursor"])  # type: ignore[arg-type]
+    again = Receiver()
+    _worker(entra, again, entra.services.runtime.clock).run_once()
+    assert [b["data"]["id"] for b in again.bodies()] == uids[1:]  # type: ignore[index]
+    assert hooks.get(entra.id, sub.id).enabled
+
+
+def test_send_test_event_is_signed_and_logged(entra: Tenant) -> None:
+    """The test action POSTs a signed webhook.test event now and logs the attempt, without
+    moving the subscription's cursor."""
+    created = entra.services.webhooks.subscribe(entra.id, RECEIVER)
+    receiver = Receiver()
+    record = _worker(entra, receiver, entra.services.runtime.clock).send_test(created.subscription)
+    (request,) = receiver.requests
+    payload = Webhook(created.secret).verify(request.content, dict(request.headers))
+    assert payload["type"] == "webhook.test"
+    assert record.status == 200
+    assert entra.services.webhooks.deliveries(created.subscription.id)[0].event_type == (
+        "webhook.test"
+    )
+    assert entra.services.webhooks.get(entra.id, created.subscription.id).cursor == (
+        created.subscription.cursor
+    )
+
+
+def test_redeliver_refuses_a_bad_cursor_or_subscription(entra: Tenant) -> None:
+    """A malformed cursor or an unknown subscription is refused."""
+    sub = entra.services.webhooks.subscribe(entra.id, RECEIVER).subscription
+    with pytest.raises(AdminError):
+        entra.services.webhooks.redeliver(entra.id, sub.id, "not-a-cursor")
+    with pytest.raises(AdminError):
+        entra.services.webhooks.redeliver(entra.id, "no-such-subscription", "0")

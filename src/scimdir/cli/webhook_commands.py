@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -87,6 +88,40 @@ def webhook_delete(state: CliState, directory_id: str, subscription_id: str) -> 
         state.services.webhooks.delete(directory_id, subscription_id)
     except AdminError as exc:
         fail(str(exc))
+
+
+@webhook.command("redeliver")
+@click.option("--directory", "directory_id", required=True)
+@click.argument("subscription_id")
+@click.option("--after", "cursor", required=True, help="Send again every event after this cursor.")
+@pass_state
+def webhook_redeliver(
+    state: CliState, directory_id: str, subscription_id: str, cursor: str
+) -> None:
+    """Send events again, in order, from a cursor on (re-enables a disabled subscription)."""
+    try:
+        state.services.webhooks.redeliver(directory_id, subscription_id, cursor)
+    except AdminError as exc:
+        fail(str(exc))
+
+
+@webhook.command("test")
+@click.option("--directory", "directory_id", required=True)
+@click.argument("subscription_id")
+@pass_state
+def webhook_test(state: CliState, directory_id: str, subscription_id: str) -> None:
+    """POST a signed webhook.test event now and print the outcome."""
+    try:
+        sub = state.services.webhooks.get(directory_id, subscription_id)
+    except AdminError as exc:
+        fail(str(exc))
+    with httpx.Client(follow_redirects=False) as client:
+        worker = DeliveryWorker(state.services.storage, client, clock=state.services.runtime.clock)
+        record = worker.send_test(sub)
+    outcome = f"HTTP {record.status}" if record.status is not None else record.error
+    click.echo(f"{outcome} in {record.latency_ms:.0f} ms")
+    if record.status is None or not 200 <= record.status < 300:
+        sys.exit(1)
 
 
 @webhook.command("deliveries")

@@ -382,6 +382,12 @@ class Transaction(Protocol):
         it; False when the lease was lost."""
         ...
 
+    def rewind_subscription(
+        self, directory_id: str, subscription_id: str, cursor: int, now: datetime
+    ) -> bool:
+        """Redeliver from ``cursor`` on (manual redelivery; re-enables the subscription)."""
+        ...
+
     def append_delivery(self, record: DeliveryRecord) -> None: ...
     def list_deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:
         """The subscription's delivery log, newest first."""

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.event_data import EVENT_TYPES
+from scimdir.service.event_feed import InvalidFeedRequest, parse_cursor
 from scimdir.service.ports import DeliveryRecord, Storage, SubscriptionRecord
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import transaction
@@ -99,6 +100,27 @@ class WebhookService:
         """Delete a subscription and its delivery log."""
         with self.storage.transaction() as tx:
             if not tx.delete_subscription(directory_id, subscription_id):
+                raise AdminError(f"No webhook subscription {subscription_id!r} here.")
+
+    def get(self, directory_id: str, subscription_id: str) -> SubscriptionRecord:
+        """One subscription of the directory."""
+        for record in self.subscriptions(directory_id):
+            if record.id == subscription_id:
+                return record
+        raise AdminError(f"No webhook subscription {subscription_id!r} here.")
+
+    def redeliver(self, directory_id: str, subscription_id: str, after: str) -> None:
+        """Manual redelivery: send again, in order, every retained event after the feed cursor
+        ``after`` (re-enabling a disabled subscription). Receivers see the same ``webhook-id``s
+        again and deduplicate on them."""
+        try:
+            cursor = parse_cursor(after)
+        except InvalidFeedRequest as exc:
+            raise AdminError(str(exc)) from exc
+        with self.storage.transaction() as tx:
+            if not tx.rewind_subscription(
+                directory_id, subscription_id, cursor, self.runtime.clock()
+            ):
                 raise AdminError(f"No webhook subscription {subscription_id!r} here.")
 
     def deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:

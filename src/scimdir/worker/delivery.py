@@ -99,6 +99,25 @@ class DeliveryWorker:
                 logger.exception("webhook delivery failed")
             stop.wait(interval)
 
+    def send_test(self, sub: SubscriptionRecord) -> DeliveryRecord:
+        """The "send test event" action: POST a signed ``webhook.test`` event now, outside the
+        subscription's order (its cursor and retry state are untouched), and log the attempt."""
+        now = self.clock()
+        event = EventRecord(
+            seq=0,
+            directory_id=sub.directory_id,
+            type="webhook.test",
+            resource_type="Subscription",
+            resource_id=sub.id,
+            data={"subscription_id": sub.id},
+            created=now,
+            event_id=f"evt_test_{uuid.uuid4().hex}",
+        )
+        record, _ = self._attempt(replace(sub, attempts=0, failing_since=None), event)
+        with self.storage.transaction() as tx:
+            tx.append_delivery(record)
+        return record
+
     def _next_event(self, sub: SubscriptionRecord) -> tuple[EventRecord | None, int]:
         with self.storage.transaction(readonly=True) as tx:
             high = tx.event_high_water(sub.directory_id) or 0

@@ -113,6 +113,27 @@ class WebhookOps(SqlBase):
         )
         return bool(result.rowcount)
 
+    def rewind_subscription(
+        self, directory_id: str, subscription_id: str, cursor: int, now: datetime
+    ) -> bool:
+        """Send again every event after ``cursor``: set the cursor, re-enable, clear the failure
+        state and any lease (a worker holding it can no longer settle); False if none."""
+        result = self.conn.execute(
+            update(_S)
+            .where(_S.c.directory_id == directory_id, _S.c.id == subscription_id)
+            .values(
+                cursor=cursor,
+                enabled=True,
+                disabled_reason=None,
+                attempts=0,
+                failing_since=None,
+                next_attempt_at=now,
+                lease_token=None,
+                lease_until=None,
+            )
+        )
+        return bool(result.rowcount)
+
     def append_delivery(self, record: DeliveryRecord) -> None:
         """Append one attempt to the delivery log."""
         self.conn.execute(
