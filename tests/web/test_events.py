@@ -151,6 +151,8 @@ def test_entra_patch_of_50_members_gives_50_member_added_events(entra: Tenant) -
     assert _add_members(entra, gid, uids).status_code == 204
     added = [e for e in _events(entra) if e["type"] == "group.member_added"]
     assert len(added) == 50
+    cursors = [int(e["cursor"]) for e in added]
+    assert cursors == list(range(cursors[0], cursors[0] + 50))
     assert sorted(e["data"]["member"]["value"] for e in added) == sorted(uids)
     assert {e["data"]["group"]["id"] for e in added} == {gid}
     assert {e["data"]["group"]["displayName"] for e in added} == {"Fifty"}

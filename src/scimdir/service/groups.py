@@ -126,15 +126,11 @@ class GroupService:
         if counts == (0, 0):
             return
         group = tx.get_group(ctx.directory_id, group_id)
-        for change in tx.take_member_changes(group_id):
-            tx.append_event(
-                ctx.directory_id,
-                member_event_type(change),
-                "Group",
-                group_id,
-                member_data(change, group, ctx.base_url),
-                self.runtime.clock(),
-            )
+        items = [
+            (member_event_type(c), "Group", group_id, member_data(c, group, ctx.base_url))
+            for c in tx.take_member_changes(group_id)
+        ]
+        tx.append_events(ctx.directory_id, items, self.runtime.clock())
 
     def _render(
         self, tx: Transaction, ctx: ScimContext, record: GroupRecord, with_members: bool

@@ -339,6 +339,16 @@ class Transaction(Protocol):
         *,
         changed: Sequence[str] | None = None,
     ) -> int: ...
+    def append_events(
+        self,
+        directory_id: str,
+        items: Sequence[tuple[str, str, str, dict[str, Any]]],
+        created: datetime,
+    ) -> None:
+        """Append ``(type, resource_type, resource_id, data)`` events in order, as consecutive
+        ``seq`` numbers (rule 7); one counter update for all of them."""
+        ...
+
     def list_events(
         self,
         directory_id: str,

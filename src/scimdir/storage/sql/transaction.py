@@ -34,6 +34,7 @@ from scimdir.service.ports import (
     StorageError,
     UniquenessViolation,
 )
+from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.member_journal import MemberJournal
 from scimdir.storage.sql.tables import (
@@ -58,6 +59,12 @@ _NEXT_EVENT_SEQ = (
     .returning(directories.c.event_seq)
 )
 _INSERT_EVENT = events.insert()
+_ADVANCE_EVENT_SEQ = (
+    update(directories)
+    .where(directories.c.id == bindparam("directory_id"))
+    .values(event_seq=directories.c.event_seq + bindparam("n"))
+    .returning(directories.c.event_seq)
+)
 _EVENT_HIGH_WATER = select(directories.c.event_seq).where(
     directories.c.id == bindparam("directory_id")
 )
@@ -232,6 +239,40 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps):
             },
         )
         return int(seq)
+
+    def append_events(
+        self,
+        directory_id: str,
+        items: Sequence[tuple[str, str, str, dict[str, Any]]],
+        created: datetime,
+    ) -> None:
+        """Append several ``(type, resource_type, resource_id, data)`` events in order with one
+        counter update and one multi-row insert per chunk (a 50-member PATCH's events), under
+        the same row lock as :meth:`append_event` (rule 7)."""
+        if not items:
+            return
+        last = self.conn.execute(
+            _ADVANCE_EVENT_SEQ, {"directory_id": directory_id, "n": len(items)}
+        ).scalar()
+        if last is None:
+            raise StorageError(f"Directory {directory_id} does not exist; create it first.")
+        first = int(last) - len(items) + 1
+        rows = [
+            {
+                "directory_id": directory_id,
+                "seq": first + n,
+                "event_id": f"evt_{uuid.uuid4().hex}",
+                "type": type,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "data": data,
+                "changed": None,
+                "created": created,
+            }
+            for n, (type, resource_type, resource_id, data) in enumerate(items)
+        ]
+        for part in chunks(rows):
+            self.conn.execute(events.insert().values(list(part)))
 
     def list_events(
         self,
