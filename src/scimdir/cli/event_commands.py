@@ -1,15 +1,18 @@
 """``scimdir events ID``: a directory's change feed for people (docs/events.md).
 
 One line per event (cursor, time, type, what changed), or with ``--json`` one JSON object per
-line, exactly the feed's public event form. ``--follow`` keeps long-polling until Ctrl-C; without
-it the command prints every event after ``--after`` and exits. The last cursor printed is the one
+line, exactly the feed's public event form. ``--follow`` keeps polling until Ctrl-C; without
+it the command prints every event after ``--after`` and exits. Following polls the feed every
+0.3 s while nothing is new. The last cursor printed is the one
 to pass as ``--after`` next time.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -26,7 +29,7 @@ from scimdir.service.event_feed import (
 
 __all__ = ["events"]
 
-_FOLLOW_WAIT_SECONDS = 30.0
+_FOLLOW_POLL_SECONDS = 0.3
 
 
 def _summary(event: dict[str, Any]) -> str:
@@ -70,10 +73,15 @@ def events(
     """Print a directory's change events (user, group, membership and reset events)."""
     feed: EventFeed = state.services.events
     wanted = None if types is None else types.split(",")
+    stop = threading.Event()
+    if follow:
+        # Ctrl-C and SIGTERM end the loop between two reads, never in the middle of a database
+        # call (an interrupt there would surface as a driver error).
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while True:
-            wait = _FOLLOW_WAIT_SECONDS if follow else 0
-            page = feed.read(directory_id, cursor, limit, wanted, wait_seconds=wait)
+        while not stop.is_set():
+            page = feed.read(directory_id, cursor, limit, wanted)
             for record in page.events:
                 event = event_json(record)
                 click.echo(json.dumps(event) if as_json else _line(event))
@@ -81,9 +89,9 @@ def events(
             cursor = page.next_cursor
             if not follow and len(page.events) < limit:
                 return
+            if not page.events:
+                stop.wait(_FOLLOW_POLL_SECONDS)
     except DirectoryNotFound:
         fail(f"No directory {directory_id!r}; `scimdir directory list` shows them.")
     except InvalidFeedRequest as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
-        return

@@ -144,7 +144,9 @@ def webhook_deliveries(state: CliState, subscription_id: str, limit: int) -> Non
 def worker(state: CliState, directory_id: str | None) -> None:
     """Deliver webhook events until interrupted (run one or several, on any host)."""
     stop = threading.Event()
+    # Stop between two attempts, never inside a database call or a request.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     with httpx.Client(follow_redirects=False) as client:
         delivery = DeliveryWorker(
             state.services.storage,
@@ -152,7 +154,4 @@ def worker(state: CliState, directory_id: str | None) -> None:
             clock=state.services.runtime.clock,
             directory_id=directory_id,
         )
-        try:
-            delivery.run_forever(stop)
-        except KeyboardInterrupt:
-            stop.set()
+        delivery.run_forever(stop)
