@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## Serve on http://$(HOST):$(PORT) with SQLite in the working directory (migrates on start).
 run: $(STAMP)
-	$(BIN)/scimdir serve --host $(HOST) --port $(PORT) --bootstrap
+	SCIMDIR_WEBHOOK_WORKER=$${SCIMDIR_WEBHOOK_WORKER:-true} $(BIN)/scimdir serve --host $(HOST) --port $(PORT) --bootstrap
 
 ## The whole suite: lint, types, tests. The PostgreSQL tests run too when SCIMDIR_TEST_POSTGRES_URL
 ## names a database, or else when a server answers on 127.0.0.1:5432 to user postgres, the current

@@ -16,6 +16,8 @@ from scimdir.service.admin_users import AdminUserService
 from scimdir.service.api_keys import ApiKeyService
 from scimdir.service.context import Limits
 from scimdir.service.directories import DirectoryService
+from scimdir.service.event_feed import EventFeed
+from scimdir.service.event_retention import EventRetention
 from scimdir.service.groups import GroupService
 from scimdir.service.health import HealthService
 from scimdir.service.log_sink import LogSink
@@ -23,6 +25,7 @@ from scimdir.service.ports import Storage
 from scimdir.service.provisioning_log import ProvisioningLog
 from scimdir.service.runtime import Runtime, system_runtime
 from scimdir.service.users import UserService
+from scimdir.service.webhooks import WebhookService
 from scimdir.settings import Settings
 from scimdir.storage import open_storage
 
@@ -43,6 +46,9 @@ class Services:
     api_keys: ApiKeyService
     admin_users: AdminUserService
     admin_groups: AdminGroupService
+    events: EventFeed
+    event_retention: EventRetention
+    webhooks: WebhookService
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -91,6 +97,11 @@ def build_services(
         log=ProvisioningLog(storage, runtime.clock),
         health=HealthService(storage, runtime.clock),
         api_keys=ApiKeyService(storage, runtime),
-        admin_users=AdminUserService(storage, runtime),
+        admin_users=AdminUserService(storage, runtime, settings.base_url()),
         admin_groups=AdminGroupService(storage),
+        events=EventFeed(storage),
+        event_retention=EventRetention(
+            storage, timedelta(days=settings.event_retention_days), clock=runtime.clock
+        ),
+        webhooks=WebhookService(storage, runtime),
     )

@@ -74,6 +74,17 @@ class Settings(BaseSettings):
         default=True,
         description="Record the provisioning log (off only to measure its cost in benchmarks).",
     )
+    event_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days the change feed keeps events; a consumer must read at least this "
+        "often (docs/events.md).",
+    )
+    webhook_worker: bool = Field(
+        default=False,
+        description="Deliver webhooks from a thread of each server process (`make run` turns it "
+        "on); otherwise run `scimdir worker` (docs/events.md).",
+    )
     inline_reads: bool | None = Field(
         default=None,
         description="Serve GETs on the event loop instead of the thread pool. Default: on for "

@@ -140,3 +140,19 @@ def test_delete_removes_the_user_and_its_memberships(api: Api, directory: Direct
     assert api.delete(directory.url(f"/users/{user_id}")).status_code == 204
     problem(api.get(directory.url(f"/users/{user_id}")), 404)
     assert api.get(directory.url(f"/groups/{group_id}")).json()["member_count"] == 0
+
+
+def test_unlink_and_delete_by_the_admin_are_events_with_the_user(
+    api: Api, directory: Directory
+) -> None:
+    """The admin's unlink and delete reach the change feed: user.unlinked carries the User as
+    SCIM renders it, user.deleted its id."""
+    api.patch(directory.url(), {"settings": {"user_linking": True}})
+    user_id = directory.add_user("ann@contoso.com")
+    api.post(directory.url(f"/users/{user_id}/unlink"))
+    assert api.delete(directory.url(f"/users/{user_id}")).status_code == 204
+    feed = api.services.events.read(directory.id, types=["user.unlinked", "user.deleted"])
+    unlinked, deleted = (e for e in feed.to_json()["data"])
+    assert (unlinked["type"], unlinked["data"]["userName"]) == ("user.unlinked", "ann@contoso.com")
+    assert unlinked["data"]["meta"]["location"].endswith(f"/scim/{directory.id}/v2/Users/{user_id}")
+    assert (deleted["type"], deleted["data"]) == ("user.deleted", {"id": user_id})

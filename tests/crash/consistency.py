@@ -93,11 +93,13 @@ def outbox_matches_users(conn: Connection, directory_id: str) -> list[str]:
 
 
 def members_added_by_events(conn: Connection, directory_id: str, group_id: str) -> int:
-    """Members added minus removed according to the group's outbox events."""
+    """Members added minus removed according to the group's outbox events (one per member)."""
     total = 0
     for event in outbox_by_resource(conn, directory_id).get(group_id, []):
-        if event["type"] == "group.members_changed":
-            total += event["data"]["added"] - event["data"]["removed"]
+        if event["type"] == "group.member_added":
+            total += 1
+        elif event["type"] == "group.member_removed":
+            total -= 1
     return total
 
 

@@ -85,7 +85,7 @@ def test_unchanged_membership_keeps_the_version(entra: Tenant) -> None:
     gid = create_group(entra, "Stable")
     tag = _add(entra, gid, uid).headers["etag"]
     assert _add(entra, gid, uid).headers["etag"] == tag
-    assert _events(entra).count("group.members_changed") == 1
+    assert _events(entra).count("group.member_added") == 1
 
 
 def test_deleting_a_member_changes_the_group_etag(entra: Tenant) -> None:

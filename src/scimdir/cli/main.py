@@ -14,12 +14,14 @@ from scimdir.cli.api_key_commands import api_key
 from scimdir.cli.dev_commands import dev
 from scimdir.cli.directory_commands import directory
 from scimdir.cli.entra_commands import entra
+from scimdir.cli.event_commands import events
 from scimdir.cli.group_commands import group
 from scimdir.cli.health_commands import health
 from scimdir.cli.mapping_commands import mapping
 from scimdir.cli.secret_file import write_private_file
 from scimdir.cli.state import CliState, pass_state
 from scimdir.cli.user_commands import user
+from scimdir.cli.webhook_commands import webhook, worker
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
 from scimdir.service.directory_settings import IDPS
@@ -99,6 +101,9 @@ cli.add_command(mapping)
 cli.add_command(dev)
 cli.add_command(entra)
 cli.add_command(health)
+cli.add_command(events)
+cli.add_command(webhook)
+cli.add_command(worker)
 
 
 @cli.command()

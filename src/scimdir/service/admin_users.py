@@ -11,11 +11,11 @@ POST would be a 409 the admin did not ask for.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from scimdir.service.browsing import check_limit, check_search, decode_cursor, encode_cursor
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_settings import DirectorySettings
+from scimdir.service.event_data import user_data
 from scimdir.service.ports import (
     DirectoryRecord,
     StaleVersion,
@@ -66,9 +66,13 @@ def directory_or_404(tx: Transaction, directory_id: str) -> DirectoryRecord:
 class AdminUserService:
     """User administration use cases."""
 
-    def __init__(self, storage: Storage, runtime: Runtime) -> None:
+    def __init__(self, storage: Storage, runtime: Runtime, public_url: str = "") -> None:
         self.storage = storage
         self.runtime = runtime
+        self.public_url = public_url  # events carry SCIM documents with their locations
+
+    def _scim_base(self, directory_id: str) -> str:
+        return f"{self.public_url}/scim/{directory_id}/v2"
 
     def browse(
         self,
@@ -132,9 +136,8 @@ class AdminUserService:
                     record, linked=False, version=record.version + 1, last_modified=now
                 )
                 tx.update_user(unlinked, record.version)
-                tx.append_event(
-                    directory_id, "user.unlinked", "User", user_id, _event_data(unlinked), now
-                )
+                data = user_data("user.unlinked", unlinked, self._scim_base(directory_id))
+                tx.append_event(directory_id, "user.unlinked", "User", user_id, data, now)
                 record = unlinked
             return UserDetail(record, tx.groups_of_user(directory_id, user_id))
 
@@ -146,17 +149,8 @@ class AdminUserService:
         with self.storage.transaction() as tx:
             directory_or_404(tx, directory_id)
             record = tx.get_user(directory_id, user_id)
-            if record is None or not tx.delete_user(directory_id, user_id):
+            now = self.runtime.clock()
+            if record is None or not tx.delete_user(directory_id, user_id, modified=now):
                 raise UserNotFound(user_id)
-            tx.append_event(
-                directory_id,
-                "user.deleted",
-                "User",
-                user_id,
-                _event_data(record),
-                self.runtime.clock(),
-            )
-
-
-def _event_data(record: UserRecord) -> dict[str, Any]:
-    return {"userName": record.user_name, "active": record.document.get("active", True)}
+            data = user_data("user.deleted", record, self._scim_base(directory_id))
+            tx.append_event(directory_id, "user.deleted", "User", user_id, data, now)

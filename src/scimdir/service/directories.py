@@ -345,7 +345,7 @@ class DirectoryService:
                 "directory.reset",
                 "Directory",
                 directory_id,
-                {"users": users, "groups": groups, "unlinked": unlink_users},
+                {"id": directory_id, "users": users, "groups": groups, "unlinked": unlink_users},
                 self.runtime.clock(),
             )
             verb = "unlinked" if unlink_users else "removed"

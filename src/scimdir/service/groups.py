@@ -43,6 +43,7 @@ from scimdir.service.context import (
     build_search,
 )
 from scimdir.service.effects import document_change, join_effects, members_change
+from scimdir.service.event_data import group_data, member_data, member_event_type
 from scimdir.service.memberships import apply_member_changes
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
@@ -84,19 +85,25 @@ class GroupService:
     def _event(
         self, tx: Transaction, ctx: ScimContext, kind: str, group_id: str, data: dict[str, Any]
     ) -> None:
-        tx.append_event(ctx.directory_id, kind, "Group", group_id, data, self.runtime.clock())
+        """The outbox event of a change to the group: its document as this transaction left it
+        (read back, so every call site gets the same shape; docs/events.md). ``data`` is unused."""
+        record = tx.get_group(ctx.directory_id, group_id)
+        payload = group_data(group_id, record, ctx.base_url)
+        tx.append_event(ctx.directory_id, kind, "Group", group_id, payload, self.runtime.clock())
 
     def _members_event(
         self, tx: Transaction, ctx: ScimContext, group_id: str, counts: tuple[int, int]
     ) -> None:
-        if counts != (0, 0):
-            self._event(
-                tx,
-                ctx,
-                "group.members_changed",
-                group_id,
-                {"added": counts[0], "removed": counts[1]},
-            )
+        """One ``group.member_added``/``group.member_removed`` event per member row this
+        transaction changed (the storage journals them; ``counts`` only says whether any)."""
+        if counts == (0, 0):
+            return
+        group = tx.get_group(ctx.directory_id, group_id)
+        items = [
+            (member_event_type(c), "Group", group_id, member_data(c, group, ctx.base_url))
+            for c in tx.take_member_changes(group_id)
+        ]
+        tx.append_events(ctx.directory_id, items, self.runtime.clock())
 
     def _change(
         self,

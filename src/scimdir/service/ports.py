@@ -32,7 +32,8 @@ runs):
    and deleting a user deletes its membership rows, whoever deletes it (a foreign key with
    ``ON DELETE CASCADE``). Deleting a group deletes its membership rows in both directions.
 7. **Events** (the outbox) are written in the same transaction as the change they describe; their
-   ``seq`` grows monotonically per directory in commit order.
+   ``seq`` grows monotonically per directory in commit order: a snapshot that sees event ``N``
+   sees every event of the directory below ``N`` (the change feed relies on it, docs/events.md).
 8. **One lock order**, so that concurrent writers queue instead of deadlocking. A unit of work
    takes (1) group rows: the group it writes, and when it deletes a user or group, every group
    that contains it, ascending by id, before the deleted row; (2) user rows: the user it writes
@@ -77,6 +78,7 @@ __all__ = [
     "ApiKeyRole",
     "BrowseCursor",
     "BrowsePage",
+    "DeliveryRecord",
     "DirectoryRecord",
     "EventRecord",
     "GroupRecord",
@@ -85,6 +87,7 @@ __all__ = [
     "LogFilter",
     "LogRecord",
     "MemberRecord",
+    "MembershipChange",
     "Page",
     "ProblemHit",
     "ProblemRecord",
@@ -94,6 +97,7 @@ __all__ = [
     "Storage",
     "StorageBusy",
     "StorageError",
+    "SubscriptionRecord",
     "Transaction",
     "TransientConflict",
     "UniquenessViolation",
@@ -242,6 +246,53 @@ class EventRecord:
     resource_type: str
     resource_id: str
     data: dict[str, Any]
+    created: datetime
+    event_id: str = ""
+    changed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MembershipChange:
+    """One member row this transaction added to or removed from a group (the storage records
+    exactly the rows it changed, so each becomes one ``group.member_*`` event)."""
+
+    group_id: str
+    member_id: str
+    member_type: Literal["User", "Group"]
+    added: bool
+
+
+@dataclass
+class SubscriptionRecord:
+    """A webhook subscription and its delivery state: ``cursor`` is the last event ``seq``
+    delivered (or skipped by the type filter); ``attempts`` counts failures of the next one."""
+
+    id: str
+    directory_id: str
+    url: str
+    event_types: tuple[str, ...] | None
+    secret: str
+    enabled: bool
+    created: datetime
+    next_attempt_at: datetime
+    cursor: int = 0
+    attempts: int = 0
+    failing_since: datetime | None = None
+    disabled_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One delivery attempt of one event to one subscription (the delivery log)."""
+
+    subscription_id: str
+    event_id: str
+    event_type: str
+    attempt: int
+    status: int | None
+    latency_ms: float
+    response_excerpt: str | None
+    error: str | None
     created: datetime
 
 
@@ -523,8 +574,73 @@ class Transaction(Protocol):
         resource_id: str,
         data: dict[str, Any],
         created: datetime,
+        *,
+        changed: Sequence[str] | None = None,
     ) -> int: ...
-    def list_events(self, directory_id: str, after: int, limit: int) -> list[EventRecord]: ...
+    def append_events(
+        self,
+        directory_id: str,
+        items: Sequence[tuple[str, str, str, dict[str, Any]]],
+        created: datetime,
+    ) -> None:
+        """Append ``(type, resource_type, resource_id, data)`` events in order, as consecutive
+        ``seq`` numbers (rule 7); one counter update for all of them."""
+        ...
+
+    def list_events(
+        self,
+        directory_id: str,
+        after: int,
+        limit: int,
+        *,
+        types: Sequence[str] | None = None,
+        upto: int | None = None,
+    ) -> list[EventRecord]:
+        """Events with ``after < seq (<= upto)``, of ``types`` if given, oldest first."""
+        ...
+
+    def event_high_water(self, directory_id: str) -> int | None:
+        """The directory's last committed event ``seq`` (0 before any), or None without the
+        directory. Every event up to it is visible in the same snapshot (rule 7)."""
+        ...
+
+    def prune_events(self, before: datetime, directory_id: str | None = None) -> int:
+        """Delete events created before ``before`` (of one directory, or all), except those an
+        enabled webhook subscription has not received yet; returns how many."""
+        ...
+
+    def take_member_changes(self, group_id: str) -> list[MembershipChange]:
+        """The member rows of ``group_id`` this transaction added or removed since the last
+        call, in order, and forget them (one ``group.member_*`` event each)."""
+        ...
+
+    # webhooks
+    def insert_subscription(self, record: SubscriptionRecord) -> None: ...
+    def list_subscriptions(self, directory_id: str) -> list[SubscriptionRecord]: ...
+    def delete_subscription(self, directory_id: str, subscription_id: str) -> bool: ...
+    def claim_subscription(
+        self, now: datetime, token: str, lease_until: datetime, directory_id: str | None = None
+    ) -> SubscriptionRecord | None:
+        """Lease one enabled subscription that is due and not leased, of ``directory_id`` if
+        given (several workers never claim the same one: ``FOR UPDATE SKIP LOCKED``)."""
+        ...
+
+    def settle_subscription(self, record: SubscriptionRecord, token: str) -> bool:
+        """Write the delivery state of ``record`` and end the lease, if ``token`` still holds
+        it; False when the lease was lost."""
+        ...
+
+    def rewind_subscription(
+        self, directory_id: str, subscription_id: str, cursor: int, now: datetime
+    ) -> bool:
+        """Redeliver from ``cursor`` on (manual redelivery; re-enables the subscription)."""
+        ...
+
+    def append_delivery(self, record: DeliveryRecord) -> None: ...
+    def list_deliveries(self, subscription_id: str, limit: int = 100) -> list[DeliveryRecord]:
+        """The subscription's delivery log, newest first."""
+        ...
+
     def append_log(self, record: LogRecord) -> None:
         """Append one entry, as durable as the rest of the transaction (admin actions)."""
         ...

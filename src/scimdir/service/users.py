@@ -26,6 +26,7 @@ from scimdir.service.context import (
     build_search,
 )
 from scimdir.service.effects import document_change
+from scimdir.service.event_data import changed_attributes, user_data
 from scimdir.service.policies import check_required, collision_refusal
 from scimdir.service.ports import (
     Storage,
@@ -77,14 +78,25 @@ class UserService:
         groups = tx.groups_of_user(ctx.directory_id, record.id) if with_groups else None
         return render_user(record, ctx.base_url, groups)
 
-    def _event(self, tx: Transaction, ctx: ScimContext, kind: str, record: UserRecord) -> None:
+    def _event(
+        self,
+        tx: Transaction,
+        ctx: ScimContext,
+        kind: str,
+        record: UserRecord,
+        before: UserRecord | None = None,
+    ) -> None:
+        """The outbox event of a change to ``record`` (docs/events.md); ``before`` names the
+        changed attributes of an update."""
+        changed = None if before is None else changed_attributes(before.document, record.document)
         tx.append_event(
             ctx.directory_id,
             kind,
             "User",
             record.id,
-            {"userName": record.user_name, "active": record.document.get("active", True)},
+            user_data(kind, record, ctx.base_url),
             self.runtime.clock(),
+            changed=changed,
         )
 
     # --- use cases ---------------------------------------------------------------------------
@@ -158,7 +170,7 @@ class UserService:
             last_modified=self.runtime.clock(),
         )
         tx.update_user(linked, existing.version)
-        self._event(tx, ctx, "user.linked", linked)
+        self._event(tx, ctx, "user.linked", linked, existing)
         ctx.effect = "linked to an existing account"
         return linked
 
@@ -211,7 +223,7 @@ class UserService:
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, document)
             tx.update_user(updated, current.version)
-            self._event(tx, ctx, _change_kind(current, updated), updated)
+            self._event(tx, ctx, _change_kind(current, updated), updated, current)
             ctx.effect = document_change(current.document, updated.document)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
@@ -243,7 +255,7 @@ class UserService:
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, result.document)
             tx.update_user(updated, current.version)
-            self._event(tx, ctx, _change_kind(current, updated), updated)
+            self._event(tx, ctx, _change_kind(current, updated), updated, current)
             ctx.effect = document_change(current.document, updated.document)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
@@ -267,7 +279,7 @@ class UserService:
                 if current.document.get("active") is not False:
                     updated = self._updated(current, {**current.document, "active": False})
                     tx.update_user(updated, current.version)
-                    self._event(tx, ctx, "user.deactivated", updated)
+                    self._event(tx, ctx, "user.deactivated", updated, current)
                     ctx.effect = "deactivated (the directory's deletion setting)"
                 return
             modified = self.runtime.clock()

@@ -41,6 +41,7 @@ from scimdir.web.overload import OverloadGuard
 from scimdir.web.rate_limit import RateLimiter
 from scimdir.web.request_id import RequestIdMiddleware
 from scimdir.web.scim_api import ScimApi
+from scimdir.worker.background import BackgroundDelivery
 
 logger = logging.getLogger("scimdir")
 
@@ -78,9 +79,16 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         services.log_sink.start()
         services.directories.last_use.start()
+        services.event_retention.start()
+        delivery = BackgroundDelivery(services.storage, services.runtime)
+        if settings.webhook_worker:
+            delivery.start()
+        app.state.webhook_delivery = delivery
         try:
             yield
         finally:
+            delivery.close()
+            services.event_retention.close()
             services.directories.last_use.close()
             services.log_sink.close()
             mark_worker_dead()

@@ -45,6 +45,8 @@ __all__ = [
     "secrets",
     "user_emails",
     "users",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 ]
 
 # Deterministic names: errors.py maps constraint names to SCIM attribute names.
@@ -217,8 +219,56 @@ events = Table(
     Column("resource_id", String(_ID), nullable=False),
     Column("data", JsonText, nullable=False),
     Column("created", UtcDateTime, nullable=False),
+    # The event's stable public id (``evt_...``) and, for updates, the names of the changed
+    # attributes (migration 0008; docs/events.md).
+    Column("event_id", String(_ID), nullable=False),
+    Column("changed", JsonText),
     PrimaryKeyConstraint("directory_id", "seq"),
+    UniqueConstraint("event_id"),
     _dir_fk(),
+    # Retention prunes by age across directories (docs/events.md).
+    Index(None, "created"),
+)
+
+# Webhook subscriptions (docs/events.md, "Webhooks"): the delivery state lives on the row, so a
+# worker claims a subscription (lease), delivers its next event and moves its cursor.
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("directory_id", String(_ID), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_types", JsonText),
+    Column("secret", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("disabled_reason", Text),
+    Column("cursor", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("failing_since", UtcDateTime),
+    Column("lease_token", String(_ID)),
+    Column("lease_until", UtcDateTime),
+    _dir_fk(),
+    Index(None, "directory_id"),
+    Index(None, "enabled", "next_attempt_at"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", String(_ID), nullable=False),
+    Column("event_id", String(_ID), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("response_excerpt", Text),
+    Column("error", Text),
+    Column("created", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(["subscription_id"], ["webhook_subscriptions.id"], ondelete="CASCADE"),
+    Index(None, "subscription_id", "id"),
 )
 
 # The provisioning log (migration 0006; docs/provisioning-log.md). ``directory_id`` is NULL for

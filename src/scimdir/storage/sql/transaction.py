@@ -4,9 +4,12 @@ group, provisioning-log, browsing and API key mixins. Implements
 
 Outbox ordering (port rule 7): ``append_event`` takes the next value of the directory's own
 counter with ``UPDATE directories SET event_seq = event_seq + 1 ... RETURNING``. The row lock it
-takes is held until commit, so two transactions of one directory cannot commit their events out
-of seq order, and a consumer polling ``seq > cursor`` never misses an event that commits late
-(a global sequence would hand out numbers in start order, not commit order).
+takes is held until commit, and a transaction waiting for it gets the row (and the next number)
+only once the holder's commit is visible. So seq order is commit order: a snapshot that sees event
+N sees every event below N, the committed counter (``event_high_water``) bounds a feed page
+safely, and a consumer polling ``seq > cursor`` never misses an event that commits late (a global
+sequence would hand out numbers in start order, not commit order). This holds for every write
+path because every event goes through this statement (tests/concurrency/test_event_order.py).
 
 Lock order (port rule 8): resource rows are taken by the user and group mixins (groups before
 users before membership rows, ``containers.py`` for deletes); the directory row is taken last,
@@ -23,6 +26,8 @@ savepoint, so a :class:`~scimdir.service.ports.UniquenessViolation` or
 from __future__ import annotations
 
 import secrets as random_source
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,12 +41,14 @@ from scimdir.service.ports import (
     UniquenessViolation,
 )
 from scimdir.storage.sql.api_key_ops import ApiKeyOps
+from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.browse import BrowseOps
 from scimdir.storage.sql.errors import translating
-from scimdir.storage.sql.group_ops import GroupOps
 from scimdir.storage.sql.log_ops import LogOps
-from scimdir.storage.sql.tables import directories, events, secrets
+from scimdir.storage.sql.member_journal import MemberJournal
+from scimdir.storage.sql.tables import directories, events, secrets, webhook_subscriptions
 from scimdir.storage.sql.user_ops import UserOps
+from scimdir.storage.sql.webhook_ops import WebhookOps
 
 __all__ = ["SqlTransaction"]
 
@@ -55,6 +62,15 @@ _NEXT_EVENT_SEQ = (
     .returning(directories.c.event_seq)
 )
 _INSERT_EVENT = events.insert()
+_ADVANCE_EVENT_SEQ = (
+    update(directories)
+    .where(directories.c.id == bindparam("directory_id"))
+    .values(event_seq=directories.c.event_seq + bindparam("n"))
+    .returning(directories.c.event_seq)
+)
+_EVENT_HIGH_WATER = select(directories.c.event_seq).where(
+    directories.c.id == bindparam("directory_id")
+)
 _LIST_SECRETS = (
     select(secrets)
     .where(secrets.c.directory_id == bindparam("directory_id"))
@@ -91,7 +107,7 @@ def _secret(row: Row[Any]) -> SecretRecord:
     )
 
 
-class SqlTransaction(UserOps, GroupOps, LogOps, BrowseOps, ApiKeyOps):
+class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiKeyOps):
     """The SQL implementation of the port's ``Transaction``."""
 
     # directories
@@ -186,6 +202,8 @@ class SqlTransaction(UserOps, GroupOps, LogOps, BrowseOps, ApiKeyOps):
         resource_id: str,
         data: dict[str, Any],
         created: datetime,
+        *,
+        changed: Sequence[str] | None = None,
     ) -> int:
         """Append an event to the directory's outbox; returns its ``seq`` (rule 7). Buffered
         counter adjustments are written first: both lock the directory row, last (rule 8)."""
@@ -198,26 +216,101 @@ class SqlTransaction(UserOps, GroupOps, LogOps, BrowseOps, ApiKeyOps):
             {
                 "directory_id": directory_id,
                 "seq": seq,
+                "event_id": f"evt_{uuid.uuid4().hex}",
                 "type": type,
                 "resource_type": resource_type,
                 "resource_id": resource_id,
                 "data": data,
+                "changed": None if changed is None else list(changed),
                 "created": created,
             },
         )
         return int(seq)
 
-    def list_events(self, directory_id: str, after: int, limit: int) -> list[EventRecord]:
-        """Events with ``seq > after``, oldest first, at most ``limit``."""
-        stmt = (
-            select(events)
-            .where(events.c.directory_id == directory_id, events.c.seq > after)
-            .order_by(events.c.seq)
-            .limit(limit)
-        )
+    def append_events(
+        self,
+        directory_id: str,
+        items: Sequence[tuple[str, str, str, dict[str, Any]]],
+        created: datetime,
+    ) -> None:
+        """Append several ``(type, resource_type, resource_id, data)`` events in order with one
+        counter update and one multi-row insert per chunk (a 50-member PATCH's events), under
+        the same row lock as :meth:`append_event` (rule 7)."""
+        if not items:
+            return
+        last = self.conn.execute(
+            _ADVANCE_EVENT_SEQ, {"directory_id": directory_id, "n": len(items)}
+        ).scalar()
+        if last is None:
+            raise StorageError(f"Directory {directory_id} does not exist; create it first.")
+        first = int(last) - len(items) + 1
+        rows = [
+            {
+                "directory_id": directory_id,
+                "seq": first + n,
+                "event_id": f"evt_{uuid.uuid4().hex}",
+                "type": type,
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+                "data": data,
+                "changed": None,
+                "created": created,
+            }
+            for n, (type, resource_type, resource_id, data) in enumerate(items)
+        ]
+        for part in chunks(rows):
+            self.conn.execute(events.insert().values(list(part)))
+
+    def list_events(
+        self,
+        directory_id: str,
+        after: int,
+        limit: int,
+        *,
+        types: Sequence[str] | None = None,
+        upto: int | None = None,
+    ) -> list[EventRecord]:
+        """Events with ``after < seq (<= upto)``, of ``types`` if given, oldest first."""
+        stmt = select(events).where(events.c.directory_id == directory_id, events.c.seq > after)
+        if upto is not None:
+            stmt = stmt.where(events.c.seq <= upto)
+        if types is not None:
+            stmt = stmt.where(events.c.type.in_(list(types)))
+        stmt = stmt.order_by(events.c.seq).limit(limit)
         return [
             EventRecord(
-                r.seq, r.directory_id, r.type, r.resource_type, r.resource_id, r.data, r.created
+                r.seq,
+                r.directory_id,
+                r.type,
+                r.resource_type,
+                r.resource_id,
+                r.data,
+                r.created,
+                event_id=r.event_id,
+                changed=None if r.changed is None else tuple(r.changed),
             )
             for r in self.conn.execute(stmt)
         ]
+
+    def event_high_water(self, directory_id: str) -> int | None:
+        """The directory's last committed event seq, or None without the directory (rule 7)."""
+        return self.conn.execute(_EVENT_HIGH_WATER, {"directory_id": directory_id}).scalar()
+
+    def prune_events(self, before: datetime, directory_id: str | None = None) -> int:
+        """Delete events created before ``before`` (retention), except those an enabled webhook
+        subscription of their directory has not received yet; returns how many."""
+        s = webhook_subscriptions
+        waiting = (
+            select(s.c.id)
+            .where(
+                s.c.directory_id == events.c.directory_id,
+                s.c.enabled.is_(True),
+                s.c.cursor < events.c.seq,
+            )
+            .exists()
+        )
+        stmt = events.delete().where(events.c.created < before, ~waiting)
+        if directory_id is not None:
+            stmt = stmt.where(events.c.directory_id == directory_id)
+        result = self.conn.execute(stmt)
+        return int(result.rowcount or 0)

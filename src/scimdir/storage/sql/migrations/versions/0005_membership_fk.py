@@ -12,7 +12,7 @@ then backfills the column. On SQLite the constraint needs a table rebuild (batch
 PostgreSQL it is an ``ALTER TABLE``. Both take the memberships table's write lock for the time of
 the backfill (about a second per million rows).
 
-Revision ID: 0005_membership_fk
+Revision ID: 0005
 Revises: 0004
 """
 

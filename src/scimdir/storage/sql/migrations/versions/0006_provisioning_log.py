@@ -8,8 +8,8 @@ request naming an unknown tenant is recorded without a directory. The id is 64-b
 PostgreSQL. Existing rows are copied (new ids, same order); the old table is dropped.
 docs/provisioning-log.md describes the columns.
 
-Revision ID: 0006_provisioning_log
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ key range of their existing indexes whatever the database's locale (``storage/sq
 for the time of the rebuild (9.3 s at 1,000,000 users, docs/deployment.md). SQLite already
 compares by code point.
 
-Revision ID: 0007_api_keys
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Background workers: webhook delivery (``delivery.py``)."""
