@@ -5,7 +5,9 @@ Environment variables use the ``SCIMDIR_`` prefix (pydantic-settings). Nothing r
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///scimdir.db"
@@ -22,7 +24,13 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         default=None,
-        description="Public base URL of tenant URLs and meta.location (default: host and port).",
+        description="Public base URL of tenant URLs and meta.location, with its scheme (e.g. "
+        "https://scim.example.com; default: http://host:port).",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are trusted for the client address ('*' trusts every peer).",
     )
     host: str = "127.0.0.1"
     port: int = 8000
@@ -141,6 +149,21 @@ class Settings(BaseSettings):
         if self.db_max_overflow is not None:
             return self.db_max_overflow
         return max(0, self.db_connections() - self.db_pool_size)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_has_scheme(cls, value: str | None) -> str | None:
+        """A public URL without ``http://`` or ``https://`` would make tenant URLs that an IdP
+        cannot call (Entra refuses them in Test Connection): refuse it at start."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                "must be an absolute http(s) URL with its scheme, such as "
+                f"https://scim.example.com, not {value[:80]!r}"
+            )
+        return value.strip()
 
     def reads_inline(self) -> bool:
         """Whether GETs run on the event loop (see ``inline_reads``)."""

@@ -19,6 +19,7 @@ from scimdir.service import durations
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_settings import IDPS, DirectorySettings, SettingError
 from scimdir.service.ports import LogFilter
+from scimdir.service.reachability import unreachable_reason
 
 
 @click.group()
@@ -56,6 +57,9 @@ def directory_create(state: CliState, name: str, idp: str, as_json: bool) -> Non
     except AdminError as exc:
         fail(str(exc))
     record = created.directory
+    warning = unreachable_reason(state.settings.base_url())
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
     if as_json:
         click.echo(
             json.dumps(

@@ -19,13 +19,13 @@ from scimdir.cli.group_commands import group
 from scimdir.cli.health_commands import health
 from scimdir.cli.mapping_commands import mapping
 from scimdir.cli.secret_file import write_private_file
-from scimdir.cli.state import CliState, pass_state
+from scimdir.cli.state import CliState, load_settings, pass_state
 from scimdir.cli.user_commands import user
 from scimdir.cli.webhook_commands import webhook, worker
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
 from scimdir.service.directory_settings import IDPS
-from scimdir.settings import Settings
+from scimdir.service.reachability import unreachable_reason
 from scimdir.web.metrics import multiprocess_metrics
 
 
@@ -55,12 +55,15 @@ def serve(
         os.environ["SCIMDIR_HOST"] = host
     if port:
         os.environ["SCIMDIR_PORT"] = str(port)
-    state.settings = Settings()
+    state.settings = load_settings()
     services = state.services
     if bootstrap and not services.directories.list_all():
         created = services.directories.create("Default directory", "entra")
         click.echo("Created a first directory. Paste these into Entra's provisioning settings:")
         click.echo(f"  Tenant URL:   {state.tenant_url(created.directory.id)}")
+        warning = unreachable_reason(state.settings.base_url())
+        if warning:
+            click.echo(f"Warning: {warning}", err=True)
         if _stdout_is_terminal():
             click.echo(f"  Secret Token: {created.secret}")
             click.echo(
@@ -81,6 +84,8 @@ def serve(
             workers=workers,
             log_level="info",
             access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=state.settings.forwarded_allow_ips,
         )
 
 

@@ -6,16 +6,32 @@ import sys
 from typing import NoReturn
 
 import click
+from pydantic import ValidationError
 
 from scimdir.composition import Services, build_services
 from scimdir.settings import Settings
+
+
+def load_settings() -> Settings:
+    """The process settings from the environment; a bad value is one error line naming the
+    variable and exit status 2, never a traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SCIMDIR_{'_'.join(str(p) for p in error['loc']).upper()}: "
+            + str(error["msg"]).removeprefix("Value error, ")
+            for error in exc.errors()
+        )
+        click.echo(f"Error: invalid setting: {problems}", err=True)
+        sys.exit(2)
 
 
 class CliState:
     """Lazily built services for the commands of one invocation."""
 
     def __init__(self) -> None:
-        self.settings = Settings()
+        self.settings = load_settings()
         self._services: Services | None = None
 
     @property
