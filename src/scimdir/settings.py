@@ -133,6 +133,12 @@ class Settings(BaseSettings):
         description="SQLite: seconds a write waits for the writer lock before the request gets "
         "503 with Retry-After (nothing written).",
     )
+    metrics_max_directories: int = Field(
+        default=100,
+        ge=0,
+        description="Directories per process that get their own label in "
+        "scimdir_directory_requests_total; the others count as 'other'.",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token a Prometheus scrape of /metrics must send. Unset: /metrics "

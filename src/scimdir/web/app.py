@@ -35,7 +35,7 @@ from scimdir.web.fallback import (
 )
 from scimdir.web.health import health_endpoint, live_endpoint
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
-from scimdir.web.metrics import mark_worker_dead, metrics_endpoint
+from scimdir.web.metrics import configure_directory_labels, mark_worker_dead, metrics_endpoint
 from scimdir.web.openapi import openapi_route
 from scimdir.web.overload import OverloadGuard
 from scimdir.web.rate_limit import RateLimiter
@@ -56,6 +56,7 @@ def create_app(
 ) -> FastAPI:
     """Build the ASGI app. Tests pass their own settings, storage, runtime and rate limiter."""
     settings = settings or Settings()
+    configure_directory_labels(settings.metrics_max_directories)
     services = build_services(settings, storage, runtime)
     if migrate:
         services.storage.migrate()

@@ -1,4 +1,14 @@
-"""Prometheus metrics at ``/metrics``: requests by resource and status, durations, IdP quirks fired.
+"""Prometheus metrics at ``/metrics``: requests by resource and status, durations, IdP quirks fired,
+and requests per directory by outcome.
+
+**A directory label, with bounded cardinality.** ``scimdir_directory_requests_total`` counts each
+directory's requests by outcome (``ok``, ``client_error``, ``server_error``, ``auth_failure``).
+A label per directory is what an alert on one failing IdP needs, but thousands of directories
+would make thousands of series: each process gives its own label to the first
+``SCIMDIR_METRICS_MAX_DIRECTORIES`` directories it serves (default 100) and counts the others
+as ``other`` (:class:`DirectoryLabels`), so a process exports at most that many series per
+outcome, whatever the number of directories. A failed authentication names no directory it
+may be trusted with, so it always counts as ``unauthenticated``.
 
 **One set of counters per server, however many workers.** ``scimdir serve --workers N`` (N > 1)
 runs prometheus-client's multiprocess mode: :func:`multiprocess_metrics` gives the workers a fresh
@@ -21,6 +31,7 @@ import ipaddress
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -58,12 +69,65 @@ QUIRKS = Counter(
 )
 
 
+DIRECTORY_REQUESTS = Counter(
+    "scimdir_directory_requests_total",
+    "SCIM requests per directory by outcome (at most SCIMDIR_METRICS_MAX_DIRECTORIES directories "
+    "labelled per process, the rest as 'other').",
+    ["directory", "outcome"],
+)
+
+
+class DirectoryLabels:
+    """The ``directory`` label of a directory: its id for the first ``limit`` directories this
+    process serves, ``other`` afterwards (a bounded number of series, module docstring)."""
+
+    OTHER = "other"
+
+    def __init__(self, limit: int = 100) -> None:
+        self.limit = limit
+        self._labelled: set[str] = set()
+        self._lock = threading.Lock()
+
+    def label(self, directory_id: str) -> str:
+        """The label to count ``directory_id`` under."""
+        if directory_id in self._labelled:
+            return directory_id
+        with self._lock:
+            if len(self._labelled) < self.limit:
+                self._labelled.add(directory_id)
+                return directory_id
+        return self.OTHER
+
+
+DIRECTORY_LABELS = DirectoryLabels()
+
+
+def configure_directory_labels(limit: int) -> None:
+    """Set how many directories get a label of their own (the server's setting)."""
+    DIRECTORY_LABELS.limit = limit
+
+
+def _outcome(status: int) -> str:
+    if status in (401, 403):
+        return "auth_failure"
+    if status >= 500:
+        return "server_error"
+    return "client_error" if status >= 400 else "ok"
+
+
 def observe_request(
-    method: str, resource: str | None, status: int, quirks: Iterable[str], seconds: float
+    method: str,
+    resource: str | None,
+    status: int,
+    quirks: Iterable[str],
+    seconds: float,
+    directory: str | None = None,
 ) -> None:
-    """Count one request."""
+    """Count one request (``directory``: the authenticated directory's id, if any)."""
     label = resource or "discovery"
     REQUESTS.labels(method, label, str(status)).inc()
+    who = DIRECTORY_LABELS.label(directory) if directory is not None else "unauthenticated"
+    DIRECTORY_REQUESTS.labels(who, _outcome(status)).inc()
     DURATION.labels(label).observe(seconds)
     for quirk in set(quirks):
         QUIRKS.labels(quirk).inc()

@@ -254,7 +254,12 @@ class ScimApi:
             error=error,
         )
         observe_request(
-            request.method, call.resource_type, response.status_code, ctx.quirks, elapsed
+            request.method,
+            call.resource_type,
+            response.status_code,
+            ctx.quirks,
+            elapsed,
+            directory=auth.directory.id,
         )
         return response
 
