@@ -28,9 +28,9 @@ import httpx
 
 from bench.procs import Server, free_port, start
 from bench.scale_measure import Client, Tenant, add_remove, median_ms, sequential_pages
+from scimdir.composition import Services, build_services
 from scimdir.devtools.seed import group_id, seed_directory, user_id
 from scimdir.settings import Settings
-from scimdir.web.app import Services, build_services
 
 TARGET = 1.5
 SMALL = 1000

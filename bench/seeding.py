@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scimdir.composition import Services, build_services
 from scimdir.devtools.seed import seed_directory
 from scimdir.settings import Settings
-from scimdir.web.app import Services, build_services
 
 
 @dataclass(frozen=True)
