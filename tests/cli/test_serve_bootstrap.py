@@ -35,8 +35,10 @@ def _bootstrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool) 
 def test_bootstrap_prints_the_secret_to_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On a terminal the new directory's secret is printed, and no file is written."""
+    """On a terminal the new directory's secret is printed, and no file is written; the default
+    loopback tenant URL comes with the warning that an IdP cannot reach it."""
     output, stored = _bootstrap(tmp_path, monkeypatch, terminal=True)
+    assert "cannot reach it" in output
     printed = re.search(r"Secret Token: (\S+)", output)
     assert printed is not None
     assert hash_secret(printed.group(1)) == stored

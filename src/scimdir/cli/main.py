@@ -61,9 +61,6 @@ def serve(
         created = services.directories.create("Default directory", "entra")
         click.echo("Created a first directory. Paste these into Entra's provisioning settings:")
         click.echo(f"  Tenant URL:   {state.tenant_url(created.directory.id)}")
-        warning = unreachable_reason(state.settings.base_url())
-        if warning:
-            click.echo(f"Warning: {warning}", err=True)
         if _stdout_is_terminal():
             click.echo(f"  Secret Token: {created.secret}")
             click.echo(
@@ -74,6 +71,9 @@ def serve(
             # to a file only its owner can read instead.
             path = write_private_file("scimdir-secret-", created.secret + "\n")
             click.echo(f"  Secret Token: in {path} (readable only by you; delete it once used)")
+        warning = unreachable_reason(state.settings.base_url())
+        if warning:
+            click.echo(f"Warning: {warning}", err=True)
     services.storage.dispose()
     with multiprocess_metrics(workers):  # one set of counters over all workers
         uvicorn.run(
