@@ -18,7 +18,7 @@ def _operations(client: TestClient) -> list[tuple[str, str]]:
     for path, operations in document["paths"].items():
         concrete = "/api/v1" + path.replace("{directory_id}", "d1").replace(
             "{user_id}", "u1"
-        ).replace("{group_id}", "g1")
+        ).replace("{group_id}", "g1").replace("{subscription_id}", "s1")
         found.extend((method.upper(), concrete) for method in operations)
     return found
 
