@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
-from scimdir.api import directories, docs, groups, problems, users
+from scimdir.api import directories, docs, events, groups, operate, problems, users, webhooks
 from scimdir.api.body_limit import BodyLimit
 from scimdir.api.problems import PROBLEM_MEDIA_TYPE, problem_response
 from scimdir.composition import Services
@@ -46,13 +46,16 @@ def create_api(services: Services, public_url: str) -> FastAPI:
             {"name": "directories", "description": "Directories, their settings and secrets."},
             {"name": "users", "description": "A directory's users, for the admin."},
             {"name": "groups", "description": "A directory's groups, for the admin."},
+            {"name": "operations", "description": "Provisioning log, open problems, health."},
+            {"name": "events", "description": "The change feed, with long-polling."},
+            {"name": "webhooks", "description": "Webhook subscriptions and their deliveries."},
         ],
     )
     api.state.services = services
     api.state.public_url = public_url.rstrip("/")
     problems.install(api)
     api.state.api_routes = []
-    for module in (directories, users, groups):
+    for module in (directories, users, groups, operate, events, webhooks):
         api.include_router(module.router)
         api.state.api_routes.extend(r for r in module.router.routes if isinstance(r, APIRoute))
     docs.install(api, TITLE)

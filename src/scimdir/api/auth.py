@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import BackgroundTasks, Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from scimdir.api.problems import ProblemError
 from scimdir.composition import Services
 from scimdir.service.api_keys import AuthenticatedKey
 
-__all__ = ["Admin", "authenticated", "require_admin", "services"]
+__all__ = ["Admin", "Reader", "authenticated", "require_admin", "require_reader", "services"]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="scimdir-api"'}
 
@@ -75,3 +75,23 @@ def require_admin(
 
 Admin = Annotated[AuthenticatedKey, Depends(require_admin)]
 """A route parameter that requires an admin key."""
+
+
+def require_reader(
+    auth: Annotated[AuthenticatedKey, Depends(authenticated)],
+    directory_id: Annotated[str, Path()],
+) -> AuthenticatedKey:
+    """An admin key, or a reader key bound to the path's directory.
+
+    :raises ProblemError: 403 for a reader key of another directory (checked before the
+        directory is looked up, so a reader learns nothing about other directories).
+    """
+    if not auth.may_read(directory_id):
+        raise ProblemError(
+            403, "This API key reads another directory; use an admin key or this directory's."
+        )
+    return auth
+
+
+Reader = Annotated[AuthenticatedKey, Depends(require_reader)]
+"""A route parameter that requires a key that may read the path's directory."""

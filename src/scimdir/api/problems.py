@@ -6,7 +6,8 @@ unknown routes and methods (404, 405), missing or bad keys (401), a key's role (
 ids (404), refusals of the service layer (400, 409) and unexpected failures (a bare 500 whose
 traceback goes to the server log only). ``type`` is ``about:blank`` (§4.2.1): the status says
 what kind of problem it is, ``title`` is the status phrase and ``detail`` says what to do;
-extension members (§3.2) add ``errors`` for validation and ``setting`` for a refused setting.
+extension members (§3.2) add ``errors`` for validation, ``setting`` for a refused setting and
+``parameter`` for a refused query parameter.
 
 Service exceptions become problems here, in one place (:func:`install`).
 """
@@ -29,6 +30,7 @@ from scimdir.service.admin_groups import GroupNotFound
 from scimdir.service.admin_users import AdminConflict, UserNotFound
 from scimdir.service.api_keys import ApiKeyNotFound
 from scimdir.service.directories import AdminError, DirectoryNotFound, SettingRefused
+from scimdir.service.event_feed import InvalidFeedRequest
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -75,6 +77,9 @@ class Problem(BaseModel):
     )
     setting: str | None = Field(
         default=None, description="The directory setting that was refused (400 only)."
+    )
+    parameter: str | None = Field(
+        default=None, description="The query parameter that was refused (400 only)."
     )
 
 
@@ -199,4 +204,10 @@ def install(app: FastAPI) -> None:
     for kind in _NOT_FOUND:
         app.add_exception_handler(kind, not_found)
     app.add_exception_handler(AdminError, refused)
+
+    async def invalid_feed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, InvalidFeedRequest)
+        return problem_response(400, str(exc), parameter=exc.parameter)
+
+    app.add_exception_handler(InvalidFeedRequest, invalid_feed)
     app.add_exception_handler(Exception, unexpected)

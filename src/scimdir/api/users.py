@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
 
 from scimdir.api.auth import require_admin, services
+from scimdir.api.log_models import LogEntryOut
 from scimdir.api.params import LIMIT_DEFAULT, Cursor, DirectoryId, Limit, Search, UserId, tenant_url
 from scimdir.api.problems import problem_responses
 from scimdir.api.resource_models import UserDetailOut, UserPageOut
+from scimdir.service.ports import LogFilter
 
 __all__ = ["router"]
 
@@ -17,6 +20,16 @@ router = APIRouter(
     dependencies=[Depends(require_admin)],
     responses=problem_responses(401, 403, 404, 422),
 )
+USER_LOG_ENTRIES = 20
+
+
+class UserWithLogOut(UserDetailOut):
+    """One user with its groups, its SCIM resource and its latest log entries."""
+
+    log: list[LogEntryOut] = Field(
+        description=f"The latest {USER_LOG_ENTRIES} provisioning-log entries about this user, "
+        "newest first; the rest with GET .../log?user=ID."
+    )
 
 
 @router.get("", summary="List users", responses=problem_responses(400))
@@ -36,10 +49,14 @@ def list_users(
 
 
 @router.get("/{user_id}", summary="Read a user")
-def get_user(request: Request, directory_id: DirectoryId, user_id: UserId) -> UserDetailOut:
-    """One user with its groups and its SCIM resource."""
-    detail = services(request).admin_users.show(directory_id, user_id)
-    return UserDetailOut.of_detail(detail, tenant_url(request, directory_id))
+def get_user(request: Request, directory_id: DirectoryId, user_id: UserId) -> UserWithLogOut:
+    """One user with its groups, its SCIM resource and what the IdP last did to it (the
+    latest provisioning-log entries about it)."""
+    found = services(request)
+    detail = found.admin_users.show(directory_id, user_id)
+    page = found.log.query(directory_id, LogFilter(subject=user_id), limit=USER_LOG_ENTRIES)
+    base = UserDetailOut.of_detail(detail, tenant_url(request, directory_id))
+    return UserWithLogOut(**dict(base), log=[LogEntryOut.of(e) for e in page.entries])
 
 
 @router.post("/{user_id}/unlink", summary="Unlink a user", responses=problem_responses(409))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from scim2_models.exceptions import (
+    ForbiddenException,
     InvalidFilterException,
     InvalidPathException,
     InvalidSyntaxException,
@@ -34,6 +35,7 @@ from scimdir.scim.schema import ERROR_SCHEMA
 __all__ = [
     "SCIMException",
     "error_body",
+    "forbidden",
     "invalid_filter",
     "invalid_path",
     "invalid_syntax",
@@ -157,6 +159,11 @@ def precondition_failed(detail: str) -> SCIMException:
 def unauthorized(detail: str) -> SCIMException:
     """401: missing or wrong credentials; never says whether the tenant exists."""
     return UnauthorizedException(detail=_bounded(detail))
+
+
+def forbidden(detail: str) -> SCIMException:
+    """403: the credentials are valid but may not do this (RFC 7644 §3.12)."""
+    return ForbiddenException(detail=_bounded(detail))
 
 
 def method_not_allowed(detail: str) -> SCIMException:

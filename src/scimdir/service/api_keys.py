@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import get_args
 
-from scimdir.service.directories import AdminError, DirectoryNotFound
+from scimdir.service.directories import AdminError, Authenticated, DirectoryNotFound
 from scimdir.service.ports import ApiKeyRecord, ApiKeyRole, Storage, UniquenessViolation
 from scimdir.service.runtime import Runtime
 from scimdir.service.secrets import hash_secret
@@ -130,6 +130,22 @@ class ApiKeyService:
             return None
         stale = record.last_used is None or now - record.last_used > _LAST_USED_PRECISION
         return AuthenticatedKey(record, stale)
+
+    def open_directory(self, directory_id: str, presented: str) -> Authenticated | None:
+        """The directory a ``reader`` key bound to ``directory_id`` opens for SCIM reads, else
+        None (an unknown or revoked key, an admin key, a reader of another directory: to the
+        SCIM client the same as a wrong secret). The result is read-only
+        (``Authenticated.read_only``); the SCIM adapter refuses its writes. Only reads, so it
+        can share a request's read scope.
+        """
+        auth = self.authenticate(presented)
+        if auth is None or auth.is_admin or auth.record.directory_id != directory_id:
+            return None
+        with transaction(self.storage, readonly=True) as tx:
+            record = tx.get_directory(directory_id)
+        if record is None:
+            return None
+        return Authenticated(record, None, stale=False, reader_key=auth.record)
 
     def mark_used(self, auth: AuthenticatedKey) -> None:
         """Record the key's use, to the minute: one statement that writes ``last_used`` alone."""

@@ -24,6 +24,7 @@ from scimdir.service.directory_settings import (
 )
 from scimdir.service.last_use import LastUseRecorder
 from scimdir.service.ports import (
+    ApiKeyRecord,
     DirectoryRecord,
     LogRecord,
     SecretRecord,
@@ -40,11 +41,21 @@ _LAST_USED_PRECISION = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Authenticated:
-    """A request's directory and the secret that opened it (``stale``: last use not recorded)."""
+    """A request's directory and the secret that opened it (``stale``: last use not recorded).
+
+    ``reader_key`` is set instead of ``secret`` when a ``reader`` API key opened it (read-only
+    access for an application, ``ApiKeyService.open_directory``).
+    """
 
     directory: DirectoryRecord
-    secret: SecretRecord
+    secret: SecretRecord | None
     stale: bool
+    reader_key: ApiKeyRecord | None = None
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the credential may only read (a reader API key)."""
+        return self.reader_key is not None
 
 
 class DirectoryNotFound(LookupError):
@@ -325,7 +336,7 @@ class DirectoryService:
         The time is written later, in a batch, by :class:`LastUseRecorder` (started with the
         server), so a read never takes the write lock.
         """
-        if auth.stale:
+        if auth.stale and auth.secret is not None:
             self.last_use.record(auth.secret.id, self.runtime.clock())
 
     def flush_last_use(self) -> int:

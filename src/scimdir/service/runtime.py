@@ -34,10 +34,14 @@ def new_secret() -> str:
     return "scimdir_" + secrets.token_urlsafe(32)
 
 
+API_KEY_PREFIX = "scimdir_key_"
+"""What every management API key starts with (a directory secret never needs to)."""
+
+
 def new_api_key() -> str:
     """A management API key: 256 random bits, URL-safe, with its own prefix so a scanner (or a
     person) tells it from a directory secret."""
-    return "scimdir_key_" + secrets.token_urlsafe(32)
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)

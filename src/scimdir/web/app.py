@@ -71,6 +71,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         inline_reads=settings.reads_inline(),
         rate_limiter=rate_limiter or RateLimiter(),
+        api_keys=services.api_keys,
     )
 
     @asynccontextmanager

@@ -29,11 +29,13 @@ from starlette.routing import Route
 from scimdir.scim.dialects import dialect_for
 from scimdir.scim.errors import (
     SCIMException,
+    forbidden,
     not_found,
     service_unavailable,
     too_many_requests,
     unauthorized,
 )
+from scimdir.service.api_keys import ApiKeyService
 from scimdir.service.context import Limits, ScimContext
 from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
@@ -41,7 +43,7 @@ from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
 from scimdir.service.ports import StorageBusy
 from scimdir.service.root_search import search_all
-from scimdir.service.runtime import Runtime
+from scimdir.service.runtime import API_KEY_PREFIX, Runtime
 from scimdir.service.unit_of_work import read_scope
 from scimdir.service.users import UserService
 from scimdir.web import discovery
@@ -78,6 +80,8 @@ class ScimApi:
     inline_reads: bool = True
     throttle: FailureThrottle = field(default_factory=FailureThrottle)
     rate_limiter: RateLimiter | None = None
+    api_keys: ApiKeyService | None = None
+    """Lets a ``reader`` API key read its directory (``_authenticate``); None: secrets only."""
 
     def __post_init__(self) -> None:
         self.request_log = RequestLogger(self.log_sink, self.directories, self.runtime.clock)
@@ -165,7 +169,11 @@ class ScimApi:
         """The request's directory, or None (then ``call.retry_after`` says 401 or 429)."""
         if call.secret is None:
             return None
-        auth = self.directories.authenticate(call.tenant, call.secret)
+        auth = None
+        if self.api_keys is not None and call.secret.startswith(API_KEY_PREFIX):
+            auth = self.api_keys.open_directory(call.tenant, call.secret)
+        if auth is None:
+            auth = self.directories.authenticate(call.tenant, call.secret)
         if auth is None:
             call.retry_after = self.throttle.failed(call.throttle_key, call.secret)
         return auth
@@ -218,6 +226,11 @@ class ScimApi:
             if self.rate_limiter is not None:
                 settings = ctx.settings
                 self.rate_limiter.admit(auth.directory.id, settings.rate_limit, settings.burst())
+            if auth.read_only and _writes(request):
+                raise forbidden(
+                    "Reader API keys are read-only: this key may GET and search the directory's "
+                    "Users and Groups; writes need the directory's secret."
+                )
             if body_error is not None:
                 raise body_error
             outcome = call.handler(ctx, request, raw)
@@ -380,6 +393,14 @@ class ScimApi:
             if item["id"] == wanted:
                 return Outcome(item)
         raise not_found(f"No schema {wanted}.")
+
+
+def _writes(request: Request) -> bool:
+    """Whether the request changes the directory (a POST to ``.search`` only reads,
+    RFC 7644 §3.4.3)."""
+    if request.method in ("GET", "HEAD"):
+        return False
+    return not (request.method == "POST" and request.url.path.endswith("/.search"))
 
 
 class _Call:
