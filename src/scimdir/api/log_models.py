@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from scimdir.cli.log_format import entry_json, health_json, problem_json
 from scimdir.service.health import DirectoryHealth
+from scimdir.service.log_views import entry_json, health_json, problem_json
 from scimdir.service.ports import LogRecord, ProblemRecord
 from scimdir.service.provisioning_log import LogPage
 
