@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scimdir.scim.dialects import DIALECTS, dialect_for
+from scimdir.scim.dialects import DIALECTS, dialect_for, foreign_shape
 from scimdir.scim.patch import MemberChange
 from scimdir.scim.quirks import QUIRKS
 from scimdir.scim.resource import parse_resource
@@ -429,3 +429,16 @@ def test_okta_put_echo_of_id_meta_and_groups_is_ignored() -> None:
         "userName": "jane.doe@example.com",
         "active": True,
     }
+
+
+@pytest.mark.parametrize(
+    "idp", ["okta", "generic", "onelogin", "jumpcloud", "pingone", "authentik"]
+)
+def test_foreign_shape_names_entra_for_capitalised_ops_outside_entra(idp: str) -> None:
+    """A capitalised op at any non-Entra dialect is Entra's shape; lower-case ops are nobody's."""
+    message = {"schemas": P, "Operations": [{"op": "Remove", "path": "members"}]}
+    assert foreign_shape(dialect_for(idp), message) == "entra"
+    lowered = {"schemas": P, "Operations": [{"op": "remove", "path": "members"}]}
+    assert foreign_shape(dialect_for(idp), lowered) is None
+    assert foreign_shape(dialect_for("entra"), message) is None
+    assert foreign_shape(dialect_for(idp), {"Operations": [{"op": "Move"}]}) is None

@@ -38,7 +38,7 @@ from typing import Any
 from scimdir.scim.quirks import LENIENT_PREFIX, QUIRKS, Quirk
 from scimdir.scim.schema import ResourceType
 
-__all__ = ["DIALECTS", "Dialect", "dialect_for"]
+__all__ = ["DIALECTS", "Dialect", "dialect_for", "foreign_shape"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,31 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
     }
 )
 """IdP preset name -> dialect."""
+
+
+_RFC_OPS = frozenset({"add", "remove", "replace"})
+
+
+def foreign_shape(dialect: Dialect, body: Any) -> str | None:
+    """The IdP whose dialect ``body`` (a PATCH body, as this dialect left it) clearly belongs to,
+    when ``dialect`` itself cannot read it; else None.
+
+    Today one shape is unambiguous: a PATCH ``op`` spelt other than in lower case (``"Replace"``)
+    is Entra's (docs/idp/entra.md §0.4; RFC 7644 §3.5.2 spells ops in lower case, and no other
+    documented IdP capitalises them). Only the ``entra`` dialect lower-cases it, so at any other
+    directory it means the directory is set to the wrong IdP.
+    """
+    if any(q.name == "entra.capitalised-op" for q in dialect.quirks) or not isinstance(body, dict):
+        return None
+    key = next((k for k in body if isinstance(k, str) and k.lower() == "operations"), None)
+    ops = body.get(key) if key is not None else None
+    if not isinstance(ops, list):
+        return None
+    for op in ops:
+        name = op.get("op") if isinstance(op, dict) else None
+        if isinstance(name, str) and name.lower() in _RFC_OPS and name != name.lower():
+            return "entra"
+    return None
 
 
 def dialect_for(idp: str) -> Dialect:
