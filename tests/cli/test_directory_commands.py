@@ -6,6 +6,10 @@ import json
 
 import pytest
 
+from scimdir.scim.dialects import dialect_for
+from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
+from scimdir.service.directory_settings import IDPS
+
 from .conftest import Run
 
 
@@ -81,10 +85,36 @@ def test_quirks_lists_each_quirk_with_its_source(run: Run) -> None:
     assert "entra.capitalised-op" not in okta_only
 
 
+@pytest.mark.parametrize("idp", IDPS)
+def test_quirks_for_an_idp_lists_exactly_its_dialect(run: Run, idp: str) -> None:
+    """`quirks --idp X` lists X's rewriting quirks, no other, then the core behaviours."""
+    rows = json.loads(run("quirks", "--idp", idp, "--json"))
+    rewrites = [row["name"] for row in rows if row["kind"] == "rewrite"]
+    assert rewrites == [q.name for q in dialect_for(idp).quirks]
+    assert {row["name"] for row in rows if row["kind"] == "core"} == {
+        q.name for q in CORE_BEHAVIOURS
+    }
+    text = run("quirks", "--idp", idp)
+    others = {q.name for q in QUIRKS} - set(rewrites)
+    assert not [name for name in others if f"{name}  [" in text]
+
+
+def test_set_idp_changes_the_dialect_and_keeps_the_settings(run: Run) -> None:
+    """`directory set ID idp X` changes the IdP (what the 400 detail tells admins to run)."""
+    did = json.loads(run("directory", "create", "--name", "I", "--idp", "okta", "--json"))["id"]
+    run("directory", "set", did, "user_linking", "true")
+    out = json.loads(run("directory", "set", did, "idp", "Entra"))
+    assert out["idp"] == "entra" and out["user_linking"] is True
+    assert json.loads(run("directory", "show", did, "--json"))["idp"] == "entra"
+    bad = run("directory", "set", did, "idp", "azure-ad", ok=False)
+    assert "pingone" in bad and "authentik" in bad
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ("directory", "show", "nope"),
+        ("directory", "set", "nope", "idp", "okta"),
         ("directory", "delete", "nope", "--yes"),
         ("directory", "set", "nope", "user_linking", "true"),
         ("directory", "rotate-secret", "nope"),

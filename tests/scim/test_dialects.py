@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from scimdir.scim.dialects import DIALECTS, dialect_for
+from scimdir.scim.dialects import DIALECTS, dialect_for, foreign_shape
 from scimdir.scim.patch import MemberChange
 from scimdir.scim.quirks import QUIRKS
 from scimdir.scim.resource import parse_resource
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE
+from scimdir.service.directory_settings import IDPS
 
 from .helpers import ENT, via
 
@@ -20,21 +21,45 @@ USER = {"userName": "u@example.com", "active": True, "name": {"givenName": "A", 
 GROUP = {"displayName": "displayName"}
 
 
-def test_dialect_table() -> None:
-    """entra has every Entra quirk, okta only the lenient ones, generic/onelogin/jumpcloud all."""
-    assert set(DIALECTS) == {"entra", "okta", "onelogin", "jumpcloud", "generic"}
-    lenient = tuple(q for q in QUIRKS if q.name.startswith("lenient."))
-    assert [q.name for q in lenient] == [
+LENIENT = ["lenient.patch-without-schemas", "lenient.extension-object-schemas"]
+EXPECTED = {
+    "entra": [q.name for q in QUIRKS if q.name.startswith(("entra.", "lenient."))],
+    "okta": LENIENT,
+    "onelogin": [
         "lenient.patch-without-schemas",
+        "onelogin.legacy-schema-urns",
         "lenient.extension-object-schemas",
-    ]
-    assert dialect_for("Entra").quirks == tuple(
-        q for q in QUIRKS if q.name.startswith(("entra.", "lenient."))
-    )
-    assert dialect_for("okta").quirks == lenient
-    assert dialect_for("generic").quirks == QUIRKS
-    assert dialect_for("jumpcloud") is dialect_for("generic") is dialect_for("onelogin")
-    assert dialect_for("unknown-idp").name == "generic"
+        "onelogin.emails-object",
+        "entra.string-boolean",
+    ],
+    "jumpcloud": [*LENIENT, "entra.member-remove-by-value"],
+    "authentik": [*LENIENT, "entra.member-remove-by-value"],
+    "pingone": LENIENT,
+    "generic": LENIENT,
+}
+
+
+def test_dialect_table() -> None:
+    """Each IdP's dialect is exactly its documented quirks; generic is only the lenient ones."""
+    assert set(DIALECTS) == set(EXPECTED) == set(IDPS)
+    for idp, names in EXPECTED.items():
+        assert sorted(q.name for q in dialect_for(idp).quirks) == sorted(names), idp
+        assert dialect_for(idp).name == idp
+    assert [q.name for q in dialect_for("onelogin").quirks] == EXPECTED["onelogin"]
+    assert dialect_for("Entra") is DIALECTS["entra"]
+    assert dialect_for("unknown-idp") is DIALECTS["generic"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"schemas": P, "Operations": [{"op": "Replace", "path": "active", "value": False}]},
+        {"schemas": P, "Operations": [{"op": "replace", "path": "active", "value": "False"}]},
+    ],
+)
+def test_generic_is_strict_rfc_for_entra_shapes(message: dict[str, Any]) -> None:
+    """generic rewrites no Entra shape: capitalised ops and string booleans stay as sent."""
+    assert dialect_for("generic").normalize_patch(USER_TYPE, message) == (message, [])
 
 
 def test_normalisers_report_the_quirks_that_fired_in_order() -> None:
@@ -404,3 +429,16 @@ def test_okta_put_echo_of_id_meta_and_groups_is_ignored() -> None:
         "userName": "jane.doe@example.com",
         "active": True,
     }
+
+
+@pytest.mark.parametrize(
+    "idp", ["okta", "generic", "onelogin", "jumpcloud", "pingone", "authentik"]
+)
+def test_foreign_shape_names_entra_for_capitalised_ops_outside_entra(idp: str) -> None:
+    """A capitalised op at any non-Entra dialect is Entra's shape; lower-case ops are nobody's."""
+    message = {"schemas": P, "Operations": [{"op": "Remove", "path": "members"}]}
+    assert foreign_shape(dialect_for(idp), message) == "entra"
+    lowered = {"schemas": P, "Operations": [{"op": "remove", "path": "members"}]}
+    assert foreign_shape(dialect_for(idp), lowered) is None
+    assert foreign_shape(dialect_for("entra"), message) is None
+    assert foreign_shape(dialect_for(idp), {"Operations": [{"op": "Move"}]}) is None

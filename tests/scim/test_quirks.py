@@ -25,7 +25,7 @@ def test_every_quirk_has_a_unique_name_summary_and_https_source() -> None:
     every = QUIRKS + CORE_BEHAVIOURS
     assert len({q.name for q in every}) == len(every)
     assert all(q.summary and q.source.startswith("https://") for q in every)
-    assert all(q.name.split(".")[0] in ("entra", "okta", "lenient") for q in every)
+    assert all(q.name.split(".")[0] in ("entra", "okta", "onelogin", "lenient") for q in every)
 
 
 def test_rewriting_quirks_have_a_function_and_core_behaviours_none() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scimdir.service.directory_settings import DirectorySettings, SettingError, preset
+from scimdir.service.directory_settings import IDPS, DirectorySettings, SettingError, preset
 from scimdir.service.ports import DirectoryRecord
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -33,9 +33,22 @@ def test_values_are_validated_with_the_choices_named() -> None:
     assert DirectorySettings().with_value("linking", "on").user_linking is True
 
 
-def test_presets_generic_requires_only_username_entra_and_okta_all_three() -> None:
-    """The generic presets are RFC-neutral (userName only); Entra and Okta require all three."""
-    for idp in ("generic", "onelogin", "jumpcloud"):
-        assert preset(idp).required_attributes == ("userName",)
-    for idp in ("entra", "okta"):
-        assert preset(idp).required_attributes == ("userName", "displayName", "email")
+def test_presets_follow_what_each_idp_can_always_send() -> None:
+    """Each preset matches docs/idp/README.md's recommended table (required, deletion, linking)."""
+    expected = {
+        "entra": (("userName", "displayName", "email"), "delete", False),
+        "okta": (("userName", "displayName", "email"), "delete", False),
+        "onelogin": (("userName",), "deactivate", True),
+        "jumpcloud": (("userName", "email"), "delete", False),
+        "pingone": (("userName",), "delete", False),
+        "authentik": (("userName", "displayName"), "delete", True),
+        "generic": (("userName",), "delete", False),
+    }
+    assert set(expected) == set(IDPS)
+    for idp, (required, deletion, linking) in expected.items():
+        got = preset(idp)
+        assert (got.required_attributes, got.deletion, got.user_linking) == (
+            required,
+            deletion,
+            linking,
+        )

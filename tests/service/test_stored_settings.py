@@ -71,7 +71,9 @@ def test_the_admin_can_repair_a_bad_stored_value(storage: Storage) -> None:
 def test_creating_a_directory_with_an_unknown_idp_is_refused(storage: Storage) -> None:
     """An unknown IdP name at creation is refused with the valid names, not served as generic."""
     service = DirectoryService(storage, system_runtime())
-    with pytest.raises(AdminError, match="entra, okta, onelogin, jumpcloud, generic"):
+    with pytest.raises(
+        AdminError, match="entra, okta, onelogin, jumpcloud, pingone, authentik, generic"
+    ):
         service.create("Typo", "azure-ad")
 
 

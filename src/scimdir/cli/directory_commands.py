@@ -170,9 +170,13 @@ def directory_rotate(
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON (the default).")
 @pass_state
 def directory_set(state: CliState, directory_id: str, key: str, value: str, as_json: bool) -> None:
-    """Change an advanced setting: user_linking, deletion, required_attributes.
+    """Change an advanced setting: user_linking, deletion, required_attributes; or ``idp``.
 
-    Prints the directory's settings as one JSON object."""
+    ``idp`` changes the directory's identity provider (its request dialect; the settings are
+    kept). Prints the directory's settings as one JSON object (with ``idp`` for ``idp``)."""
+    if key.strip().lower() == "idp":
+        _set_idp(state, directory_id, value)
+        return
     try:
         settings = state.services.directories.set_setting(directory_id, key, value)
     except DirectoryNotFound:
@@ -180,6 +184,19 @@ def directory_set(state: CliState, directory_id: str, key: str, value: str, as_j
     except AdminError as exc:
         fail(str(exc))
     click.echo(json.dumps(settings.to_json()))
+
+
+def _set_idp(state: CliState, directory_id: str, idp: str) -> None:
+    """``directory set ID idp X``: the same change as the management API's PATCH ``idp``."""
+    try:
+        record = state.services.directories.update(directory_id, idp=idp.strip().lower())
+    except DirectoryNotFound:
+        fail(f"no directory {directory_id}")
+    except AdminError as exc:
+        fail(str(exc))
+    click.echo(
+        json.dumps({"idp": record.idp, **DirectorySettings.from_json(record.settings).to_json()})
+    )
 
 
 @directory.command("reset")

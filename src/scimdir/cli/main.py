@@ -115,16 +115,21 @@ cli.add_command(worker)
 @click.option("--idp", type=click.Choice(IDPS), default=None, help="Only this IdP's dialect.")
 @click.option("--json", "as_json", is_flag=True)
 def quirks(idp: str | None, as_json: bool) -> None:
-    """List every IdP quirk scimdir accepts: its name, what it does, its source."""
+    """List every IdP quirk scimdir accepts: its name, what it does, its source.
+
+    With ``--idp`` only what that IdP's dialect accepts: its rewriting quirks (kind ``rewrite``),
+    then the RFC-compatible behaviours the core has for every IdP (kind ``core``)."""
     rows = []
     for quirk in (*QUIRKS, *CORE_BEHAVIOURS):
-        dialects = [d for d, dialect in DIALECTS.items() if quirk in dialect.quirks]
-        if quirk in CORE_BEHAVIOURS:
-            dialects = list(DIALECTS)
+        core = quirk in CORE_BEHAVIOURS
+        dialects = (
+            list(DIALECTS) if core else [d for d, ds in DIALECTS.items() if quirk in ds.quirks]
+        )
         if idp is None or idp in dialects:
             rows.append(
                 {
                     "name": quirk.name,
+                    "kind": "core" if core else "rewrite",
                     "summary": quirk.summary,
                     "source": quirk.source,
                     "dialects": dialects,

@@ -8,14 +8,19 @@ Every dialect runs the ``lenient.*`` quirks (:mod:`scimdir.scim.lenient`): they 
 whose meaning is unambiguous although RFC 7644 refuses them (a PATCH without ``schemas``), and
 change the meaning of no compliant request.
 
+Each IdP's dialect is exactly the quirks its page in docs/idp/ shows it needs (on top of the
+lenient ones), so ``scimdir quirks --idp X`` lists what that IdP is accepted with and nothing else:
+
 - ``entra``: every Entra quirk (docs/idp/entra.md §0, §6, §11).
-- ``okta``: no IdP rewriting (only the lenient ones). Everything Okta sends
-  (docs/idp/okta.md §0, §5) is RFC-compatible and handled by the core: readOnly echoes
-  ignored, the create password never stored, path-less ``{"id", "displayName"}`` replaces,
-  members without ``type``, ``replace members []``.
-- ``generic`` (also OneLogin, JumpCloud): the tolerant union. Every rewriting quirk only accepts
-  requests that RFC 7644 would otherwise refuse, none changes the meaning of a compliant request,
-  so all of them run.
+- ``okta``: none. Everything Okta sends (docs/idp/okta.md §0, §5) is RFC-compatible and handled
+  by the core: readOnly echoes ignored, the create password never stored, path-less
+  ``{"id", "displayName"}`` replaces, members without ``type``, ``replace members []``.
+- ``onelogin``: legacy schema URNs, ``emails`` as one object, string booleans (onelogin.md §7).
+- ``jumpcloud``: member removal by value (jumpcloud.md §4).
+- ``authentik``: member removal by value (authentik.md §7).
+- ``pingone``: none; its case-insensitive filter operators are core behaviour (pingone.md §7).
+- ``generic``: strict RFC 7644, plus only the lenient quirks. It is also what a directory with
+  an unknown stored IdP name gets.
 
 Adding an IdP is one entry in :data:`DIALECTS` (plus a module in ``quirks`` if it needs new
 rewrites).
@@ -33,7 +38,7 @@ from typing import Any
 from scimdir.scim.quirks import LENIENT_PREFIX, QUIRKS, Quirk
 from scimdir.scim.schema import ResourceType
 
-__all__ = ["DIALECTS", "Dialect", "dialect_for"]
+__all__ = ["DIALECTS", "Dialect", "dialect_for", "foreign_shape"]
 
 
 @dataclass(frozen=True)
@@ -64,28 +69,69 @@ class Dialect:
         return body, fired
 
 
+_BY_NAME = {q.name: q for q in QUIRKS}
 _LENIENT = tuple(q for q in QUIRKS if q.name.startswith(LENIENT_PREFIX))
-_ENTRA = Dialect("entra", tuple(q for q in QUIRKS if q.name.startswith(("entra.", LENIENT_PREFIX))))
-_OKTA = Dialect("okta", _LENIENT)
-_GENERIC = Dialect("generic", QUIRKS)
+
+
+def _dialect(name: str, *quirks: str) -> Dialect:
+    """The lenient quirks plus the named ones, in :data:`QUIRKS` order (URN fixes first)."""
+    wanted = {_BY_NAME[q].name for q in quirks} | {q.name for q in _LENIENT}
+    return Dialect(name, tuple(q for q in QUIRKS if q.name in wanted))
+
+
+_ENTRA = _dialect("entra", *(q.name for q in QUIRKS if q.name.startswith("entra.")))
+_GENERIC = _dialect("generic")
 
 DIALECTS: Mapping[str, Dialect] = MappingProxyType(
     {
         "entra": _ENTRA,
-        "okta": _OKTA,
-        "onelogin": _GENERIC,
-        "jumpcloud": _GENERIC,
+        "okta": _dialect("okta"),
+        "onelogin": _dialect(
+            "onelogin",
+            "onelogin.legacy-schema-urns",
+            "onelogin.emails-object",
+            "entra.string-boolean",
+        ),
+        "jumpcloud": _dialect("jumpcloud", "entra.member-remove-by-value"),
+        "pingone": _dialect("pingone"),
+        "authentik": _dialect("authentik", "entra.member-remove-by-value"),
         "generic": _GENERIC,
     }
 )
 """IdP preset name -> dialect."""
 
 
+_RFC_OPS = frozenset({"add", "remove", "replace"})
+
+
+def foreign_shape(dialect: Dialect, body: Any) -> str | None:
+    """The IdP whose dialect ``body`` (a PATCH body, as this dialect left it) clearly belongs to,
+    when ``dialect`` itself cannot read it; else None.
+
+    Today one shape is unambiguous: a PATCH ``op`` spelt other than in lower case (``"Replace"``)
+    is Entra's (docs/idp/entra.md §0.4; RFC 7644 §3.5.2 spells ops in lower case, and no other
+    documented IdP capitalises them). Only the ``entra`` dialect lower-cases it, so at any other
+    directory it means the directory is set to the wrong IdP.
+    """
+    if any(q.name == "entra.capitalised-op" for q in dialect.quirks) or not isinstance(body, dict):
+        return None
+    key = next((k for k in body if isinstance(k, str) and k.lower() == "operations"), None)
+    ops = body.get(key) if key is not None else None
+    if not isinstance(ops, list):
+        return None
+    for op in ops:
+        name = op.get("op") if isinstance(op, dict) else None
+        if isinstance(name, str) and name.lower() in _RFC_OPS and name != name.lower():
+            return "entra"
+    return None
+
+
 def dialect_for(idp: str) -> Dialect:
     """The dialect of an IdP preset (case-insensitive).
 
     Directory creation refuses unknown names, so only a hand-edited (or newer) database holds one:
-    it gets ``generic``, the tolerant union, and an error in the server log (once per name).
+    it gets ``generic`` (strict RFC 7644 plus the lenient quirks), and an error in the server
+    log (once per name).
     """
     dialect = DIALECTS.get(idp.strip().lower())
     if dialect is None:

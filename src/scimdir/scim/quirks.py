@@ -14,7 +14,7 @@ Behaviours that RFC 7643/7644 already allows (readOnly values ignored, ``null`` 
 members without ``type``...) need no rewriting; they are implemented by the core and listed in
 :data:`CORE_BEHAVIOURS` so that this module stays the one index of IdP accommodations.
 
-Sources: docs/idp/entra.md and docs/idp/okta.md, which quote
+Sources: docs/idp/*.md (one page per IdP), which quote
 the Microsoft Learn pages, Okta's developer docs and the GitHub issues linked below.
 """
 
@@ -30,6 +30,12 @@ from scim2_models.exceptions import SCIMException
 from scim2_models.path import AttrPath, ValuePath
 
 from scimdir.scim.lenient import extension_object_schemas, patch_without_schemas
+from scimdir.scim.onelogin_quirks import (
+    ONELOGIN_EMAILS_SOURCE,
+    ONELOGIN_URN_SOURCE,
+    emails_object,
+    legacy_schema_urns,
+)
 from scimdir.scim.quirkvalues import fix_manager, fix_string_booleans, map_operations
 from scimdir.scim.schema import ENTERPRISE_USER_SCHEMA, ResourceType
 
@@ -43,7 +49,9 @@ __all__ = [
     "QuirkFn",
     "bare_string_manager",
     "capitalised_op",
+    "emails_object",
     "enterprise_urn_typo",
+    "legacy_schema_urns",
     "member_remove_by_value",
     "microsoft_group_urn",
     "string_booleans",
@@ -106,6 +114,9 @@ def string_booleans(rt: ResourceType, body: Any) -> tuple[Any, bool]:
     (https://github.com/AzureAD/SCIMReferenceCode/issues/21; lower-case seen in
     https://github.com/scimmyjs/scimmy/issues/86). Applies to ``active``, ``emails.primary`` and
     every other boolean attribute or sub-attribute. Source: known issues page, entra §4.7.
+    Named after Entra, where it was first documented; the OneLogin dialect runs it too (its
+    templates put ``"true"`` strings in ``active``, docs/idp/onelogin.md §7). The name is kept:
+    it is stored in provisioning logs and counted in metrics.
     """
     return fix_string_booleans(rt, body)
 
@@ -127,6 +138,10 @@ def member_remove_by_value(rt: ResourceType, body: Any) -> tuple[Any, bool]:
     §3.5.2.2, as "remove every member"; it is rewritten into one
     ``members[value eq "<id>"]`` remove per listed member. Source: Microsoft Learn tutorial and
     known issues page; https://github.com/MicrosoftDocs/azure-docs/issues/30826; entra §5.6.
+    JumpCloud (https://app.uni-moni.com/en/kb/sso-setup-jumpcloud, docs/idp/jumpcloud.md §4)
+    and authentik (``authentik/providers/scim/clients/groups.py`` in
+    https://github.com/goauthentik/authentik, docs/idp/authentik.md) send the same shape, so
+    their dialects run it too; the name is kept because logs and metrics store it.
     """
 
     def rewrite(op: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -248,6 +263,13 @@ QUIRKS: tuple[Quirk, ...] = (
         patch=capitalised_op,
     ),
     Quirk(
+        "onelogin.legacy-schema-urns",
+        "urn:scim:schemas:core:1.0/2.0 and urn:scim:schemas:extension:enterprise:1.0/2.0 "
+        "are read as the RFC 7643 core and enterprise URNs.",
+        ONELOGIN_URN_SOURCE,
+        resource=legacy_schema_urns,
+    ),
+    Quirk(
         "entra.enterprise-urn-typo",
         "urn:...:enterprise:2.0User (missing colon) is read as the enterprise extension URN.",
         _TUTORIAL,
@@ -286,6 +308,13 @@ QUIRKS: tuple[Quirk, ...] = (
         "https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/541",
         patch=bare_string_manager,
         resource=bare_string_manager,
+    ),
+    Quirk(
+        "onelogin.emails-object",
+        'A single "emails" object (POST/PUT, PATCH value) is read as a one-element array.',
+        ONELOGIN_EMAILS_SOURCE,
+        patch=emails_object,
+        resource=emails_object,
     ),
     Quirk(
         "entra.string-boolean",

@@ -26,7 +26,15 @@ from scimdir.scim.errors import SCIMException
 if TYPE_CHECKING:
     from scimdir.service.ports import DirectoryRecord
 
-IDPS: tuple[str, ...] = ("entra", "okta", "onelogin", "jumpcloud", "generic")
+IDPS: tuple[str, ...] = (
+    "entra",
+    "okta",
+    "onelogin",
+    "jumpcloud",
+    "pingone",
+    "authentik",
+    "generic",
+)
 REQUIRABLE: tuple[str, ...] = ("userName", "displayName", "email")
 
 DeletionBehaviour = Literal["delete", "deactivate"]
@@ -243,12 +251,18 @@ def _to_bool(key: str, value: Any) -> bool:
 RFC_REQUIRED: tuple[str, ...] = ("userName",)
 """What RFC 7643 §4.1 itself requires of a User: the generic presets ask for nothing more."""
 
-_PRESET_REQUIRED: dict[str, tuple[str, ...]] = {
-    "entra": REQUIRABLE,
-    "okta": REQUIRABLE,
-    "onelogin": RFC_REQUIRED,
-    "jumpcloud": RFC_REQUIRED,
-    "generic": RFC_REQUIRED,
+_PRESETS: dict[str, DirectorySettings] = {
+    "entra": DirectorySettings(),
+    "okta": DirectorySettings(),
+    "onelogin": DirectorySettings(
+        user_linking=True, deletion="deactivate", required_attributes=RFC_REQUIRED
+    ),
+    "jumpcloud": DirectorySettings(required_attributes=("userName", "email")),
+    "pingone": DirectorySettings(required_attributes=RFC_REQUIRED),
+    "authentik": DirectorySettings(
+        user_linking=True, required_attributes=("userName", "displayName")
+    ),
+    "generic": DirectorySettings(required_attributes=RFC_REQUIRED),
 }
 
 
@@ -263,14 +277,17 @@ def _to_minutes(key: str, value: Any) -> int:
 
 
 def preset(idp: str) -> DirectorySettings:
-    """The default settings for an IdP preset.
+    """The default settings for an IdP preset (docs/idp/README.md, *Recommended presets*).
 
-    The Entra and Okta presets require a userName, displayName and e-mail (what an application
-    needs of a person, and what both IdPs' recommended mappings always send); ``generic`` (and
-    OneLogin, JumpCloud, which speak through the generic dialect) is RFC-neutral and requires only
-    ``userName`` (RFC 7643 §4.1), so any conformant SCIM client can provision into it. Each
-    directory can change this with the ``required_attributes`` setting.
+    Entra and Okta require a userName, displayName and e-mail (what an application needs of a
+    person, and what both IdPs' recommended mappings always send). The others require what the
+    IdP can always fill: ``generic`` and PingOne only ``userName`` (RFC 7643 §4.1); OneLogin only
+    ``userName`` (its templates send no displayName), deactivates on DELETE and links existing
+    accounts (no documented lookup before its POST); JumpCloud ``userName`` and e-mail (its Test
+    Connection must pass and must never adopt a real account); authentik ``userName`` and
+    ``displayName`` (its default mapping sends both) with linking (it looks a user up only after
+    a 409). Each directory can change any of these with ``scimdir directory set``.
     """
     if idp not in IDPS:
         raise SettingError(f"Unknown identity provider {idp!r}; choose one of {', '.join(IDPS)}.")
-    return DirectorySettings(required_attributes=_PRESET_REQUIRED[idp])
+    return _PRESETS[idp]

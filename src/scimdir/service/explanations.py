@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from scimdir.scim.dialects import dialect_for
+from scimdir.scim.dialects import dialect_for, foreign_shape
 from scimdir.service.policies import REQUIREMENTS
 
 __all__ = ["DISPLAY_NAME_FALLBACK", "ROTATION_WINDOW", "Explanation", "Failure", "explain"]
@@ -29,11 +29,11 @@ DISPLAY_NAME_FALLBACK: Final = (
     'Switch(IsPresent([displayName]), [userPrincipalName], "True", [displayName], "False", '
     'Switch(IsPresent([surname]), [userPrincipalName], "True", Join(" ", [givenName], [surname])))'
 )
-_CAPITALISED_OPS = frozenset({"Add", "Replace", "Remove"})
 _IDP_CHANGE = (
-    "Set the directory's identity provider to entra: PATCH /api/v1/directories/{id} with "
-    '{{"idp": "entra"}} (its dialect accepts Entra\'s request shapes), or point the Okta '
-    "application at this directory if it is meant for Okta."
+    "Set the directory's identity provider to {other}: scimdir directory set {id} idp {other}, "
+    'or PATCH /api/v1/directories/{id} with {{"idp": "{other}"}} (its dialect accepts '
+    "{other}'s request shapes); or point the {idp} application at this directory if it is "
+    "meant for {idp}."
 )
 
 
@@ -73,13 +73,15 @@ def explain(failure: Failure) -> Explanation:
         return _missing(failure)
     if refusal == "collision":
         return _collision(failure)
-    if _dialect_mismatch(failure):
+    other = _dialect_mismatch(failure)
+    if other is not None:
         idp = failure.idp or "generic"
         return Explanation(
             "dialect_mismatch",
-            f'The request uses Entra\'s capitalised PATCH operations ("Replace", "Add"), but '
+            f"The request uses {other.capitalize()}'s capitalised PATCH operations "
+            '("Replace", "Add"), but '
             f"this directory is set to the {idp} identity provider, whose dialect refuses them.",
-            _IDP_CHANGE.format(id=failure.directory_id or "<id>"),
+            _IDP_CHANGE.format(id=failure.directory_id or "<id>", other=other, idp=idp),
         )
     return _generic(failure)
 
@@ -189,15 +191,12 @@ def _collision(failure: Failure) -> Explanation:
     )
 
 
-def _dialect_mismatch(failure: Failure) -> bool:
-    if failure.method != "PATCH" or failure.status != 400 or not isinstance(failure.body, dict):
-        return False
-    ops = failure.body.get("Operations")
-    if not isinstance(ops, list):
-        return False
-    capitalised = any(isinstance(o, dict) and o.get("op") in _CAPITALISED_OPS for o in ops)
-    fired = {q.name for q in dialect_for(failure.idp or "generic").quirks}
-    return capitalised and "entra.capitalised_op" not in fired
+def _dialect_mismatch(failure: Failure) -> str | None:
+    """The IdP whose PATCH shape a refused PATCH has, if the directory's dialect cannot read it
+    (the same test that refused it, :func:`scimdir.service.dialect_guard.refuse_foreign_shape`)."""
+    if failure.method != "PATCH" or failure.status != 400:
+        return None
+    return foreign_shape(dialect_for(failure.idp or "generic"), failure.body)
 
 
 _GENERIC: Final[dict[str, tuple[str, str]]] = {

@@ -42,6 +42,7 @@ from scimdir.service.context import (
     ScimContext,
     build_search,
 )
+from scimdir.service.dialect_guard import refuse_foreign_shape
 from scimdir.service.effects import document_change, join_effects, members_change
 from scimdir.service.event_data import group_data, member_data, member_event_type
 from scimdir.service.memberships import apply_member_changes
@@ -297,6 +298,7 @@ class GroupService:
         check_patch_size(body, self.limits)
         body, fired = ctx.dialect.normalize_patch(GROUP_TYPE, body)
         ctx.quirks.extend(fired)
+        refuse_foreign_shape(ctx, body)
         operations = parse_patch_request(body, self.limits)
         names: list[str] = []
 

@@ -25,6 +25,7 @@ from scimdir.service.context import (
     ScimContext,
     build_search,
 )
+from scimdir.service.dialect_guard import refuse_foreign_shape
 from scimdir.service.effects import document_change
 from scimdir.service.event_data import changed_attributes, user_data
 from scimdir.service.policies import check_required, collision_refusal
@@ -237,6 +238,7 @@ class UserService:
         check_patch_size(body, self.limits)
         body, fired = ctx.dialect.normalize_patch(USER_TYPE, body)
         ctx.quirks.extend(fired)
+        refuse_foreign_shape(ctx, body)
         operations = parse_patch_request(body, self.limits)
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
