@@ -167,7 +167,7 @@ def test_cli_sets_and_refuses_the_rate_limit(
     def run(*args: str) -> Result:
         return runner.invoke(cli, list(args), obj=CliState())
 
-    did = json.loads(run("directory", "create", "--name", "R", "--json").output)["id"]
+    did = json.loads(run("directory", "create", "--name", "R", "--json").stdout)["id"]
     stored = run("directory", "set", did, "rate_limit", "100")
     assert stored.exit_code == 0, stored.output
     assert json.loads(stored.output)["rate_limit"] == 100

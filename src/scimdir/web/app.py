@@ -15,16 +15,20 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from scimdir.api import api_not_found, create_api
+from scimdir.api.problems import problem_response
 from scimdir.composition import build_services
+from scimdir.scim.errors import not_found, shorten
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
@@ -34,7 +38,7 @@ from scimdir.web.fallback import (
     tenant_fallback_routes,
 )
 from scimdir.web.health import health_endpoint, live_endpoint
-from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse
+from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response
 from scimdir.web.metrics import configure_directory_labels, mark_worker_dead, metrics_endpoint
 from scimdir.web.openapi import openapi_route
 from scimdir.web.overload import OverloadGuard
@@ -122,6 +126,7 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]
     )
+    app.add_exception_handler(StarletteHTTPException, _unrouted)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(
         OverloadGuard,
@@ -129,6 +134,21 @@ def create_app(
         timeout=settings.request_timeout_seconds,
     )
     return app
+
+
+async def _unrouted(request: Request, exc: Exception) -> Response:
+    """A path no route took (one a mount's pattern refuses, such as an encoded newline): under
+    ``/api`` an RFC 9457 problem, under ``/scim`` a SCIM error, as every other answer there."""
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 404
+    path = request.url.path
+    shown = shorten(path)
+    if path.startswith("/api"):
+        return problem_response(status, f"No such API path {shown}; see /api/v1/docs.")
+    if path.startswith("/scim"):
+        return error_response(
+            not_found(f"No SCIM endpoint at {shown}; the tenant URL is /scim/<tenant id>/v2.")
+        )
+    return JSONResponse({"detail": HTTPStatus(status).phrase}, status_code=status)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
