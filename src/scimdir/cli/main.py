@@ -10,6 +10,7 @@ import sys
 import click
 import uvicorn
 
+from scimdir.cli.admin_commands import admin, announce_sign_in_link
 from scimdir.cli.api_key_commands import api_key
 from scimdir.cli.dev_commands import dev
 from scimdir.cli.directory_commands import directory
@@ -71,6 +72,8 @@ def serve(
             # to a file only its owner can read instead.
             path = write_private_file("scimdir-secret-", created.secret + "\n")
             click.echo(f"  Secret Token: in {path} (readable only by you; delete it once used)")
+    if bootstrap:
+        announce_sign_in_link(state, _stdout_is_terminal())
     services.storage.dispose()
     with multiprocess_metrics(workers):  # one set of counters over all workers
         uvicorn.run(
@@ -93,6 +96,7 @@ def migrate(state: CliState) -> None:
     click.echo("Database is up to date.")
 
 
+cli.add_command(admin)
 cli.add_command(directory)
 cli.add_command(user)
 cli.add_command(group)
