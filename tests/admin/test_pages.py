@@ -144,7 +144,7 @@ def test_an_unknown_directory_is_a_404_page(console: Console) -> None:
 def test_every_console_response_has_the_security_headers(console: Console) -> None:
     """Pages, redirects, errors and static files carry CSP, nosniff and a referrer policy."""
     console.sign_in()
-    for path in ("/admin/login", "/admin/", "/admin/nope", "/admin/static/console.css"):
+    for path in ("/admin", "/admin/login", "/admin/", "/admin/nope", "/admin/static/console.css"):
         response = console.client.get(path, follow_redirects=False)
         headers = response.headers
         assert headers["content-security-policy"] == "default-src 'self'; frame-ancestors 'none'"

@@ -5,5 +5,6 @@ cases only, never storage. :func:`create_console` builds the ASGI app that ``web
 """
 
 from scimdir.admin.app import create_console
+from scimdir.admin.headers import admin_root
 
-__all__ = ["create_console"]
+__all__ = ["admin_root", "create_console"]

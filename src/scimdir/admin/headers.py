@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["HEADERS", "SecurityHeaders"]
+__all__ = ["HEADERS", "SecurityHeaders", "admin_root"]
 
 HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
@@ -45,3 +47,10 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def admin_root(request: Request) -> Response:
+    """``/admin`` without the slash: a redirect to ``/admin/`` with the same headers."""
+    response = RedirectResponse("/admin/", status_code=307)
+    response.headers.update({name.decode(): value.decode() for name, value in HEADERS})
+    return response
