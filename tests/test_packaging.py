@@ -19,6 +19,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # Needed at run time without an import statement of ours.
 _LOADED_BY_NAME = {
     "psycopg": "the PostgreSQL driver SQLAlchemy loads for postgresql+psycopg:// URLs",
+    "python-multipart": "the form parser Starlette loads for the admin console's forms",
 }
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from scimdir.service.admin_accounts import AdminAccountService
 from scimdir.service.admin_groups import AdminGroupService
 from scimdir.service.admin_users import AdminUserService
 from scimdir.service.api_keys import ApiKeyService
 from scimdir.service.context import Limits
 from scimdir.service.directories import DirectoryService
+from scimdir.service.directory_counts import DirectoryCounts
 from scimdir.service.event_feed import EventFeed
 from scimdir.service.event_retention import EventRetention
 from scimdir.service.groups import GroupService
@@ -46,6 +48,8 @@ class Services:
     api_keys: ApiKeyService
     admin_users: AdminUserService
     admin_groups: AdminGroupService
+    admin_accounts: AdminAccountService
+    directory_counts: DirectoryCounts
     events: EventFeed
     event_retention: EventRetention
     webhooks: WebhookService
@@ -99,6 +103,8 @@ def build_services(
         api_keys=ApiKeyService(storage, runtime),
         admin_users=AdminUserService(storage, runtime, settings.base_url()),
         admin_groups=AdminGroupService(storage),
+        admin_accounts=AdminAccountService(storage, runtime),
+        directory_counts=DirectoryCounts(storage),
         events=EventFeed(storage),
         event_retention=EventRetention(
             storage, timedelta(days=settings.event_retention_days), clock=runtime.clock

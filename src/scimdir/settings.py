@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are trusted for the client address ('*' trusts every peer).",
     )
+    session_secret: str | None = Field(
+        default=None,
+        description="Key that signs admin console session cookies (default: one generated and "
+        "stored in the database on first use, docs/console.md).",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     max_page_size: int = Field(default=1000, ge=1, description="Largest `count` a list honours.")

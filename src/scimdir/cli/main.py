@@ -10,6 +10,7 @@ import sys
 import click
 import uvicorn
 
+from scimdir.cli.admin_commands import admin, announce_sign_in_link
 from scimdir.cli.api_key_commands import api_key
 from scimdir.cli.dev_commands import dev
 from scimdir.cli.directory_commands import directory
@@ -74,6 +75,8 @@ def serve(
         warning = unreachable_reason(state.settings.base_url())
         if warning:
             click.echo(f"Warning: {warning}", err=True)
+    if bootstrap:
+        announce_sign_in_link(state, _stdout_is_terminal())
     services.storage.dispose()
     with multiprocess_metrics(workers):  # one set of counters over all workers
         uvicorn.run(
@@ -98,6 +101,7 @@ def migrate(state: CliState) -> None:
     click.echo("Database is up to date.")
 
 
+cli.add_command(admin)
 cli.add_command(directory)
 cli.add_command(user)
 cli.add_command(group)

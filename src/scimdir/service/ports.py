@@ -422,6 +422,17 @@ class ApiKeyRecord:
 
 
 @dataclass(frozen=True)
+class AdminRecord:
+    """An admin console account; only the argon2 hash of its password is stored."""
+
+    id: str
+    email: str
+    password_hash: str
+    created: datetime
+    last_login: datetime | None = None
+
+
+@dataclass(frozen=True)
 class BrowseCursor:
     """Where a browse page ended (rule 8): the stage of the search and the last item's key.
 
@@ -551,6 +562,31 @@ class Transaction(Protocol):
     def browse_groups(
         self, directory_id: str, search: str | None, after: BrowseCursor | None, limit: int
     ) -> BrowsePage[GroupRecord]: ...
+
+    # admin console accounts (docs/console.md)
+    def insert_admin(self, record: AdminRecord) -> None:
+        """Store an account; a taken e-mail raises ``UniquenessViolation("email")``."""
+        ...
+
+    def find_admin(self, email: str) -> AdminRecord | None: ...
+    def get_admin(self, admin_id: str) -> AdminRecord | None: ...
+    def count_admins(self) -> int: ...
+    def update_admin(self, record: AdminRecord) -> None:
+        """Write the account's password hash and last sign-in."""
+        ...
+
+    def insert_admin_token(self, token_hash: str, created: datetime, expires: datetime) -> None: ...
+    def use_admin_token(self, token_hash: str, now: datetime) -> bool:
+        """Mark the unused, unexpired token used; False if there is none (a link works once)."""
+        ...
+
+    def admin_token_live(self, token_hash: str, now: datetime) -> bool:
+        """Whether the token is stored, unused and unexpired (nothing changes)."""
+        ...
+
+    def console_secret(self, name: str, candidate: str) -> str:
+        """The stored secret ``name``; stores ``candidate`` first if there is none (first wins)."""
+        ...
 
     # API keys (rule 9)
     def insert_api_key(self, record: ApiKeyRecord) -> None: ...

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from scimdir.admin import admin_root, create_console
 from scimdir.api import api_not_found, create_api
 from scimdir.api.problems import problem_response
 from scimdir.composition import build_services
@@ -121,6 +122,8 @@ def create_app(
             *scim_fallback_routes(),
             Mount("/api/v1", app=create_api(services, settings.base_url())),
             Mount("/api", app=api_not_found),
+            Route("/admin", admin_root, methods=["GET"]),
+            Mount("/admin", app=create_console(services, settings)),
             Route("/healthz", health_endpoint, methods=["GET"]),
             Route("/livez", live_endpoint, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

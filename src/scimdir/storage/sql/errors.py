@@ -66,6 +66,10 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_log_problems": "kind",
     "pk_api_keys": "id",
     "uq_api_keys_key_hash": "key",
+    "pk_admins": "id",
+    "uq_admins_email": "email",
+    "pk_admin_tokens": "token",
+    "pk_console_secrets": "name",
 }
 
 # the last column SQLite names in its message -> SCIM attribute
@@ -86,6 +90,10 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "log_problems.kind": "kind",
     "api_keys.id": "id",
     "api_keys.key_hash": "key",
+    "admins.id": "id",
+    "admins.email": "email",
+    "admin_tokens.token_hash": "token",
+    "console_secrets.name": "name",
 }
 
 

@@ -34,7 +34,10 @@ from sqlalchemy import (
 from scimdir.storage.sql.types import JsonText, SortText, UtcDateTime
 
 __all__ = [
+    "admin_tokens",
+    "admins",
     "api_keys",
+    "console_secrets",
     "directories",
     "events",
     "groups",
@@ -352,4 +355,35 @@ api_keys = Table(
     ),
     _dir_fk(),
     Index(None, "directory_id"),
+)
+
+
+# The admin console (migration 0009, docs/console.md): accounts with argon2 password hashes,
+admins = Table(
+    "admins",
+    metadata,
+    Column("id", String(_ID), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("last_login", UtcDateTime),
+    UniqueConstraint("email"),
+)
+
+# one-time sign-in links (SHA-256 of the token; usable once, until ``expires``),
+admin_tokens = Table(
+    "admin_tokens",
+    metadata,
+    Column("token_hash", String(128), primary_key=True),
+    Column("created", UtcDateTime, nullable=False),
+    Column("expires", UtcDateTime, nullable=False),
+    Column("used", UtcDateTime),
+)
+
+# and secrets generated once per database (the session-cookie signing key).
+console_secrets = Table(
+    "console_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )

@@ -40,6 +40,7 @@ from scimdir.service.ports import (
     StorageError,
     UniquenessViolation,
 )
+from scimdir.storage.sql.admin_ops import AdminOps
 from scimdir.storage.sql.api_key_ops import ApiKeyOps
 from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.browse import BrowseOps
@@ -107,7 +108,7 @@ def _secret(row: Row[Any]) -> SecretRecord:
     )
 
 
-class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiKeyOps):
+class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiKeyOps, AdminOps):
     """The SQL implementation of the port's ``Transaction``."""
 
     # directories

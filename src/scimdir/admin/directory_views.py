@@ -1,0 +1,143 @@
+"""Directory pages: the list with health at a glance, Add directory (tenant URL and secret shown
+once, with the IdP's setup steps), and a directory's overview with its users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from scimdir.admin.console import Console, read_form, signed_in
+from scimdir.admin.guides import ENTRA_MAPPINGS, IDP_NAMES, is_loopback_url
+from scimdir.admin.session import Session
+from scimdir.service.directories import AdminError, DirectoryNotFound
+from scimdir.service.directory_counts import Counts
+from scimdir.service.health import DirectoryHealth
+
+__all__ = ["directory_routes"]
+
+_RECENT = 15
+_PAGE = 50
+_STATE_LABELS = {
+    "never_connected": "Never connected",
+    "healthy": "Healthy",
+    "failing": "Failing",
+    "silent": "Silent",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One directory of the list."""
+
+    health: DirectoryHealth
+    counts: Counts
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def directory_routes(console: Console) -> list[BaseRoute]:
+    """The directory routes."""
+    services = console.services
+
+    def tenant_url(directory_id: str) -> str:
+        return f"{console.public_url}/scim/{directory_id}/v2"
+
+    def rows() -> list[Row]:
+        return [
+            Row(h, services.directory_counts.of(h.directory_id)) for h in services.health.summary()
+        ]
+
+    common: dict[str, Any] = {"idp_names": IDP_NAMES, "states": _STATE_LABELS, "when": _when}
+
+    async def index(request: Request, session: Session) -> Response:
+        listed = await console.call(rows)
+        return console.render(request, session, "directories.html", {**common, "rows": listed})
+
+    async def new(request: Request, session: Session) -> Response:
+        if request.method == "GET":
+            return console.render(
+                request, session, "new_directory.html", {**common, "name": "", "idp": "entra"}
+            )
+        form = await read_form(request)
+        name = str(form.get("name") or "")[:200]
+        idp = str(form.get("idp") or "")
+        try:
+            created = await console.call(services.directories.create, name, idp)
+        except AdminError as exc:
+            return console.render(
+                request,
+                session,
+                "new_directory.html",
+                {**common, "name": name, "idp": idp, "error": str(exc)},
+                status=400,
+            )
+        url = tenant_url(created.directory.id)
+        return console.render(
+            request,
+            session,
+            "created.html",
+            {
+                **common,
+                "directory": created.directory,
+                "secret": created.secret,
+                "tenant_url": url,
+                "loopback": is_loopback_url(url),
+                "mappings": ENTRA_MAPPINGS,
+            },
+        )
+
+    async def overview(request: Request, session: Session) -> Response:
+        directory_id = request.path_params["directory_id"]
+        search = request.query_params.get("q") or None
+        cursor = request.query_params.get("after") or None
+
+        def load() -> dict[str, Any]:
+            page = services.admin_users.browse(
+                directory_id, search=search, cursor=cursor, limit=_PAGE
+            )
+            return {
+                "directory": services.directories.get(directory_id),
+                "health": services.health.directory_health(directory_id),
+                "counts": services.directory_counts.of(directory_id),
+                "log": services.log.query(directory_id, limit=_RECENT).entries,
+                "users": page.items,
+                "next_cursor": page.next_cursor,
+            }
+
+        try:
+            data = await console.call(load)
+        except DirectoryNotFound:
+            return console.render(
+                request,
+                session,
+                "error.html",
+                {"title": "No such directory", "message": "It may have been deleted."},
+                status=404,
+            )
+        except AdminError as exc:  # a bad search or cursor
+            return console.render(
+                request,
+                session,
+                "error.html",
+                {"title": "Cannot list users", "message": str(exc)},
+                status=400,
+            )
+        return console.render(
+            request,
+            session,
+            "directory.html",
+            {**common, **data, "search": search or "", "tenant_url": tenant_url(directory_id)},
+        )
+
+    return [
+        Route("/", signed_in(console, index), methods=["GET"]),
+        Route("/directories/new", signed_in(console, new), methods=["GET", "POST"]),
+        Route("/directories/{directory_id}", signed_in(console, overview), methods=["GET"]),
+    ]

@@ -1,0 +1,43 @@
+"""How many users and groups a directory holds, for the console's at-a-glance views.
+
+An unfiltered SCIM list's ``totalResults`` (RFC 7644 §3.4.2.4) comes from the directory row's
+counters (``storage/sql/counters.py``), so asking costs one row read at any directory size. The
+counts are of the resources the IdP manages (linked users; local accounts awaiting linking are
+not counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scimdir.service.directories import DirectoryNotFound
+from scimdir.service.ports import SearchQuery, Storage
+from scimdir.service.unit_of_work import transaction
+
+__all__ = ["Counts", "DirectoryCounts"]
+
+_COUNT_ONLY = SearchQuery(count=0)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A directory's users and groups."""
+
+    users: int
+    groups: int
+
+
+class DirectoryCounts:
+    """Counts of one directory."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def of(self, directory_id: str) -> Counts:
+        """The directory's counts. :raises DirectoryNotFound:"""
+        with transaction(self.storage, readonly=True) as tx:
+            if tx.get_directory(directory_id) is None:
+                raise DirectoryNotFound(directory_id)
+            users = tx.search_users(directory_id, _COUNT_ONLY).total
+            groups = tx.search_groups(directory_id, _COUNT_ONLY).total
+        return Counts(users, groups)
