@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from scimdir.admin.guides import ENTRA_MAPPINGS, is_loopback_url
+from scimdir.admin.guides import ENTRA_MAPPINGS
 from tests.admin.conftest import Console
 
 _USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -54,14 +54,6 @@ def test_add_directory_shows_tenant_url_secret_and_entra_steps_once(console: Con
     assert secret.group(1) not in listing
     overview = console.client.get(f"/admin/directories/{directory_id}").text
     assert secret.group(1) not in overview
-
-
-def test_loopback_tenant_urls_are_detected() -> None:
-    """localhost, 127.0.0.1 and ::1 are loopback; a public name is not."""
-    assert is_loopback_url("http://127.0.0.1:8000/scim/x/v2")
-    assert is_loopback_url("http://localhost:8000/scim/x/v2")
-    assert is_loopback_url("http://[::1]:8000/scim/x/v2")
-    assert not is_loopback_url("https://scim.example.com/scim/x/v2")
 
 
 def test_add_directory_without_a_name_is_refused_with_the_reason(console: Console) -> None:

@@ -12,11 +12,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scimdir.admin.console import Console, read_form, signed_in
-from scimdir.admin.guides import ENTRA_MAPPINGS, IDP_NAMES, is_loopback_url
+from scimdir.admin.guides import ENTRA_MAPPINGS, IDP_NAMES
 from scimdir.admin.session import Session
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_counts import Counts
 from scimdir.service.health import DirectoryHealth
+from scimdir.service.reachability import unreachable_reason
 
 __all__ = ["directory_routes"]
 
@@ -88,7 +89,7 @@ def directory_routes(console: Console) -> list[BaseRoute]:
                 "directory": created.directory,
                 "secret": created.secret,
                 "tenant_url": url,
-                "loopback": is_loopback_url(url),
+                "loopback": unreachable_reason(url) is not None,
                 "mappings": ENTRA_MAPPINGS,
             },
         )

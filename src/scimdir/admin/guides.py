@@ -8,11 +8,9 @@ use-scim-to-provision-users-and-groups); the 40-minute cycle is Entra's incremen
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-__all__ = ["ENTRA_MAPPINGS", "IDP_NAMES", "Mapping", "is_loopback_url"]
+__all__ = ["ENTRA_MAPPINGS", "IDP_NAMES", "Mapping"]
 
 IDP_NAMES: dict[str, str] = {
     "entra": "Microsoft Entra ID",
@@ -55,15 +53,3 @@ ENTRA_MAPPINGS: tuple[Mapping, ...] = (
     Mapping("name.formatted", _DISPLAY_NAME, "same expression as displayName"),
     Mapping("externalId", "objectId", "optional: stable; set before the first sync"),
 )
-
-
-def is_loopback_url(url: str) -> bool:
-    """Whether the URL's host is a loopback address or ``localhost`` (a cloud IdP cannot reach
-    it)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
