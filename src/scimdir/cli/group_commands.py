@@ -9,14 +9,18 @@ from __future__ import annotations
 import click
 
 from scimdir.api.resource_models import GroupDetailOut, GroupPageOut
-from scimdir.cli.output import echo_json, echo_pairs, echo_table, service_errors
+from scimdir.cli.output import (
+    directory_option,
+    echo_json,
+    echo_pairs,
+    echo_table,
+    json_option,
+    service_errors,
+)
 from scimdir.cli.state import CliState, pass_state
 from scimdir.service.browsing import DEFAULT_LIMIT, MAX_LIMIT
 
 __all__ = ["group"]
-
-_directory = click.option("--directory", "directory_id", required=True, help="The directory id.")
-_json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
 
 @click.group()
@@ -25,13 +29,13 @@ def group() -> None:
 
 
 @group.command("list")
-@_directory
+@directory_option
 @click.option("--search", default=None, help="A prefix of the displayName.")
 @click.option(
     "--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_LIMIT, show_default=True
 )
 @click.option("--cursor", default=None, help="next_cursor of the previous page.")
-@_json
+@json_option
 @pass_state
 def group_list(
     state: CliState,
@@ -61,8 +65,8 @@ def group_list(
 
 @group.command("show")
 @click.argument("group_id")
-@_directory
-@_json
+@directory_option
+@json_option
 @pass_state
 def group_show(state: CliState, group_id: str, directory_id: str, as_json: bool) -> None:
     """Show one group: its member count and first 100 members."""

@@ -21,7 +21,21 @@ from scimdir.service.admin_users import UserNotFound
 from scimdir.service.api_keys import ApiKeyNotFound
 from scimdir.service.directories import AdminError, DirectoryNotFound
 
-__all__ = ["echo_json", "echo_pairs", "echo_table", "service_errors"]
+directory_option = click.option(
+    "--directory", "directory_id", required=True, help="The directory id."
+)
+"""``--directory ID``: the directory a user or group command works in."""
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+"""``--json``: print the result as one JSON object (the stable interface for scripts)."""
+
+__all__ = [
+    "directory_option",
+    "echo_json",
+    "echo_pairs",
+    "echo_table",
+    "json_option",
+    "service_errors",
+]
 
 
 def echo_json(value: BaseModel | Any) -> None:

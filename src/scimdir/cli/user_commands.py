@@ -9,15 +9,19 @@ from __future__ import annotations
 import click
 
 from scimdir.api.resource_models import UserDetailOut, UserPageOut
-from scimdir.cli.output import echo_json, echo_pairs, echo_table, service_errors
+from scimdir.cli.output import (
+    directory_option,
+    echo_json,
+    echo_pairs,
+    echo_table,
+    json_option,
+    service_errors,
+)
 from scimdir.cli.state import CliState, pass_state
 from scimdir.service.admin_users import UserDetail
 from scimdir.service.browsing import DEFAULT_LIMIT, MAX_LIMIT
 
 __all__ = ["user"]
-
-_directory = click.option("--directory", "directory_id", required=True, help="The directory id.")
-_json = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
 
 @click.group()
@@ -26,11 +30,11 @@ def user() -> None:
 
 
 @user.command("create")
-@_directory
+@directory_option
 @click.option("--user-name", required=True)
 @click.option("--display-name", default=None)
 @click.option("--email", default=None)
-@_json
+@json_option
 @pass_state
 def user_create(
     state: CliState,
@@ -52,13 +56,13 @@ def user_create(
 
 
 @user.command("list")
-@_directory
+@directory_option
 @click.option("--search", default=None, help="A prefix of the userName, displayName or e-mail.")
 @click.option(
     "--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_LIMIT, show_default=True
 )
 @click.option("--cursor", default=None, help="next_cursor of the previous page.")
-@_json
+@json_option
 @pass_state
 def user_list(
     state: CliState,
@@ -110,8 +114,8 @@ def _show(state: CliState, directory_id: str, detail: UserDetail, as_json: bool)
 
 @user.command("show")
 @click.argument("user_id")
-@_directory
-@_json
+@directory_option
+@json_option
 @pass_state
 def user_show(state: CliState, user_id: str, directory_id: str, as_json: bool) -> None:
     """Show one user with its groups (--json adds its SCIM resource)."""
@@ -122,8 +126,8 @@ def user_show(state: CliState, user_id: str, directory_id: str, as_json: bool) -
 
 @user.command("unlink")
 @click.argument("user_id")
-@_directory
-@_json
+@directory_option
+@json_option
 @pass_state
 def user_unlink(state: CliState, user_id: str, directory_id: str, as_json: bool) -> None:
     """Hand a user back to user linking: the IdP's next POST for it links to it again."""
@@ -134,9 +138,9 @@ def user_unlink(state: CliState, user_id: str, directory_id: str, as_json: bool)
 
 @user.command("delete")
 @click.argument("user_id")
-@_directory
+@directory_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@_json
+@json_option
 @pass_state
 def user_delete(state: CliState, user_id: str, directory_id: str, yes: bool, as_json: bool) -> None:
     """Delete a user and its memberships (whatever the directory's deletion setting)."""
