@@ -36,6 +36,7 @@ from scim2_models.path import (
 
 from scimdir.scim.characters import UNSTORABLE
 from scimdir.scim.errors import invalid_filter, shorten
+from scimdir.scim.fast_filter import simple_equality
 from scimdir.scim.filterlimits import check_filter_size
 from scimdir.scim.limits import InputLimits
 from scimdir.scim.schema import (
@@ -152,14 +153,7 @@ def parse_filter(resource_type: ResourceType, text: str, limits: InputLimits | N
     :rfc: 7644 §3.4.2.2
     """
     check_filter_size(text, limits or InputLimits())
-    try:
-        tree = ScimFilter(text).ast
-    except InvalidFilterException as exc:
-        raise invalid_filter(
-            f"The filter {shorten(text)} is not valid SCIM filter syntax "
-            f"({shorten(exc.detail or 'syntax', 200)}). "
-            'Write it as in RFC 7644 §3.4.2.2, e.g. userName eq "alice@example.com".'
-        ) from exc
+    tree = simple_equality(text) or _grammar_tree(text)
     limits = limits or InputLimits()
     expr = _Resolver(resource_type).visit(tree, prefix=None)
     tests = _multi_valued_tests(expr)
@@ -170,6 +164,18 @@ def parse_filter(resource_type: ResourceType, text: str, limits: InputLimits | N
             "filter (a published limit: each is a subquery). Split it into several requests."
         )
     return expr
+
+
+def _grammar_tree(text: str) -> FilterNode:
+    """The scim2-models syntax tree of ``text``, or ``invalidFilter`` for bad syntax."""
+    try:
+        return ScimFilter(text).ast
+    except InvalidFilterException as exc:
+        raise invalid_filter(
+            f"The filter {shorten(text)} is not valid SCIM filter syntax "
+            f"({shorten(exc.detail or 'syntax', 200)}). "
+            'Write it as in RFC 7644 §3.4.2.2, e.g. userName eq "alice@example.com".'
+        ) from exc
 
 
 def _multi_valued_tests(expr: Expr) -> int:
