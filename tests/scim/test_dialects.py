@@ -33,7 +33,7 @@ EXPECTED = {
         "entra.string-boolean",
     ],
     "jumpcloud": [*LENIENT, "entra.member-remove-by-value"],
-    "authentik": [*LENIENT, "entra.member-remove-by-value"],
+    "authentik": [*LENIENT, "entra.member-remove-by-value", "authentik.unquoted-filter-value"],
     "pingone": LENIENT,
     "generic": LENIENT,
 }
