@@ -76,6 +76,8 @@ def _send(r: Replay, fixture: dict[str, Any]) -> Any:
         return r.tenant.post(path, json.loads(text))
     if method == "PUT":
         return r.tenant.put(path, json.loads(text))
+    if method == "DELETE":
+        return r.tenant.delete(path)
     assert method == "PATCH", method
     return r.tenant.patch(path, json.loads(text))
 
@@ -148,6 +150,21 @@ def _renamed_members_kept(r: Replay) -> None:
     assert r.members() == {r.user_id, r.other_id}
 
 
+def _rippling_user(r: Replay) -> None:
+    """The rippling preset requires no displayName: the documented attributes suffice."""
+    doc = _created(r)
+    assert doc["emails"] == [{"value": "grace.hopper@example.com", "primary": True}]
+    assert (doc["externalId"], doc["name"]["familyName"]) == ("rippling-emp-0042", "Hopper")
+    assert "displayName" not in doc
+
+
+def _deactivated_on_delete(r: Replay) -> None:
+    """The rippling preset keeps a deprovisioned user, inactive (deletion=deactivate)."""
+    assert r.response.status_code == 204, r.response.text
+    user = r.tenant.get(f"/Users/{r.user_id}")
+    assert user.status_code == 200 and user.json()["active"] is False
+
+
 def _unquoted_filter_read_as_string(r: Replay) -> None:
     """authentik.unquoted-filter-value: ``userName eq akadmin`` finds the user "akadmin"."""
     assert r.response.status_code == 200, r.response.text
@@ -166,6 +183,8 @@ EXPECTED: dict[str, Callable[[Replay], None]] = {
     "authentik/group_remove_member_by_value.json": _only_user_removed,
     "authentik/lookup_user_unquoted_filter.json": _unquoted_filter_read_as_string,
     "jumpcloud/group_remove_member_by_value.json": _only_user_removed,
+    "rippling/create_user_documented_attributes.json": _rippling_user,
+    "rippling/deprovision_user_delete.json": _deactivated_on_delete,
     "onelogin/create_user_emails_object.json": _emails_object,
     "onelogin/create_user_enterprise_template.json": _enterprise_template,
     "onelogin/create_user_string_active_with_readonly.json": _string_active,

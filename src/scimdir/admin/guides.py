@@ -17,6 +17,9 @@ IDP_NAMES: dict[str, str] = {
     "okta": "Okta",
     "onelogin": "OneLogin",
     "jumpcloud": "JumpCloud",
+    "pingone": "PingOne / PingFederate",
+    "rippling": "Rippling",
+    "authentik": "authentik",
     "generic": "Generic SCIM 2.0",
 }
 

@@ -20,6 +20,7 @@ lenient ones), so ``scimdir quirks --idp X`` lists what that IdP is accepted wit
 - ``authentik``: member removal by value, and bare-word filter values from releases before
   2025.10 (authentik.md §7).
 - ``pingone``: none; its case-insensitive filter operators are core behaviour (pingone.md §7).
+- ``rippling``: none known; nothing Rippling sends is publicly documented (rippling.md §5, §7).
 - ``generic``: strict RFC 7644, plus only the lenient quirks. It is also what a directory with
   an unknown stored IdP name gets.
 
@@ -106,6 +107,7 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
         ),
         "jumpcloud": _dialect("jumpcloud", "entra.member-remove-by-value"),
         "pingone": _dialect("pingone"),
+        "rippling": _dialect("rippling"),
         "authentik": _dialect(
             "authentik", "entra.member-remove-by-value", "authentik.unquoted-filter-value"
         ),
