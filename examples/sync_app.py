@@ -34,6 +34,40 @@ USER_UPSERTS = {
 }
 
 
+def apply_event(db: sqlite3.Connection, event: Event) -> None:
+    """Apply one event to the ``users`` and ``memberships`` tables (no commit: the caller owns
+    the transaction). Shared by the feed consumer and ``examples/webhook_app.py``."""
+    data = event.data
+    if event.type in USER_UPSERTS:
+        db.execute(
+            "INSERT INTO users (id, user_name, display_name, active) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name,"
+            " display_name = excluded.display_name, active = excluded.active",
+            (data["id"], data["userName"], data.get("displayName"), bool(data.get("active"))),
+        )
+    elif event.type == "user.deleted":
+        db.execute("DELETE FROM users WHERE id = ?", (data["id"],))
+        db.execute("DELETE FROM memberships WHERE member_id = ?", (data["id"],))
+    elif event.type == "group.member_added":
+        db.execute(
+            "INSERT OR IGNORE INTO memberships (group_id, member_id) VALUES (?, ?)",
+            (data["group"]["id"], data["member"]["value"]),
+        )
+    elif event.type == "group.member_removed":
+        db.execute(
+            "DELETE FROM memberships WHERE group_id = ? AND member_id = ?",
+            (data["group"]["id"], data["member"]["value"]),
+        )
+    elif event.type == "group.deleted":
+        db.execute(
+            "DELETE FROM memberships WHERE group_id = ? OR member_id = ?",
+            (data["id"], data["id"]),
+        )
+    elif event.type == "directory.reset":
+        db.execute("DELETE FROM memberships")
+        db.execute("DELETE FROM users")
+
+
 class SyncApp:
     """The application's own tables, fed by a :class:`FeedClient`."""
 
@@ -67,35 +101,7 @@ class SyncApp:
 
     def apply(self, event: Event) -> None:
         """Apply one event to the tables."""
-        data = event.data
-        if event.type in USER_UPSERTS:
-            self.db.execute(
-                "INSERT INTO users (id, user_name, display_name, active) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name,"
-                " display_name = excluded.display_name, active = excluded.active",
-                (data["id"], data["userName"], data.get("displayName"), bool(data.get("active"))),
-            )
-        elif event.type == "user.deleted":
-            self.db.execute("DELETE FROM users WHERE id = ?", (data["id"],))
-            self.db.execute("DELETE FROM memberships WHERE member_id = ?", (data["id"],))
-        elif event.type == "group.member_added":
-            self.db.execute(
-                "INSERT OR IGNORE INTO memberships (group_id, member_id) VALUES (?, ?)",
-                (data["group"]["id"], data["member"]["value"]),
-            )
-        elif event.type == "group.member_removed":
-            self.db.execute(
-                "DELETE FROM memberships WHERE group_id = ? AND member_id = ?",
-                (data["group"]["id"], data["member"]["value"]),
-            )
-        elif event.type == "group.deleted":
-            self.db.execute(
-                "DELETE FROM memberships WHERE group_id = ? OR member_id = ?",
-                (data["id"], data["id"]),
-            )
-        elif event.type == "directory.reset":
-            self.db.execute("DELETE FROM memberships")
-            self.db.execute("DELETE FROM users")
+        apply_event(self.db, event)
 
     def users(self) -> dict[str, bool]:
         """``{user id: active}``."""

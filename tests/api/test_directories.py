@@ -192,3 +192,17 @@ def test_a_stored_setting_this_release_cannot_read_is_shown_and_repaired_by_patc
     assert fixed.status_code == 200, fixed.text
     assert fixed.json()["settings"]["deletion"] == "deactivate"
     assert fixed.json()["settings_error"] is None
+
+
+def test_create_with_the_rippling_preset(api: Api) -> None:
+    """idp "rippling" is accepted and gets its preset: userName and e-mail, deactivate on DELETE
+    (docs/idp/rippling.md §8)."""
+    created = api.post("/api/v1/directories", {"name": "HR", "idp": "rippling"})
+    assert created.status_code == 201, created.text
+    shown = api.get(f"/api/v1/directories/{created.json()['id']}").json()
+    assert shown["idp"] == "rippling"
+    assert shown["settings"]["required_attributes"] == ["userName", "email"]
+    assert (shown["settings"]["deletion"], shown["settings"]["user_linking"]) == (
+        "deactivate",
+        False,
+    )

@@ -153,3 +153,15 @@ def test_rotate_refuses_an_unbounded_duration(run: Run) -> None:
     did = json.loads(run("directory", "create", "--name", "X", "--json"))["id"]
     runner_out = run("directory", "rotate-secret", did, "--keep-old-for", "99999999d", ok=False)
     assert "at most" in runner_out
+
+
+def test_create_with_the_rippling_preset(run: Run) -> None:
+    """`directory create --idp rippling` makes a directory with Rippling's preset."""
+    did = json.loads(run("directory", "create", "--name", "HR", "--idp", "rippling", "--json"))
+    shown = json.loads(run("directory", "show", did["id"], "--json"))
+    assert shown["idp"] == "rippling"
+    settings = shown["settings"]
+    assert (settings["required_attributes"], settings["deletion"]) == (
+        ["userName", "email"],
+        "deactivate",
+    )

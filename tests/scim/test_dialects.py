@@ -33,8 +33,9 @@ EXPECTED = {
         "entra.string-boolean",
     ],
     "jumpcloud": [*LENIENT, "entra.member-remove-by-value"],
-    "authentik": [*LENIENT, "entra.member-remove-by-value"],
+    "authentik": [*LENIENT, "entra.member-remove-by-value", "authentik.unquoted-filter-value"],
     "pingone": LENIENT,
+    "rippling": LENIENT,
     "generic": LENIENT,
 }
 
@@ -432,7 +433,7 @@ def test_okta_put_echo_of_id_meta_and_groups_is_ignored() -> None:
 
 
 @pytest.mark.parametrize(
-    "idp", ["okta", "generic", "onelogin", "jumpcloud", "pingone", "authentik"]
+    "idp", ["okta", "generic", "onelogin", "jumpcloud", "pingone", "rippling", "authentik"]
 )
 def test_foreign_shape_names_entra_for_capitalised_ops_outside_entra(idp: str) -> None:
     """A capitalised op at any non-Entra dialect is Entra's shape; lower-case ops are nobody's."""

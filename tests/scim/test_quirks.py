@@ -25,13 +25,15 @@ def test_every_quirk_has_a_unique_name_summary_and_https_source() -> None:
     every = QUIRKS + CORE_BEHAVIOURS
     assert len({q.name for q in every}) == len(every)
     assert all(q.summary and q.source.startswith("https://") for q in every)
-    assert all(q.name.split(".")[0] in ("entra", "okta", "onelogin", "lenient") for q in every)
+    assert all(
+        q.name.split(".")[0] in ("entra", "okta", "onelogin", "authentik", "lenient") for q in every
+    )
 
 
 def test_rewriting_quirks_have_a_function_and_core_behaviours_none() -> None:
     """QUIRKS rewrite something; CORE_BEHAVIOURS are handled by the core alone."""
-    assert all(q.patch or q.resource for q in QUIRKS)
-    assert all(q.patch is None and q.resource is None for q in CORE_BEHAVIOURS)
+    assert all(q.patch or q.resource or q.filter for q in QUIRKS)
+    assert all(q.patch is None and q.resource is None and q.filter is None for q in CORE_BEHAVIOURS)
 
 
 ALL_FUNCTIONS: list[QuirkFn] = [

@@ -41,6 +41,7 @@ def test_presets_follow_what_each_idp_can_always_send() -> None:
         "onelogin": (("userName",), "deactivate", True),
         "jumpcloud": (("userName", "email"), "delete", False),
         "pingone": (("userName",), "delete", False),
+        "rippling": (("userName", "email"), "deactivate", False),
         "authentik": (("userName", "displayName"), "delete", True),
         "generic": (("userName",), "delete", False),
     }

@@ -72,7 +72,7 @@ def test_creating_a_directory_with_an_unknown_idp_is_refused(storage: Storage) -
     """An unknown IdP name at creation is refused with the valid names, not served as generic."""
     service = DirectoryService(storage, system_runtime())
     with pytest.raises(
-        AdminError, match="entra, okta, onelogin, jumpcloud, pingone, authentik, generic"
+        AdminError, match="entra, okta, onelogin, jumpcloud, pingone, rippling, authentik, generic"
     ):
         service.create("Typo", "azure-ad")
 

@@ -76,6 +76,8 @@ def _send(r: Replay, fixture: dict[str, Any]) -> Any:
         return r.tenant.post(path, json.loads(text))
     if method == "PUT":
         return r.tenant.put(path, json.loads(text))
+    if method == "DELETE":
+        return r.tenant.delete(path)
     assert method == "PATCH", method
     return r.tenant.patch(path, json.loads(text))
 
@@ -148,9 +150,28 @@ def _renamed_members_kept(r: Replay) -> None:
     assert r.members() == {r.user_id, r.other_id}
 
 
-def _unquoted_filter_refused(r: Replay) -> None:
-    assert r.response.status_code == 400, r.response.text
-    assert r.response.json()["scimType"] == "invalidFilter"
+def _rippling_user(r: Replay) -> None:
+    """The rippling preset requires no displayName: the documented attributes suffice."""
+    doc = _created(r)
+    assert doc["emails"] == [{"value": "grace.hopper@example.com", "primary": True}]
+    assert (doc["externalId"], doc["name"]["familyName"]) == ("rippling-emp-0042", "Hopper")
+    assert "displayName" not in doc
+
+
+def _deactivated_on_delete(r: Replay) -> None:
+    """The rippling preset keeps a deprovisioned user, inactive (deletion=deactivate)."""
+    assert r.response.status_code == 204, r.response.text
+    user = r.tenant.get(f"/Users/{r.user_id}")
+    assert user.status_code == 200 and user.json()["active"] is False
+
+
+def _unquoted_filter_read_as_string(r: Replay) -> None:
+    """authentik.unquoted-filter-value: ``userName eq akadmin`` finds the user "akadmin"."""
+    assert r.response.status_code == 200, r.response.text
+    assert r.response.json()["totalResults"] == 0
+    akadmin = _user(r.tenant, "akadmin")
+    found = r.tenant.get("/Users?filter=userName+eq+akadmin").json()
+    assert [u["id"] for u in found["Resources"]] == [akadmin]
 
 
 EXPECTED: dict[str, Callable[[Replay], None]] = {
@@ -160,8 +181,10 @@ EXPECTED: dict[str, Callable[[Replay], None]] = {
     "authentik/group_add_member.json": _member_added,
     "authentik/group_pathless_replace.json": _renamed_members_kept,
     "authentik/group_remove_member_by_value.json": _only_user_removed,
-    "authentik/lookup_user_unquoted_filter.json": _unquoted_filter_refused,
+    "authentik/lookup_user_unquoted_filter.json": _unquoted_filter_read_as_string,
     "jumpcloud/group_remove_member_by_value.json": _only_user_removed,
+    "rippling/create_user_documented_attributes.json": _rippling_user,
+    "rippling/deprovision_user_delete.json": _deactivated_on_delete,
     "onelogin/create_user_emails_object.json": _emails_object,
     "onelogin/create_user_enterprise_template.json": _enterprise_template,
     "onelogin/create_user_string_active_with_readonly.json": _string_active,
@@ -189,3 +212,18 @@ def test_replay_is_accepted_with_the_documented_outcome(
     replay = _setup(app_services, fixture["provider"])
     replay.response = _send(replay, fixture)
     EXPECTED[_name(path)](replay)
+
+
+def test_an_unquoted_filter_value_is_invalid_filter_outside_authentik(
+    app_services: tuple[TestClient, Services],
+) -> None:
+    """authentik's bare-word filter is a 400 invalidFilter for a generic directory, with a detail
+    that shows the quoted form (RFC 7644 §3.4.2.2)."""
+    fixture = json.loads((FIXTURES / "authentik" / "lookup_user_unquoted_filter.json").read_text())
+    replay = _setup(app_services, "generic")
+    response = _send(replay, fixture)
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["scimType"] == "invalidFilter"
+    assert "not valid SCIM filter syntax" in error["detail"]
+    assert 'userName eq "alice@example.com"' in error["detail"]

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scimdir.admin.console import Console, read_form, signed_in
-from scimdir.admin.guides import ENTRA_MAPPINGS, IDP_NAMES
+from scimdir.admin.guides import ENTRA_MAPPINGS, IDP_NAMES, setup_guide
 from scimdir.admin.session import Session
 from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_counts import Counts
@@ -91,6 +91,7 @@ def directory_routes(console: Console) -> list[BaseRoute]:
                 "tenant_url": url,
                 "loopback": unreachable_reason(url) is not None,
                 "mappings": ENTRA_MAPPINGS,
+                "guide": setup_guide(created.directory, url),
             },
         )
 

@@ -29,7 +29,9 @@ __all__ = [
     "SettingsOut",
 ]
 
-IdpName = Literal["entra", "okta", "onelogin", "jumpcloud", "pingone", "authentik", "generic"]
+IdpName = Literal[
+    "entra", "okta", "onelogin", "jumpcloud", "pingone", "rippling", "authentik", "generic"
+]
 """The IdP presets (``service.directory_settings.IDPS``; a test keeps them equal)."""
 
 Name = Field(min_length=1, max_length=200, description="A name that points back to the app.")

@@ -17,8 +17,10 @@ lenient ones), so ``scimdir quirks --idp X`` lists what that IdP is accepted wit
   ``{"id", "displayName"}`` replaces, members without ``type``, ``replace members []``.
 - ``onelogin``: legacy schema URNs, ``emails`` as one object, string booleans (onelogin.md §7).
 - ``jumpcloud``: member removal by value (jumpcloud.md §4).
-- ``authentik``: member removal by value (authentik.md §7).
+- ``authentik``: member removal by value, and bare-word filter values from releases before
+  2025.10 (authentik.md §7).
 - ``pingone``: none; its case-insensitive filter operators are core behaviour (pingone.md §7).
+- ``rippling``: none known; nothing Rippling sends is publicly documented (rippling.md §5, §7).
 - ``generic``: strict RFC 7644, plus only the lenient quirks. It is also what a directory with
   an unknown stored IdP name gets.
 
@@ -68,6 +70,17 @@ class Dialect:
                     fired.append(quirk.name)
         return body, fired
 
+    def normalize_filter(self, text: str) -> tuple[str, list[str]]:
+        """Rewrite a list request's filter text; returns it and the names of the quirks that
+        fired."""
+        fired: list[str] = []
+        for quirk in self.quirks:
+            if quirk.filter is not None:
+                text, hit = quirk.filter(text)
+                if hit:
+                    fired.append(quirk.name)
+        return text, fired
+
 
 _BY_NAME = {q.name: q for q in QUIRKS}
 _LENIENT = tuple(q for q in QUIRKS if q.name.startswith(LENIENT_PREFIX))
@@ -94,7 +107,10 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
         ),
         "jumpcloud": _dialect("jumpcloud", "entra.member-remove-by-value"),
         "pingone": _dialect("pingone"),
-        "authentik": _dialect("authentik", "entra.member-remove-by-value"),
+        "rippling": _dialect("rippling"),
+        "authentik": _dialect(
+            "authentik", "entra.member-remove-by-value", "authentik.unquoted-filter-value"
+        ),
         "generic": _GENERIC,
     }
 )

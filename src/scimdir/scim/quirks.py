@@ -29,6 +29,7 @@ from scim2_models import Path
 from scim2_models.exceptions import SCIMException
 from scim2_models.path import AttrPath, ValuePath
 
+from scimdir.scim.authentik_quirks import AUTHENTIK_FILTER_SOURCE, unquoted_filter_value
 from scimdir.scim.lenient import extension_object_schemas, patch_without_schemas
 from scimdir.scim.onelogin_quirks import (
     ONELOGIN_EMAILS_SOURCE,
@@ -45,6 +46,7 @@ __all__ = [
     "MICROSOFT_GROUP_URN",
     "QUIRKS",
     "TYPO_ENTERPRISE_URN",
+    "FilterQuirkFn",
     "Quirk",
     "QuirkFn",
     "bare_string_manager",
@@ -56,9 +58,11 @@ __all__ = [
     "microsoft_group_urn",
     "string_booleans",
     "unqualified_extension_path",
+    "unquoted_filter_value",
 ]
 
 QuirkFn = Callable[[ResourceType, Any], tuple[Any, bool]]
+FilterQuirkFn = Callable[[str], tuple[str, bool]]
 MICROSOFT_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 TYPO_ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"
 
@@ -80,7 +84,8 @@ dialect runs them (:mod:`scimdir.scim.lenient`)."""
 class Quirk:
     """One named accommodation: what it is, where it is documented, and its rewrites.
 
-    ``patch`` rewrites a PatchOp body, ``resource`` a POST/PUT body; both ``None`` means the core
+    ``patch`` rewrites a PatchOp body, ``resource`` a POST/PUT body, ``filter`` the ``filter``
+    query parameter (or ``.search`` member) of a list request; all ``None`` means the core
     handles it as RFC-compatible behaviour (see :data:`CORE_BEHAVIOURS`).
     """
 
@@ -89,6 +94,7 @@ class Quirk:
     source: str
     patch: QuirkFn | None = None
     resource: QuirkFn | None = None
+    filter: FilterQuirkFn | None = None
 
 
 def capitalised_op(rt: ResourceType, body: Any) -> tuple[Any, bool]:
@@ -322,6 +328,12 @@ QUIRKS: tuple[Quirk, ...] = (
         "https://github.com/AzureAD/SCIMReferenceCode/issues/21",
         patch=string_booleans,
         resource=string_booleans,
+    ),
+    Quirk(
+        "authentik.unquoted-filter-value",
+        'A bare-word filter value (userName eq akadmin) is read as a string ("akadmin").',
+        AUTHENTIK_FILTER_SOURCE,
+        filter=unquoted_filter_value,
     ),
 )
 """The rewriting quirks, in the order they must run (URN and path fixes before value fixes)."""

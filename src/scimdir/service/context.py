@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scim2_models import Path
 from scim2_models.path import AttrPath
@@ -78,6 +78,18 @@ class ListParams:
     sort_order: str | None = None
     attributes: str | None = None
     excluded_attributes: str | None = None
+
+
+def dialect_filter(ctx: ScimContext, params: ListParams) -> ListParams:
+    """``params`` with the filter rewritten by the directory's dialect (authentik's bare-word
+    values, :mod:`scimdir.scim.authentik_quirks`); the quirks that fired go to ``ctx.quirks``."""
+    if not params.filter:
+        return params
+    text, fired = ctx.dialect.normalize_filter(params.filter)
+    if not fired:
+        return params
+    ctx.quirks.extend(fired)
+    return replace(params, filter=text)
 
 
 def build_search(rt: ResourceType, limits: Limits, params: ListParams) -> SearchQuery:

@@ -32,6 +32,7 @@ IDPS: tuple[str, ...] = (
     "onelogin",
     "jumpcloud",
     "pingone",
+    "rippling",
     "authentik",
     "generic",
 )
@@ -259,6 +260,7 @@ _PRESETS: dict[str, DirectorySettings] = {
     ),
     "jumpcloud": DirectorySettings(required_attributes=("userName", "email")),
     "pingone": DirectorySettings(required_attributes=RFC_REQUIRED),
+    "rippling": DirectorySettings(deletion="deactivate", required_attributes=("userName", "email")),
     "authentik": DirectorySettings(
         user_linking=True, required_attributes=("userName", "displayName")
     ),
@@ -286,7 +288,10 @@ def preset(idp: str) -> DirectorySettings:
     accounts (no documented lookup before its POST); JumpCloud ``userName`` and e-mail (its Test
     Connection must pass and must never adopt a real account); authentik ``userName`` and
     ``displayName`` (its default mapping sends both) with linking (it looks a user up only after
-    a 409). Each directory can change any of these with ``scimdir directory set``.
+    a 409); Rippling ``userName`` and e-mail (an HR system always has the work e-mail; no
+    ``displayName`` in its documented attribute lists) and deactivates on DELETE (terminations
+    are reversed by rehires; docs/idp/rippling.md §8). Each directory can change any of these
+    with ``scimdir directory set``.
     """
     if idp not in IDPS:
         raise SettingError(f"Unknown identity provider {idp!r}; choose one of {', '.join(IDPS)}.")

@@ -41,6 +41,7 @@ from scimdir.service.context import (
     ListParams,
     ScimContext,
     build_search,
+    dialect_filter,
 )
 from scimdir.service.dialect_guard import refuse_foreign_shape
 from scimdir.service.effects import document_change, join_effects, members_change
@@ -238,7 +239,7 @@ class GroupService:
         """GET /Groups (RFC 7644 §3.4.2); Entra's membership check is one indexed query."""
         attrs = parse_attribute_list(GROUP_TYPE, params.attributes)
         excl = parse_attribute_list(GROUP_TYPE, params.excluded_attributes)
-        query = build_search(GROUP_TYPE, self.limits, params)
+        query = build_search(GROUP_TYPE, self.limits, dialect_filter(ctx, params))
         with_members = wants_attribute(GROUP_TYPE, "members", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
             page = tx.search_groups(ctx.directory_id, query)

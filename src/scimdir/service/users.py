@@ -24,6 +24,7 @@ from scimdir.service.context import (
     ListParams,
     ScimContext,
     build_search,
+    dialect_filter,
 )
 from scimdir.service.dialect_guard import refuse_foreign_shape
 from scimdir.service.effects import document_change
@@ -194,7 +195,7 @@ class UserService:
         page costs one query whatever its size (published in the README)."""
         attrs = parse_attribute_list(USER_TYPE, params.attributes)
         excl = parse_attribute_list(USER_TYPE, params.excluded_attributes)
-        query = build_search(USER_TYPE, self.limits, params)
+        query = build_search(USER_TYPE, self.limits, dialect_filter(ctx, params))
         with_groups = attrs is not None and wants_attribute(USER_TYPE, "groups", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
             page = tx.search_users(ctx.directory_id, query)
