@@ -11,6 +11,7 @@ and a file that is not UTF-8, JSON or Entra's CSV gets a message saying so, neve
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = ["MAX_UPLOAD", "preview_routes"]
 MAX_UPLOAD = 1024 * 1024
 """The largest users file or pasted text (1 MiB: thousands of users, more than a preview needs)."""
 _OVERHEAD = 16 * 1024
+_TOO_LARGE = f"The upload is too large: a preview takes at most {MAX_UPLOAD // 1024} KiB of users."
 _PRESET_LABELS = {
     "entra-recommended": "Entra, recommended mappings (never-empty displayName and e-mail)",
     "entra-defaults": "Entra, default mappings",
@@ -69,13 +71,13 @@ async def _bounded(request: Request, limit: int) -> Request:
 async def _users_text(form: FormData) -> tuple[str, str]:
     """The sample users' text and where it came from (a chosen file wins over pasted text).
 
-    :raises ValueError: a file that is too large or not UTF-8 text.
+    :raises TooLarge: a file over :data:`MAX_UPLOAD`. :raises ValueError: not UTF-8 text.
     """
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
-            raise ValueError(f"{upload.filename} is larger than {MAX_UPLOAD // 1024} KiB")
+            raise TooLarge
         try:
             return data.decode("utf-8-sig"), upload.filename
         except UnicodeDecodeError:
@@ -107,6 +109,7 @@ def preview_routes(console: Console) -> list[BaseRoute]:
             "pasted": "",
             "max_kib": MAX_UPLOAD // 1024,
             "max_users": MAX_USERS,
+            "pretty": _pretty,
             **extra,
         }
         return console.render(request, session, "preview.html", context, status=status)
@@ -136,6 +139,8 @@ def preview_routes(console: Console) -> list[BaseRoute]:
                 {**kept, "error": message[:1].upper() + message[1:] + "."},
                 400,
             )
+        except TooLarge:
+            return page(request, session, directory, {**kept, "error": _TOO_LARGE}, 413)
         except DirectoryNotFound:
             return missing_directory(console, request, session)
         return page(
@@ -185,15 +190,7 @@ def _with_upload(
             bounded = await _bounded(request, MAX_UPLOAD + _OVERHEAD)
             form = await bounded.form(max_files=1, max_fields=10, max_part_size=MAX_UPLOAD)
         except TooLarge:
-            return _refused(
-                console,
-                request,
-                session,
-                413,
-                "The upload is too large",
-                f"A preview takes at most {MAX_UPLOAD // 1024} KiB of users; preview a "
-                "sample of them.",
-            )
+            return _refused(console, request, session, 413, "The upload is too large", _TOO_LARGE)
         except (HTTPException, MultiPartException):
             return _refused(
                 console,
@@ -203,12 +200,20 @@ def _with_upload(
                 "The form could not be read",
                 "Send the preview form from the console page again.",
             )
-        if not session.csrf_ok(form.get("csrf_token")):
-            return csrf_refused(console, request, session)
-        bounded.state.preview_form = form
-        return await inner(bounded)
+        try:
+            if not session.csrf_ok(form.get("csrf_token")):
+                return csrf_refused(console, request, session)
+            bounded.state.preview_form = form
+            return await inner(bounded)
+        finally:
+            await form.close()  # the uploaded file's temporary file
 
     return endpoint
+
+
+def _pretty(payload: object) -> str:
+    """A payload as indented JSON text (the template escapes it like any IdP value)."""
+    return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
 def _refused(
