@@ -312,3 +312,22 @@ def test_the_directory_overview_links_to_the_new_pages(console: Console) -> None
     page = console.client.get(f"/admin/directories/{directory_id}").text
     for name in _PAGES:
         assert f'href="/admin/directories/{directory_id}/{name}"' in page
+
+
+def test_reset_does_not_count_memberships_of_too_many_groups(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond the counted number of groups the page names the memberships without a number."""
+    monkeypatch.setattr("scimdir.service.reset_plan.MAX_COUNTED_GROUPS", 0)
+    console.sign_in()
+    directory_id, _, secret = _directory(console)
+    group = console.client.post(
+        f"/scim/{directory_id}/v2/Groups",
+        json={"schemas": [_GROUP], "displayName": "Eng"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert group.status_code == 201
+    plan = console.services.reset_plans.plan(directory_id)
+    assert (plan.groups, plan.memberships) == (1, None)
+    page = console.client.get(f"/admin/directories/{directory_id}/reset").text
+    assert "every membership of these groups" in page
