@@ -23,8 +23,10 @@ from scimdir.service.event_retention import EventRetention
 from scimdir.service.groups import GroupService
 from scimdir.service.health import HealthService
 from scimdir.service.log_sink import LogSink
+from scimdir.service.mapping_preview import MappingPreviewService
 from scimdir.service.ports import Storage
 from scimdir.service.provisioning_log import ProvisioningLog
+from scimdir.service.reset_plan import ResetPlanner
 from scimdir.service.runtime import Runtime, system_runtime
 from scimdir.service.users import UserService
 from scimdir.service.webhooks import WebhookService
@@ -53,6 +55,8 @@ class Services:
     events: EventFeed
     event_retention: EventRetention
     webhooks: WebhookService
+    mapping_preview: MappingPreviewService
+    reset_plans: ResetPlanner
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -84,11 +88,12 @@ def build_services(
     )
     runtime = runtime or system_runtime()
     limits = build_limits(settings)
+    directories = DirectoryService(storage, runtime)
     return Services(
         storage=storage,
         runtime=runtime,
         limits=limits,
-        directories=DirectoryService(storage, runtime),
+        directories=directories,
         users=UserService(storage, runtime, limits),
         groups=GroupService(storage, runtime, limits),
         log_sink=LogSink(
@@ -110,4 +115,6 @@ def build_services(
             storage, timedelta(days=settings.event_retention_days), clock=runtime.clock
         ),
         webhooks=WebhookService(storage, runtime),
+        mapping_preview=MappingPreviewService(directories, storage),
+        reset_plans=ResetPlanner(storage),
     )

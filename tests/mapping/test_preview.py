@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scimdir.cli.mapping_commands import mapping
@@ -15,6 +17,7 @@ from scimdir.mapping.preview import (
     required_attribute_problems,
     summarize,
     user_from_csv_row,
+    users_from_text,
     with_computed_attributes,
 )
 
@@ -118,3 +121,27 @@ def test_preview_command_json_is_one_object(tmp_path: Path) -> None:
     assert {p["attribute"] for p in out["users"][1]["problems"]} == {"displayName", "email"}
     assert out["users"][1]["problems"][0]["fix"]
     assert out["summary"] == {"missing displayName": 1, "missing email": 1, "ok": 1}
+
+
+def test_users_from_text_reads_json_one_object_and_entra_csv() -> None:
+    """Pasted text: a JSON list, one JSON object (one user), or the export's CSV (BOM allowed)."""
+    assert users_from_text('[{"mail": "a@c.com"}]', "x") == [{"mail": "a@c.com"}]
+    assert users_from_text(' {"mail": "a@c.com"} ', "x") == [{"mail": "a@c.com"}]
+    csv_text = "\ufeffUser principal name,Block sign in\nann@c.com,Yes\n"
+    assert users_from_text(csv_text, "x") == [
+        {"userPrincipalName": "ann@c.com", "accountEnabled": False}
+    ]
+
+
+def test_users_from_text_names_what_is_wrong() -> None:
+    """Empty text, CSV without any column of Entra's export, and JSON that is not a list of user
+    objects are refused with the source's name and the reason."""
+    cases = {
+        "  \n": "upload.json is empty",
+        "name;age\nann;3": "none of the export's columns",
+        "[1]": "must hold a JSON list of user objects",
+        "[{": "is neither CSV nor valid JSON",
+    }
+    for text, message in cases.items():
+        with pytest.raises(ValueError, match=re.escape(message)):
+            users_from_text(text, "upload.json")

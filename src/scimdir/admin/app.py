@@ -19,6 +19,8 @@ from scimdir.admin.auth_views import auth_routes
 from scimdir.admin.console import Console
 from scimdir.admin.directory_views import directory_routes
 from scimdir.admin.headers import SecurityHeaders
+from scimdir.admin.preview_views import preview_routes
+from scimdir.admin.settings_views import settings_routes
 from scimdir.admin.throttle import SignInThrottle
 from scimdir.composition import Services
 from scimdir.settings import Settings
@@ -44,6 +46,8 @@ def create_console(services: Services, settings: Settings) -> Starlette:
     routes: list[BaseRoute] = [
         *auth_routes(console),
         *directory_routes(console),
+        *settings_routes(console),
+        *preview_routes(console),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

@@ -39,6 +39,8 @@ __all__ = [
     "required_attribute_problems",
     "summarize",
     "user_from_csv_row",
+    "users_from_json",
+    "users_from_text",
     "with_computed_attributes",
 ]
 
@@ -154,13 +156,44 @@ def load_users(path: Path) -> list[dict[str, Any]]:
         raise ValueError(f"cannot read {path}: {exc.strerror}") from None
     if path.suffix.lower() == ".csv":
         return [user_from_csv_row(row) for row in csv.DictReader(text.splitlines())]
+    return users_from_json(text, str(path))
+
+
+def users_from_json(text: str, source: str) -> list[dict[str, Any]]:
+    """Sample users from JSON text: a list of user objects. :raises ValueError: naming
+    ``source`` and what is wrong with it."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is neither CSV nor valid JSON: {exc.msg}") from None
+        raise ValueError(f"{source} is neither CSV nor valid JSON: {exc.msg}") from None
     if not isinstance(data, list) or not all(isinstance(user, dict) for user in data):
-        raise ValueError(f"{path} must hold a JSON list of user objects")
+        raise ValueError(f"{source} must hold a JSON list of user objects")
     return data
+
+
+def users_from_text(text: str, source: str) -> list[dict[str, Any]]:
+    """Sample users pasted or uploaded (the console): JSON when the text starts with ``[`` or
+    ``{`` (one object is one user), else Entra's user-export CSV, which must have at least one
+    column :data:`CSV_HEADERS` knows. :raises ValueError: naming ``source`` and what is wrong."""
+    text = text.lstrip("\ufeff").strip()
+    if not text:
+        raise ValueError(f"{source} is empty: paste users as JSON or as Entra's CSV export")
+    if text[0] in "[{":
+        if text[0] == "{":
+            text = f"[{text}]"
+        return users_from_json(text, source)
+    try:
+        reader = csv.DictReader(text.splitlines())
+        headers = [h.strip().lower() for h in reader.fieldnames or []]
+        if not any(h in CSV_HEADERS for h in headers):
+            raise ValueError(
+                f"{source} is neither JSON nor Entra's user-export CSV: its first line has none "
+                'of the export\'s columns (for example "User principal name", "Display name", '
+                '"Mail")'
+            )
+        return [user_from_csv_row(row) for row in reader]
+    except csv.Error as exc:
+        raise ValueError(f"{source} is not valid CSV: {exc}") from None
 
 
 def with_computed_attributes(user: Mapping[str, Any]) -> dict[str, Any]:
