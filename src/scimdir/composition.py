@@ -15,6 +15,7 @@ from scimdir.service.admin_accounts import AdminAccountService
 from scimdir.service.admin_groups import AdminGroupService
 from scimdir.service.admin_users import AdminUserService
 from scimdir.service.api_keys import ApiKeyService
+from scimdir.service.bulk import BulkService
 from scimdir.service.context import Limits
 from scimdir.service.directories import DirectoryService
 from scimdir.service.directory_counts import DirectoryCounts
@@ -53,6 +54,7 @@ class Services:
     events: EventFeed
     event_retention: EventRetention
     webhooks: WebhookService
+    bulk: BulkService
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -68,6 +70,8 @@ def build_limits(settings: Settings) -> Limits:
         max_filter_depth=settings.max_filter_depth,
         max_filter_multi_valued=settings.max_filter_multi_valued,
         max_members_per_response=settings.max_members_per_response,
+        bulk_max_operations=settings.bulk_max_operations,
+        bulk_max_payload_bytes=settings.bulk_payload_bytes(),
     )
 
 
@@ -84,13 +88,15 @@ def build_services(
     )
     runtime = runtime or system_runtime()
     limits = build_limits(settings)
+    users = UserService(storage, runtime, limits)
+    groups = GroupService(storage, runtime, limits)
     return Services(
         storage=storage,
         runtime=runtime,
         limits=limits,
         directories=DirectoryService(storage, runtime),
-        users=UserService(storage, runtime, limits),
-        groups=GroupService(storage, runtime, limits),
+        users=users,
+        groups=groups,
         log_sink=LogSink(
             storage,
             retention=timedelta(days=settings.log_retention_days),
@@ -110,4 +116,5 @@ def build_services(
             storage, timedelta(days=settings.event_retention_days), clock=runtime.clock
         ),
         webhooks=WebhookService(storage, runtime),
+        bulk=BulkService(users, groups, limits),
     )

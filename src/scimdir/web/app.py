@@ -33,6 +33,7 @@ from scimdir.scim.errors import not_found, shorten
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
+from scimdir.web.bulk import BulkEndpoint
 from scimdir.web.fallback import (
     nul_guard_routes,
     scim_fallback_routes,
@@ -78,6 +79,7 @@ def create_app(
         rate_limiter=rate_limiter or RateLimiter(),
         api_keys=services.api_keys,
     )
+    scim.bulk = BulkEndpoint(services.bulk, scim.request_log, settings.bulk_payload_bytes())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
