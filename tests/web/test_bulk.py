@@ -137,6 +137,30 @@ def test_circular_group_references_are_resolved(entra: Tenant) -> None:
     assert (ops[0]["version"], ops[1]["version"]) == (a.headers["etag"], b.headers["etag"])
 
 
+def test_a_circle_outside_members_is_409_for_each_operation(entra: Tenant) -> None:
+    """Two users naming each other as manager cannot be created one before the other: each
+    gets 409 saying so (RFC 7644 §3.7.1 allows it) and neither is created."""
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    ops = run(
+        entra,
+        bulk(
+            post_user("u1", "m1@contoso.com", **{enterprise: {"manager": {"value": "bulkId:u2"}}}),
+            post_user("u2", "m2@contoso.com", **{enterprise: {"manager": {"value": "bulkId:u1"}}}),
+        ),
+    )
+    assert statuses(ops) == ["409", "409"]
+    assert "circle of bulkId references" in ops[0]["response"]["detail"]
+    assert user_id(entra, "m1@contoso.com") is None
+
+
+def test_a_post_naming_its_own_bulk_id_is_400(entra: Tenant) -> None:
+    """A group listing itself by its own bulkId is refused before anything is created."""
+    ops = run(entra, bulk(post_group("g", "Self", "bulkId:g")))
+    assert statuses(ops) == ["400"]
+    assert "references its own bulkId" in ops[0]["response"]["detail"]
+    assert entra.get("/Groups").json()["totalResults"] == 0
+
+
 def test_a_failing_operation_in_the_middle_leaves_the_others_applied(entra: Tenant) -> None:
     """POST ok, POST of a taken userName (409), POST ok: both others exist; the failure carries
     its SCIM error in ``response`` and no location (a failed POST has none)."""

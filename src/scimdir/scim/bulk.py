@@ -222,6 +222,11 @@ def _operation(index: int, raw: Any) -> BulkOperation:
     refs = set(references(data))
     if resource_id is not None and resource_id.startswith(BULK_ID_PREFIX):
         refs.add(resource_id[len(BULK_ID_PREFIX) :])
+    if method == "POST" and bulk_id in refs:
+        raise invalid_value(
+            f"{where} references its own bulkId {shorten(bulk_id)}: the resource does not exist "
+            "before it is created."
+        )
     return BulkOperation(
         index=index,
         method=method,
