@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from scimdir.composition import Services
 from scimdir.service.ports import LogRecord
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
+from scimdir.web.rate_limit import RateLimiter
 from tests.web.conftest import Tenant, entra_user, make_tenant
 
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
@@ -466,3 +468,32 @@ def test_an_operation_in_a_generic_directory(app_services: tuple[TestClient, Ser
     ops = run(t, bulk({"method": "POST", "path": "/Users", "bulkId": "qwerty", "data": data},
                       failOnErrors=1))  # fmt: skip
     assert [(o["method"], o["bulkId"], o["status"]) for o in ops] == [("POST", "qwerty", "201")]
+
+
+def test_each_operation_counts_against_the_rate_limit(tmp_path: Path) -> None:
+    """With rate_limit 25 (burst 25) and a clock that never advances, the bulk request takes
+    one token and its first 24 operations the rest: the other 6 get 429, nothing of theirs is
+    written, and the detail names the setting."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    app = create_app(settings, rate_limiter=RateLimiter(clock=lambda: 0.0))
+    with TestClient(app) as client:
+        t = make_tenant(client, app.state.services, "entra")
+        t.set("rate_limit", 25)
+        t.set("rate_limit_burst", 25)
+        ops = run(t, bulk(*(post_user(f"u{i}", f"u{i}@contoso.com") for i in range(30))))
+        assert statuses(ops) == ["201"] * 24 + ["429"] * 6
+        assert "rate_limit" in ops[-1]["response"]["detail"]
+    app.state.services.storage.dispose()
+
+
+def _count(method: str, resource: str, status: str) -> float:
+    labels = {"method": method, "resource": resource, "status": status}
+    return REGISTRY.get_sample_value("scimdir_scim_requests_total", labels) or 0.0
+
+
+def test_metrics_count_the_bulk_once_and_each_operation_as_its_request(entra: Tenant) -> None:
+    """Two user POSTs in a bulk: POST/User/201 grows by 2, POST/Bulk/200 by 1."""
+    users, bulks = _count("POST", "User", "201"), _count("POST", "Bulk", "200")
+    run(entra, bulk(post_user("a", "m1@contoso.com"), post_user("b", "m2@contoso.com")))
+    assert _count("POST", "User", "201") - users == 2
+    assert _count("POST", "Bulk", "200") - bulks == 1

@@ -101,6 +101,7 @@ class _Job:
 
     ctx: ScimContext
     observe: Observer
+    admit: Callable[[], None]
     defined: dict[str, int]
     fail_on_errors: int | None
     ids: dict[str, str] = field(default_factory=dict)
@@ -121,8 +122,18 @@ class BulkService:
         self.groups = groups
         self.limits = limits
 
-    def run(self, ctx: ScimContext, body: Any, observe: Observer) -> dict[str, Any]:
+    def run(
+        self,
+        ctx: ScimContext,
+        body: Any,
+        observe: Observer,
+        admit: Callable[[], None] = lambda: None,
+    ) -> dict[str, Any]:
         """Run a BulkRequest; returns the BulkResponse (RFC 7644 §3.7.3).
+
+        ``observe`` sees each operation as it finishes; ``admit`` is called before each one
+        runs and may refuse it with a SCIM error (the directory's rate limit: each operation
+        counts as the request it stands for).
 
         :raises SCIMException: for a body that is not a BulkRequest (400) or carries more than
             ``bulk_max_operations`` operations (413); an operation's error is its own result.
@@ -132,7 +143,7 @@ class BulkService:
         for op in request.operations:  # the first POST of a bulkId defines it
             if op.method == "POST" and op.bulk_id is not None:
                 defined.setdefault(op.bulk_id, op.index)
-        job = _Job(ctx, observe, defined, request.fail_on_errors)
+        job = _Job(ctx, observe, admit, defined, request.fail_on_errors)
         pending: list[BulkOperation | InvalidOperation | _Completion] = list(request.operations)
         while pending and not job.stopped:
             waiting: list[BulkOperation | InvalidOperation | _Completion] = []
@@ -249,6 +260,7 @@ class BulkService:
             result.location = f"{ctx.base_url}{op.endpoint}/{resource_id}"
         body: Any = None
         try:
+            job.admit()
             status, body, version, resource_id = self._dispatch(ctx, op, resource_id, data)
             result.status, result.version = status, version
             result.location = f"{ctx.base_url}{op.endpoint}/{resource_id}"

@@ -79,7 +79,9 @@ def create_app(
         rate_limiter=rate_limiter or RateLimiter(),
         api_keys=services.api_keys,
     )
-    scim.bulk = BulkEndpoint(services.bulk, scim.request_log, settings.bulk_payload_bytes())
+    scim.bulk = BulkEndpoint(
+        services.bulk, scim.request_log, settings.bulk_payload_bytes(), scim.rate_limiter
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -8,10 +8,16 @@ many operations ran and failed). This module then
 
 - refuses a body larger than the published ``maxPayloadSize`` with 413 (§3.7.4), measured by
   its ``Content-Length`` (or, sent chunked, by its compact JSON size);
+- counts each operation against the directory's rate limit, as the request it stands for (one
+  over the limit gets 429 as its result, so 1,000 operations in one request are not a way around
+  ``rate_limit``);
 - records one provisioning-log entry per operation, as if it had been a request of its own
   (method, ``/scim/<tenant>/v2/Users/<id>`` path, status, subject, effect, quirks, and for a
   failure the explanation and fix), carrying the bulk request's ``X-Request-Id`` so that
-  ``scimdir directory log`` shows the operations of one bulk request together.
+  ``scimdir directory log`` shows the operations of one bulk request together;
+- counts each operation in the metrics as that request (``scimdir_scim_requests_total`` with its
+  method, resource and status, and the quirks that fired); the bulk request itself counts once
+  with the resource label ``Bulk``.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from scimdir.scim.errors import invalid_syntax
 from scimdir.service.bulk import BulkService, OperationRun
 from scimdir.service.context import ScimContext
 from scimdir.web.auth import presented_secret
+from scimdir.web.metrics import observe_request
 from scimdir.web.outcome import Outcome
+from scimdir.web.rate_limit import RateLimiter
 from scimdir.web.request_log import RequestLogger
 
 __all__ = ["BulkEndpoint"]
@@ -36,11 +44,16 @@ class BulkEndpoint:
     """The handler of ``POST /Bulk`` for the SCIM pipeline (``ScimApi.bulk``)."""
 
     def __init__(
-        self, service: BulkService, request_log: RequestLogger, max_payload_bytes: int
+        self,
+        service: BulkService,
+        request_log: RequestLogger,
+        max_payload_bytes: int,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.service = service
         self.request_log = request_log
         self.max_payload_bytes = max_payload_bytes
+        self.rate_limiter = rate_limiter
 
     def __call__(self, ctx: ScimContext, request: Request, body: Any) -> Outcome:
         """Check the payload size, run the operations, answer 200 with the BulkResponse."""
@@ -53,7 +66,12 @@ class BulkEndpoint:
         def record(run: OperationRun) -> None:
             self._record(request, base, presented, run)
 
-        return Outcome(self.service.run(ctx, body, record))
+        def admit() -> None:
+            if self.rate_limiter is not None:
+                settings = ctx.settings
+                self.rate_limiter.admit(ctx.directory_id, settings.rate_limit, settings.burst())
+
+        return Outcome(self.service.run(ctx, body, record, admit))
 
     def _record(
         self, request: Request, base: str, presented: str | None, run: OperationRun
@@ -62,7 +80,7 @@ class BulkEndpoint:
         scope = {**request.scope, "method": run.method, "path": base + run.path}
         scope["query_string"] = b""
         result = run.result
-        self.request_log.served(
+        elapsed = self.request_log.served(
             Request(scope),
             run.ctx,
             presented=presented,
@@ -73,6 +91,14 @@ class BulkEndpoint:
             request_body=run.data,
             response_body=run.body,
             error=result.error,
+        )
+        observe_request(
+            run.method,
+            run.resource_type,
+            result.status,
+            run.ctx.quirks,
+            elapsed,
+            directory=run.ctx.directory_id,
         )
 
 

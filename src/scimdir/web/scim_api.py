@@ -91,7 +91,7 @@ class ScimApi:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
         r = self._route
         bulk = (
-            [Route("/Bulk", r(None, self.bulk, body=True), methods=["POST"])] if self.bulk else []
+            [Route("/Bulk", r("Bulk", self.bulk, body=True), methods=["POST"])] if self.bulk else []
         )
         return [
             Route("/Users", r("User", self._list_users), methods=["GET"]),
