@@ -97,6 +97,19 @@ def test_only_value_strings_are_references() -> None:
     assert references(data) == ["me"]
 
 
+def test_a_bare_string_manager_is_a_reference() -> None:
+    """Entra's bare-string manager, in a resource and as a path-less PATCH key, is resolved."""
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    data = {
+        enterprise: {"manager": "bulkId:boss"},
+        "Operations": [{"op": "add", "value": {f"{enterprise}:manager": "bulkId:boss2"}}],
+    }
+    assert sorted(references(data)) == ["boss", "boss2"]
+    out = resolve(data, {"boss": "1", "boss2": "2"})
+    assert out[enterprise] == {"manager": "1"}
+    assert out["Operations"][0]["value"] == {f"{enterprise}:manager": "2"}
+
+
 def test_resolve_replaces_known_references_and_leaves_the_input_unchanged() -> None:
     """resolve returns a copy with ids in place of known references."""
     data = {"members": [{"value": "bulkId:a"}, {"value": "bulkId:b"}], "displayName": "G"}

@@ -127,6 +127,21 @@ def test_references_resolve_in_paths_and_patch_values(entra: Tenant) -> None:
     assert [m["value"] for m in group["members"]] == [uid]
 
 
+def test_an_entra_bare_string_manager_references_a_user_of_the_request(entra: Tenant) -> None:
+    """Entra's ``"manager": "bulkId:boss"`` is resolved, then normalised by the Entra dialect."""
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    ops = run(
+        entra,
+        bulk(
+            post_user("boss", "boss@contoso.com"),
+            post_user("e", "emp@contoso.com", **{enterprise: {"manager": "bulkId:boss"}}),
+        ),
+    )
+    assert statuses(ops) == ["201", "201"]
+    employee = entra.get(ops[1]["location"].split("/v2", 1)[1]).json()
+    assert employee[enterprise]["manager"]["value"] == user_id(entra, "boss@contoso.com")
+
+
 def test_circular_group_references_are_resolved(entra: Tenant) -> None:
     """Groups A and B naming each other by bulkId (RFC 7644 §3.7.1's example): both 201, each
     a member of the other, and the results report their final versions."""

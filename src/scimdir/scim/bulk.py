@@ -8,7 +8,7 @@ references, and render the BulkResponse. Pure: no HTTP, no storage.
 - A ``bulkId`` reference (§3.7.2) is a string ``"bulkId:<id>"`` that stands for the id of the
   resource a POST of the same request creates. scimdir reads one in an operation's path
   (``/Groups/bulkId:qwerty``) and in any ``value`` of its data: a group's ``members[].value``,
-  the enterprise ``manager.value`` (or Entra's bare-string manager), a PATCH operation's
+  the enterprise ``manager.value`` (or Entra's bare-string ``manager``), a PATCH operation's
   ``value`` and the ``value`` members inside it. References inside PATCH filter paths
   (``members[value eq "bulkId:x"]``) are not resolved: they stay literal, so they match nothing.
 - :func:`bulk_response` renders the per-operation results in request order: ``location``,
@@ -265,20 +265,30 @@ def _path(where: str, method: str, path: Any) -> tuple[str, str, str | None]:
     return _ENDPOINTS[parts[1]], endpoint, resource_id
 
 
+def _holds_reference(key: Any) -> bool:
+    """Whether a string under ``key`` may be a reference: a ``value``, or a bare-string
+    ``manager`` (Entra's form, :func:`scimdir.scim.quirks.bare_string_manager`, also as the
+    ``urn:...:User:manager`` key of a path-less PATCH value)."""
+    if not isinstance(key, str):
+        return False
+    name = key.lower()
+    return name in ("value", "manager") or name.endswith(":manager")
+
+
 def _is_reference(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(BULK_ID_PREFIX)
 
 
 def references(data: Any) -> list[str]:
-    """The bulkIds that the ``value`` strings of ``data`` reference, in order (iteratively: a
-    deeply nested body must not exhaust the stack)."""
+    """The bulkIds that the ``value`` (and bare ``manager``) strings of ``data`` reference
+    (iteratively: a deeply nested body must not exhaust the stack)."""
     found: list[str] = []
     stack: list[tuple[Any, bool]] = [(data, False)]
     while stack:
         node, in_value = stack.pop()
         if isinstance(node, dict):
             for key, item in node.items():
-                stack.append((item, isinstance(key, str) and key.lower() == "value"))
+                stack.append((item, _holds_reference(key)))
         elif isinstance(node, list):
             stack.extend((item, in_value) for item in node)
         elif in_value and _is_reference(node):
@@ -299,7 +309,7 @@ def resolve(data: Any, ids: Mapping[str, str]) -> Any:
             copied = dict(node)
             container[key] = copied
             for name in copied:
-                stack.append((copied, name, isinstance(name, str) and name.lower() == "value"))
+                stack.append((copied, name, _holds_reference(name)))
         elif isinstance(node, list):
             items = list(node)
             container[key] = items
