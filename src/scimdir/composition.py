@@ -70,7 +70,7 @@ def build_limits(settings: Settings) -> Limits:
         max_filter_depth=settings.max_filter_depth,
         max_filter_multi_valued=settings.max_filter_multi_valued,
         max_members_per_response=settings.max_members_per_response,
-        bulk_max_operations=settings.bulk_max_operations,
+        bulk_max_operations=settings.bulk_operations(),
         bulk_max_payload_bytes=settings.bulk_payload_bytes(),
     )
 

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         default=1000,
         ge=1,
         description="Operations one /Bulk request may carry (published as maxOperations in "
-        "/ServiceProviderConfig; more get 413).",
+        "/ServiceProviderConfig; more get 413). Capped at max_operations: authentik uses "
+        "maxOperations as its PATCH chunk size.",
     )
     bulk_max_payload_bytes: int = Field(
         default=1024 * 1024,
@@ -187,6 +188,12 @@ class Settings(BaseSettings):
                 f"https://scim.example.com, not {value[:80]!r}"
             )
         return value.strip()
+
+    def bulk_operations(self) -> int:
+        """The ``/Bulk`` operation limit: ``bulk_max_operations``, never above the PATCH limit
+        ``max_operations`` (authentik chunks its PATCH operations by the published
+        ``bulk.maxOperations``, docs/idp/authentik.md §4)."""
+        return min(self.bulk_max_operations, self.max_operations)
 
     def bulk_payload_bytes(self) -> int:
         """The ``/Bulk`` body limit: ``bulk_max_payload_bytes``, never above ``max_body_bytes``

@@ -473,6 +473,21 @@ def test_max_payload_size_is_never_above_the_body_cap(tmp_path: Path) -> None:
     app.state.services.storage.dispose()
 
 
+def test_max_operations_is_never_above_the_patch_limit(tmp_path: Path) -> None:
+    """authentik chunks PATCH operations by bulk.maxOperations: it never exceeds max_operations,
+    so an authentik PATCH chunk is never refused for its size."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}", max_operations=50, bulk_max_operations=500
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        t = make_tenant(client, app.state.services, "authentik")
+        assert t.get("/ServiceProviderConfig").json()["bulk"]["maxOperations"] == 50
+        ops = [{"method": "DELETE", "path": f"/Users/{i}"} for i in range(51)]
+        assert "maxOperations (50)" in t.post("/Bulk", bulk(*ops)).json()["detail"]
+    app.state.services.storage.dispose()
+
+
 def test_an_operation_in_a_generic_directory(app_services: tuple[TestClient, Services]) -> None:
     """A strict RFC 7644 directory runs the RFC's own bulk example shape (§3.7.3)."""
     t = make_tenant(*app_services, idp="generic")
