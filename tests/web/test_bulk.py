@@ -4,6 +4,7 @@ provisioning-log entries as single requests."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,21 @@ def test_a_post_naming_its_own_bulk_id_is_400(entra: Tenant) -> None:
     assert statuses(ops) == ["400"]
     assert "references its own bulkId" in ops[0]["response"]["detail"]
     assert entra.get("/Groups").json()["totalResults"] == 0
+
+
+def test_a_broken_circle_whose_other_post_fails_says_the_members_are_missing(
+    entra: Tenant,
+) -> None:
+    """A is created to break the circle, B fails (its name is taken): A's result is 409 with
+    A's location and a detail saying its members could not be added, and B's is B's error."""
+    entra.post("/Groups", {"schemas": [GROUP], "displayName": "Taken"})
+    ops = run(entra, bulk(post_group("a", "A", "bulkId:b"), post_group("b", "Taken", "bulkId:a")))
+    assert statuses(ops) == ["409", "409"]
+    assert ops[0]["location"].startswith(f"https://scim.example.test{entra.base}/Groups/")
+    assert "could not add the members" in ops[0]["response"]["detail"]
+    assert ops[1]["response"]["scimType"] == "uniqueness" and "location" not in ops[1]
+    a = entra.get(ops[0]["location"].split("/v2", 1)[1]).json()
+    assert a["displayName"] == "A" and a.get("members", []) == []
 
 
 def test_a_failing_operation_in_the_middle_leaves_the_others_applied(entra: Tenant) -> None:
@@ -457,6 +473,18 @@ def test_a_payload_over_max_payload_size_gets_413(small: Tenant) -> None:
     assert response.status_code == 413
     assert "maxPayloadSize (2000)" in response.json()["detail"]
     assert small.get("/Users").json()["totalResults"] == 0
+
+
+def test_a_chunked_payload_over_max_payload_size_gets_413(small: Tenant) -> None:
+    """Sent without Content-Length (chunked), the body is measured by its JSON size."""
+    body = json.dumps(bulk(post_user("u", "chunk@contoso.com", title="x" * 2500))).encode()
+    response = small.client.post(
+        small.url("/Bulk"),
+        content=iter([body[:1000], body[1000:]]),
+        headers={"Authorization": f"Bearer {small.secret}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "maxPayloadSize (2000)" in response.json()["detail"]
 
 
 def test_max_payload_size_is_never_above_the_body_cap(tmp_path: Path) -> None:
