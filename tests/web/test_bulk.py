@@ -555,3 +555,22 @@ def test_metrics_count_the_bulk_once_and_each_operation_as_its_request(entra: Te
     run(entra, bulk(post_user("a", "m1@contoso.com"), post_user("b", "m2@contoso.com")))
     assert _count("POST", "User", "201") - users == 2
     assert _count("POST", "Bulk", "200") - bulks == 1
+
+
+def test_a_forward_reference_runs_as_soon_as_its_post_has(entra: Tenant) -> None:
+    """PATCH g (add bulkId:u), POST u, DELETE bulkId:u: the PATCH runs right after the POST, so
+    the DELETE finds the user in the group and removes it from it (the client's order)."""
+    group = entra.post("/Groups", {"schemas": [GROUP], "displayName": "Order"}).json()
+    add = {
+        "method": "PATCH",
+        "path": f"/Groups/{group['id']}",
+        "data": {
+            "schemas": [PATCH],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": "bulkId:u"}]}],
+        },
+    }
+    delete = {"method": "DELETE", "path": "/Users/bulkId:u"}
+    ops = run(entra, bulk(add, post_user("u", "order@contoso.com"), delete))
+    assert statuses(ops) == ["204", "201", "204"]
+    kinds = [e.type for e in entra.services.events.read_once(entra.id).events]
+    assert kinds.index("group.member_added") < kinds.index("user.deleted")

@@ -12,7 +12,8 @@ transactions give. One transaction for the whole request would hold SQLite's sin
 other writer of the server, and one failure would undo the operations that succeeded.
 
 **Order and bulkId references** (§3.7.2). Operations run in request order, except that one
-referencing a ``bulkId`` waits until the POST that defines it has run (a forward reference).
+referencing a ``bulkId`` waits until the POST that defines it has run (a forward reference), and
+then runs at once, before the operations after that POST.
 An operation whose reference names no POST of the request is refused (400 ``invalidValue``); one
 whose referenced POST failed is refused (409) without running. When every operation left waits
 on another (a cycle, §3.7.1), scimdir breaks it as the RFC's example does: the first waiting
@@ -144,22 +145,18 @@ class BulkService:
             if op.method == "POST" and op.bulk_id is not None:
                 defined.setdefault(op.bulk_id, op.index)
         job = _Job(ctx, observe, admit, defined, request.fail_on_errors)
-        pending: list[BulkOperation | InvalidOperation | _Completion] = list(request.operations)
-        while pending and not job.stopped:
-            waiting: list[BulkOperation | InvalidOperation | _Completion] = []
-            progressed = False
-            for item in pending:
-                if job.stopped:
-                    waiting.append(item)
-                    continue
-                if self._step(job, item, waiting):
-                    progressed = True
-            pending = waiting
-            if pending and not progressed and not job.stopped:
-                pending = self._break_cycle(job, pending)
-        for item in pending:  # stopped by failOnErrors: a half-made group says so
-            if isinstance(item, _Completion):
-                self._incomplete(job, item, "failOnErrors stopped the request first")
+        waiting: list[BulkOperation | InvalidOperation | _Completion] = []
+        for item in request.operations:
+            if job.stopped:
+                break
+            if self._step(job, item, waiting):
+                self._drain(job, waiting)
+        while waiting and not job.stopped:  # what is left waits on itself: a circle
+            waiting = self._break_cycle(job, waiting)
+            self._drain(job, waiting)
+        for left in waiting:  # stopped by failOnErrors: a half-made group says so
+            if isinstance(left, _Completion):
+                self._incomplete(job, left, "failOnErrors stopped the request first")
         ctx.effect = _summary(job)
         return bulk_response(list(job.results.values()))
 
@@ -207,6 +204,22 @@ class BulkService:
             return False
         self._run(job, item, item.data)
         return True
+
+    def _drain(
+        self, job: _Job, waiting: list[BulkOperation | InvalidOperation | _Completion]
+    ) -> None:
+        """Run the waiting operations that the last one unblocked, in request order, until
+        none is left that can run: a forward reference runs as soon as its POST has."""
+        progressed = True
+        while progressed and waiting and not job.stopped:
+            progressed = False
+            pending, waiting[:] = list(waiting), []
+            for position, item in enumerate(pending):
+                if job.stopped:
+                    waiting.extend(pending[position:])
+                    return
+                if self._step(job, item, waiting):
+                    progressed = True
 
     def _break_cycle(
         self, job: _Job, pending: list[BulkOperation | InvalidOperation | _Completion]
