@@ -15,6 +15,7 @@ from scimdir.service.admin_accounts import AdminAccountService
 from scimdir.service.admin_groups import AdminGroupService
 from scimdir.service.admin_users import AdminUserService
 from scimdir.service.api_keys import ApiKeyService
+from scimdir.service.bulk import BulkService
 from scimdir.service.context import Limits
 from scimdir.service.directories import DirectoryService
 from scimdir.service.directory_counts import DirectoryCounts
@@ -57,6 +58,7 @@ class Services:
     webhooks: WebhookService
     mapping_preview: MappingPreviewService
     reset_plans: ResetPlanner
+    bulk: BulkService
 
 
 def build_limits(settings: Settings) -> Limits:
@@ -72,6 +74,8 @@ def build_limits(settings: Settings) -> Limits:
         max_filter_depth=settings.max_filter_depth,
         max_filter_multi_valued=settings.max_filter_multi_valued,
         max_members_per_response=settings.max_members_per_response,
+        bulk_max_operations=settings.bulk_operations(),
+        bulk_max_payload_bytes=settings.bulk_payload_bytes(),
     )
 
 
@@ -89,13 +93,15 @@ def build_services(
     runtime = runtime or system_runtime()
     limits = build_limits(settings)
     directories = DirectoryService(storage, runtime)
+    users = UserService(storage, runtime, limits)
+    groups = GroupService(storage, runtime, limits)
     return Services(
         storage=storage,
         runtime=runtime,
         limits=limits,
         directories=directories,
-        users=UserService(storage, runtime, limits),
-        groups=GroupService(storage, runtime, limits),
+        users=users,
+        groups=groups,
         log_sink=LogSink(
             storage,
             retention=timedelta(days=settings.log_retention_days),
@@ -117,4 +123,5 @@ def build_services(
         webhooks=WebhookService(storage, runtime),
         mapping_preview=MappingPreviewService(directories, storage),
         reset_plans=ResetPlanner(storage),
+        bulk=BulkService(users, groups, limits),
     )

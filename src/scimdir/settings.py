@@ -43,6 +43,19 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_operations: int = Field(default=1000, ge=1, description="PATCH operations per request.")
+    bulk_max_operations: int = Field(
+        default=1000,
+        ge=1,
+        description="Operations one /Bulk request may carry (published as maxOperations in "
+        "/ServiceProviderConfig; more get 413). Capped at max_operations: authentik uses "
+        "maxOperations as its PATCH chunk size.",
+    )
+    bulk_max_payload_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Bytes one /Bulk body may hold (published as maxPayloadSize; more get 413). "
+        "Capped at max_body_bytes, the limit of every request body.",
+    )
     max_values_per_attribute: int = Field(
         default=1000,
         ge=1,
@@ -175,6 +188,17 @@ class Settings(BaseSettings):
                 f"https://scim.example.com, not {value[:80]!r}"
             )
         return value.strip()
+
+    def bulk_operations(self) -> int:
+        """The ``/Bulk`` operation limit: ``bulk_max_operations``, never above the PATCH limit
+        ``max_operations`` (authentik chunks its PATCH operations by the published
+        ``bulk.maxOperations``, docs/idp/authentik.md §4)."""
+        return min(self.bulk_max_operations, self.max_operations)
+
+    def bulk_payload_bytes(self) -> int:
+        """The ``/Bulk`` body limit: ``bulk_max_payload_bytes``, never above ``max_body_bytes``
+        (no body larger than that is read at all)."""
+        return min(self.bulk_max_payload_bytes, self.max_body_bytes)
 
     def reads_inline(self) -> bool:
         """Whether GETs run on the event loop (see ``inline_reads``)."""

@@ -83,11 +83,11 @@ def test_bad_count_is_invalid_value(entra: Tenant) -> None:
     assert response.json()["scimType"] == "invalidValue"
 
 
-def test_discovery_publishes_patch_and_no_bulk(entra: Tenant) -> None:
-    """ServiceProviderConfig says what we support: PATCH, filter with our maximum, no bulk."""
+def test_discovery_publishes_patch_and_bulk(entra: Tenant) -> None:
+    """ServiceProviderConfig says what we support: PATCH, filter with our maximum, bulk."""
     spc = entra.get("/ServiceProviderConfig").json()
     assert spc["patch"] == {"supported": True}
-    assert spc["bulk"]["supported"] is False
+    assert spc["bulk"]["supported"] is True
     assert spc["filter"] == {"supported": True, "maxResults": 1000}
     types = entra.get("/ResourceTypes").json()
     assert sorted(r["id"] for r in types["Resources"]) == ["Group", "User"]

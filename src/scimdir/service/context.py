@@ -25,6 +25,10 @@ class Limits(InputLimits):
     max_page_size: int = 1000
     default_page_size: int = 100
     max_members_per_response: int = 100_000
+    bulk_max_operations: int = 1000
+    """Operations one ``/Bulk`` request may carry (RFC 7644 §3.7.4 ``maxOperations``)."""
+    bulk_max_payload_bytes: int = 1024 * 1024
+    """Bytes one ``/Bulk`` body may hold (RFC 7644 §3.7.4 ``maxPayloadSize``)."""
 
 
 @dataclass

@@ -33,6 +33,7 @@ from scimdir.scim.errors import not_found, shorten
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
+from scimdir.web.bulk import BulkEndpoint
 from scimdir.web.fallback import (
     nul_guard_routes,
     scim_fallback_routes,
@@ -77,6 +78,9 @@ def create_app(
         inline_reads=settings.reads_inline(),
         rate_limiter=rate_limiter or RateLimiter(),
         api_keys=services.api_keys,
+    )
+    scim.bulk = BulkEndpoint(
+        services.bulk, scim.request_log, settings.bulk_payload_bytes(), scim.rate_limiter
     )
 
     @asynccontextmanager

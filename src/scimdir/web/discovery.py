@@ -1,6 +1,7 @@
 """Discovery documents (RFC 7644 §4): ServiceProviderConfig, ResourceTypes, Schemas.
 
-They publish only what scimdir really does: PATCH yes, bulk no, filter yes (with our page maximum),
+They publish only what scimdir really does: PATCH yes, bulk yes (with its limits, RFC 7644
+§3.7.4), filter yes (with our page maximum),
 sorting yes, ETags yes, password change no, and bearer/basic authentication.
 """
 
@@ -20,7 +21,11 @@ def service_provider_config(base_url: str, limits: Limits) -> dict[str, Any]:
         "documentationUri": "https://github.com/scimdir/scimdir/blob/main/docs/performance.md"
         "#published-limits",
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {
+            "supported": True,
+            "maxOperations": limits.bulk_max_operations,
+            "maxPayloadSize": limits.bulk_max_payload_bytes,
+        },
         "filter": {"supported": True, "maxResults": limits.max_page_size},
         "changePassword": {"supported": False},
         "sort": {"supported": True},

@@ -30,7 +30,7 @@ from scimdir.web.http import error_response
 
 __all__ = ["nul_guard_routes", "scim_fallback_routes", "tenant_fallback_routes"]
 
-_ENDPOINTS = "/Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas"
+_ENDPOINTS = "/Users, /Groups, /Bulk, /ServiceProviderConfig, /ResourceTypes and /Schemas"
 
 
 class _AnyMethod:

@@ -1,9 +1,10 @@
 """The OpenAPI 3.1 description of the SCIM surface, served at ``/scim/openapi.json``.
 
 It describes what :mod:`scimdir.web.scim_api` serves under ``/scim/{tenantId}/v2``: Users and
-Groups (RFC 7644 §3.3-§3.6), ``.search`` per type and at the root (§3.4.3), the discovery
-endpoints (§4) and the error shape (§3.12) with every status scimdir answers. Resource schemas
-come from the same attribute table as ``/Schemas`` (:mod:`scimdir.web.openapi_schemas`).
+Groups (RFC 7644 §3.3-§3.6), ``.search`` per type and at the root (§3.4.3), ``/Bulk`` (§3.7),
+the discovery endpoints (§4) and the error shape (§3.12) with every status scimdir answers.
+Resource schemas come from the same attribute table as ``/Schemas``
+(:mod:`scimdir.web.openapi_schemas`).
 
 The description itself needs no credentials (it holds nothing of any directory); the SCIM
 endpoints it describes take the directory's secret as a bearer token or HTTP Basic password.
@@ -21,6 +22,7 @@ from starlette.routing import Route
 
 from scimdir.scim.filter import SORTABLE_KEYS
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE, ResourceType
+from scimdir.web.openapi_bulk import bulk_request_schema, bulk_response_schema
 from scimdir.web.openapi_schemas import (
     attribute_list_pattern,
     error_schema,
@@ -222,6 +224,20 @@ def _by_id(operation_id: str, summary: str) -> dict[str, Any]:
     return found
 
 
+def _bulk() -> dict[str, Any]:
+    results = _ok(
+        "One result per operation that ran (RFC 7644 §3.7.3).", {"$ref": _REF + "BulkResponse"}
+    )
+    return {
+        "post": {
+            "operationId": "bulk",
+            "summary": "Creates, replaces, patches and deletes in one request (RFC 7644 §3.7)",
+            "requestBody": _body({"$ref": _REF + "BulkRequest"}),
+            "responses": _responses({"200": results}, "413"),
+        }
+    }
+
+
 def _components() -> dict[str, Any]:
     discovered = {"type": "object", "required": ["schemas"]}
     return {
@@ -240,6 +256,8 @@ def _components() -> dict[str, Any]:
             "GroupSearchRequest": search_schema([GROUP_TYPE]),
             "ResourceSearchRequest": search_schema([USER_TYPE, GROUP_TYPE]),
             "Error": error_schema(),
+            "BulkRequest": bulk_request_schema(),
+            "BulkResponse": bulk_response_schema(_REF + "Error"),
         },
         "responses": {
             status: {"description": text, "content": _content({"$ref": _REF + "Error"})}
@@ -289,6 +307,7 @@ def openapi_document(public_url: str, version: str) -> dict[str, Any]:
         "listSchemas", "Schemas (RFC 7643 §7)", {"$ref": _REF + "DiscoveryList"}
     )
     paths["/Schemas/{id}"] = _by_id("getSchema", "One schema, by URN")
+    paths["/Bulk"] = _bulk()
     return {
         "openapi": "3.1.0",
         "info": {

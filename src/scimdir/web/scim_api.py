@@ -82,6 +82,7 @@ class ScimApi:
     rate_limiter: RateLimiter | None = None
     api_keys: ApiKeyService | None = None
     """Lets a ``reader`` API key read its directory (``_authenticate``); None: secrets only."""
+    bulk: Handler | None = None  # POST /Bulk (web/bulk.py), through this same pipeline
 
     def __post_init__(self) -> None:
         self.request_log = RequestLogger(self.log_sink, self.directories, self.runtime.clock)
@@ -89,6 +90,9 @@ class ScimApi:
     def routes(self) -> list[Route]:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
         r = self._route
+        bulk = (
+            [Route("/Bulk", r("Bulk", self.bulk, body=True), methods=["POST"])] if self.bulk else []
+        )
         return [
             Route("/Users", r("User", self._list_users), methods=["GET"]),
             Route("/Users", r("User", self._create_user, body=True), methods=["POST"]),
@@ -110,6 +114,7 @@ class ScimApi:
             Route("/ResourceTypes/{id}", r(None, self._resource_type), methods=["GET"]),
             Route("/Schemas", r(None, self._schemas), methods=["GET"]),
             Route("/Schemas/{id}", r(None, self._schema), methods=["GET"]),
+            *bulk,
         ]
 
     # --- the request pipeline ----------------------------------------------------------------
