@@ -61,7 +61,8 @@ def refusal(
     detail = (
         f"{shorten(_shown(target), 160)} belongs to the schema {shorten(urn, 120)}, which this "
         f"directory has not declared for its {rt.name}s. An administrator declares it with "
-        f"`scimdir schema add {directory_id} {shorten(urn, 120)} --resource-type {rt.name} "
+        f"`scimdir schema add --directory {directory_id} {shorten(urn, 120)} "
+        f"--resource-type {rt.name} "
         f"--attribute {shorten(example, 60)}` (or POST "
         f"/api/v1/directories/{directory_id}/schemas), "
         f"or lets the directory keep undeclared attributes as sent with `scimdir directory set "
