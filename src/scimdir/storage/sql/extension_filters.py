@@ -52,19 +52,24 @@ def extension_predicate(kind: str, directory_id: str, expr: Compare | Present_) 
         )
         return parent_id.in_(matching)
 
-    if isinstance(expr, Present_):
-        return having()
-    op, value = expr.op, expr.value
-    if value is None:
-        return not_(having()) if op == Op.eq else having()
     column: ColumnElement[Any]
     if field.type in (AttrType.STRING, AttrType.REFERENCE, AttrType.BINARY):
         column = rows.c.text_norm
-        value = fold_text(str(value), field.case_exact)
     elif field.type == AttrType.DATETIME:
         column = rows.c.time
     else:  # boolean, integer, decimal
         column = rows.c.number
+    # Presence names the typed column too, so the probe runs over its (directory_id, attribute,
+    # value) index rather than the primary key's directory prefix.
+    present = column.is_not(None)
+    if isinstance(expr, Present_):
+        return having(present)
+    op, value = expr.op, expr.value
+    if value is None:
+        return not_(having(present)) if op == Op.eq else having(present)
+    if column is rows.c.text_norm:
+        value = fold_text(str(value), field.case_exact)
+    elif column is rows.c.number:
         value = float(value)
     if op in _SUBSTRING:
         if column is not rows.c.text_norm:
