@@ -202,8 +202,11 @@ def test_group_extension(acme: Tenant) -> None:
     acme.services.extension_schemas.add(
         acme.id, {"urn": ACME_GROUP, "resourceType": "Group", "attributes": [{"name": "site"}]}
     )
-    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", ACME_GROUP],
-            "displayName": "G1", ACME_GROUP: {"site": "Paris"}}
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", ACME_GROUP],
+        "displayName": "G1",
+        ACME_GROUP: {"site": "Paris"},
+    }
     resp = acme.post("/Groups", body)
     assert resp.status_code == 201, resp.text
     assert resp.json()[ACME_GROUP] == {"site": "Paris"}
