@@ -9,8 +9,8 @@ each stored single-valued string is found again by an ``eq`` filter over the ind
 from __future__ import annotations
 
 import itertools
-from datetime import UTC
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
