@@ -100,6 +100,26 @@ class ExtensionContract:
             tx.insert_user(_acme(directory_id, "b", costCenter="New"))
         assert _names(storage, directory_id, f'{URN}:costCenter eq "new"') == {"b"}
 
+    def test_read_then_update_keeps_the_index_exact(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A user read in the unit of work and updated there (the service's way) gains and loses
+        index rows exactly as its document gains and loses the values."""
+        _declare(storage, directory_id)
+        bob = user(directory_id, "b")
+        with storage.transaction() as tx:
+            tx.insert_user(bob)
+        for version, values in ((1, {"costCenter": "X"}), (2, None), (3, {"costCenter": "Y"})):
+            with storage.transaction() as tx:
+                current = tx.get_user(directory_id, bob.id, for_update=True)
+                assert current is not None
+                current.document = {URN: values} if values else {}
+                current.last_modified = at(version)
+                tx.update_user(current, version)
+            expected = {"b"} if values else set()
+            assert _names(storage, directory_id, f"{URN}:costCenter pr") == expected
+        assert _names(storage, directory_id, f'{URN}:costCenter eq "x"') == set()
+
     def test_unique_attribute_names_the_attribute(
         self, storage: Storage, directory_id: str
     ) -> None:

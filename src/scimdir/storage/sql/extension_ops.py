@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 
 from scimdir.scim.extensions import (
     DirectorySchema,
@@ -29,6 +29,7 @@ from scimdir.scim.extensions import (
 from scimdir.service.ports import UniquenessViolation
 from scimdir.storage.sql.base import SqlBase, chunks
 from scimdir.storage.sql.errors import translating
+from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.tables import (
     directories,
     group_extension_values,
@@ -59,7 +60,23 @@ _DELETES = {
 
 
 class ExtensionOps(SqlBase):
-    """Extension index methods of :class:`~scimdir.service.ports.Transaction`."""
+    """Extension index methods of :class:`~scimdir.service.ports.Transaction`.
+
+    Index rows exist only for documents holding an extension URN, so a resource read in this
+    unit of work without one (the usual case: every update reads its row first, port rule 4)
+    is rewritten without the ``DELETE`` of its rows: a write without extension data costs no
+    statement at all. A resource not read first is always cleared.
+    """
+
+    def __init__(self, conn: Connection, marks: PageMarks | None = None) -> None:
+        super().__init__(conn, marks)
+        self._may_have_rows: dict[tuple[str, str, str], bool] = {}
+
+    def _note_read(self, kind: str, directory_id: str, resource_id: str, document: Any) -> None:
+        """Remember whether a resource read in this unit of work can have index rows."""
+        self._may_have_rows[(kind, directory_id, resource_id)] = bool(
+            isinstance(document, dict) and extension_urns(document)
+        )
 
     def _directory_schema(self, directory_id: str) -> DirectorySchema:
         stored = self.conn.execute(_SCHEMA_OF, {"d": directory_id}).scalar_one_or_none()
@@ -75,9 +92,12 @@ class ExtensionOps(SqlBase):
         replacing: bool,
     ) -> None:
         """Rewrite the index rows of one resource from its new ``document``."""
-        if replacing:
+        key = (kind, directory_id, resource_id)
+        if replacing and self._may_have_rows.get(key, True):
             self.conn.execute(_DELETES[kind], {"d": directory_id, "r": resource_id})
-        if not extension_urns(document):
+        has_urns = bool(extension_urns(document))
+        self._may_have_rows[key] = has_urns
+        if not has_urns:
             return
         entries = index_entries(self._directory_schema(directory_id), kind, document)
         self._insert_extension_values(kind, directory_id, resource_id, entries)
@@ -125,6 +145,7 @@ class ExtensionOps(SqlBase):
         stored values of newly declared ones (one pass over the directory's documents that hold
         the URN, an administrative action)."""
         before = self._directory_schema(directory_id)
+        self._may_have_rows.clear()
         self.conn.execute(
             update(directories)
             .where(directories.c.id == directory_id)

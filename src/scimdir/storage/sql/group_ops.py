@@ -85,7 +85,11 @@ class GroupOps(ExtensionOps):
         """The group with this id in this directory, if any; ``for_update`` locks it (rule 4)."""
         stmt = _GROUP_BY_ID_LOCKED if for_update and self.writing else _GROUP_BY_ID
         row = self.conn.execute(stmt, {"d": directory_id, "v": group_id}).first()
-        return None if row is None else _group(row)
+        if row is None:
+            return None
+        record = _group(row)
+        self._note_read("Group", directory_id, record.id, record.document)
+        return record
 
     def update_group(self, record: GroupRecord, expected_version: int) -> None:
         """Write ``record`` if the stored version is ``expected_version``; bumps the version."""

@@ -92,7 +92,11 @@ class UserOps(ExtensionOps):
 
     def _one_user(self, stmt: Select[Any], directory_id: str, value: str) -> UserRecord | None:
         row = self.conn.execute(stmt, {"d": directory_id, "v": value}).first()
-        return None if row is None else _user(row)
+        if row is None:
+            return None
+        record = _user(row)
+        self._note_read("User", directory_id, record.id, record.document)
+        return record
 
     def insert_user(self, record: UserRecord) -> None:
         """Insert ``record``; a taken id or userName raises ``UniquenessViolation``."""
