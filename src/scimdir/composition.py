@@ -21,6 +21,7 @@ from scimdir.service.directories import DirectoryService
 from scimdir.service.directory_counts import DirectoryCounts
 from scimdir.service.event_feed import EventFeed
 from scimdir.service.event_retention import EventRetention
+from scimdir.service.extension_schemas import ExtensionSchemaService
 from scimdir.service.groups import GroupService
 from scimdir.service.health import HealthService
 from scimdir.service.log_sink import LogSink
@@ -59,6 +60,11 @@ class Services:
     mapping_preview: MappingPreviewService
     reset_plans: ResetPlanner
     bulk: BulkService
+
+    @property
+    def extension_schemas(self) -> ExtensionSchemaService:
+        """Declared extension schemas of directories (stateless: built on use)."""
+        return ExtensionSchemaService(self.storage, self.runtime)
 
 
 def build_limits(settings: Settings) -> Limits:

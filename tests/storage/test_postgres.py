@@ -14,6 +14,7 @@ from .contract import StorageContract
 from .contract_api_keys import ApiKeyContract
 from .contract_browse import BrowseContract
 from .contract_counts import CountContract
+from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
 from .contract_search import SearchContract
 
@@ -26,6 +27,7 @@ class TestPostgres(
     MembershipContract,
     BrowseContract,
     ApiKeyContract,
+    ExtensionContract,
 ):
     """Every contract rule on PostgreSQL."""
 

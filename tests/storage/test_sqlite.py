@@ -11,6 +11,7 @@ from .contract import StorageContract
 from .contract_api_keys import ApiKeyContract
 from .contract_browse import BrowseContract
 from .contract_counts import CountContract
+from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
 from .contract_search import SearchContract
 
@@ -22,6 +23,7 @@ class TestSqlite(
     MembershipContract,
     BrowseContract,
     ApiKeyContract,
+    ExtensionContract,
 ):
     """Every contract rule on SQLite."""
 

@@ -15,7 +15,17 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
-from scimdir.api import directories, docs, events, groups, operate, problems, users, webhooks
+from scimdir.api import (
+    directories,
+    docs,
+    events,
+    extension_schemas,
+    groups,
+    operate,
+    problems,
+    users,
+    webhooks,
+)
 from scimdir.api.body_limit import BodyLimit
 from scimdir.api.problems import PROBLEM_MEDIA_TYPE, problem_response
 from scimdir.composition import Services
@@ -49,13 +59,14 @@ def create_api(services: Services, public_url: str) -> FastAPI:
             {"name": "operations", "description": "Provisioning log, open problems, health."},
             {"name": "events", "description": "The change feed, with long-polling."},
             {"name": "webhooks", "description": "Webhook subscriptions and their deliveries."},
+            {"name": "schemas", "description": "Declared extension schemas of a directory."},
         ],
     )
     api.state.services = services
     api.state.public_url = public_url.rstrip("/")
     problems.install(api)
     api.state.api_routes = []
-    for module in (directories, users, groups, operate, events, webhooks):
+    for module in (directories, extension_schemas, users, groups, operate, events, webhooks):
         api.include_router(module.router)
         api.state.api_routes.extend(r for r in module.router.routes if isinstance(r, APIRoute))
     docs.install(api, TITLE)

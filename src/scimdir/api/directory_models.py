@@ -52,6 +52,11 @@ class SettingsOut(BaseModel):
     cycle_minutes: int = Field(
         description="The IdP's provisioning cycle; health says `silent` after two without a call."
     )
+    undeclared_attributes: Literal["refuse", "keep"] = Field(
+        default="refuse",
+        description="Attributes of extension schemas the directory has not declared: `refuse` "
+        "(400 naming how to declare them) or `keep` (stored as sent, not filterable, logged).",
+    )
 
 
 class DirectoryOut(BaseModel):

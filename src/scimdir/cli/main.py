@@ -19,6 +19,7 @@ from scimdir.cli.event_commands import events
 from scimdir.cli.group_commands import group
 from scimdir.cli.health_commands import health
 from scimdir.cli.mapping_commands import mapping
+from scimdir.cli.schema_commands import schema
 from scimdir.cli.secret_file import write_private_file
 from scimdir.cli.state import CliState, load_settings, pass_state
 from scimdir.cli.user_commands import user
@@ -107,6 +108,7 @@ cli.add_command(user)
 cli.add_command(group)
 cli.add_command(api_key)
 cli.add_command(mapping)
+cli.add_command(schema)
 cli.add_command(dev)
 cli.add_command(entra)
 cli.add_command(health)

@@ -25,6 +25,7 @@ from scimdir.composition import build_services
 from scimdir.mapping import EvalContext, MappingError, evaluate
 from scimdir.mapping.mappings import PRESETS, AttributeMapping, load_mappings, preset_text
 from scimdir.mapping.preview import (
+    TargetWarning,
     UserPreview,
     duplicate_user_names,
     load_users,
@@ -200,6 +201,7 @@ def preview_command(
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     users = _read_users(users_path)
+    warnings: list[TargetWarning] = []
     if directory_id is None:
         previews = preview_users(mappings, users, context=context)
         previews = duplicate_user_names(previews, normalize_user_name)
@@ -215,6 +217,7 @@ def preview_command(
                 raise click.BadParameter(
                     f"no directory {directory_id!r}; 'scimdir directory list' shows the ids"
                 ) from None
+            warnings = policy.target_warnings(m.target for m in mappings)
             previews = preview_users(mappings, users, context=context, policy=policy.required)
             previews = duplicate_user_names(previews, normalize_user_name)
             previews = [policy.against_existing(preview) for preview in previews]
@@ -223,11 +226,29 @@ def preview_command(
     if as_json:
         click.echo(
             json.dumps(
-                {"users": [_preview_json(p) for p in previews], "summary": summarize(previews)},
+                {
+                    "targets": [
+                        {
+                            "target": w.target,
+                            "outcome": w.outcome,
+                            "message": w.message,
+                            "fix": w.fix,
+                        }
+                        for w in warnings
+                    ],
+                    "users": [_preview_json(p) for p in previews],
+                    "summary": summarize(previews),
+                },
                 ensure_ascii=False,
             )
         )
         return
+    for warning in warnings:
+        click.echo(
+            f"warning: target {warning.target} would be {warning.outcome}: {warning.message}"
+            + (f"; fix: {warning.fix}" if warning.fix else ""),
+            err=True,
+        )
     for preview in previews:
         verdict = "OK" if preview.ok else "WOULD FAIL"
         click.echo(f"== {preview.label}: {verdict}")

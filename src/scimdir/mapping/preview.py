@@ -32,6 +32,7 @@ __all__ = [
     "CSV_HEADERS",
     "PolicyCheck",
     "Problem",
+    "TargetWarning",
     "UserPreview",
     "duplicate_user_names",
     "load_users",
@@ -96,6 +97,22 @@ class Problem:
     message: str
     fix: str
     reason: str = "missing"
+
+
+@dataclass(frozen=True)
+class TargetWarning:
+    """What a directory would do with one mapping target, when it would not simply store it.
+
+    ``outcome`` is ``refused`` (every user sending it fails), ``dropped`` (accepted, never
+    stored) or ``kept`` (stored as sent, not filterable: an undeclared extension at a directory
+    that keeps them). ``scimdir mapping preview --directory`` computes them from the directory's
+    schema (scimdir.service.preview_targets); this package only carries them.
+    """
+
+    target: str
+    outcome: str
+    message: str
+    fix: str = ""
 
 
 @dataclass(frozen=True)

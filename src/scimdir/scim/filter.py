@@ -11,7 +11,8 @@ refused whole.
 
 Resolved attribute keys (``Field.key``) are the storage contract: ``userName``, ``name.givenName``,
 ``emails.value``, ``members.value``, ``enterprise.department``, ``enterprise.manager.value``,
-``meta.created`` and so on.
+``meta.created`` and so on; an attribute of a directory's declared extension has the key
+``<urn>:<name>`` (:mod:`scimdir.scim.extensions`).
 """
 
 from __future__ import annotations
@@ -205,6 +206,9 @@ def resolve_attribute(resource_type: ResourceType, path: AttrPath) -> tuple[str,
         raise invalid_filter(f"Unknown attribute {shorten(path)} in {where}.")
     schema, attr = found
     in_ext = schema.id == ENTERPRISE_USER_SCHEMA
+    if schema is not resource_type.schema and not in_ext:
+        # A declared extension (scimdir.scim.extensions): its key is the full ``urn:name``.
+        return f"{schema.id}:{attr.name}", attr, True
     return ("enterprise." if in_ext else "") + attr.name, attr, in_ext
 
 
@@ -322,6 +326,13 @@ class _Resolver:
                     f"{shorten(value)} is outside the dateTime range once converted to UTC "
                     "(years 1 to 9999)."
                 ) from exc
+        if field.type in (AttrType.INTEGER, AttrType.DECIMAL):
+            if op in _SUBSTRING or isinstance(value, bool) or not isinstance(value, int | float):
+                raise invalid_filter(
+                    f"{field.key} is a number; compare it with eq, ne, gt, ge, lt or le and an "
+                    f"unquoted number in {shorten(node)}."
+                )
+            return value
         if field.type in (AttrType.STRING, AttrType.REFERENCE, AttrType.BINARY):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise invalid_filter(

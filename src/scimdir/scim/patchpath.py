@@ -48,7 +48,7 @@ class Target:
         return name if self.sub is None else f"{name}.{self.sub.name}"
 
 
-_RESOLVED: dict[tuple[str, str], Target] = {}
+_RESOLVED: dict[tuple[str, str, str], Target] = {}
 _RESOLVED_MAX = 4096
 
 
@@ -62,7 +62,7 @@ def resolve_path(rt: ResourceType, text: str) -> Target:
     :raises scim2_models.exceptions.SCIMException: ``invalidPath`` for bad syntax, an unknown
         schema, attribute or sub-attribute.
     """
-    key = (rt.name, text)
+    key = (rt.name, rt.variant, text)
     found = _RESOLVED.get(key)
     if found is None:
         found = _resolve_path(rt, text)

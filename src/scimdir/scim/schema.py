@@ -355,6 +355,9 @@ class ResourceType:
     endpoint: str
     schema: Schema
     extensions: tuple[Schema, ...] = ()
+    variant: str = ""
+    """Names a directory's own variant (its declared extensions, scimdir.scim.extensions); caches
+    keyed by resource type include it, so two directories never share a resolution."""
 
     def schemas(self) -> Iterator[Schema]:
         """The core schema, then the extensions."""

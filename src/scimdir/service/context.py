@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from scim2_models import Path
 from scim2_models.path import AttrPath
 
 from scimdir.scim.dialects import Dialect
 from scimdir.scim.errors import SCIMException, invalid_filter, invalid_value, shorten
+from scimdir.scim.extensions import DirectorySchema, directory_schema
 from scimdir.scim.filter import SORTABLE_KEYS, Expr, parse_filter, resolve_attribute
 from scimdir.scim.limits import InputLimits
 from scimdir.scim.schema import AttrType, ResourceType
@@ -46,11 +48,29 @@ class ScimContext:
     settings: DirectorySettings
     quirks: list[str] = field(default_factory=list)
     effect: str | None = None
+    kept_undeclared: list[str] = field(default_factory=list)
+    """Attributes of undeclared extensions this request stored as sent (``keep``), for the log."""
 
     @property
     def directory_id(self) -> str:
         """The tenant id."""
         return self.directory.id
+
+    @cached_property
+    def schema(self) -> DirectorySchema:
+        """The directory's resource types with its declared extensions
+        (:mod:`scimdir.scim.extensions`)."""
+        return directory_schema(self.directory.schema_extensions)
+
+    @property
+    def user_type(self) -> ResourceType:
+        """The directory's User resource type (core, enterprise and declared extensions)."""
+        return self.schema.user_type
+
+    @property
+    def group_type(self) -> ResourceType:
+        """The directory's Group resource type (core and declared extensions)."""
+        return self.schema.group_type
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")

@@ -39,6 +39,7 @@ IDPS: tuple[str, ...] = (
 REQUIRABLE: tuple[str, ...] = ("userName", "displayName", "email")
 
 DeletionBehaviour = Literal["delete", "deactivate"]
+UndeclaredAttributes = Literal["refuse", "keep"]
 
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,10 @@ class DirectorySettings:
         return 2 * self.rate_limit
 
     cycle_minutes: int = 40
+    undeclared_attributes: UndeclaredAttributes = "refuse"
+    """What a write does with an extension URN the directory has not declared: ``refuse`` it
+    (400 naming how to declare it) or ``keep`` it as sent, unfilterable and logged
+    (:mod:`scimdir.service.undeclared`; docs/extensions.md)."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored on the directory row."""
@@ -200,6 +205,16 @@ class DirectorySettings:
             return replace(self, rate_limit_burst=_to_number(key, value))
         if key == "cycle_minutes":
             return replace(self, cycle_minutes=_to_minutes(key, value))
+        if key == "undeclared_attributes":
+            text = str(value).strip().lower() if isinstance(value, str) else value
+            if text == "refuse":
+                return replace(self, undeclared_attributes="refuse")
+            if text == "keep":
+                return replace(self, undeclared_attributes="keep")
+            raise SettingError(
+                "undeclared_attributes must be 'refuse' (answer 400 naming how to declare "
+                "the extension) or 'keep' (store such attributes as sent, unfilterable)."
+            )
         raise SettingError(f"Unknown setting {key!r}; settings are {', '.join(_KEYS)}.")
 
 
@@ -210,11 +225,17 @@ _KEYS = (
     "rate_limit",
     "rate_limit_burst",
     "cycle_minutes",
+    "undeclared_attributes",
 )
 MIN_RATE_LIMIT = 25.0
 _BY_DIRECTORY: dict[bytes, DirectorySettings] = {}
 _CACHE_MAX = 4096
-_ALIASES = {"linking": "user_linking", "delete": "deletion", "required": "required_attributes"}
+_ALIASES = {
+    "linking": "user_linking",
+    "delete": "deletion",
+    "required": "required_attributes",
+    "undeclared": "undeclared_attributes",
+}
 
 
 def canonical_key(key: str) -> str:
@@ -253,7 +274,9 @@ RFC_REQUIRED: tuple[str, ...] = ("userName",)
 """What RFC 7643 §4.1 itself requires of a User: the generic presets ask for nothing more."""
 
 _PRESETS: dict[str, DirectorySettings] = {
-    "entra": DirectorySettings(),
+    # Entra sends every custom attribute mapping of a non-gallery app as an extension URN; a
+    # refused one fails every user on every cycle, so Entra directories keep them (entra.md §9).
+    "entra": DirectorySettings(undeclared_attributes="keep"),
     "okta": DirectorySettings(),
     "onelogin": DirectorySettings(
         user_linking=True, deletion="deactivate", required_attributes=RFC_REQUIRED
@@ -290,8 +313,10 @@ def preset(idp: str) -> DirectorySettings:
     ``displayName`` (its default mapping sends both) with linking (it looks a user up only after
     a 409); Rippling ``userName`` and e-mail (an HR system always has the work e-mail; no
     ``displayName`` in its documented attribute lists) and deactivates on DELETE (terminations
-    are reversed by rehires; docs/idp/rippling.md §8). Each directory can change any of these
-    with ``scimdir directory set``.
+    are reversed by rehires; docs/idp/rippling.md §8). Entra keeps attributes of undeclared
+    extensions (``undeclared_attributes=keep``): an admin's custom attribute mapping must not stop
+    every user (docs/idp/entra.md §9.1); the others refuse them, naming how to declare the
+    extension. Each directory can change any of these with ``scimdir directory set``.
     """
     if idp not in IDPS:
         raise SettingError(f"Unknown identity provider {idp!r}; choose one of {', '.join(IDPS)}.")

@@ -35,7 +35,6 @@ from scimdir.scim.limits import check_patch_size, check_resource_size
 from scimdir.scim.patch import MemberChange, apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
-from scimdir.scim.schema import GROUP_TYPE
 from scimdir.service.context import (
     Limits,
     ListParams,
@@ -46,6 +45,14 @@ from scimdir.service.context import (
 from scimdir.service.dialect_guard import refuse_foreign_shape
 from scimdir.service.effects import document_change, join_effects, members_change
 from scimdir.service.event_data import group_data, member_data, member_event_type
+from scimdir.service.extension_writes import (
+    extension_uniqueness,
+    finish_document,
+    finish_patch,
+    has_operations,
+    prepare_patch,
+    prepare_resource,
+)
 from scimdir.service.memberships import apply_member_changes
 from scimdir.service.ports import GroupRecord, Storage, Transaction, UniquenessViolation
 from scimdir.service.render import etag, list_response, render_group
@@ -156,10 +163,10 @@ class GroupService:
     ) -> dict[str, Any]:
         """The response to a write: ``record`` as this request left it, rendered after commit
         (see the module docstring for when ``members`` is left out)."""
-        attrs = parse_attribute_list(GROUP_TYPE, attributes)
-        excl = parse_attribute_list(GROUP_TYPE, excluded)
+        attrs = parse_attribute_list(ctx.group_type, attributes)
+        excl = parse_attribute_list(ctx.group_type, excluded)
         resource: dict[str, Any] | None = None
-        if wants_attribute(GROUP_TYPE, "members", attrs, excl):
+        if wants_attribute(ctx.group_type, "members", attrs, excl):
             with transaction(self.storage, readonly=True) as tx:
                 now = tx.get_group(ctx.directory_id, record.id)
                 fits = (
@@ -172,7 +179,7 @@ class GroupService:
                     )
         if resource is None:
             resource = render_group(record, ctx.base_url)
-        return project(GROUP_TYPE, resource, attrs, excl)
+        return project(ctx.group_type, resource, attrs, excl)
 
     def create(
         self,
@@ -182,19 +189,20 @@ class GroupService:
         excluded: str | None = None,
     ) -> dict[str, Any]:
         """POST /Groups (RFC 7644 §3.3). Entra sends no members; Okta sends ``members: []``."""
-        parse_attribute_list(GROUP_TYPE, attributes)
-        parse_attribute_list(GROUP_TYPE, excluded)
+        parse_attribute_list(ctx.group_type, attributes)
+        parse_attribute_list(ctx.group_type, excluded)
         check_resource_size(body, self.limits)
-        body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
+        body, fired = ctx.dialect.normalize_resource(ctx.group_type, body)
         ctx.quirks.extend(fired)
-        parsed = parse_resource(GROUP_TYPE, body)
+        body, kept = prepare_resource(ctx, ctx.group_type, body)
+        parsed = parse_resource(ctx.group_type, body)
         name = _display_name(parsed.document)
         now = self.runtime.clock()
         record = GroupRecord(
             id=self.runtime.new_id(),
             directory_id=ctx.directory_id,
             display_name=name,
-            document=parsed.document,
+            document=finish_document(ctx, "Group", parsed.document, kept),
             version=1,
             created=now,
             last_modified=now,
@@ -214,37 +222,40 @@ class GroupService:
         try:
             created = write_with_retry(self.storage, None, work)
         except UniquenessViolation as exc:
+            refused = extension_uniqueness(exc, "Group")
+            if refused is not None:
+                raise refused from exc
             raise _taken(name) from exc
         if not parsed.members:  # a new group without members (Entra's): nothing to read back
-            attrs = parse_attribute_list(GROUP_TYPE, attributes)
-            excl = parse_attribute_list(GROUP_TYPE, excluded)
-            return project(GROUP_TYPE, render_group(created, ctx.base_url, []), attrs, excl)
+            attrs = parse_attribute_list(ctx.group_type, attributes)
+            excl = parse_attribute_list(ctx.group_type, excluded)
+            return project(ctx.group_type, render_group(created, ctx.base_url, []), attrs, excl)
         return self._written(ctx, created, attributes, excluded)
 
     def get(
         self, ctx: ScimContext, group_id: str, attributes: str | None, excluded: str | None
     ) -> tuple[dict[str, Any], str]:
         """GET /Groups/{id}; members are read only when the projection wants them."""
-        attrs = parse_attribute_list(GROUP_TYPE, attributes)
-        excl = parse_attribute_list(GROUP_TYPE, excluded)
+        attrs = parse_attribute_list(ctx.group_type, attributes)
+        excl = parse_attribute_list(ctx.group_type, excluded)
         with transaction(self.storage, readonly=True) as tx:
             record = tx.get_group(ctx.directory_id, group_id)
             if record is None:
                 raise group_not_found(group_id)
-            with_members = wants_attribute(GROUP_TYPE, "members", attrs, excl)
+            with_members = wants_attribute(ctx.group_type, "members", attrs, excl)
             resource = self._render(tx, ctx, record, with_members)
-        return project(GROUP_TYPE, resource, attrs, excl), etag(record.version)
+        return project(ctx.group_type, resource, attrs, excl), etag(record.version)
 
     def search(self, ctx: ScimContext, params: ListParams) -> dict[str, Any]:
         """GET /Groups (RFC 7644 §3.4.2); Entra's membership check is one indexed query."""
-        attrs = parse_attribute_list(GROUP_TYPE, params.attributes)
-        excl = parse_attribute_list(GROUP_TYPE, params.excluded_attributes)
-        query = build_search(GROUP_TYPE, self.limits, dialect_filter(ctx, params))
-        with_members = wants_attribute(GROUP_TYPE, "members", attrs, excl)
+        attrs = parse_attribute_list(ctx.group_type, params.attributes)
+        excl = parse_attribute_list(ctx.group_type, params.excluded_attributes)
+        query = build_search(ctx.group_type, self.limits, dialect_filter(ctx, params))
+        with_members = wants_attribute(ctx.group_type, "members", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
             page = tx.search_groups(ctx.directory_id, query)
             resources = [
-                project(GROUP_TYPE, self._render(tx, ctx, rec, with_members), attrs, excl)
+                project(ctx.group_type, self._render(tx, ctx, rec, with_members), attrs, excl)
                 for rec in page.items
             ]
         return list_response(resources, page.total, query.start_index)
@@ -261,13 +272,15 @@ class GroupService:
         """PUT /Groups/{id} (RFC 7644 §3.5.1). ``members`` in the body replaces the membership
         (as row diffs); a body without ``members`` leaves membership alone (Okta AIW apps PUT
         the whole group, Entra never PUTs)."""
-        parse_attribute_list(GROUP_TYPE, attributes)
-        parse_attribute_list(GROUP_TYPE, excluded)
+        parse_attribute_list(ctx.group_type, attributes)
+        parse_attribute_list(ctx.group_type, excluded)
         check_resource_size(body, self.limits)
-        body, fired = ctx.dialect.normalize_resource(GROUP_TYPE, body)
+        body, fired = ctx.dialect.normalize_resource(ctx.group_type, body)
         ctx.quirks.extend(fired)
-        parsed = parse_resource(GROUP_TYPE, body)
+        body, kept = prepare_resource(ctx, ctx.group_type, body)
+        parsed = parse_resource(ctx.group_type, body)
         name = _display_name(parsed.document)
+        document = finish_document(ctx, "Group", parsed.document, kept)
         changes = [] if parsed.members is None else [MemberChange("replace", tuple(parsed.members))]
 
         def work(tx: Transaction) -> GroupRecord:
@@ -275,11 +288,14 @@ class GroupService:
             if current is None:
                 raise group_not_found(group_id)
             check_if_match(if_match, current.version)
-            return self._change(tx, ctx, current, parsed.document, changes)
+            return self._change(tx, ctx, current, document, changes)
 
         try:
             record = write_with_retry(self.storage, if_match, work)
         except UniquenessViolation as exc:
+            refused = extension_uniqueness(exc, "Group")
+            if refused is not None:
+                raise refused from exc
             raise _taken(name) from exc
         return self._written(ctx, record, attributes, excluded), etag(record.version)
 
@@ -294,13 +310,15 @@ class GroupService:
     ) -> tuple[dict[str, Any], str]:
         """PATCH /Groups/{id} (RFC 7644 §3.5.2), atomically. ``attributes``/``excludedAttributes``
         are validated before anything is written; the response is this request's result."""
-        parse_attribute_list(GROUP_TYPE, attributes)
-        parse_attribute_list(GROUP_TYPE, excluded)
+        parse_attribute_list(ctx.group_type, attributes)
+        parse_attribute_list(ctx.group_type, excluded)
         check_patch_size(body, self.limits)
-        body, fired = ctx.dialect.normalize_patch(GROUP_TYPE, body)
+        body, fired = ctx.dialect.normalize_patch(ctx.group_type, body)
         ctx.quirks.extend(fired)
         refuse_foreign_shape(ctx, body)
-        operations = parse_patch_request(body, self.limits)
+        body, kept_ops = prepare_patch(ctx, ctx.group_type, body)
+        core = has_operations(body) or not kept_ops.operations
+        operations = parse_patch_request(body, self.limits) if core else []
         names: list[str] = []
 
         def work(tx: Transaction) -> GroupRecord:
@@ -308,13 +326,17 @@ class GroupService:
             if current is None:
                 raise group_not_found(group_id)
             check_if_match(if_match, current.version)
-            result = apply_patch(GROUP_TYPE, current.document, operations, self.limits)
-            names.append(str(result.document.get("displayName", "")))
-            return self._change(tx, ctx, current, result.document, result.member_changes)
+            result = apply_patch(ctx.group_type, current.document, operations, self.limits)
+            patched = finish_patch(ctx, "Group", result.document, kept_ops)
+            names.append(str(patched.get("displayName", "")))
+            return self._change(tx, ctx, current, patched, result.member_changes)
 
         try:
             record = write_with_retry(self.storage, if_match, work)
         except UniquenessViolation as exc:
+            refused = extension_uniqueness(exc, "Group")
+            if refused is not None:
+                raise refused from exc
             raise _taken(names[-1] if names else "") from exc
         if attributes is None and excluded is None:  # answered 204: nothing to read back
             return render_group(record, ctx.base_url), etag(record.version)

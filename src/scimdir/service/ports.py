@@ -57,6 +57,13 @@ runs):
 11. **API keys** are stored hashed; ``find_api_key`` looks one up by its hash (unique), and
    ``touch_api_key`` writes ``last_used`` alone, never moving it backwards, so recording a use
    never rewrites the key (a revocation in between survives).
+12. **Declared extension attributes are filtered over an index.** ``insert_user``/``update_user``
+   (and the group methods) keep one index row per value of each attribute the directory has
+   declared (:func:`scimdir.scim.extensions.index_entries`) in the same transaction as the
+   document; filters on them (keys ``urn:...:name``) run over that index and never scan. An
+   attribute declared unique refuses a second equal value in the directory with
+   :class:`UniquenessViolation` whose ``field`` is the attribute's ``urn:name``.
+
 
 Records are plain dataclasses; ``document`` is the stored SCIM JSON of the resource *without*
 ``id``, ``meta``, ``schemas``, ``members`` (groups) and ``groups`` (users); those are derived.
@@ -159,6 +166,9 @@ class DirectoryRecord:
     settings: dict[str, Any]
     created: datetime
     updated: datetime
+    schema_extensions: list[dict[str, Any]] = field(default_factory=list)
+    """Declared extension schemas (:mod:`scimdir.scim.extensions`), written only by
+    :meth:`Transaction.set_schema_extensions`."""
 
 
 @dataclass
@@ -462,6 +472,13 @@ class Transaction(Protocol):
     def list_directories(self) -> list[DirectoryRecord]: ...
     def update_directory(self, record: DirectoryRecord) -> None: ...
     def delete_directory(self, directory_id: str) -> None: ...
+    def set_schema_extensions(
+        self, directory_id: str, declarations: list[dict[str, Any]], updated: datetime
+    ) -> None:
+        """Store the directory's declared extension schemas (rule 12): the values of a URN no
+        longer declared leave the index; those of a newly declared URN enter it from the
+        resources' stored documents."""
+        ...
 
     # secrets
     def insert_secret(self, record: SecretRecord) -> None: ...

@@ -10,15 +10,17 @@ not a collision.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from scimdir.mapping.preview import Problem, UserPreview
+from scimdir.mapping.preview import Problem, TargetWarning, UserPreview
+from scimdir.scim.extensions import directory_schema
 from scimdir.service.directories import DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.policies import linked_collision, missing_required, unlinked_collision
 from scimdir.service.ports import Storage
+from scimdir.service.preview_targets import target_warnings
 
 __all__ = ["DirectoryPreviewPolicy"]
 
@@ -45,6 +47,12 @@ class DirectoryPreviewPolicy:
         self.settings = DirectorySettings.of(self.directory)
         self.storage = storage
         self.matching = matching
+
+    def target_warnings(self, targets: Iterable[str]) -> list[TargetWarning]:
+        """Mapping targets this directory would refuse, drop or keep unfilterable
+        (:mod:`scimdir.service.preview_targets`), against its declared extensions."""
+        rt = directory_schema(self.directory.schema_extensions).user_type
+        return target_warnings(rt, self.settings, self.directory.id, targets)
 
     def required(self, payload: Mapping[str, Any]) -> tuple[Problem, ...]:
         """The directory's required attributes that ``payload`` leaves empty."""

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from scimdir.scim.extensions import extension_urns
 from scimdir.scim.schema import (
     ENTERPRISE_USER_SCHEMA,
     GROUP_SCHEMA,
@@ -17,6 +18,11 @@ from scimdir.scim.schema import (
     USER_SCHEMA,
 )
 from scimdir.service.ports import GroupRecord, MemberRecord, UserRecord
+
+
+def _extension_schemas(document: dict[str, Any]) -> list[str]:
+    """The URNs of the declared (or kept undeclared) extension objects the document holds."""
+    return [u for u in extension_urns(document) if isinstance(document[u], dict)]
 
 
 def iso(moment: datetime) -> str:
@@ -36,6 +42,7 @@ def render_user(
     schemas = [USER_SCHEMA]
     if ENTERPRISE_USER_SCHEMA in record.document:
         schemas.append(ENTERPRISE_USER_SCHEMA)
+    schemas.extend(_extension_schemas(record.document))
     out: dict[str, Any] = {"schemas": schemas, "id": record.id}
     out.update(record.document)
     if groups is not None:
@@ -72,7 +79,10 @@ def render_group(
     record: GroupRecord, base_url: str, members: Iterable[MemberRecord] | None = None
 ) -> dict[str, Any]:
     """The SCIM Group for ``record``; ``members`` None leaves the attribute out."""
-    out: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": record.id}
+    out: dict[str, Any] = {
+        "schemas": [GROUP_SCHEMA, *_extension_schemas(record.document)],
+        "id": record.id,
+    }
     out.update(record.document)
     if members is not None:
         out["members"] = [render_member(m, base_url) for m in members]

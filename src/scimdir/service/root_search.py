@@ -15,15 +15,13 @@ from typing import Any
 
 from scimdir.scim.filterlimits import check_filter_size
 from scimdir.scim.root_query import attributes_for, filter_for, sort_by_for
-from scimdir.scim.schema import GROUP_TYPE, USER_TYPE
+from scimdir.scim.schema import GROUP_TYPE
 from scimdir.service.context import Limits, ListParams, ScimContext, build_search
 from scimdir.service.groups import GroupService
 from scimdir.service.render import list_response
 from scimdir.service.users import UserService
 
 __all__ = ["search_all"]
-
-_TYPES = (USER_TYPE, GROUP_TYPE)
 
 
 def search_all(
@@ -32,10 +30,11 @@ def search_all(
     """Search every resource type of the directory with one set of list parameters."""
     if params.filter:
         check_filter_size(params.filter, limits)  # before scim2-models parses it (published limit)
-    filters = filter_for(_TYPES, params.filter)
-    sorts = sort_by_for(_TYPES, params.sort_by)
-    selected = attributes_for(_TYPES, params.attributes, selecting=True)
-    excluded = attributes_for(_TYPES, params.excluded_attributes, selecting=False)
+    types = (ctx.user_type, ctx.group_type)  # with the directory's declared extensions
+    filters = filter_for(types, params.filter)
+    sorts = sort_by_for(types, params.sort_by)
+    selected = attributes_for(types, params.attributes, selecting=True)
+    excluded = attributes_for(types, params.excluded_attributes, selecting=False)
 
     def for_type(name: str, **paging: str) -> ListParams:
         return replace(

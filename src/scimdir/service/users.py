@@ -18,7 +18,6 @@ from scimdir.scim.limits import check_patch_size, check_resource_size
 from scimdir.scim.patch import apply_patch, parse_patch_request
 from scimdir.scim.projection import parse_attribute_list, project, wants_attribute
 from scimdir.scim.resource import parse_resource
-from scimdir.scim.schema import USER_TYPE
 from scimdir.service.context import (
     Limits,
     ListParams,
@@ -29,6 +28,14 @@ from scimdir.service.context import (
 from scimdir.service.dialect_guard import refuse_foreign_shape
 from scimdir.service.effects import document_change
 from scimdir.service.event_data import changed_attributes, user_data
+from scimdir.service.extension_writes import (
+    extension_uniqueness,
+    finish_document,
+    finish_patch,
+    has_operations,
+    prepare_patch,
+    prepare_resource,
+)
 from scimdir.service.policies import check_required, collision_refusal
 from scimdir.service.ports import (
     Storage,
@@ -64,11 +71,14 @@ class UserService:
 
     def _normalize(self, ctx: ScimContext, body: Any) -> dict[str, Any]:
         check_resource_size(body, self.limits)
-        body, fired = ctx.dialect.normalize_resource(USER_TYPE, body)
+        rt = ctx.user_type
+        body, fired = ctx.dialect.normalize_resource(rt, body)
         ctx.quirks.extend(fired)
-        parsed = parse_resource(USER_TYPE, body)
+        body, kept = prepare_resource(ctx, rt, body)
+        parsed = parse_resource(rt, body)
         document = dict(parsed.document)
         document.setdefault("active", True)
+        document = finish_document(ctx, "User", document, kept)
         refusal = check_required(document, ctx.settings.required_attributes, idp=ctx.directory.idp)
         if refusal is not None:
             raise refusal
@@ -140,6 +150,9 @@ class UserService:
             # lost race, run again (never a 500, never a 412 without If-Match).
             return self._write(None, work)
         except UniquenessViolation as exc:
+            refused = extension_uniqueness(exc, "User")
+            if refused is not None:
+                raise refused from exc
             raise uniqueness(
                 f"A user with userName {shorten(user_name)} already exists in this directory "
                 "(userName is compared case-insensitively)."
@@ -180,27 +193,29 @@ class UserService:
         self, ctx: ScimContext, user_id: str, attributes: str | None, excluded: str | None
     ) -> tuple[dict[str, Any], str]:
         """GET /Users/{id} (RFC 7644 §3.4.1); returns the projected resource and its ETag."""
-        attrs = parse_attribute_list(USER_TYPE, attributes)
-        excl = parse_attribute_list(USER_TYPE, excluded)
+        rt = ctx.user_type
+        attrs = parse_attribute_list(rt, attributes)
+        excl = parse_attribute_list(rt, excluded)
         with transaction(self.storage, readonly=True) as tx:
             record = tx.get_user(ctx.directory_id, user_id)
             if record is None or not record.linked:
                 raise user_not_found(user_id)
-            with_groups = wants_attribute(USER_TYPE, "groups", attrs, excl)
+            with_groups = wants_attribute(rt, "groups", attrs, excl)
             resource = self._render(tx, ctx, record, with_groups=with_groups)
-        return project(USER_TYPE, resource, attrs, excl), etag(record.version)
+        return project(rt, resource, attrs, excl), etag(record.version)
 
     def search(self, ctx: ScimContext, params: ListParams) -> dict[str, Any]:
         """GET /Users (RFC 7644 §3.4.2). ``groups`` is listed only when asked for by name, so a
         page costs one query whatever its size (published in the README)."""
-        attrs = parse_attribute_list(USER_TYPE, params.attributes)
-        excl = parse_attribute_list(USER_TYPE, params.excluded_attributes)
-        query = build_search(USER_TYPE, self.limits, dialect_filter(ctx, params))
-        with_groups = attrs is not None and wants_attribute(USER_TYPE, "groups", attrs, excl)
+        rt = ctx.user_type
+        attrs = parse_attribute_list(rt, params.attributes)
+        excl = parse_attribute_list(rt, params.excluded_attributes)
+        query = build_search(rt, self.limits, dialect_filter(ctx, params))
+        with_groups = attrs is not None and wants_attribute(rt, "groups", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
             page = tx.search_users(ctx.directory_id, query)
             resources = [
-                project(USER_TYPE, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl)
+                project(rt, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl)
                 for rec in page.items
             ]
         return list_response(resources, page.total, query.start_index)
@@ -237,26 +252,30 @@ class UserService:
         """PATCH /Users/{id} (RFC 7644 §3.5.2), after the dialect's normalisations; the whole
         request applies or nothing does, and the result must still meet the required attributes."""
         check_patch_size(body, self.limits)
-        body, fired = ctx.dialect.normalize_patch(USER_TYPE, body)
+        rt = ctx.user_type
+        body, fired = ctx.dialect.normalize_patch(rt, body)
         ctx.quirks.extend(fired)
         refuse_foreign_shape(ctx, body)
-        operations = parse_patch_request(body, self.limits)
+        body, kept = prepare_patch(ctx, rt, body)
+        core = has_operations(body) or not kept.operations
+        operations = parse_patch_request(body, self.limits) if core else []
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
             current = tx.get_user(ctx.directory_id, user_id, for_update=True)
             if current is None or not current.linked:
                 raise user_not_found(user_id)
             check_if_match(if_match, current.version)
-            result = apply_patch(USER_TYPE, current.document, operations, self.limits)
+            result = apply_patch(rt, current.document, operations, self.limits)
+            patched = finish_patch(ctx, "User", result.document, kept)
             refusal = check_required(
-                result.document, ctx.settings.required_attributes, idp=ctx.directory.idp
+                patched, ctx.settings.required_attributes, idp=ctx.directory.idp
             )
             if refusal is not None:
                 raise refusal
-            if result.document == current.document:
+            if patched == current.document:
                 ctx.effect = "no change"
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
-            updated = self._updated(current, result.document)
+            updated = self._updated(current, patched)
             tx.update_user(updated, current.version)
             self._event(tx, ctx, _change_kind(current, updated), updated, current)
             ctx.effect = document_change(current.document, updated.document)
@@ -308,6 +327,9 @@ class UserService:
         try:
             return call()
         except UniquenessViolation as exc:
+            refused = extension_uniqueness(exc, "User")
+            if refused is not None:
+                raise refused from exc
             shown = f" {shorten(user_name)}" if user_name else ""
             raise uniqueness(
                 f"Another user in this directory already has the userName{shown} "

@@ -7,9 +7,10 @@ sorting yes, ETags yes, password change no, and bearer/basic authentication.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from scimdir.scim.schema import RESOURCE_TYPES, SCHEMAS
+from scimdir.scim.schema import RESOURCE_TYPES, SCHEMAS, ResourceType
 from scimdir.service.context import Limits
 
 
@@ -50,11 +51,16 @@ def service_provider_config(base_url: str, limits: Limits) -> dict[str, Any]:
     }
 
 
-def resource_types(base_url: str) -> list[dict[str, Any]]:
-    """RFC 7643 §6."""
-    return [rt.to_dict(f"{base_url}/ResourceTypes/{rt.name}") for rt in RESOURCE_TYPES]
+def resource_types(
+    base_url: str, types: Sequence[ResourceType] = RESOURCE_TYPES
+) -> list[dict[str, Any]]:
+    """RFC 7643 §6; ``types`` are the directory's (with its declared ``schemaExtensions``)."""
+    return [rt.to_dict(f"{base_url}/ResourceTypes/{rt.name}") for rt in types]
 
 
-def schemas(base_url: str) -> list[dict[str, Any]]:
-    """RFC 7643 §7."""
-    return [s.to_dict(f"{base_url}/Schemas/{s.id}") for s in SCHEMAS]
+def schemas(base_url: str, types: Sequence[ResourceType] = RESOURCE_TYPES) -> list[dict[str, Any]]:
+    """RFC 7643 §7: the core schemas and the directory's declared extensions, each once."""
+    found = list(SCHEMAS)
+    for rt in types:
+        found.extend(e for e in rt.extensions if e not in found)
+    return [s.to_dict(f"{base_url}/Schemas/{s.id}") for s in found]

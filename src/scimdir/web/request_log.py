@@ -204,7 +204,7 @@ class RequestLogger:
             resource_type=resource_type,
             resource_id=resource_id,
             subject=subject,
-            effect=ctx.effect,
+            effect=_with_kept(ctx.effect, ctx.kept_undeclared),
             quirks=tuple(dict.fromkeys(ctx.quirks)),
             **self._common(request, presented),
         )
@@ -255,3 +255,13 @@ def _with_failure(
     failure_body = error_body(error) if error is not None else response_body
     entry.response_body = body_for_log(failure_body, secrets)
     return entry
+
+
+def _with_kept(effect: str | None, kept: list[str]) -> str | None:
+    """The effect, plus the undeclared extension attributes the request kept as sent
+    (``undeclared_attributes=keep``, scimdir.service.undeclared)."""
+    if not kept:
+        return effect
+    names = ", ".join(dict.fromkeys(kept))
+    note = f"kept undeclared (not filterable): {names}"
+    return f"{effect}; {note}" if effect else note

@@ -379,22 +379,22 @@ class ScimApi:
         return Outcome(discovery.service_provider_config(ctx.base_url, self.limits))
 
     def _resource_types(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
-        items = discovery.resource_types(ctx.base_url)
+        items = discovery.resource_types(ctx.base_url, (ctx.user_type, ctx.group_type))
         return Outcome(plain_list(items))
 
     def _resource_type(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         wanted = request.path_params["id"]
-        for item in discovery.resource_types(ctx.base_url):
+        for item in discovery.resource_types(ctx.base_url, (ctx.user_type, ctx.group_type)):
             if item["id"] == wanted:
                 return Outcome(item)
         raise not_found(f"No resource type {wanted}; there are User and Group.")
 
     def _schemas(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
-        return Outcome(plain_list(discovery.schemas(ctx.base_url)))
+        return Outcome(plain_list(discovery.schemas(ctx.base_url, (ctx.user_type, ctx.group_type))))
 
     def _schema(self, ctx: ScimContext, request: Request, _: Any) -> Outcome:
         wanted = request.path_params["id"]
-        for item in discovery.schemas(ctx.base_url):
+        for item in discovery.schemas(ctx.base_url, (ctx.user_type, ctx.group_type)):
             if item["id"] == wanted:
                 return Outcome(item)
         raise not_found(f"No schema {wanted}.")

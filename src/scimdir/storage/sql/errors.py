@@ -70,6 +70,10 @@ UNIQUE_FIELDS: dict[str, str] = {
     "uq_admins_email": "email",
     "pk_admin_tokens": "token",
     "pk_console_secrets": "name",
+    "uq_user_extension_values_directory_id_attribute_unique_key": "extension",
+    "uq_group_extension_values_directory_id_attribute_unique_key": "extension",
+    "pk_user_extension_values": "extension",
+    "pk_group_extension_values": "extension",
 }
 
 # the last column SQLite names in its message -> SCIM attribute
@@ -94,6 +98,10 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "admins.email": "email",
     "admin_tokens.token_hash": "token",
     "console_secrets.name": "name",
+    "user_extension_values.unique_key": "extension",
+    "group_extension_values.unique_key": "extension",
+    "user_extension_values.position": "extension",
+    "group_extension_values.position": "extension",
 }
 
 

@@ -36,6 +36,7 @@ from scimdir.scim.errors import invalid_filter
 from scimdir.scim.filter import SORTABLE_KEYS, And, Compare, Expr, Has, Negate, Op, Or, Present_
 from scimdir.scim.schema import AttrType
 from scimdir.service.ports import normalize_user_name
+from scimdir.storage.sql.extension_filters import extension_predicate
 from scimdir.storage.sql.lookups import PreparedLookups
 from scimdir.storage.sql.tables import groups, memberships, user_emails, users
 
@@ -139,12 +140,12 @@ GROUP_SORT_KEYS = {k: c.column for k, c in _GROUP_SCALARS.items()}
 
 def compile_user_filter(expr: Expr, directory_id: str) -> Predicate:
     """The WHERE clause (over ``users`` of ``directory_id``) for a resolved User filter."""
-    return _Compiler(_USER_SCALARS, _USER_CHILDREN, directory_id).visit(expr)
+    return _Compiler(_USER_SCALARS, _USER_CHILDREN, directory_id, "User").visit(expr)
 
 
 def compile_group_filter(expr: Expr, directory_id: str) -> Predicate:
     """The WHERE clause (over ``groups`` of ``directory_id``) for a resolved Group filter."""
-    return _Compiler(_GROUP_SCALARS, _GROUP_CHILDREN, directory_id).visit(expr)
+    return _Compiler(_GROUP_SCALARS, _GROUP_CHILDREN, directory_id, "Group").visit(expr)
 
 
 def _like(value: str, op: Op) -> str:
@@ -165,11 +166,16 @@ def _unsupported(key: str) -> Exception:
 
 class _Compiler:
     def __init__(
-        self, scalars: dict[str, _Col], children: dict[str, _Child], directory_id: str
+        self,
+        scalars: dict[str, _Col],
+        children: dict[str, _Child],
+        directory_id: str,
+        kind: str = "User",
     ) -> None:
         self.scalars = scalars
         self.children = children
         self.directory_id = directory_id
+        self.kind = kind
 
     def matching(self, child: _Child, build: _Rows, condition: Predicate) -> Predicate:
         """``parent.id IN (ids of rows in this directory satisfying condition)``.
@@ -200,6 +206,8 @@ class _Compiler:
         col = self.scalars.get(key)
         if col is not None:
             return _leaf(col, expr)
+        if key.startswith("urn:"):
+            return extension_predicate(self.kind, self.directory_id, expr)
         child = self.children.get(key.split(".", 1)[0])
         if child is None:
             raise _unsupported(key)

@@ -25,11 +25,12 @@ from scimdir.service.ports import (
     UniquenessViolation,
     UnknownMember,
 )
-from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.columns import group_columns
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.counters import set_count
 from scimdir.storage.sql.errors import translating
+from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
@@ -59,7 +60,7 @@ _GROUP_BY_ID = select(groups).where(
 _GROUP_BY_ID_LOCKED = _GROUP_BY_ID.with_for_update(key_share=True)
 
 
-class GroupOps(SqlBase):
+class GroupOps(ExtensionOps):
     """Group and membership methods of :class:`~scimdir.service.ports.Transaction`."""
 
     def insert_group(self, record: GroupRecord) -> None:
@@ -73,6 +74,9 @@ class GroupOps(SqlBase):
                 )
             ).first()
             raise UniquenessViolation("id" if taken is not None else "displayName")
+        self._index_extensions(
+            "Group", record.directory_id, record.id, record.document, replacing=False
+        )
         self.counts.add(record.directory_id, "groups", 1)
 
     def get_group(
@@ -81,7 +85,11 @@ class GroupOps(SqlBase):
         """The group with this id in this directory, if any; ``for_update`` locks it (rule 4)."""
         stmt = _GROUP_BY_ID_LOCKED if for_update and self.writing else _GROUP_BY_ID
         row = self.conn.execute(stmt, {"d": directory_id, "v": group_id}).first()
-        return None if row is None else _group(row)
+        if row is None:
+            return None
+        record = _group(row)
+        self._note_read("Group", directory_id, record.id, record.document)
+        return record
 
     def update_group(self, record: GroupRecord, expected_version: int) -> None:
         """Write ``record`` if the stored version is ``expected_version``; bumps the version."""
@@ -101,6 +109,9 @@ class GroupOps(SqlBase):
             ).rowcount
             if changed == 0:
                 raise StaleVersion(f"group {record.id} changed or vanished")
+            self._index_extensions(
+                "Group", record.directory_id, record.id, record.document, replacing=True
+            )
         record.version = expected_version + 1
 
     def delete_group(

@@ -40,6 +40,7 @@ __all__ = [
     "console_secrets",
     "directories",
     "events",
+    "group_extension_values",
     "groups",
     "log_problems",
     "memberships",
@@ -47,6 +48,7 @@ __all__ = [
     "provisioning_log",
     "secrets",
     "user_emails",
+    "user_extension_values",
     "users",
     "webhook_deliveries",
     "webhook_subscriptions",
@@ -88,6 +90,9 @@ directories = Table(
     Column("group_generation", BigInteger, nullable=False, server_default="0"),
     Column("created", UtcDateTime, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
+    # Declared extension schemas (scimdir.scim.extensions; migration 0010): read with the row on
+    # every request, so a declaration costs no query of its own.
+    Column("schema_extensions", JsonText),
 )
 
 secrets = Table(
@@ -178,6 +183,43 @@ groups = Table(
     Index(None, "directory_id", "last_modified"),
     Index(None, "directory_id", "external_id"),
 )
+
+
+def _extension_values(name: str, parent: str, parent_column: str) -> Table:
+    """One row per value of a declared extension attribute (scimdir.scim.extensions.IndexEntry).
+
+    ``attribute`` is the lower-cased ``urn:name``; exactly one of ``text_norm`` (casefolded unless
+    caseExact), ``number`` (booleans as 0/1) and ``time`` holds the value. Every index leads with
+    ``(directory_id, attribute, value)``, so ``urn:...:costCenter eq "x"`` is one index probe; the
+    foreign key deletes the rows with their resource. ``unique_key`` is set only for attributes
+    declared unique, and NULLs never collide (migration 0010).
+    """
+    return Table(
+        name,
+        metadata,
+        Column("directory_id", String(_ID), nullable=False),
+        Column(parent_column, String(_ID), nullable=False),
+        Column("attribute", String(320), nullable=False),
+        Column("position", Integer, nullable=False),
+        Column("text_norm", SortText),
+        Column("number", Float),
+        Column("time", UtcDateTime),
+        Column("unique_key", Text),
+        PrimaryKeyConstraint("directory_id", parent_column, "attribute", "position"),
+        ForeignKeyConstraint(
+            ["directory_id", parent_column],
+            [f"{parent}.directory_id", f"{parent}.id"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("directory_id", "attribute", "unique_key"),
+        Index(None, "directory_id", "attribute", "text_norm"),
+        Index(None, "directory_id", "attribute", "number"),
+        Index(None, "directory_id", "attribute", "time"),
+    )
+
+
+user_extension_values = _extension_values("user_extension_values", "users", "user_id")
+group_extension_values = _extension_values("group_extension_values", "groups", "group_id")
 
 memberships = Table(
     "memberships",

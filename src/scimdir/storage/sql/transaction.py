@@ -92,7 +92,15 @@ _TOUCH_SECRET = (
 
 def _directory(row: Row[Any]) -> DirectoryRecord:
     m = row._mapping
-    return DirectoryRecord(m["id"], m["name"], m["idp"], m["settings"], m["created"], m["updated"])
+    return DirectoryRecord(
+        m["id"],
+        m["name"],
+        m["idp"],
+        m["settings"],
+        m["created"],
+        m["updated"],
+        m["schema_extensions"] or [],
+    )
 
 
 def _secret(row: Row[Any]) -> SecretRecord:
@@ -121,6 +129,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
             "settings": record.settings,
             "created": record.created,
             "updated": record.updated,
+            "schema_extensions": record.schema_extensions or None,
             "user_count": 0,
             "group_count": 0,
             # Random starts: a directory deleted and created again under the same id never

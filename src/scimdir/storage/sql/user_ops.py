@@ -22,10 +22,11 @@ from scimdir.service.ports import (
     UserRecord,
     normalize_user_name,
 )
-from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.columns import email_rows, user_columns
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.errors import translating
+from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, user_emails, users
@@ -86,12 +87,16 @@ _GROUPS_OF_USER = (
 )
 
 
-class UserOps(SqlBase):
+class UserOps(ExtensionOps):
     """User methods of :class:`~scimdir.service.ports.Transaction`."""
 
     def _one_user(self, stmt: Select[Any], directory_id: str, value: str) -> UserRecord | None:
         row = self.conn.execute(stmt, {"d": directory_id, "v": value}).first()
-        return None if row is None else _user(row)
+        if row is None:
+            return None
+        record = _user(row)
+        self._note_read("User", directory_id, record.id, record.document)
+        return record
 
     def insert_user(self, record: UserRecord) -> None:
         """Insert ``record``; a taken id or userName raises ``UniquenessViolation``."""
@@ -105,6 +110,9 @@ class UserOps(SqlBase):
             ).first()
             raise UniquenessViolation("id" if taken is not None else "userName")
         self._write_emails(record)
+        self._index_extensions(
+            "User", record.directory_id, record.id, record.document, replacing=False
+        )
         if record.linked:
             self.counts.add(record.directory_id, "users", 1)
 
@@ -152,6 +160,9 @@ class UserOps(SqlBase):
                 self.counts.add(record.directory_id, "users", 1 if record.linked else -1)
             self.conn.execute(_DELETE_EMAILS, {"d": record.directory_id, "u": record.id})
             self._write_emails(record)
+            self._index_extensions(
+                "User", record.directory_id, record.id, record.document, replacing=True
+            )
         record.version = expected_version + 1
 
     def delete_user(
