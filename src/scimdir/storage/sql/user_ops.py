@@ -1,4 +1,4 @@
-"""Users: the port's user methods over ``users`` and ``user_emails`` (port rules 2-5).
+"""Users: the port's user methods over ``users``, ``user_emails`` and ``user_values`` (rules 2-5).
 
 Hot paths are single indexed statements: lookup by id is the primary key, by userName the
 ``(directory_id, user_name_norm)`` unique index. Inserts use ``ON CONFLICT DO NOTHING`` so that a
@@ -23,12 +23,12 @@ from scimdir.service.ports import (
     normalize_user_name,
 )
 from scimdir.storage.sql.base import SqlBase, chunks
-from scimdir.storage.sql.columns import email_rows, user_columns
+from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
-from scimdir.storage.sql.tables import groups, memberships, user_emails, users
+from scimdir.storage.sql.tables import groups, memberships, user_emails, user_values, users
 
 __all__ = ["UserOps"]
 
@@ -74,6 +74,9 @@ _UPDATE_SAME_LINK = _UPDATE.where(users.c.linked == bindparam("w_linked"))
 _DELETE_EMAILS = delete(user_emails).where(
     user_emails.c.directory_id == bindparam("d"), user_emails.c.user_id == bindparam("u")
 )
+_DELETE_VALUES = delete(user_values).where(
+    user_values.c.directory_id == bindparam("d"), user_values.c.user_id == bindparam("u")
+)
 _GROUPS_OF_USER = (
     select(groups.c.id, groups.c.display_name)
     .join(
@@ -105,6 +108,7 @@ class UserOps(SqlBase):
             ).first()
             raise UniquenessViolation("id" if taken is not None else "userName")
         self._write_emails(record)
+        self._write_values(record)
         if record.linked:
             self.counts.add(record.directory_id, "users", 1)
 
@@ -112,6 +116,11 @@ class UserOps(SqlBase):
         rows = email_rows(record)
         if rows:
             self.conn.execute(user_emails.insert(), rows)
+
+    def _write_values(self, record: UserRecord) -> None:
+        rows = value_rows(record)
+        if rows:
+            self.conn.execute(user_values.insert(), rows)
 
     def get_user(
         self, directory_id: str, user_id: str, *, for_update: bool = False
@@ -152,6 +161,8 @@ class UserOps(SqlBase):
                 self.counts.add(record.directory_id, "users", 1 if record.linked else -1)
             self.conn.execute(_DELETE_EMAILS, {"d": record.directory_id, "u": record.id})
             self._write_emails(record)
+            self.conn.execute(_DELETE_VALUES, {"d": record.directory_id, "u": record.id})
+            self._write_values(record)
         record.version = expected_version + 1
 
     def delete_user(
