@@ -356,3 +356,31 @@ class SearchContract:
             old = (found('title eq "engineer"'), found('phoneNumbers.value sw "+49"'))
             gone = found('addresses.country eq "de"')
         assert (new, old, gone) == (([world.ids["bob"]], [world.ids["bob"]]), ([], []), [])
+
+    def test_update_after_a_read_for_update_reindexes_changed_columns_only(
+        self, storage: Storage, world: World
+    ) -> None:
+        """An update preceded by get_user(for_update) (a PATCH) moves the changed columns'
+        index entries and leaves the unchanged ones findable."""
+        with storage.transaction() as tx:
+            alice = tx.get_user(world.directory_id, world.ids["alice"], for_update=True)
+            assert alice is not None
+            alice.document = {**alice.document, "displayName": "Alice Jones", "title": None}
+            tx.update_user(alice, expected_version=alice.version)
+
+        def found(text: str) -> list[str]:
+            with storage.transaction() as tx:
+                page = tx.search_users(
+                    world.directory_id, SearchQuery(filter=parse_filter(USER_TYPE, text))
+                )
+            return [u.id for u in page.items]
+
+        alice_id = world.ids["alice"]
+        assert (
+            found('displayName eq "alice jones"'),
+            found('displayName eq "alice smith"'),
+            found("title pr"),
+            found('name.givenName eq "alice"'),
+            found(f'{ENT}:costCenter eq "cc-1"'),
+            found('phoneNumbers.value eq "+1 555 0100"'),
+        ) == ([alice_id], [], [world.ids["bob"]], [alice_id], [alice_id], [alice_id])

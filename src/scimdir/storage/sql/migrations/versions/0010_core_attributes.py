@@ -148,7 +148,7 @@ def backfill_row(
     return columns, values
 
 
-def _documents(conn: sa.Connection) -> Iterator[list[sa.Row[Any]]]:
+def _documents(conn: sa.Connection) -> Iterator[Sequence[sa.Row[Any]]]:
     """The users' ``(directory_id, id, document)`` in primary-key batches."""
     last: tuple[str, str] | None = None
     while True:
