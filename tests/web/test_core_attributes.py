@@ -217,3 +217,80 @@ def test_canonical_values_are_advisory(entra: Tenant) -> None:
     phones = [{"value": "+881 631 000", "type": "satellite"}]
     user = _create(entra, "sat@contoso.com", phoneNumbers=phones)
     assert entra.get(f"/Users/{user['id']}").json()["phoneNumbers"] == phones
+
+
+def test_entra_default_mapping_patch_paths_fill_phones_and_address(entra: Tenant) -> None:
+    """Entra's default mappings PATCH `phoneNumbers[type eq "work"].value` and
+    `addresses[type eq "work"].country` (docs/idp/entra.md): the values are stored and filterable."""
+    user = _create(entra, "paths@contoso.com")
+    ops = [
+        {"op": "Add", "path": 'phoneNumbers[type eq "work"].value', "value": "+1 425 555 0100"},
+        {"op": "Add", "path": 'phoneNumbers[type eq "mobile"].value', "value": "+1 425 555 0199"},
+        {"op": "Add", "path": 'addresses[type eq "work"].locality', "value": "Redmond"},
+        {"op": "Add", "path": 'addresses[type eq "work"].country', "value": "US"},
+        {"op": "Replace", "path": "title", "value": "Program Manager"},
+    ]
+    answer = entra.patch(f"/Users/{user['id']}", {"schemas": [PATCH], "Operations": ops})
+    got = entra.get(f"/Users/{user['id']}").json()
+    filters = [
+        'phoneNumbers[value eq "+1 425 555 0199"]',
+        'addresses.country eq "us"',
+        'title eq "program manager"',
+    ]
+    found = [
+        [r["id"] for r in entra.get("/Users", params={"filter": f}).json()["Resources"]]
+        for f in filters
+    ]
+    assert (answer.status_code, got["phoneNumbers"], got["addresses"], found) == (
+        200,
+        [
+            {"type": "work", "value": "+1 425 555 0100"},
+            {"type": "mobile", "value": "+1 425 555 0199"},
+        ],
+        [{"type": "work", "locality": "Redmond", "country": "US"}],
+        [[user["id"]], [user["id"]], [user["id"]]],
+    )
+
+
+FILTERS = [
+    ('title eq "tour guide"', "title"),
+    ('userType eq "EMPLOYEE"', "userType"),
+    ('phoneNumbers.value eq "+1 555 0199"', "phoneNumbers"),
+    ('phoneNumbers[value sw "+1 555"]', "phoneNumbers"),
+    ('addresses.country eq "us"', "addresses"),
+    (f'{ENT}:costCenter eq "cc-4130"', ENT),
+    (f'{ENT}:organization sw "cont"', ENT),
+    (f"{ENT}:division pr", ENT),
+]
+
+
+@pytest.mark.parametrize(("text_filter", "attribute"), FILTERS)
+def test_new_filters_find_the_user_that_has_the_value(
+    entra: Tenant, text_filter: str, attribute: str
+) -> None:
+    """GET /Users?filter= on each newly indexed attribute finds the user holding it, only it."""
+    values = {**{a: CASES[a][0] for a in CASES}}
+    values[ENT] = {"costCenter": "CC-4130", "organization": "Contoso", "division": "Cloud"}
+    holder = _create(entra, "holder@contoso.com", **{attribute: values[attribute]})
+    _create(entra, "other@contoso.com")
+    page = entra.get("/Users", params={"filter": text_filter}).json()
+    assert (page["totalResults"], [r["id"] for r in page["Resources"]]) == (1, [holder["id"]])
+
+
+@pytest.mark.parametrize(
+    "text_filter",
+    ['nickName eq "Babs"', 'addresses.locality eq "Seattle"', 'phoneNumbers.type eq "work"'],
+)
+def test_unindexed_attributes_are_refused_with_the_filterable_list(
+    entra: Tenant, text_filter: str
+) -> None:
+    """A filter on an attribute without an index is a 400 invalidFilter naming the indexed ones."""
+    answer = entra.get("/Users", params={"filter": text_filter})
+    body = answer.json()
+    detail = body.get("detail", "")
+    assert (
+        answer.status_code,
+        body.get("scimType"),
+        "is not supported" in detail,
+        all(key in detail for key in ("title", "phoneNumbers.value", "addresses.country")),
+    ) == (400, "invalidFilter", True, True), body
