@@ -89,6 +89,28 @@ USER_CASES = [
     (f'{ENT}:department eq "r&d"', {"bob"}),
     (f'{ENT}:manager eq "MGR-1"', {"alice"}),
     (f'{ENT}:manager.value sw "mgr"', {"alice"}),
+    ('title eq "VP SALES"', {"alice"}),
+    ('title sw "vp"', {"alice"}),
+    ("title pr", {"alice", "bob"}),
+    ("title eq null", {"carol"}),
+    ('not (title eq "engineer")', {"alice", "carol"}),
+    ('userType eq "contractor"', {"bob"}),
+    ('userType ne "Employee"', {"bob", "carol"}),
+    ('phoneNumbers.value eq "+1 555 0100"', {"alice"}),
+    ('phoneNumbers eq "+49 30 1234"', {"bob"}),
+    ('phoneNumbers.value sw "+"', {"alice", "bob"}),
+    ('phoneNumbers[value ew "0100"]', {"alice"}),
+    ("phoneNumbers pr", {"alice", "bob"}),
+    ("phoneNumbers.value eq null", {"carol"}),
+    ('addresses.country eq "de"', {"bob"}),
+    ('addresses[country eq "US"]', {"alice"}),
+    ("addresses pr", {"alice", "bob"}),
+    ('not (addresses.country eq "US")', {"bob", "carol"}),
+    (f'{ENT}:costCenter eq "CC-1"', {"alice"}),
+    (f'{ENT}:organization eq "contoso"', {"alice", "bob"}),
+    (f'{ENT}:division sw "cl"', {"bob"}),
+    (f"{ENT}:division pr", {"bob"}),
+    ('title pr and addresses.country eq "us"', {"alice"}),
     ('userName eq "bob" or userName eq "carol"', {"bob", "carol"}),
     ('active eq true and name.givenName sw "a"', {"alice"}),
     ('not (userName eq "bob" or active eq true)', {"carol"}),
@@ -126,7 +148,17 @@ class SearchContract:
                 {"value": "alice@example.com", "type": "work", "primary": True},
                 {"value": "a@home.org", "type": "home"},
             ],
-            ext={"employeeNumber": "E1", "department": "Sales", "manager": {"value": "mgr-1"}},
+            ext={
+                "employeeNumber": "E1",
+                "department": "Sales",
+                "manager": {"value": "mgr-1"},
+                "costCenter": "cc-1",
+                "organization": "Contoso",
+            },
+            title="VP Sales",
+            userType="Employee",
+            phoneNumbers=[{"value": "+1 555 0100", "type": "work"}, {"type": "fax"}],
+            addresses=[{"locality": "Seattle"}, {"country": "US", "type": "work"}],
         )
         bob = user(
             directory_id,
@@ -137,7 +169,11 @@ class SearchContract:
             active=False,
             name={"givenName": "Bob"},
             emails=[{"value": "bob@example.com", "type": "home"}],
-            ext={"department": "R&D"},
+            ext={"department": "R&D", "organization": "CONTOSO", "division": "Cloud"},
+            title="Engineer",
+            userType="Contractor",
+            phoneNumbers=[{"value": "+49 30 1234"}],
+            addresses=[{"country": "DE"}],
         )
         carol = user(directory_id, "carol", created=at(3))
         unlinked = user(directory_id, "dave", created=at(4), linked=False, source="local")
@@ -208,7 +244,7 @@ class SearchContract:
 
     def test_unknown_key_is_invalid_filter(self, storage: Storage, world: World) -> None:
         """A key the backend does not know is refused with invalidFilter, never ignored."""
-        expr = Compare(Field("title", AttrType.STRING, False), Op.eq, "x")
+        expr = Compare(Field("nickName", AttrType.STRING, False), Op.eq, "x")
         with pytest.raises(SCIMException) as caught, storage.transaction() as tx:
             tx.search_users(world.directory_id, SearchQuery(filter=expr))
         assert caught.value.scim_type == "invalidFilter"
@@ -299,3 +335,52 @@ class SearchContract:
             old = parse_filter(USER_TYPE, 'emails.value eq "bob@example.com"')
             gone = tx.search_users(world.directory_id, SearchQuery(filter=old))
         assert ([u.id for u in page.items], gone.total) == ([world.ids["bob"]], 0)
+
+    def test_update_reindexes_the_core_attribute_columns(
+        self, storage: Storage, world: World
+    ) -> None:
+        """After update_user, title, phoneNumbers and addresses filters see the new values only."""
+        with storage.transaction() as tx:
+            bob = tx.get_user(world.directory_id, world.ids["bob"])
+            assert bob is not None
+            bob.document = {"title": "CTO", "phoneNumbers": [{"value": "+33 1"}]}
+            tx.update_user(bob, expected_version=bob.version)
+
+            def found(text: str) -> list[str]:
+                page = tx.search_users(
+                    world.directory_id, SearchQuery(filter=parse_filter(USER_TYPE, text))
+                )
+                return [u.id for u in page.items]
+
+            new = (found('title eq "cto"'), found('phoneNumbers.value eq "+33 1"'))
+            old = (found('title eq "engineer"'), found('phoneNumbers.value sw "+49"'))
+            gone = found('addresses.country eq "de"')
+        assert (new, old, gone) == (([world.ids["bob"]], [world.ids["bob"]]), ([], []), [])
+
+    def test_update_after_a_read_for_update_reindexes_changed_columns_only(
+        self, storage: Storage, world: World
+    ) -> None:
+        """An update preceded by get_user(for_update) (a PATCH) moves the changed columns'
+        index entries and leaves the unchanged ones findable."""
+        with storage.transaction() as tx:
+            alice = tx.get_user(world.directory_id, world.ids["alice"], for_update=True)
+            assert alice is not None
+            alice.document = {**alice.document, "displayName": "Alice Jones", "title": None}
+            tx.update_user(alice, expected_version=alice.version)
+
+        def found(text: str) -> list[str]:
+            with storage.transaction() as tx:
+                page = tx.search_users(
+                    world.directory_id, SearchQuery(filter=parse_filter(USER_TYPE, text))
+                )
+            return [u.id for u in page.items]
+
+        alice_id = world.ids["alice"]
+        assert (
+            found('displayName eq "alice jones"'),
+            found('displayName eq "alice smith"'),
+            found("title pr"),
+            found('name.givenName eq "alice"'),
+            found(f'{ENT}:costCenter eq "cc-1"'),
+            found('phoneNumbers.value eq "+1 555 0100"'),
+        ) == ([alice_id], [], [world.ids["bob"]], [alice_id], [alice_id], [alice_id])

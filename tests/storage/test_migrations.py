@@ -84,6 +84,7 @@ def test_postgres_search_columns_compare_by_code_point(postgres_storage: SqlStor
     assert rows == [
         ("groups.display_name_norm", "C"),
         ("user_emails.value_norm", "C"),
+        ("user_values.value_norm", "C"),
         ("users.display_name_norm", "C"),
         ("users.user_name_norm", "C"),
     ]

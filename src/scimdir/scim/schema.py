@@ -158,18 +158,25 @@ def _multi(
     types: tuple[str, ...],
     *,
     filterable: bool = False,
+    value_filterable: bool = False,
+    value_type: AttrType = AttrType.STRING,
     extra: tuple[Attribute, ...] = (),
     description: str = "",
 ) -> Attribute:
-    """A multi-valued complex attribute with the RFC 7643 §2.4 default sub-attributes."""
+    """A multi-valued complex attribute with the RFC 7643 §2.4 default sub-attributes.
+
+    ``filterable`` indexes value, type and primary (``emails``); ``value_filterable`` only the
+    value (``phoneNumbers``). ``value_type`` is the value's data type (RFC 7643 §4.1.2: a
+    binary certificate, a reference for photos).
+    """
     return Attribute(
         name,
         AttrType.COMPLEX,
         multi_valued=True,
         description=description,
-        filterable=filterable,
+        filterable=filterable or value_filterable,
         sub_attributes=(
-            _s("value", filterable=filterable),
+            _s("value", type=value_type, filterable=filterable or value_filterable),
             _s("display"),
             _s("type", canonical_values=types, filterable=filterable),
             _s("primary", type=AttrType.BOOLEAN, filterable=filterable),
@@ -236,8 +243,8 @@ USER = Schema(
         _s("displayName", filterable=True),
         _s("nickName"),
         _s("profileUrl", type=AttrType.REFERENCE, reference_types=("external",)),
-        _s("title"),
-        _s("userType"),
+        _s("title", filterable=True),
+        _s("userType", filterable=True),
         _s("preferredLanguage"),
         _s("locale"),
         _s("timezone"),
@@ -249,20 +256,29 @@ USER = Schema(
             description="Accepted on write (Okta sends a placeholder); never stored or returned.",
         ),
         _multi("emails", _TYPE_VALUE, filterable=True),
-        _multi("phoneNumbers", ("work", "home", "mobile", "fax", "pager", "other")),
+        _multi(
+            "phoneNumbers",
+            ("work", "home", "mobile", "fax", "pager", "other"),
+            value_filterable=True,
+        ),
         _multi("ims", ("aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo")),
-        _multi("photos", ("photo", "thumbnail")),
+        _multi(
+            "photos",
+            ("photo", "thumbnail"),
+            value_type=AttrType.REFERENCE,
+        ),
         Attribute(
             "addresses",
             AttrType.COMPLEX,
             multi_valued=True,
+            filterable=True,
             sub_attributes=(
                 _s("formatted"),
                 _s("streetAddress"),
                 _s("locality"),
                 _s("region"),
                 _s("postalCode"),
-                _s("country"),
+                _s("country", filterable=True),
                 _s("type", canonical_values=_TYPE_VALUE),
                 _s("primary", type=AttrType.BOOLEAN),
             ),
@@ -283,7 +299,7 @@ USER = Schema(
         ),
         _multi("entitlements", ()),
         _multi("roles", ()),
-        _multi("x509Certificates", (), extra=()),
+        _multi("x509Certificates", (), value_type=AttrType.BINARY),
         META,
     ),
 )
@@ -294,9 +310,9 @@ ENTERPRISE_USER = Schema(
     description="Enterprise User",
     attributes=(
         _s("employeeNumber", filterable=True),
-        _s("costCenter"),
-        _s("organization"),
-        _s("division"),
+        _s("costCenter", filterable=True),
+        _s("organization", filterable=True),
+        _s("division", filterable=True),
         _s("department", filterable=True),
         Attribute(
             "manager",

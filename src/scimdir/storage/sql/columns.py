@@ -15,7 +15,7 @@ from scimdir.scim.schema import ENTERPRISE_USER_SCHEMA
 from scimdir.service.ports import GroupRecord, UserRecord, normalize_user_name
 from scimdir.storage.sql.filters import fold
 
-__all__ = ["email_rows", "group_columns", "user_columns"]
+__all__ = ["VALUE_KEYS", "email_rows", "group_columns", "user_columns", "value_rows"]
 
 
 def _text(value: Any) -> str | None:
@@ -54,6 +54,11 @@ def user_columns(record: UserRecord) -> dict[str, Any]:
         "employee_number": _folded(ext.get("employeeNumber")),
         "department": _folded(ext.get("department")),
         "manager_id": _folded(manager_id),
+        "title": _folded(doc.get("title")),
+        "user_type": _folded(doc.get("userType")),
+        "cost_center": _folded(ext.get("costCenter")),
+        "organization": _folded(ext.get("organization")),
+        "division": _folded(ext.get("division")),
         "source": record.source,
         "linked": record.linked,
         "document": doc,
@@ -84,6 +89,33 @@ def email_rows(record: UserRecord) -> list[dict[str, Any]]:
                 "primary": email.get("primary") is True,
             }
         )
+    return rows
+
+
+VALUE_KEYS: tuple[tuple[str, str], ...] = (("phoneNumbers", "value"), ("addresses", "country"))
+"""The ``(attribute, sub-attribute)`` pairs kept as ``user_values`` rows (filter keys)."""
+
+
+def value_rows(record: UserRecord) -> list[dict[str, Any]]:
+    """The ``user_values`` rows for ``record``: one per non-empty value of each of
+    :data:`VALUE_KEYS`, numbered by the value's position in its attribute."""
+    rows: list[dict[str, Any]] = []
+    for attribute, sub in VALUE_KEYS:
+        items = record.document.get(attribute)
+        if not isinstance(items, list):
+            continue
+        for position, item in enumerate(items):
+            value = _folded(_dict(item).get(sub))
+            if value is not None:
+                rows.append(
+                    {
+                        "directory_id": record.directory_id,
+                        "user_id": record.id,
+                        "attribute": f"{attribute}.{sub}",
+                        "position": position,
+                        "value_norm": value,
+                    }
+                )
     return rows
 
 

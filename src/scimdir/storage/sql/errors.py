@@ -62,6 +62,8 @@ UNIQUE_FIELDS: dict[str, str] = {
     "pk_webhook_subscriptions": "id",
     "pk_webhook_deliveries": "id",
     "pk_user_emails": "emails",
+    # Positions are unique by construction; a clash means the same user written twice.
+    "pk_user_values": "id",
     "pk_provisioning_log": "id",
     "pk_log_problems": "kind",
     "pk_api_keys": "id",
@@ -90,6 +92,7 @@ _SQLITE_COLUMNS: dict[str, str] = {
     "webhook_subscriptions.id": "id",
     "webhook_deliveries.id": "id",
     "user_emails.position": "emails",
+    "user_values.position": "id",
     "provisioning_log.id": "id",
     "log_problems.kind": "kind",
     "api_keys.id": "id",

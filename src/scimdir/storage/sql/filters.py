@@ -38,7 +38,7 @@ from scimdir.scim.schema import AttrType
 from scimdir.service.ports import normalize_user_name
 from scimdir.storage.sql.extension_filters import extension_predicate
 from scimdir.storage.sql.lookups import PreparedLookups
-from scimdir.storage.sql.tables import groups, memberships, user_emails, users
+from scimdir.storage.sql.tables import groups, memberships, user_emails, user_values, users
 
 __all__ = [
     "GROUP_LOOKUPS",
@@ -87,6 +87,17 @@ def _emails() -> _Rows:
     return e.c.directory_id, e.c.user_id, cols
 
 
+def _user_values(key: str) -> Callable[[], _Rows]:
+    """The ``user_values`` rows of one filter key (``phoneNumbers.value``, ...), as a subquery
+    that both planners flatten into a probe of ``(directory_id, attribute, value_norm)``."""
+
+    def build() -> _Rows:
+        v = select(user_values).where(user_values.c.attribute == key).subquery()
+        return v.c.directory_id, v.c.user_id, {key: _Col(v.c.value_norm, fold)}
+
+    return build
+
+
 def _user_groups() -> _Rows:
     m = memberships.alias()
     return m.c.directory_id, m.c.member_id, {"groups.value": _Col(m.c.group_id)}
@@ -110,9 +121,16 @@ _USER_SCALARS: dict[str, _Col] = {
     "enterprise.employeeNumber": _Col(users.c.employee_number, fold),
     "enterprise.department": _Col(users.c.department, fold),
     "enterprise.manager.value": _Col(users.c.manager_id, fold),
+    "title": _Col(users.c.title, fold),
+    "userType": _Col(users.c.user_type, fold),
+    "enterprise.costCenter": _Col(users.c.cost_center, fold),
+    "enterprise.organization": _Col(users.c.organization, fold),
+    "enterprise.division": _Col(users.c.division, fold),
 }
 _USER_CHILDREN = {
     "emails": _Child(_emails, users.c.id),
+    "phoneNumbers": _Child(_user_values("phoneNumbers.value"), users.c.id),
+    "addresses": _Child(_user_values("addresses.country"), users.c.id),
     "groups": _Child(_user_groups, users.c.id),
 }
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from scimdir.storage.sql.types import JsonText, SortText, UtcDateTime
@@ -49,6 +50,7 @@ __all__ = [
     "secrets",
     "user_emails",
     "user_extension_values",
+    "user_values",
     "users",
     "webhook_deliveries",
     "webhook_subscriptions",
@@ -108,6 +110,35 @@ secrets = Table(
     _dir_fk(),
 )
 
+PARTIAL_USER_COLUMNS: tuple[str, ...] = (
+    "employee_number",
+    "department",
+    "manager_id",
+    "title",
+    "user_type",
+    "cost_center",
+    "organization",
+    "division",
+)
+"""``users`` columns indexed only where they hold a value (``WHERE col IS NOT NULL``)."""
+
+
+def _present_index(column: str) -> Index:
+    """``(directory_id, column) WHERE column IS NOT NULL`` on both databases.
+
+    Both planners use it for ``=``, ranges and ``LIKE`` on the column (a comparison implies
+    ``IS NOT NULL``) and for ``pr``; only ``eq null`` cannot, and that one reads the directory.
+    """
+    where = text(f"{column} IS NOT NULL")
+    return Index(
+        f"ix_users_directory_id_{column}",
+        "directory_id",
+        column,
+        sqlite_where=where,
+        postgresql_where=where,
+    )
+
+
 users = Table(
     "users",
     metadata,
@@ -124,6 +155,13 @@ users = Table(
     Column("employee_number", Text),
     Column("department", Text),
     Column("manager_id", Text),
+    # RFC 7643 §4.1.1 title/userType and §4.3 costCenter/organization/division, casefolded
+    # (migration 0010). Most users lack some of them: partial indexes skip those rows.
+    Column("title", Text),
+    Column("user_type", Text),
+    Column("cost_center", Text),
+    Column("organization", Text),
+    Column("division", Text),
     Column("source", String(16), nullable=False),
     Column("linked", Boolean, nullable=False),
     Column("document", JsonText, nullable=False),
@@ -142,9 +180,9 @@ users = Table(
     Index(None, "directory_id", "active"),
     Index(None, "directory_id", "given_name"),
     Index(None, "directory_id", "family_name"),
-    Index(None, "directory_id", "employee_number"),
-    Index(None, "directory_id", "department"),
-    Index(None, "directory_id", "manager_id"),
+    # Filter-only columns that many users lack: partial, so a user without the attribute costs
+    # no index write (docs/performance.md, "The users table's indexes"; migration 0010).
+    *(_present_index(name) for name in PARTIAL_USER_COLUMNS),
 )
 
 user_emails = Table(
@@ -162,6 +200,24 @@ user_emails = Table(
         ["directory_id", "user_id"], ["users.directory_id", "users.id"], ondelete="CASCADE"
     ),
     Index(None, "directory_id", "value_norm"),
+)
+
+# Values of multi-valued attributes that filters name, other than e-mails (migration 0010): one
+# row per value, ``attribute`` the filter key (``phoneNumbers.value``, ``addresses.country``),
+# ``value_norm`` casefolded. One table, so an update clears them with one statement.
+user_values = Table(
+    "user_values",
+    metadata,
+    Column("directory_id", String(_ID), nullable=False),
+    Column("user_id", String(_ID), nullable=False),
+    Column("attribute", String(32), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("value_norm", SortText, nullable=False),
+    PrimaryKeyConstraint("directory_id", "user_id", "attribute", "position"),
+    ForeignKeyConstraint(
+        ["directory_id", "user_id"], ["users.directory_id", "users.id"], ondelete="CASCADE"
+    ),
+    Index(None, "directory_id", "attribute", "value_norm"),
 )
 
 groups = Table(

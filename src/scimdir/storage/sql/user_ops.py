@@ -1,4 +1,4 @@
-"""Users: the port's user methods over ``users`` and ``user_emails`` (port rules 2-5).
+"""Users: the port's user methods over ``users``, ``user_emails`` and ``user_values`` (rules 2-5).
 
 Hot paths are single indexed statements: lookup by id is the primary key, by userName the
 ``(directory_id, user_name_norm)`` unique index. Inserts use ``ON CONFLICT DO NOTHING`` so that a
@@ -22,14 +22,14 @@ from scimdir.service.ports import (
     UserRecord,
     normalize_user_name,
 )
-from scimdir.storage.sql.base import chunks
-from scimdir.storage.sql.columns import email_rows, user_columns
+from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
 from scimdir.storage.sql.search import Unfiltered, search_rows
-from scimdir.storage.sql.tables import groups, memberships, user_emails, users
+from scimdir.storage.sql.tables import groups, memberships, user_emails, user_values, users
 
 __all__ = ["UserOps"]
 
@@ -75,6 +75,16 @@ _UPDATE_SAME_LINK = _UPDATE.where(users.c.linked == bindparam("w_linked"))
 _DELETE_EMAILS = delete(user_emails).where(
     user_emails.c.directory_id == bindparam("d"), user_emails.c.user_id == bindparam("u")
 )
+_DELETE_VALUES = delete(user_values).where(
+    user_values.c.directory_id == bindparam("d"), user_values.c.user_id == bindparam("u")
+)
+# The columns derived from the document (columns.py): an update sets those that changed.
+_DERIVED_COLUMNS = tuple(
+    c.name
+    for c in users.columns
+    if c.name
+    not in ("directory_id", "id", "document", "version", "created", "last_modified", "source")
+)
 _GROUPS_OF_USER = (
     select(groups.c.id, groups.c.display_name)
     .join(
@@ -113,6 +123,7 @@ class UserOps(ExtensionOps):
         self._index_extensions(
             "User", record.directory_id, record.id, record.document, replacing=False
         )
+        self._write_values(record)
         if record.linked:
             self.counts.add(record.directory_id, "users", 1)
 
@@ -121,12 +132,47 @@ class UserOps(ExtensionOps):
         if rows:
             self.conn.execute(user_emails.insert(), rows)
 
+    def _write_values(self, record: UserRecord) -> None:
+        rows = value_rows(record)
+        if rows:
+            self.conn.execute(user_values.insert(), rows)
+
     def get_user(
         self, directory_id: str, user_id: str, *, for_update: bool = False
     ) -> UserRecord | None:
-        """The user with this id in this directory, if any; ``for_update`` locks it (rule 4)."""
+        """The user with this id in this directory, if any; ``for_update`` locks it (rule 4).
+
+        A row read for update is remembered until its update, which then sets only the columns
+        whose value changed (:meth:`_changed_columns`).
+        """
         locked = for_update and self.writing
-        return self._one_user(_BY_ID_LOCKED if locked else _BY_ID, directory_id, user_id)
+        row = self.conn.execute(
+            _BY_ID_LOCKED if locked else _BY_ID, {"d": directory_id, "v": user_id}
+        ).first()
+        if row is None:
+            return None
+        if for_update:
+            self._read_rows()[(directory_id, user_id)] = {
+                key: row._mapping[key] for key in _DERIVED_COLUMNS
+            }
+        return _user(row)
+
+    def _read_rows(self) -> dict[tuple[str, str], dict[str, Any]]:
+        rows: dict[tuple[str, str], dict[str, Any]] = self.__dict__.setdefault("_users_read", {})
+        return rows
+
+    def _changed_columns(self, record: UserRecord, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` without the derived columns equal to those of the row read for update.
+
+        SQLite rewrites every index whose column an UPDATE sets, changed or not: a PATCH of
+        ``displayName`` set all twenty columns and so rewrote every index of ``users``
+        (docs/performance.md, "The users table's indexes"). Without a remembered row (an update
+        not preceded by a read for update) every column is set, as before.
+        """
+        before = self._read_rows().pop((record.directory_id, record.id), None)
+        if before is None:
+            return values
+        return {k: v for k, v in values.items() if k not in before or before[k] != v}
 
     def find_user_by_user_name(self, directory_id: str, user_name: str) -> UserRecord | None:
         """The user whose userName equals ``user_name`` after normalisation."""
@@ -141,6 +187,7 @@ class UserOps(ExtensionOps):
         values = user_columns(record)
         for key in ("directory_id", "id", "created"):
             del values[key]
+        values = self._changed_columns(record, values)
         values["version"] = expected_version + 1
         params = {
             **values,
@@ -163,6 +210,8 @@ class UserOps(ExtensionOps):
             self._index_extensions(
                 "User", record.directory_id, record.id, record.document, replacing=True
             )
+            self.conn.execute(_DELETE_VALUES, {"d": record.directory_id, "u": record.id})
+            self._write_values(record)
         record.version = expected_version + 1
 
     def delete_user(

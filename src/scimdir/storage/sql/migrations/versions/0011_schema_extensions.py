@@ -6,8 +6,8 @@ per value of a declared extension attribute, indexed by ``(directory_id, attribu
 filters on extension attributes never scan (docs/extensions.md). Online-safe: a nullable column
 and two new tables; no existing row is rewritten.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from alembic import op
 
 from scimdir.storage.sql.types import JsonText, SortText, UtcDateTime
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

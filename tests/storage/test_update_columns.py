@@ -1,0 +1,95 @@
+"""An update preceded by a read for update sets only the columns that changed.
+
+SQLite rewrites every index whose column an UPDATE sets, changed or not (docs/performance.md,
+"The users table's indexes"), so a PATCH of displayName must not set the other indexed columns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from scimdir.service.ports import DirectoryRecord
+from scimdir.storage.sql import SqlStorage
+
+from .helpers import user
+
+
+@pytest.fixture
+def directory_id(sqlite_storage: SqlStorage) -> str:
+    """A fresh directory in the SQLite database."""
+    directory = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    with sqlite_storage.transaction() as tx:
+        tx.insert_directory(DirectoryRecord(directory, "test", "entra", {}, now, now))
+    return directory
+
+
+def _updates(storage: SqlStorage) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE users"):
+            seen.append(statement)
+
+    return seen, record
+
+
+def _set_clause(statement: str) -> str:
+    return statement.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+
+
+def test_patch_of_display_name_sets_only_changed_columns(
+    sqlite_storage: SqlStorage, directory_id: str
+) -> None:
+    """After get_user(for_update), the UPDATE sets display_name(_norm), not the other columns."""
+    alice = user(
+        directory_id,
+        "alice",
+        displayName="Alice",
+        title="Engineer",
+        name={"givenName": "Alice", "familyName": "Smith"},
+    )
+    with sqlite_storage.transaction() as tx:
+        tx.insert_user(alice)
+    seen, record = _updates(sqlite_storage)
+    event.listen(sqlite_storage.engine, "before_cursor_execute", record)
+    try:
+        with sqlite_storage.transaction() as tx:
+            current = tx.get_user(directory_id, alice.id, for_update=True)
+            assert current is not None
+            current.document = {**current.document, "displayName": "Alicia"}
+            tx.update_user(current, expected_version=current.version)
+    finally:
+        event.remove(sqlite_storage.engine, "before_cursor_execute", record)
+    assigned = {part.split("=")[0].strip() for part in _set_clause(seen[0]).split(",")}
+    assert assigned == {
+        "display_name",
+        "display_name_norm",
+        "document",
+        "version",
+        "last_modified",
+        "source",
+    }
+
+
+def test_update_without_a_read_for_update_sets_every_column(
+    sqlite_storage: SqlStorage, directory_id: str
+) -> None:
+    """Without a remembered row (no read for update) every derived column is set, as before."""
+    alice = user(directory_id, "alice", displayName="Alice")
+    with sqlite_storage.transaction() as tx:
+        tx.insert_user(alice)
+    seen, record = _updates(sqlite_storage)
+    event.listen(sqlite_storage.engine, "before_cursor_execute", record)
+    try:
+        with sqlite_storage.transaction() as tx:
+            alice.document = {**alice.document, "displayName": "Alicia"}
+            tx.update_user(alice, expected_version=alice.version)
+    finally:
+        event.remove(sqlite_storage.engine, "before_cursor_execute", record)
+    assert "given_name" in _set_clause(seen[0]) and "title" in _set_clause(seen[0])
