@@ -92,7 +92,7 @@ directories = Table(
     Column("group_generation", BigInteger, nullable=False, server_default="0"),
     Column("created", UtcDateTime, nullable=False),
     Column("updated", UtcDateTime, nullable=False),
-    # Declared extension schemas (scimdir.scim.extensions; migration 0010): read with the row on
+    # Declared extension schemas (scimdir.scim.extensions; migration 0011): read with the row on
     # every request, so a declaration costs no query of its own.
     Column("schema_extensions", JsonText),
 )
@@ -248,7 +248,7 @@ def _extension_values(name: str, parent: str, parent_column: str) -> Table:
     caseExact), ``number`` (booleans as 0/1) and ``time`` holds the value. Every index leads with
     ``(directory_id, attribute, value)``, so ``urn:...:costCenter eq "x"`` is one index probe; the
     foreign key deletes the rows with their resource. ``unique_key`` is set only for attributes
-    declared unique, and NULLs never collide (migration 0010).
+    declared unique, and NULLs never collide (migration 0011).
     """
     return Table(
         name,
