@@ -63,7 +63,7 @@ def _time(work: Callable[[], None]) -> float:
 
 def _measure(client: TestClient, services: Any, label: str, rounds: int) -> dict[str, float]:
     """Seconds per create and per 50-member PATCH in a fresh directory."""
-    created = services.directories.create(f"bench {label}", "generic")
+    created = services.directories.create(f"bench {label}", "entra")
     auth = {"Authorization": f"Bearer {created.secret}"}
     base = f"/scim/{created.directory.id}/v2"
     ids: list[str] = []
