@@ -51,6 +51,7 @@ def test_list_and_read(api: Api, directory: Directory) -> None:
         "rate_limit": 0.0,
         "rate_limit_burst": 0.0,
         "cycle_minutes": 40,
+        "undeclared_attributes": "keep",
     }
     assert one["settings_error"] is None
     assert directory.secret not in str(listed) + str(one)
