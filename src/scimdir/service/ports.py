@@ -466,6 +466,15 @@ class Transaction(Protocol):
     # secrets
     def insert_secret(self, record: SecretRecord) -> None: ...
     def list_secrets(self, directory_id: str) -> list[SecretRecord]: ...
+    def authenticate(
+        self, directory_id: str, secret_hash: str, now: datetime
+    ) -> tuple[DirectoryRecord, SecretRecord] | None:
+        """The directory and its secret stored as ``secret_hash`` when that secret is live at
+        ``now`` (not revoked at or before it, not expired), in ONE statement; None otherwise
+        (unknown directory, unknown, revoked or expired secret). No cache: every process sees
+        a rotation or revocation on its next request."""
+        ...
+
     def update_secret(self, record: SecretRecord) -> None: ...
     def touch_secret_last_used(self, secret_id: str, when: datetime) -> None:
         """Set the secret's ``last_used`` to ``when`` unless it is already later; nothing else

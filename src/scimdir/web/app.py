@@ -20,7 +20,6 @@ from http import HTTPStatus
 import anyio.to_thread
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -44,7 +43,6 @@ from scimdir.web.metrics import configure_directory_labels, mark_worker_dead, me
 from scimdir.web.openapi import openapi_route
 from scimdir.web.overload import OverloadGuard
 from scimdir.web.rate_limit import RateLimiter
-from scimdir.web.request_id import RequestIdMiddleware
 from scimdir.web.scim_api import ScimApi
 from scimdir.worker.background import BackgroundDelivery
 
@@ -117,7 +115,6 @@ def create_app(
             Mount(
                 "/scim/{tenant}/v2",
                 routes=scim_routes + tenant_fallback_routes(scim_routes),
-                middleware=[Middleware(RequestIdMiddleware)],
             ),
             *scim_fallback_routes(),
             Mount("/api/v1", app=create_api(services, settings.base_url())),
