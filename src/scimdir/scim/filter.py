@@ -36,6 +36,7 @@ from scim2_models.path import (
 
 from scimdir.scim.characters import UNSTORABLE
 from scimdir.scim.errors import invalid_filter, shorten
+from scimdir.scim.filter_fastpath import fast_comparison
 from scimdir.scim.filterlimits import check_filter_size
 from scimdir.scim.limits import InputLimits
 from scimdir.scim.schema import (
@@ -153,7 +154,7 @@ def parse_filter(resource_type: ResourceType, text: str, limits: InputLimits | N
     """
     check_filter_size(text, limits or InputLimits())
     try:
-        tree = ScimFilter(text).ast
+        tree = fast_comparison(text) or ScimFilter(text).ast
     except InvalidFilterException as exc:
         raise invalid_filter(
             f"The filter {shorten(text)} is not valid SCIM filter syntax "
