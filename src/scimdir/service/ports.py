@@ -67,6 +67,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -134,6 +135,18 @@ class UniquenessViolation(StorageError):
 class StorageBusy(StorageError):
     """The database could not be written in time (another writer held it too long); the
     request changed nothing and can be retried."""
+
+
+class ReadTimeLimit(StorageBusy):
+    """A read ran past its time limit (:data:`read_deadline`) and the database interrupted it;
+    nothing was changed and the request can be retried (narrower, or later)."""
+
+
+read_deadline: ContextVar[float | None] = ContextVar("scimdir_read_deadline", default=None)
+"""The ``time.monotonic()`` instant past which the current context's statements are interrupted
+(raising :class:`ReadTimeLimit`); None: no limit. Set around reads that may scan
+(:func:`scimdir.service.unit_of_work.time_limited`); a storage honours it where its database
+can interrupt a statement (SQLite's progress handler)."""
 
 
 class StaleVersion(StorageError):

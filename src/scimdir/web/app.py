@@ -75,6 +75,7 @@ def create_app(
         inline_reads=settings.reads_inline(),
         rate_limiter=rate_limiter or RateLimiter(),
         api_keys=services.api_keys,
+        read_time_limit=settings.request_timeout_seconds,
     )
 
     @asynccontextmanager
@@ -93,6 +94,7 @@ def create_app(
             yield
         finally:
             delivery.close()
+            scim.threads.close()
             services.event_retention.close()
             services.directories.last_use.close()
             services.log_sink.close()
