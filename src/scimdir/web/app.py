@@ -108,6 +108,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.services = services
+    app.state.scim_threads = scim.threads
     app.state.settings = settings
     scim_routes = scim.routes()
     app.router.routes.extend(

@@ -110,6 +110,14 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
         cursor.close()
         dbapi_connection.set_progress_handler(_past_read_deadline, _PROGRESS_STEPS)
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> BaseException | None:
+        # The statement the progress handler interrupted leaves as the port's ReadTimeLimit,
+        # wherever it was raised (a fetch inside the read scope, not only at commit).
+        if _interrupted_past_deadline(context.original_exception):
+            return ReadTimeLimit("the read ran past its time limit and was interrupted")
+        return None
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Read-only units of work begin deferred, so WAL readers run side by side.
@@ -118,7 +126,7 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
     return engine
 
 
-_PROGRESS_STEPS = 20_000  # SQLite VM instructions between two deadline checks (~0.1-1 ms)
+_PROGRESS_STEPS = 1_000  # SQLite VM instructions between two deadline checks (~10-50 µs)
 
 
 def _past_read_deadline() -> int:
@@ -126,6 +134,11 @@ def _past_read_deadline() -> int:
     :data:`~scimdir.service.ports.read_deadline` has passed (a scanning read's time limit)."""
     deadline = read_deadline.get()
     return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+
+def _interrupted_past_deadline(exc: BaseException) -> bool:
+    deadline = read_deadline.get()
+    return deadline is not None and time.monotonic() > deadline and "interrupted" in str(exc)
 
 
 class WriterLock:
@@ -203,10 +216,6 @@ def _writer_lock(url: str, timeout: float) -> WriterLock | None:
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
     return WriterLock(database + ".writer-lock", timeout)
-
-
-def _interrupted(exc: DBAPIError) -> bool:
-    return "interrupted" in str(exc.orig)
 
 
 class SqlStorage:
@@ -291,9 +300,6 @@ class SqlStorage:
                     yield tx
                     tx.flush_counts()  # the directory row last (port rule 8, counters.py)
         except DBAPIError as exc:
-            deadline = read_deadline.get()
-            if deadline is not None and time.monotonic() > deadline and _interrupted(exc):
-                raise ReadTimeLimit("the read ran past its time limit and was interrupted") from exc
             retry = transient(exc)
             if retry is None:
                 raise
