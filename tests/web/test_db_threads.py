@@ -97,7 +97,7 @@ def test_a_scanning_read_does_not_block_the_loop(
     monkeypatch.setattr(UserService, "search", held_search)
 
     async def main() -> None:
-        app, client, base, lifespan = await _started(tmp_path)
+        _app, client, base, lifespan = await _started(tmp_path)
         try:
             assert (await client.post(f"{base}/Users", json=_user("a@x.io"))).status_code == 201
             scan = asyncio.create_task(
