@@ -17,7 +17,7 @@ from starlette.datastructures import QueryParams
 from scimdir.service.users import UserService
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
-from scimdir.web.db_threads import WRITER_THREAD_NAME, may_scan
+from scimdir.web.db_threads import WRITER_THREAD_NAME, DatabaseThreads, may_scan
 
 
 def _user(name: str) -> dict[str, Any]:
@@ -163,3 +163,32 @@ def test_which_gets_may_scan(resource: str, has_id: bool, query: str, scans: boo
     """Only index probes stay on the loop: substring filters, large or deep pages, sorting and
     groups with their members go to the thread pool."""
     assert may_scan(resource, has_id, QueryParams(query)) is scans
+
+
+def test_a_cancelled_write_never_runs_if_queued_and_finishes_if_running() -> None:
+    """Cancelling a request (its deadline) drops a write still queued behind the writer thread;
+    a write already running keeps the request until it has finished."""
+    threads = DatabaseThreads(single_writer=True, read_time_limit=None)
+    gate = threading.Event()
+    ran: list[int] = []
+
+    async def main() -> None:
+        running = asyncio.create_task(threads.write(gate.wait, 10))
+        await asyncio.sleep(0.05)
+        queued = asyncio.create_task(threads.write(ran.append, 1))
+        await asyncio.sleep(0.05)
+        queued.cancel()
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        await asyncio.sleep(0.05)
+        assert not running.done()  # still waiting for its write to end
+        gate.set()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    try:
+        asyncio.run(main())
+    finally:
+        threads.close()
+    assert ran == []

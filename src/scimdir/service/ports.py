@@ -92,6 +92,7 @@ __all__ = [
     "Page",
     "ProblemHit",
     "ProblemRecord",
+    "ReadTimeLimit",
     "SearchQuery",
     "SecretRecord",
     "StaleVersion",
@@ -105,6 +106,7 @@ __all__ = [
     "UnknownMember",
     "UserRecord",
     "normalize_user_name",
+    "read_deadline",
 ]
 
 

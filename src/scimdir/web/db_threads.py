@@ -19,9 +19,9 @@ POSTs cost (docs/performance.md). On SQLite, therefore:
 
 On PostgreSQL (``inline_reads`` off), reads and writes keep the thread pool, as before.
 
-The wait for the writer thread is shielded from cancellation, as anyio's own thread hop is: a
-request whose deadline passed keeps its in-flight slot until its write has finished
-(``web/overload.py``).
+A request cancelled at its deadline while its write is still queued drops the write (it never
+runs); one whose write already runs keeps its in-flight slot until the write has finished
+(``web/overload.py``), as with anyio's thread hop.
 """
 
 from __future__ import annotations
@@ -86,11 +86,17 @@ class DatabaseThreads:
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_THREAD_NAME)
         context = contextvars.copy_context()
-        call = functools.partial(context.run, fn, *args, **kwargs)
-        future = asyncio.get_running_loop().run_in_executor(self._writer, call)
-        with anyio.CancelScope(shield=True):
-            result = await future
-        return result
+        work = self._writer.submit(functools.partial(context.run, fn, *args, **kwargs))
+        try:
+            return await asyncio.wrap_future(work)
+        except BaseException:
+            # Cancelled (the request's deadline): a write still queued never runs (wrap_future
+            # cancelled it); one already running finishes before the request lets go of its
+            # in-flight slot, as with anyio's shielded thread hop.
+            if not work.cancelled():
+                with anyio.CancelScope(shield=True):
+                    await asyncio.wait([asyncio.wrap_future(work)])
+            raise
 
     async def scan(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a read that may scan in the thread pool, interrupted past the time limit."""
