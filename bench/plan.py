@@ -1,4 +1,4 @@
-"""What a run measures (sizes, durations, rounds) and which issue-5 targets it checks.
+"""What a run measures (sizes, durations, rounds) and which targets it checks.
 
 The full plan measures lookups at 1,000, 50,000 and 100,000 users (1,000,000 with
 ``--users-1m``), grows a group to 100,000 members and runs three rounds of three seconds per
@@ -38,7 +38,34 @@ class Plan:
         return max(self.peer_sizes)
 
 
-def plan_for(quick: bool, users_1m: bool, rounds: int | None, seconds: float | None) -> Plan:
+ONE_WORKER_GOALS: dict[str, dict[str, float]] = {
+    # The hot-path targets, for ONE worker against the floor served by one worker too
+    # (``--workers 1``). "N x today" targets are today's ratio to the floor times N: today's
+    # one-worker figures against a floor of 25,033 req/s were lookups 1,120/s (SQLite) and
+    # 435/s (PostgreSQL), initial sync 348 and 176 users/s; user PATCH (rename) comes from the
+    # last two-worker run, 364/s and 322/s against a floor of 35,675 (docs/performance.md).
+    "ours-sqlite": {
+        "lookup vs floor": 0.2,  # >= 5x today (0.045x)
+        "initial sync vs floor": 4 * 348 / 25_033,  # >= 4x today
+        "user PATCH rename vs floor": 3 * 364 / 35_675,  # >= 3x today
+    },
+    "ours-postgres": {
+        "lookup vs floor": 0.15,  # >= 10x today (0.017x)
+        "initial sync vs floor": 5 * 176 / 25_033,  # >= 5x today
+        "user PATCH rename vs floor": 4 * 322 / 35_675,  # >= 4x today
+    },
+}
+"""With ``--workers 2`` lookups should also reach 1.7x the one-worker rate on 2 cores: run
+``--workers 1`` and ``--workers 2`` and compare the two tables."""
+
+
+def plan_for(
+    quick: bool,
+    users_1m: bool,
+    rounds: int | None,
+    seconds: float | None,
+    workers: int | None = None,
+) -> Plan:
     """The quick or the full plan, with the command line's overrides."""
     if quick:
         plan = Plan(
@@ -63,7 +90,12 @@ def plan_for(quick: bool, users_1m: bool, rounds: int | None, seconds: float | N
             rounds=3,
         )
     return Plan(
-        **{**plan.__dict__, "rounds": rounds or plan.rounds, "seconds": seconds or plan.seconds}
+        **{
+            **plan.__dict__,
+            "rounds": rounds or plan.rounds,
+            "seconds": seconds or plan.seconds,
+            "workers": workers or plan.workers,
+        }
     )
 
 
@@ -146,4 +178,24 @@ def build_checks(plan: Plan, rows: dict[str, Row], ours: list[str]) -> list[Chec
                 1.5,
             )
         )
+        if plan.workers == 1:
+            checks += _one_worker_checks(rows, name, mid)
     return checks
+
+
+def _one_worker_checks(rows: dict[str, Row], name: str, mid: int) -> list[Check]:
+    """The hot-path targets (:data:`ONE_WORKER_GOALS`), checked on a ``--workers 1`` run."""
+    goals = ONE_WORKER_GOALS.get(name, {})
+    measured = {
+        "lookup vs floor": ratio(
+            _rate(rows, f"username-{mid}", name), _rate(rows, f"username-{mid}", "floor")
+        ),
+        "initial sync vs floor": ratio(_rate(rows, "sync", name), _rate(rows, "sync", "floor")),
+        "user PATCH rename vs floor": ratio(
+            _rate(rows, "rename", name), _rate(rows, "rename", "floor")
+        ),
+    }
+    return [
+        at_least(f"one worker: {label}", name, measured[label], round(goal, 3))
+        for label, goal in goals.items()
+    ]

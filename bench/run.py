@@ -226,8 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip the peer")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of scimdir and the floor (default 2; 1 checks the one-worker "
+        "hot-path targets)",
+    )
     args = parser.parse_args(argv)
-    plan = plan_for(args.quick, args.users_1m, args.rounds, args.seconds)
+    plan = plan_for(args.quick, args.users_1m, args.rounds, args.seconds, args.workers)
     db = args.db or (
         "both" if not args.quick or os.environ.get("SCIMDIR_TEST_POSTGRES_URL") else "sqlite"
     )

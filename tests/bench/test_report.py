@@ -40,3 +40,18 @@ def test_checks_compare_sync_with_peer_and_floor() -> None:
     checks = {c.name: c for c in build_checks(plan, {"sync": row}, ["ours"])}
     assert checks["initial sync users/s vs peer"].met is False
     assert checks["initial sync users/s vs floor"].met is True
+
+
+def test_one_worker_runs_check_the_hot_path_targets() -> None:
+    """With --workers 1 the lookup target is 0.2x the floor on SQLite; two workers skip it."""
+    one = plan_for(quick=True, users_1m=False, rounds=None, seconds=None, workers=1)
+    key = f"username-{one.common_size}"
+    row = Row(key, "2. lookup", "req/s")
+    row.cell("ours-sqlite").rates.append(300.0)
+    row.cell("floor").rates.append(1000.0)
+    checks = {c.name: c for c in build_checks(one, {key: row}, ["ours-sqlite"])}
+    assert checks["one worker: lookup vs floor"].met is True
+    assert checks["one worker: lookup vs floor"].goal == ">= 0.2"
+    two = plan_for(quick=True, users_1m=False, rounds=None, seconds=None)
+    names = {c.name for c in build_checks(two, {key: row}, ["ours-sqlite"])}
+    assert "one worker: lookup vs floor" not in names

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from scimdir.service import secrets as secrets_module
+from scimdir.service import directories as directories_module
 from scimdir.service.directories import DirectoryService
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
@@ -32,25 +32,20 @@ def test_a_revocation_between_login_and_mark_used_stands(storage: Storage) -> No
 
 def _work(
     storage: Storage, monkeypatch: pytest.MonkeyPatch, tenant: str, secret: str
-) -> tuple[list[str], list[str]]:
-    """The hash/compare calls and the SQL statements one authenticate() runs."""
-    calls: list[str] = []
+) -> tuple[int, list[str]]:
+    """The hashes computed and the SQL statements one authenticate() runs."""
+    hashes: list[str] = []
     statements: list[str] = []
-    digest, equal = secrets_module._digest, secrets_module._equal
+    hash_secret = directories_module.hash_secret
 
-    def counting_digest(presented: str) -> bytes:
-        calls.append("hash")
-        return digest(presented)
-
-    def counting_equal(a: bytes, b: bytes) -> bool:
-        calls.append("compare")
-        return equal(a, b)
+    def counting_hash(presented: str) -> str:
+        hashes.append(presented)
+        return hash_secret(presented)
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    monkeypatch.setattr(secrets_module, "_digest", counting_digest)
-    monkeypatch.setattr(secrets_module, "_equal", counting_equal)
+    monkeypatch.setattr(directories_module, "hash_secret", counting_hash)
     engine = storage.engine  # type: ignore[attr-defined]
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -58,14 +53,14 @@ def _work(
     finally:
         event.remove(engine, "before_cursor_execute", record)
         monkeypatch.undo()
-    return calls, statements
+    return len(hashes), statements
 
 
 def test_an_unknown_tenant_and_a_wrong_secret_do_the_same_work(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An unknown tenant, a wrong secret and a revoked one run the same statements, one hash
-    and the same number of constant-time comparisons."""
+    """An unknown tenant, a wrong secret and a revoked one run the same single statement after
+    one hash: authentication is one index probe that finds no row."""
     service = DirectoryService(storage, Runtime())
     known = service.create("known", "entra").directory.id
     revoked = service.create("revoked", "entra")
@@ -74,4 +69,25 @@ def test_an_unknown_tenant_and_a_wrong_secret_do_the_same_work(
     wrong = _work(storage, monkeypatch, known, "scimdir_guess")
     old = _work(storage, monkeypatch, revoked.directory.id, revoked.secret)
     assert unknown == wrong == old
-    assert unknown[0] == ["hash", "compare", "compare"]
+    hashes, statements = unknown
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert (hashes, len(selects)) == (1, 1)
+
+
+def test_a_good_secret_authenticates_in_one_statement(storage: Storage) -> None:
+    """The right secret opens its directory with one SELECT returning directory and secret."""
+    service = DirectoryService(storage, Runtime())
+    created = service.create("one", "entra")
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = storage.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        auth = service.authenticate(created.directory.id, created.secret)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert auth is not None and auth.directory.id == created.directory.id
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1

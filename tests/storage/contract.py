@@ -450,6 +450,34 @@ class StorageContract:
             assert tx.list_secrets(directory_id) == [s1, s2]
             assert tx.list_secrets(other) == []
 
+    def test_authenticate_finds_only_a_live_secret_of_that_directory(
+        self, storage: Storage, new_directory: Callable[[], str], directory_id: str
+    ) -> None:
+        """authenticate returns the directory and the secret for a live hash of that directory,
+        and None for an unknown hash, another directory, a revoked or an expired secret."""
+        other = new_directory()
+        live = SecretRecord(new_id(), directory_id, "hash-live", T0, expires=at(50))
+        revoked = SecretRecord(new_id(), directory_id, "hash-revoked", T0, revoked=at(5))
+        expired = SecretRecord(new_id(), directory_id, "hash-expired", T0, expires=at(5))
+        with storage.transaction() as tx:
+            for record in (live, revoked, expired):
+                tx.insert_secret(record)
+        with storage.transaction(readonly=True) as tx:
+            found = tx.authenticate(directory_id, "hash-live", at(10))
+            assert found is not None
+            assert (found[0], found[1]) == (tx.get_directory(directory_id), live)
+            assert tx.authenticate(directory_id, "hash-revoked", at(4)) is not None
+            assert tx.authenticate(directory_id, "hash-expired", at(4)) is not None
+            refused = [
+                tx.authenticate(directory_id, "hash-unknown", at(10)),
+                tx.authenticate(other, "hash-live", at(10)),
+                tx.authenticate(new_id(), "hash-live", at(10)),
+                tx.authenticate(directory_id, "hash-revoked", at(5)),
+                tx.authenticate(directory_id, "hash-expired", at(5)),
+                tx.authenticate(directory_id, "hash-live", at(50)),
+            ]
+        assert refused == [None] * 6
+
     def test_touch_secret_last_used_writes_nothing_else(self, storage: Storage) -> None:
         """Recording a use sets last_used alone, never backwards: a revocation and a new expiry
         committed after the record was read stand."""

@@ -140,3 +140,25 @@ def test_a_long_resource_id_costs_no_other_tenant_its_log_rows(entra: Tenant, ok
     (other,) = okta.services.log.query(okta.id).entries
     assert long_entry.resource_id == "x" * 63 + "…"
     assert other.status == 200
+
+
+def test_a_served_request_queues_facts_and_the_writer_redacts_them(
+    entra: Tenant, monkeypatch: Any
+) -> None:
+    """A served request queues a deferred entry, not a built record (the request path does no
+    redaction); the writer builds it with the secret redacted from path, agent and subject."""
+    queued: list[Any] = []
+    sink = entra.services.log_sink
+    defer = sink.defer
+    monkeypatch.setattr(sink, "defer", lambda build: (queued.append(build), defer(build)))
+    secret = entra.secret
+    response = entra.get(
+        f"/Users?filter=userName%20eq%20%22{secret}%22",
+        headers={"User-Agent": f"agent {secret}"},
+    )
+    assert response.status_code == 200
+    (build,) = queued
+    assert callable(build) and not isinstance(build, LogRecord)
+    (entry,) = [e for e in entries(entra) if e.request_id == response.headers["x-request-id"]]
+    assert secret not in (entry.path or "") and secret not in (entry.user_agent or "")
+    assert "[redacted]" in (entry.path or "") and "[redacted]" in (entry.user_agent or "")

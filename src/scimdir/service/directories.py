@@ -33,7 +33,7 @@ from scimdir.service.ports import (
     UserRecord,
 )
 from scimdir.service.runtime import Runtime
-from scimdir.service.secrets import hash_secret, is_live, match_secret
+from scimdir.service.secrets import hash_secret, is_live
 from scimdir.service.unit_of_work import transaction
 
 _LAST_USED_PRECISION = timedelta(minutes=1)
@@ -307,20 +307,23 @@ class DirectoryService:
     def authenticate(self, directory_id: str, presented: str) -> Authenticated | None:
         """The directory when ``presented`` is one of its live secrets, else None.
 
-        A wrong secret and an unknown tenant look the same to the caller (401 either way) and
-        cost the same: both run the same two statements, one hash and the same comparisons
-        (:func:`match_secret`). Only reads, so it can share a request's read scope; call
-        :meth:`mark_used` afterwards.
+        One statement (:meth:`~scimdir.service.ports.Transaction.authenticate`) returns the
+        directory and the live secret whose hash is the presented secret's, or no row: nothing
+        is cached, so a secret revoked or rotated out in any process is refused by every
+        process on its very next request. A wrong secret and an unknown tenant look the same to
+        the caller (401 either way) and cost the same: one hash and one index probe that finds
+        no row. The stored hashes never leave the database on this path; comparing digests of
+        256-bit random secrets in SQL tells a caller nothing about a secret it does not hold.
+        Only reads, so it can share a request's read scope; call :meth:`mark_used` afterwards.
         """
         now = self.runtime.clock()
         with transaction(self.storage, readonly=True) as tx:
-            record = tx.get_directory(directory_id)
-            secrets = tx.list_secrets(directory_id)
-        found = match_secret(presented, secrets, now)
-        if record is None or found is None:
+            found = tx.authenticate(directory_id, hash_secret(presented), now)
+        if found is None:
             return None
-        stale = found.last_used is None or now - found.last_used > _LAST_USED_PRECISION
-        return Authenticated(record, found, stale)
+        record, secret = found
+        stale = secret.last_used is None or now - secret.last_used > _LAST_USED_PRECISION
+        return Authenticated(record, secret, stale)
 
     def diagnose_auth_failure(self, tenant: str, presented: str | None) -> AuthDiagnosis:
         """Why ``presented`` did not open ``tenant`` (for the provisioning log only; the client

@@ -74,6 +74,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -98,6 +99,7 @@ __all__ = [
     "Page",
     "ProblemHit",
     "ProblemRecord",
+    "ReadTimeLimit",
     "SearchQuery",
     "SecretRecord",
     "StaleVersion",
@@ -111,6 +113,7 @@ __all__ = [
     "UnknownMember",
     "UserRecord",
     "normalize_user_name",
+    "read_deadline",
 ]
 
 
@@ -141,6 +144,18 @@ class UniquenessViolation(StorageError):
 class StorageBusy(StorageError):
     """The database could not be written in time (another writer held it too long); the
     request changed nothing and can be retried."""
+
+
+class ReadTimeLimit(StorageBusy):
+    """A read ran past its time limit (:data:`read_deadline`) and the database interrupted it;
+    nothing was changed and the request can be retried (narrower, or later)."""
+
+
+read_deadline: ContextVar[float | None] = ContextVar("scimdir_read_deadline", default=None)
+"""The ``time.monotonic()`` instant past which the current context's statements are interrupted
+(raising :class:`ReadTimeLimit`); None: no limit. Set around reads that may scan
+(:func:`scimdir.service.unit_of_work.time_limited`); a storage honours it where its database
+can interrupt a statement (SQLite's progress handler)."""
 
 
 class StaleVersion(StorageError):
@@ -483,6 +498,15 @@ class Transaction(Protocol):
     # secrets
     def insert_secret(self, record: SecretRecord) -> None: ...
     def list_secrets(self, directory_id: str) -> list[SecretRecord]: ...
+    def authenticate(
+        self, directory_id: str, secret_hash: str, now: datetime
+    ) -> tuple[DirectoryRecord, SecretRecord] | None:
+        """The directory and its secret stored as ``secret_hash`` when that secret is live at
+        ``now`` (not revoked at or before it, not expired), in ONE statement; None otherwise
+        (unknown directory, unknown, revoked or expired secret). No cache: every process sees
+        a rotation or revocation on its next request."""
+        ...
+
     def update_secret(self, record: SecretRecord) -> None: ...
     def touch_secret_last_used(self, secret_id: str, when: datetime) -> None:
         """Set the secret's ``last_used`` to ``when`` unless it is already later; nothing else

@@ -32,9 +32,9 @@ from typing import TypeVar
 from scim2_models.exceptions import ConflictException
 
 from scimdir.scim.errors import SCIMException
-from scimdir.service.ports import Storage, Transaction, TransientConflict
+from scimdir.service.ports import Storage, Transaction, TransientConflict, read_deadline
 
-__all__ = ["WRITE_ATTEMPTS", "busy", "read_scope", "transaction", "write"]
+__all__ = ["WRITE_ATTEMPTS", "busy", "read_scope", "time_limited", "transaction", "write"]
 
 T = TypeVar("T")
 logger = logging.getLogger("scimdir.storage")
@@ -56,6 +56,20 @@ def read_scope(storage: Storage) -> Iterator[Transaction]:
             yield tx
         finally:
             _scope.reset(token)
+
+
+@contextmanager
+def time_limited(seconds: float | None) -> Iterator[None]:
+    """Interrupt the statements run inside the block once ``seconds`` have passed (a read that
+    may scan); None: no limit. See :data:`scimdir.service.ports.read_deadline`."""
+    if seconds is None:
+        yield
+        return
+    token = read_deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        read_deadline.reset(token)
 
 
 @contextmanager

@@ -20,7 +20,6 @@ from http import HTTPStatus
 import anyio.to_thread
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -45,7 +44,6 @@ from scimdir.web.metrics import configure_directory_labels, mark_worker_dead, me
 from scimdir.web.openapi import openapi_route
 from scimdir.web.overload import OverloadGuard
 from scimdir.web.rate_limit import RateLimiter
-from scimdir.web.request_id import RequestIdMiddleware
 from scimdir.web.scim_api import ScimApi
 from scimdir.worker.background import BackgroundDelivery
 
@@ -78,6 +76,7 @@ def create_app(
         inline_reads=settings.reads_inline(),
         rate_limiter=rate_limiter or RateLimiter(),
         api_keys=services.api_keys,
+        read_time_limit=settings.request_timeout_seconds,
     )
     scim.bulk = BulkEndpoint(
         services.bulk, scim.request_log, settings.bulk_payload_bytes(), scim.rate_limiter
@@ -99,6 +98,7 @@ def create_app(
             yield
         finally:
             delivery.close()
+            scim.threads.close()
             services.event_retention.close()
             services.directories.last_use.close()
             services.log_sink.close()
@@ -112,6 +112,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.services = services
+    app.state.scim_threads = scim.threads
     app.state.settings = settings
     scim_routes = scim.routes()
     app.router.routes.extend(
@@ -121,7 +122,6 @@ def create_app(
             Mount(
                 "/scim/{tenant}/v2",
                 routes=scim_routes + tenant_fallback_routes(scim_routes),
-                middleware=[Middleware(RequestIdMiddleware)],
             ),
             *scim_fallback_routes(),
             Mount("/api/v1", app=create_api(services, settings.base_url())),

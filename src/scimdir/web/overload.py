@@ -22,13 +22,15 @@ Both answers carry a SCIM error body (RFC 7644 §3.12) so that IdPs log a readab
 
 from __future__ import annotations
 
+import asyncio
+
 import anyio
-from anyio.abc import TaskGroup
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimdir.scim.errors import SCIMException
 from scimdir.web.http import error_response
+from scimdir.web.request_id import REQUEST_ID_KEY, assign_request_id, with_request_id
 
 __all__ = ["OverloadGuard", "ServiceUnavailable"]
 
@@ -82,6 +84,7 @@ class OverloadGuard:
                 send,
                 f"The server is serving its maximum of {self.max_in_flight} requests; "
                 "retry after the Retry-After delay.",
+                assign_request_id(scope),
             )
             return
         self.in_flight += 1
@@ -91,38 +94,43 @@ class OverloadGuard:
             self.in_flight -= 1
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The deadline is a timer on the event loop and an anyio cancel scope, not a task group
+        # with a sleeping task: per request that is one timer handle instead of a task spawned,
+        # cancelled and joined (a task group cost a fifth of a lookup, docs/performance.md).
+        # The 503 is sent by a task created only when the deadline fires, so a request whose
+        # work is shielded in a thread is answered at once and keeps its slot until it ends.
+        request_id = assign_request_id(scope)
         started = False
-        answered = False
+        refusal: asyncio.Task[None] | None = None
 
         async def guarded_send(message: Message) -> None:
             nonlocal started
-            if answered:
+            if refusal is not None:
                 return  # the deadline already answered; the late response is dropped
             if message["type"] == "http.response.start":
                 started = True
+                message = with_request_id(message, request_id)
             await send(message)
 
-        async def deadline(tasks: TaskGroup) -> None:
-            nonlocal answered
-            await anyio.sleep(self.timeout)
+        async def refuse_late() -> None:
+            await self._refuse(scope, receive, send, self._late_detail(), request_id)
+
+        def deadline() -> None:
+            nonlocal refusal
             if started:
                 return
-            answered = True
             SHED.labels("deadline").inc()
-            await self._refuse(scope, receive, send, self._late_detail())
-            tasks.cancel_scope.cancel()
+            refusal = asyncio.get_running_loop().create_task(refuse_late())
+            cancel.cancel()
 
+        timer = asyncio.get_running_loop().call_later(self.timeout, deadline)
         try:
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(deadline, tasks)
+            with anyio.CancelScope() as cancel:
                 await self.app(scope, receive, guarded_send)
-                tasks.cancel_scope.cancel()
-        except BaseExceptionGroup as group:
-            # The task group wraps the app's own error: re-raise it as the app raised it, so the
-            # server's error handler sees (and logs) the real exception.
-            if len(group.exceptions) == 1:
-                raise group.exceptions[0] from None
-            raise
+        finally:
+            timer.cancel()
+            if refusal is not None:
+                await refusal
 
     def _late_detail(self) -> str:
         return (
@@ -131,6 +139,9 @@ class OverloadGuard:
             "was a write)."
         )
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, detail: str) -> None:
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, detail: str, request_id: bytes
+    ) -> None:
         response = error_response(ServiceUnavailable(detail=detail, retry_after=self.retry_after))
+        response.raw_headers.append((REQUEST_ID_KEY, request_id))
         await response(scope, receive, send)

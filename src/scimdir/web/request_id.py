@@ -3,8 +3,10 @@
 A request that arrives with a sane ``X-Request-Id`` (1-64 characters of letters, digits and
 ``-_.:``, as proxies and load balancers generate them) keeps it, so the id follows the request
 across a reverse proxy's log and ours; anything else gets a fresh random id (never echoed, so a
-header cannot inject text into logs). The middleware is pure ASGI: it costs one header read and
-one header write per request, and covers every response under the mount, errors included.
+header cannot inject text into logs). There is no middleware of its own: the overload guard
+(``web/overload.py``), the one ASGI layer every ``/scim/`` request already passes, assigns the id
+and adds the header to the response it forwards, so the id costs one header read and one header
+write per request, and covers every SCIM response, errors and the guard's own 503s included.
 """
 
 from __future__ import annotations
@@ -13,19 +15,19 @@ import re
 import uuid
 from typing import Final
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
-__all__ = ["HEADER", "RequestIdMiddleware", "request_id_of"]
+__all__ = ["HEADER", "REQUEST_ID_KEY", "assign_request_id", "request_id_of", "with_request_id"]
 
 HEADER: Final = "X-Request-Id"
-_HEADER_KEY = b"x-request-id"
+REQUEST_ID_KEY: Final = b"x-request-id"
 _SANE = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
 _STATE_KEY = "request_id"
 
 
 def _incoming(scope: Scope) -> str | None:
     for key, value in scope.get("headers", ()):
-        if key == _HEADER_KEY:
+        if key == REQUEST_ID_KEY:
             try:
                 text = value.decode("ascii")
             except UnicodeDecodeError:
@@ -35,31 +37,22 @@ def _incoming(scope: Scope) -> str | None:
 
 
 def request_id_of(scope: Scope) -> str | None:
-    """The id the middleware gave the request (None outside it)."""
+    """The id the overload guard gave the request (None outside it)."""
     state = scope.get("state")
     found = state.get(_STATE_KEY) if isinstance(state, dict) else None
     return found if isinstance(found, str) else None
 
 
-class RequestIdMiddleware:
-    """Assign each HTTP request an id and return it in ``X-Request-Id``."""
+def assign_request_id(scope: Scope) -> bytes:
+    """Give the request its id (the client's sane one, else a fresh one), kept in the scope's
+    state for the provisioning log; returns it encoded for the response header."""
+    request_id = _incoming(scope) or uuid.uuid4().hex
+    scope.setdefault("state", {})[_STATE_KEY] = request_id
+    return request_id.encode("ascii")
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = _incoming(scope) or uuid.uuid4().hex
-        scope.setdefault("state", {})[_STATE_KEY] = request_id
-        encoded = request_id.encode("ascii")
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", ()) if k != _HEADER_KEY]
-                headers.append((_HEADER_KEY, encoded))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+def with_request_id(start: Message, encoded: bytes) -> Message:
+    """The ``http.response.start`` message with ``X-Request-Id`` set to ``encoded``."""
+    headers = [(k, v) for k, v in start.get("headers", ()) if k != REQUEST_ID_KEY]
+    headers.append((REQUEST_ID_KEY, encoded))
+    return {**start, "headers": headers}

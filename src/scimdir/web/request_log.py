@@ -3,10 +3,12 @@
 Called once per request by the SCIM pipeline (``web/scim_api.py``): :meth:`RequestLogger.refused`
 for a request whose credentials did not open the directory (the reason comes from
 ``DirectoryService.diagnose_auth_failure``, called by the log writer for failures only), and
-:meth:`RequestLogger.served` for every other request. A success costs building one record and a
-queue put; redaction, body copies and the explanation (``service/explanations.py``) are paid
-only by failures. The presented secret is redacted from everything the entry keeps, whatever
-field it was pasted into.
+:meth:`RequestLogger.served` for every other request. On the request path an entry costs a
+tuple of facts the ASGI scope already holds, a clock reading and a queue append (a few
+microseconds); the record itself, the redaction of its path, user agent and subject, and for a
+failure the explanation (``service/explanations.py``) and redacted bodies, are built by the log
+writer thread (``LogSink.defer``). The presented secret is redacted from everything the entry
+keeps, whatever field it was pasted into.
 """
 
 from __future__ import annotations
@@ -43,9 +45,7 @@ AUTH_FAILURES = Counter(
 )
 
 
-def _path(scope: Scope, secrets: tuple[str, ...]) -> str:
-    query = scope.get("query_string", b"")
-    path: str = scope["path"]
+def _path(path: str, query: bytes, secrets: tuple[str, ...]) -> str:
     if not query:
         return path
     return redact_text(f"{path}?{query.decode('latin-1')}", secrets)
@@ -83,20 +83,7 @@ class RequestLogger:
         self.clock = clock
 
     def _common(self, request: Request, presented: str | None) -> dict[str, Any]:
-        scope = request.scope
-        client = scope.get("client")
-        agent = request.headers.get("user-agent")
-        if agent is not None:
-            agent = _agent(agent)
-            if presented and presented in agent:
-                agent = agent.replace(presented, REDACTED)
-        return {
-            "request_id": request_id_of(scope),
-            "method": scope["method"],
-            "path": _path(scope, (presented,) if presented else ()),
-            "client": client[0] if client else None,
-            "user_agent": agent,
-        }
+        return _common_of(_capture(request.scope), presented)
 
     def refused(self, request: Request, tenant: str, presented: str | None, started: float) -> None:
         """Record a 401: the reason, for the directory the tenant names (None if unknown).
@@ -193,32 +180,74 @@ class RequestLogger:
         response_body: Any,
         error: SCIMException | None,
     ) -> None:
+        # The request path only captures facts (a tuple of what the scope already holds); the
+        # entry, with its redacted path, user agent and subject, is built by the log writer.
+        captured = _capture(request.scope)
+        created = self.clock()
         subject = _subject(response_body) or _subject(request_body)
-        if subject and presented:
-            subject = subject.replace(presented, REDACTED)
-        entry = LogRecord(
-            directory_id=ctx.directory_id,
-            status=status,
-            created=self.clock(),
-            duration_ms=round(elapsed * 1000, 3),
-            resource_type=resource_type,
-            resource_id=resource_id,
-            subject=subject,
-            effect=_with_kept(ctx.effect, ctx.kept_undeclared),
-            quirks=tuple(dict.fromkeys(ctx.quirks)),
-            **self._common(request, presented),
-        )
-        if status < 400:
-            self.sink.record(entry)
-            return
-        # A failure's explanation and its redacted bodies (possibly megabytes of hostile
-        # input) are built by the log writer, not while the client waits for its answer.
+        directory_id, quirks = ctx.directory_id, ctx.quirks
+        effect = _with_kept(ctx.effect, ctx.kept_undeclared)
+        failure = status >= 400
         idp = ctx.directory.idp
 
         def build() -> LogRecord:
+            entry = LogRecord(
+                directory_id=directory_id,
+                status=status,
+                created=created,
+                duration_ms=round(elapsed * 1000, 3),
+                resource_type=resource_type,
+                resource_id=resource_id,
+                subject=subject.replace(presented, REDACTED) if subject and presented else subject,
+                effect=effect,
+                quirks=tuple(dict.fromkeys(quirks)),
+                **_common_of(captured, presented),
+            )
+            if not failure:
+                return entry
+            # A failure's explanation and its redacted bodies (possibly megabytes of hostile
+            # input) are built here too, never while the client waits for its answer.
             return _with_failure(entry, idp, presented, request_body, response_body, error)
 
         self.sink.defer(build)
+
+
+_Captured = tuple[str | None, str, str, bytes, str | None, str | None]
+
+
+def _capture(scope: Scope) -> _Captured:
+    """What a log entry needs from the request, read from the ASGI scope without parsing:
+    request id, method, path, raw query, client address, raw user agent."""
+    agent: str | None = None
+    for key, value in scope.get("headers", ()):
+        if key == b"user-agent":
+            agent = value.decode("latin-1")
+            break
+    client = scope.get("client")
+    return (
+        request_id_of(scope),
+        scope["method"],
+        scope["path"],
+        scope.get("query_string", b""),
+        client[0] if client else None,
+        agent,
+    )
+
+
+def _common_of(captured: _Captured, presented: str | None) -> dict[str, Any]:
+    """The request's log fields, redacted (runs on the log writer for served requests)."""
+    request_id, method, path, query, client, agent = captured
+    if agent is not None:
+        agent = _agent(agent)
+        if presented and presented in agent:
+            agent = agent.replace(presented, REDACTED)
+    return {
+        "request_id": request_id,
+        "method": method,
+        "path": _path(path, query, (presented,) if presented else ()),
+        "client": client,
+        "user_agent": agent,
+    }
 
 
 def _with_failure(

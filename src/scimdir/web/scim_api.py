@@ -41,7 +41,7 @@ from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import StorageBusy
+from scimdir.service.ports import ReadTimeLimit, StorageBusy
 from scimdir.service.root_search import search_all
 from scimdir.service.runtime import API_KEY_PREFIX, Runtime
 from scimdir.service.unit_of_work import read_scope
@@ -49,6 +49,7 @@ from scimdir.service.users import UserService
 from scimdir.web import discovery
 from scimdir.web.auth import presented_secret
 from scimdir.web.auth_throttle import FailureThrottle
+from scimdir.web.db_threads import DatabaseThreads, may_scan
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, read_json
 from scimdir.web.list_params import list_params, search_body
 from scimdir.web.metrics import observe_request
@@ -83,9 +84,14 @@ class ScimApi:
     api_keys: ApiKeyService | None = None
     """Lets a ``reader`` API key read its directory (``_authenticate``); None: secrets only."""
     bulk: Handler | None = None  # POST /Bulk (web/bulk.py), through this same pipeline
+    read_time_limit: float | None = None
+    """Seconds a read that may scan runs before the database interrupts it (SQLite)."""
 
     def __post_init__(self) -> None:
         self.request_log = RequestLogger(self.log_sink, self.directories, self.runtime.clock)
+        self.threads = DatabaseThreads(
+            single_writer=self.inline_reads, read_time_limit=self.read_time_limit
+        )
 
     def routes(self) -> list[Route]:
         """The Starlette routes, relative to ``/scim/{tenant}/v2``."""
@@ -129,11 +135,15 @@ class ScimApi:
                 if wait is not None:
                     return self._refusal(call, wait)
             if not body:
-                if self.inline_reads and request.method == "GET":
-                    # A read is a few hundred microseconds of CPU: serving it on the event loop
-                    # saves the worker-thread hop (a sixth of a lookup, docs/performance.md).
-                    return self._serve(call)
-                return await run_in_threadpool(self._serve, call)
+                if request.method != "GET":
+                    return await self.threads.write(self._serve, call)
+                if not self.inline_reads:
+                    return await run_in_threadpool(self._serve, call)
+                if may_scan(resource_type, "id" in request.path_params, request.query_params):
+                    return await self.threads.scan(self._serve, call)
+                # An index probe is a few hundred microseconds of CPU: serving it on the event
+                # loop saves the worker-thread hop (docs/performance.md).
+                return self._serve(call)
             # Authenticate before reading a byte of the body: an anonymous client cannot make
             # the server buffer anything. Then stream the body with the cap (413 past it).
             if self.inline_reads:
@@ -148,7 +158,12 @@ class ScimApi:
                 raw = await read_json(request, self.max_body_bytes)
             except SCIMException as exc:
                 body_error = exc
-            response = await run_in_threadpool(self._handle, call, auth, raw, body_error)
+            if _writes(request):
+                response = await self.threads.write(self._handle, call, auth, raw, body_error)
+            elif self.inline_reads:
+                response = await self.threads.scan(self._handle, call, auth, raw, body_error)
+            else:
+                response = await run_in_threadpool(self._handle, call, auth, raw, body_error)
             self.directories.mark_used(auth)
             return response
 
@@ -247,6 +262,13 @@ class ScimApi:
             )
         except SCIMException as exc:
             response, error = error_response(exc), exc
+        except ReadTimeLimit:
+            error = service_unavailable(
+                f"The read did not finish within its time limit of {self.read_time_limit:g} "
+                "seconds and was stopped; narrow the filter or ask for smaller pages. "
+                f"Retry after {BUSY_RETRY_AFTER} seconds."
+            )
+            response = error_response(error, retry_after=BUSY_RETRY_AFTER)
         except StorageBusy as exc:
             error = service_unavailable(
                 f"The database is busy ({exc}); nothing was changed. "

@@ -8,7 +8,10 @@ deadlock two deferred transactions hit when both try to upgrade a read lock (the
 event-hook recipe from SQLAlchemy's SQLite dialect docs, "Serializable isolation / Savepoints /
 Transactional DDL"), after the :class:`WriterLock` that queues writers without SQLite's sleeping
 busy handler. Read-only units of work (``transaction(readonly=True)``) begin deferred, so
-readers never queue behind each other or a writer, and read one snapshot (WAL). ``sqlite://``
+readers never queue behind each other or a writer, and read one snapshot (WAL). A progress
+handler interrupts a statement once the context's read deadline has passed
+(``service/ports.py``, ``read_deadline``: set around reads that may scan), raising
+``ReadTimeLimit``. ``sqlite://``
 (in memory) shares one connection (StaticPool) for tests.
 
 PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an advisory lock so
@@ -38,7 +41,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
-from scimdir.service.ports import StorageBusy
+from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline
 from scimdir.storage.sql.base import READONLY
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
@@ -105,6 +108,15 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA case_sensitive_like=ON")
         cursor.close()
+        dbapi_connection.set_progress_handler(_past_read_deadline, _PROGRESS_STEPS)
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> BaseException | None:
+        # The statement the progress handler interrupted leaves as the port's ReadTimeLimit,
+        # wherever it was raised (a fetch inside the read scope, not only at commit).
+        if _interrupted_past_deadline(context.original_exception):
+            return ReadTimeLimit("the read ran past its time limit and was interrupted")
+        return None
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -112,6 +124,21 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
         conn.exec_driver_sql("BEGIN" if conn.info.get(READONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+_PROGRESS_STEPS = 1_000  # SQLite VM instructions between two deadline checks (~10-50 µs)
+
+
+def _past_read_deadline() -> int:
+    """SQLite's progress handler: non-zero interrupts the running statement once the context's
+    :data:`~scimdir.service.ports.read_deadline` has passed (a scanning read's time limit)."""
+    deadline = read_deadline.get()
+    return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+
+def _interrupted_past_deadline(exc: BaseException) -> bool:
+    deadline = read_deadline.get()
+    return deadline is not None and time.monotonic() > deadline and "interrupted" in str(exc)
 
 
 class WriterLock:

@@ -78,6 +78,21 @@ _LIST_SECRETS = (
     .order_by(secrets.c.created, secrets.c.id)
 )
 
+# Authentication in one statement: the directory row and the live secret whose hash matches,
+# zero rows for anything else (``Transaction.authenticate`` in ports.py).
+_SECRET_COLUMNS = [c.label(f"secret_{c.name}") for c in secrets.c]
+_AUTHENTICATE = (
+    select(directories, *_SECRET_COLUMNS)
+    .join(secrets, secrets.c.directory_id == directories.c.id)
+    .where(
+        directories.c.id == bindparam("directory_id"),
+        secrets.c.secret_hash == bindparam("secret_hash"),
+        or_(secrets.c.revoked.is_(None), secrets.c.revoked > bindparam("now")),
+        or_(secrets.c.expires.is_(None), secrets.c.expires > bindparam("now")),
+    )
+    .limit(1)
+)
+
 # Last use alone, never backwards: a revocation or a rotation committed between a request's
 # authentication and this write is not undone (the statement names no other column).
 _TOUCH_SECRET = (
@@ -185,6 +200,28 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         """The directory's secrets, oldest first."""
         rows = self.conn.execute(_LIST_SECRETS, {"directory_id": directory_id})
         return [_secret(r) for r in rows]
+
+    def authenticate(
+        self, directory_id: str, secret_hash: str, now: datetime
+    ) -> tuple[DirectoryRecord, SecretRecord] | None:
+        """The directory and its live secret stored as ``secret_hash``, in one statement."""
+        row = self.conn.execute(
+            _AUTHENTICATE,
+            {"directory_id": directory_id, "secret_hash": secret_hash, "now": now},
+        ).first()
+        if row is None:
+            return None
+        m = row._mapping
+        secret = SecretRecord(
+            id=m["secret_id"],
+            directory_id=m["secret_directory_id"],
+            secret_hash=m["secret_secret_hash"],
+            created=m["secret_created"],
+            expires=m["secret_expires"],
+            revoked=m["secret_revoked"],
+            last_used=m["secret_last_used"],
+        )
+        return _directory(row), secret
 
     def update_secret(self, record: SecretRecord) -> None:
         """Write a secret's hash, expiry, revocation and last use."""

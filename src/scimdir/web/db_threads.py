@@ -1,0 +1,113 @@
+"""Where a SCIM request's database work runs: on the event loop, on the one writer thread, or in
+the thread pool with a time limit.
+
+SQLite admits one writer at a time (and :class:`scimdir.storage.sql.storage.WriterLock` queues
+the writers of every process on a file), so a pool of 40 threads for writes buys nothing but
+coordination: under load the event loop spent more CPU handing POSTs to anyio's pool than the
+POSTs cost (docs/performance.md). On SQLite, therefore:
+
+- an **index-probe read** (a GET by id, a ``attr eq "value"`` lookup, a first page of at most
+  :data:`INLINE_PAGE_SIZE`) runs on the event loop: a few hundred microseconds of CPU, no hop;
+- a **write** runs on ONE dedicated thread (:meth:`DatabaseThreads.write`), a
+  ``ThreadPoolExecutor(max_workers=1)``: the commit happens there, never on the loop, and the
+  writer lock across processes still applies (503 with ``Retry-After`` past its timeout);
+- a **read that may scan** (``co``/``sw``/``ew``/``gt``/``lt``/``ne``/``pr``/``not``/``or`` filters,
+  ``sortBy``, large or deep pages, a group with its members, ``.search``) runs in the thread
+  pool under a time limit (:meth:`DatabaseThreads.scan`): SQLite's progress handler interrupts
+  it past ``SCIMDIR_REQUEST_TIMEOUT_SECONDS`` (:data:`scimdir.service.ports.read_deadline`), by
+  when the overload guard has answered 503 anyway. The loop keeps serving other requests.
+
+On PostgreSQL (``inline_reads`` off), reads and writes keep the thread pool, as before.
+
+A request cancelled at its deadline while its write is still queued drops the write (it never
+runs); one whose write already runs keeps its in-flight slot until the write has finished
+(``web/overload.py``), as with anyio's thread hop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+
+from scimdir.scim.fast_filter import simple_equality
+from scimdir.service.unit_of_work import time_limited
+
+__all__ = ["INLINE_PAGE_SIZE", "WRITER_THREAD_NAME", "DatabaseThreads", "may_scan"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+WRITER_THREAD_NAME = "scimdir-writer"
+INLINE_PAGE_SIZE = 100
+"""The largest page a GET list may ask for and still be served on the event loop."""
+_INLINE_MAX_START = 1_000  # an offset past this skips index entries (deep paging)
+
+
+def may_scan(resource_type: str | None, has_id: bool, query: QueryParams) -> bool:
+    """Whether a GET may read more than an index probe's worth of rows."""
+    excluded = (query.get("excludedAttributes") or "").lower()
+    if resource_type == "Group" and "members" not in excluded:
+        return True  # a group's members may number 100,000
+    if has_id:
+        return False
+    text = query.get("filter")
+    if text is not None and simple_equality(text) is None:
+        return True
+    if "sortBy" in query:
+        return True
+    try:
+        count = int(query.get("count") or INLINE_PAGE_SIZE)
+        start = int(query.get("startIndex") or 1)
+    except ValueError:
+        return False  # refused with 400 before any statement runs
+    return count > INLINE_PAGE_SIZE or start > _INLINE_MAX_START
+
+
+class DatabaseThreads:
+    """The writer thread (one, when ``single_writer``) and the time-limited scanning reads."""
+
+    def __init__(self, *, single_writer: bool, read_time_limit: float | None) -> None:
+        self.single_writer = single_writer
+        self.read_time_limit = read_time_limit
+        self._writer: ThreadPoolExecutor | None = None
+
+    async def write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` on the writer thread (or in the pool when there is no single writer)."""
+        if not self.single_writer:
+            return await run_in_threadpool(fn, *args, **kwargs)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_THREAD_NAME)
+        context = contextvars.copy_context()
+        work = self._writer.submit(functools.partial(context.run, fn, *args, **kwargs))
+        try:
+            return await asyncio.wrap_future(work)
+        except BaseException:
+            # Cancelled (the request's deadline): a write still queued never runs (wrap_future
+            # cancelled it); one already running finishes before the request lets go of its
+            # in-flight slot, as with anyio's shielded thread hop.
+            if not work.cancelled():
+                with anyio.CancelScope(shield=True):
+                    await asyncio.wait([asyncio.wrap_future(work)])
+            raise
+
+    async def scan(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a read that may scan in the thread pool, interrupted past the time limit."""
+        return await run_in_threadpool(self._limited, functools.partial(fn, *args, **kwargs))
+
+    def _limited(self, call: Callable[[], T]) -> T:
+        with time_limited(self.read_time_limit):
+            return call()
+
+    def close(self) -> None:
+        """Let the writer thread finish its queue and stop."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None

@@ -1,0 +1,194 @@
+"""Where SQLite requests run (web/db_threads.py): index probes on the loop, writes on one writer
+thread, reads that may scan off the loop under a time limit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from sqlalchemy import event
+from starlette.datastructures import QueryParams
+
+from scimdir.service.users import UserService
+from scimdir.settings import Settings
+from scimdir.web.app import create_app
+from scimdir.web.db_threads import WRITER_THREAD_NAME, DatabaseThreads, may_scan
+
+
+def _user(name: str) -> dict[str, Any]:
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": name,
+        "externalId": f"ext-{name}",
+        "active": True,
+        "displayName": name,
+        "emails": [{"primary": True, "type": "work", "value": name}],
+        "name": {"givenName": "Given", "familyName": "Family"},
+    }
+
+
+async def _started(tmp_path: Path, **settings: Any) -> tuple[Any, httpx.AsyncClient, str, Any]:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", **settings))
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    made = app.state.services.directories.create("threads", "entra")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {made.secret}"},
+    )
+    return app, client, f"/scim/{made.directory.id}/v2", lifespan
+
+
+def test_every_write_runs_on_the_one_writer_thread(tmp_path: Path) -> None:
+    """Concurrent POSTs, a PATCH and a DELETE all write from the same single writer thread,
+    never from the event loop's thread or the pool."""
+    writers: set[tuple[int, str]] = set()
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writers.add((threading.get_ident(), threading.current_thread().name))
+
+    async def main() -> None:
+        app, client, base, lifespan = await _started(tmp_path, log_enabled=False)
+        engine = app.state.services.storage.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            answers = await asyncio.gather(
+                *(client.post(f"{base}/Users", json=_user(f"u{i}@x.io")) for i in range(12))
+            )
+            assert [a.status_code for a in answers] == [201] * 12
+            user_id = answers[0].json()["id"]
+            patch = {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "displayName", "value": "N"}],
+            }
+            assert (await client.patch(f"{base}/Users/{user_id}", json=patch)).status_code == 200
+            assert (await client.delete(f"{base}/Users/{user_id}")).status_code == 204
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+            await client.aclose()
+            await lifespan.__aexit__(None, None, None)
+        ((ident, name),) = writers
+        assert name.startswith(WRITER_THREAD_NAME)
+        assert ident != threading.get_ident()
+
+    asyncio.run(main())
+
+
+def test_a_scanning_read_does_not_block_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a `co` search is held in its thread, a userName lookup is served on the loop."""
+    gate, entered = threading.Event(), threading.Event()
+    search = UserService.search
+
+    def held_search(self: UserService, ctx: Any, params: Any) -> Any:
+        if params.filter and " co " in params.filter:
+            entered.set()
+            assert gate.wait(10)
+        return search(self, ctx, params)
+
+    monkeypatch.setattr(UserService, "search", held_search)
+
+    async def main() -> None:
+        _app, client, base, lifespan = await _started(tmp_path)
+        try:
+            assert (await client.post(f"{base}/Users", json=_user("a@x.io"))).status_code == 201
+            scan = asyncio.create_task(
+                client.get(f"{base}/Users", params={"filter": 'userName co "x"'})
+            )
+            while not entered.is_set():
+                await asyncio.sleep(0.01)
+            lookup = await client.get(f"{base}/Users", params={"filter": 'userName eq "a@x.io"'})
+            assert lookup.json()["totalResults"] == 1
+            assert not scan.done()
+            gate.set()
+            assert (await scan).json()["totalResults"] == 1
+        finally:
+            gate.set()
+            await client.aclose()
+            await lifespan.__aexit__(None, None, None)
+
+    asyncio.run(main())
+
+
+def test_a_scanning_read_past_its_time_limit_gets_503(tmp_path: Path) -> None:
+    """A read that may scan is interrupted by SQLite past its time limit: 503, Retry-After,
+    a detail naming the limit; an index-probe lookup is unaffected."""
+
+    async def main() -> None:
+        app, client, base, lifespan = await _started(tmp_path)
+        try:
+            for i in range(40):
+                body = _user(f"user{i}@x.io")
+                assert (await client.post(f"{base}/Users", json=body)).status_code == 201
+            app.state.scim_threads.read_time_limit = 0.0  # already past when the scan starts
+            scan = await client.get(f"{base}/Users", params={"filter": 'userName co "user"'})
+            assert scan.status_code == 503
+            assert int(scan.headers["retry-after"]) > 0
+            assert "time limit" in scan.json()["detail"]
+            query = quote('userName eq "user1@x.io"')
+            lookup = await client.get(f"{base}/Users?filter={query}")
+            assert lookup.json()["totalResults"] == 1
+        finally:
+            await client.aclose()
+            await lifespan.__aexit__(None, None, None)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("resource", "has_id", "query", "scans"),
+    [
+        ("User", False, 'filter=userName eq "a"', False),
+        ("User", True, "", False),
+        ("User", False, "count=100", False),
+        ("Group", True, "excludedAttributes=members", False),
+        ("User", False, 'filter=userName co "a"', True),
+        ("User", False, 'filter=userName sw "a"', True),
+        ("User", False, "count=1000", True),
+        ("User", False, "startIndex=40000", True),
+        ("User", False, "sortBy=displayName", True),
+        ("Group", True, "", True),
+        ("Group", False, 'filter=displayName eq "g"', True),
+    ],
+)
+def test_which_gets_may_scan(resource: str, has_id: bool, query: str, scans: bool) -> None:
+    """Only index probes stay on the loop: substring filters, large or deep pages, sorting and
+    groups with their members go to the thread pool."""
+    assert may_scan(resource, has_id, QueryParams(query)) is scans
+
+
+def test_a_cancelled_write_never_runs_if_queued_and_finishes_if_running() -> None:
+    """Cancelling a request (its deadline) drops a write still queued behind the writer thread;
+    a write already running keeps the request until it has finished."""
+    threads = DatabaseThreads(single_writer=True, read_time_limit=None)
+    gate = threading.Event()
+    ran: list[int] = []
+
+    async def main() -> None:
+        running = asyncio.create_task(threads.write(gate.wait, 10))
+        await asyncio.sleep(0.05)
+        queued = asyncio.create_task(threads.write(ran.append, 1))
+        await asyncio.sleep(0.05)
+        queued.cancel()
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        await asyncio.sleep(0.05)
+        assert not running.done()  # still waiting for its write to end
+        gate.set()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+    try:
+        asyncio.run(main())
+    finally:
+        threads.close()
+    assert ran == []
