@@ -22,7 +22,7 @@ from scimdir.service.ports import (
     UserRecord,
     normalize_user_name,
 )
-from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.errors import translating
