@@ -18,8 +18,11 @@ from starlette.staticfiles import StaticFiles
 from scimdir.admin.auth_views import auth_routes
 from scimdir.admin.console import Console
 from scimdir.admin.directory_views import directory_routes
+from scimdir.admin.group_views import group_routes
 from scimdir.admin.headers import SecurityHeaders
+from scimdir.admin.log_pages import log_routes
 from scimdir.admin.throttle import SignInThrottle
+from scimdir.admin.user_views import user_routes
 from scimdir.composition import Services
 from scimdir.settings import Settings
 
@@ -44,6 +47,9 @@ def create_console(services: Services, settings: Settings) -> Starlette:
     routes: list[BaseRoute] = [
         *auth_routes(console),
         *directory_routes(console),
+        *user_routes(console),
+        *group_routes(console),
+        *log_routes(console),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
