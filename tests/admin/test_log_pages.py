@@ -14,7 +14,8 @@ from tests.admin.conftest import Console
 from tests.admin.provisioning import USER_SCHEMA, new_directory, provision_user, scim
 
 _ROW = re.compile(
-    r'<tr class="(failed)?">\s*<td class="nowrap">[^<]*</td>\s*<td><code>([^<]*)</code>'
+    r'<tr class="(failed)?">\s*<td class="nowrap">[^<]*</td>\s*'
+    r'<td><code title="[^"]*">([^<]*)</code>'
 )
 
 

@@ -115,7 +115,7 @@ def test_overview_shows_counts_activity_and_quirks(console: Console) -> None:
     assert '<span class="value">2</span><span class="label">Users</span>' in page
     assert '<span class="value">1</span><span class="label">Active users</span>' in page
     assert '<span class="value">1</span><span class="label">Groups</span>' in page
-    assert re.search(r"<code>POST [^<]*/Users</code>", page), page
+    assert re.search(r"<code title=\"/scim/[^\"]+\">POST /Users</code>", page), page
     assert "<code>entra.capitalised-op</code>" in page
     assert "PATCH op names in any case" in page  # the quirk's summary
     for tab in ("users", "groups", "log"):

@@ -102,7 +102,8 @@ def test_a_users_page_shows_attributes_groups_json_and_log(console: Console) -> 
     assert ">Linked</span>" in page
     assert "Identity provider</span>" in page
     assert "  &#34;userName&#34;: &#34;ann@example.com&#34;" in page  # indented, escaped
-    assert re.search(r"<code>POST /scim/[^<]*/Users</code>", page)
+    assert re.search(r'<code title="/scim/[^"]+/v2/Users">POST /Users</code>', page)
+    assert "&#34;location&#34;: &#34;https://scim.example.test/scim/" in page  # as SCIM serves it
     assert f'href="{base}/users/{ann}/unlink"' in page
     assert f'href="{base}/users/{ann}/delete"' in page
 

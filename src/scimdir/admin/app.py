@@ -21,6 +21,7 @@ from scimdir.admin.directory_views import directory_routes
 from scimdir.admin.group_views import group_routes
 from scimdir.admin.headers import SecurityHeaders
 from scimdir.admin.log_pages import log_routes
+from scimdir.admin.pages import TEMPLATE_HELPERS
 from scimdir.admin.throttle import SignInThrottle
 from scimdir.admin.user_views import user_routes
 from scimdir.composition import Services
@@ -37,6 +38,7 @@ def create_console(services: Services, settings: Settings) -> Starlette:
         loader=FileSystemLoader(_HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
+    env.globals.update(TEMPLATE_HELPERS)
     console = Console(
         services=services,
         public_url=settings.base_url(),

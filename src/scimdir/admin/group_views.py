@@ -15,9 +15,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scimdir.admin.console import Console, signed_in
-from scimdir.admin.pages import COMMON, load_page, pretty_json
+from scimdir.admin.pages import load_page, pretty_json
 from scimdir.admin.session import Session
 from scimdir.service.admin_groups import MEMBERS_SHOWN
+from scimdir.service.render import render_group
 
 __all__ = ["group_routes"]
 
@@ -47,7 +48,6 @@ def group_routes(console: Console) -> list[BaseRoute]:
         if loaded.error:
             return loaded.error
         context = {
-            **COMMON,
             **loaded.data,
             "search": search,
             "paged": cursor is not None,
@@ -60,19 +60,20 @@ def group_routes(console: Console) -> list[BaseRoute]:
         group_id = request.path_params["group_id"]
 
         def load() -> dict[str, Any]:
+            scim_base = f"{console.public_url}/scim/{directory_id}/v2"
             found = services.admin_groups.show(directory_id, group_id)
             return {
                 "directory": services.directories.get(directory_id),
                 "group": found.record,
                 "member_count": found.member_count,
                 "members": found.members,
-                "raw_json": pretty_json(found.record.document),
+                "raw_json": pretty_json(render_group(found.record, scim_base)),
             }
 
         loaded = await load_page(console, request, session, load, what="Cannot show the group")
         if loaded.error:
             return loaded.error
-        context = {**COMMON, **loaded.data, "shown_max": MEMBERS_SHOWN, "tab": "groups"}
+        context = {**loaded.data, "shown_max": MEMBERS_SHOWN, "tab": "groups"}
         return console.render(request, session, "group.html", context)
 
     prefix = "/directories/{directory_id}/groups"

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scimdir.admin.console import Console, signed_in
-from scimdir.admin.pages import COMMON, load_page
+from scimdir.admin.pages import load_page
 from scimdir.admin.session import Session
 from scimdir.service.browsing import MAX_SEARCH_LENGTH
 from scimdir.service.directories import AdminError
@@ -130,7 +130,6 @@ def log_routes(console: Console) -> list[BaseRoute]:
         data = loaded.data
         next_cursor = data.pop("next_cursor")
         context = {
-            **COMMON,
             **data,
             "query": query,
             "next_href": f"?{query.query_string(next_cursor)}" if next_cursor else None,

@@ -23,7 +23,15 @@ from scimdir.service.admin_groups import GroupNotFound
 from scimdir.service.admin_users import UserNotFound
 from scimdir.service.directories import AdminError, DirectoryNotFound
 
-__all__ = ["Loaded", "load_page", "pretty_json", "primary_email", "when"]
+__all__ = [
+    "TEMPLATE_HELPERS",
+    "Loaded",
+    "load_page",
+    "pretty_json",
+    "primary_email",
+    "short_path",
+    "when",
+]
 
 T = TypeVar("T")
 
@@ -48,8 +56,23 @@ def primary_email(document: dict[str, Any]) -> str:
     return str(chosen["value"]) if chosen else ""
 
 
-COMMON: dict[str, Any] = {"when": when, "idp_names": IDP_NAMES}
-"""Template helpers every sub-page gets."""
+def short_path(path: str) -> str:
+    """A logged request path without its ``/scim/<tenant id>/v2`` prefix (``/Users/<id>``): the
+    page already says which directory it is."""
+    if path.startswith("/scim/"):
+        _, sep, rest = path.partition("/v2")
+        if sep and (rest == "" or rest.startswith("/")):
+            return rest or "/"
+    return path
+
+
+TEMPLATE_HELPERS: dict[str, Any] = {
+    "when": when,
+    "idp_names": IDP_NAMES,
+    "short_path": short_path,
+    "primary_email": primary_email,
+}
+"""Functions and names every template can use (Jinja globals, set in ``app.py``)."""
 
 
 class Loaded:

@@ -19,12 +19,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scimdir.admin.console import Console, signed_in
-from scimdir.admin.pages import COMMON, load_page, pretty_json, primary_email
+from scimdir.admin.pages import load_page, pretty_json
 from scimdir.admin.session import Session
 from scimdir.service.admin_users import AdminConflict, UserNotFound
 from scimdir.service.directories import DirectoryNotFound
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.ports import LogFilter, LogRecord
+from scimdir.service.render import render_user
 
 __all__ = ["USER_LOG_ENTRIES", "user_routes"]
 
@@ -100,17 +101,16 @@ def user_routes(console: Console) -> list[BaseRoute]:
         if loaded.error:
             return loaded.error
         context = {
-            **COMMON,
             **loaded.data,
             "search": search,
             "paged": cursor is not None,
             "deleted": request.query_params.get("deleted") == "1",
-            "primary_email": primary_email,
             "tab": "users",
         }
         return console.render(request, session, "users.html", context)
 
     def detail(directory_id: str, user_id: str) -> dict[str, Any]:
+        scim_base = f"{console.public_url}/scim/{directory_id}/v2"
         found = services.admin_users.show(directory_id, user_id)
         directory = services.directories.get(directory_id)
         return {
@@ -118,7 +118,7 @@ def user_routes(console: Console) -> list[BaseRoute]:
             "user": found.record,
             "groups": found.groups,
             "attributes": _attributes(found.record.document),
-            "raw_json": pretty_json(found.record.document),
+            "raw_json": pretty_json(render_user(found.record, scim_base, found.groups)),
             "log": _user_log(console, directory_id, user_id, found.record.user_name),
             "user_linking": DirectorySettings.from_json(directory.settings).user_linking,
             "tab": "users",
@@ -140,7 +140,7 @@ def user_routes(console: Console) -> list[BaseRoute]:
             request,
             session,
             "user.html",
-            {**COMMON, **loaded.data, "unlinked": done == "unlinked"},
+            {**loaded.data, "unlinked": done == "unlinked"},
         )
 
     async def confirm(request: Request, session: Session) -> Response:
@@ -174,7 +174,7 @@ def user_routes(console: Console) -> list[BaseRoute]:
             request,
             session,
             "user_confirm.html",
-            {**COMMON, **loaded.data, "action": action, "error": refusal},
+            {**loaded.data, "action": action, "error": refusal},
             status=409 if refusal else 200,
         )
 
