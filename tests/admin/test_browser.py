@@ -216,7 +216,7 @@ def test_sign_in_and_add_an_entra_directory_in_a_browser(
     row = page.get_by_role("row").filter(has_text="Jira production")
     assert row.count() == 1
     assert connected.secret not in page.content()
-    shot(page, "directories")
+    shot(page, "directories-new")
     row.get_by_role("link", name="Jira production").click()
     assert page.get_by_role("heading", name="Jira production").is_visible()
 
@@ -281,6 +281,9 @@ def test_a_user_without_email_shows_its_failure_and_fix_in_the_log(
     page.get_by_role("link", name="Overview").click()
     reload_until(page, "nomail@example.com")
     shot(page, "directory")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Directories").click()
+    assert page.get_by_role("row").filter(has_text="Jira production").count() == 1
+    shot(page, "directories")
 
 
 def test_unlink_and_delete_from_the_user_page(
