@@ -7,9 +7,10 @@ not counted).
 
 Active users are the linked users whose ``active`` (RFC 7643 §4.1.1) is not false: a user the
 IdP sent without ``active`` counts as active, as the console shows it. They are counted as the
-counter minus the linked users with ``active eq false``, a filtered count over the
-``(directory_id, active)`` index: its cost grows with the *inactive* users only (Entra's
-soft-deleted ones, usually few), so a directory of a million active users costs one index probe
+counter minus the linked users with ``active eq false``, an index-only count over the
+``(directory_id, active, linked)`` index (migration 0010): its cost grows with the *inactive*
+users only (Entra's soft-deleted ones, usually few), so a directory of a million active users
+costs one index probe
 (docs/console.md, "Counts").
 """
 
