@@ -8,8 +8,7 @@ import uuid
 
 from scimdir.admin.guides import ENTRA_MAPPINGS
 from tests.admin.conftest import Console
-
-_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+from tests.admin.provisioning import new_directory, provision_group, provision_user, scim
 
 
 def _add(console: Console, name: str, idp: str = "entra") -> str:
@@ -80,49 +79,47 @@ def test_a_form_post_without_the_csrf_token_is_refused(console: Console) -> None
 
 
 def test_idp_values_are_shown_as_text(console: Console) -> None:
-    """A displayName and userName of <script>alert(1)</script> from the IdP render escaped."""
+    """A displayName and userName of <script>alert(1)</script> from the IdP render escaped on
+    the users list, the user's page (raw JSON included) and the log."""
     console.sign_in()
-    created = console.services.directories.create("Escaping", "entra")
+    created = new_directory(console, "Escaping")
     hostile = "<script>alert(1)</script>"
-    response = console.client.post(
-        f"/scim/{created.directory.id}/v2/Users",
-        json={
-            "schemas": [_USER_SCHEMA],
-            "userName": f"{hostile}@example.com",
-            "displayName": hostile,
-            "emails": [{"value": "x@example.com", "primary": True}],
-        },
-        headers={"Authorization": f"Bearer {created.secret}"},
-    )
-    assert response.status_code == 201, response.text
-    page = console.client.get(f"/admin/directories/{created.directory.id}").text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<script>alert" not in page
+    user_id = provision_user(console, created, f"{hostile}@example.com", displayName=hostile)
+    base = f"/admin/directories/{created.directory.id}"
+    for path in (base, f"{base}/users", f"{base}/users/{user_id}", f"{base}/log"):
+        page = console.client.get(path).text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path
+        assert "<script>alert" not in page, path
 
 
-def test_overview_shows_counts_activity_and_users_with_search(console: Console) -> None:
-    """The overview counts the users, lists recent requests and finds users by prefix."""
+def test_overview_shows_counts_activity_and_quirks(console: Console) -> None:
+    """The overview counts users, active users and groups, lists recent requests with their
+    quirks explained, and links to the users, groups and log pages."""
     console.sign_in()
-    created = console.services.directories.create("Overview", "entra")
-    for name in ("ann", "bob"):
-        console.client.post(
-            f"/scim/{created.directory.id}/v2/Users",
-            json={
-                "schemas": [_USER_SCHEMA],
-                "userName": f"{name}@example.com",
-                "displayName": name.title(),
-                "emails": [{"value": f"{name}@example.com"}],
-            },
-            headers={"Authorization": f"Bearer {created.secret}"},
-        )
-    console.services.log_sink.flush()
+    created = new_directory(console, "Overview")
+    ann = provision_user(console, created, "ann@example.com")
+    provision_user(console, created, "bob@example.com", active=False)
+    provision_group(console, created, "Sales", [ann])
+    scim(
+        console,
+        created,
+        "PATCH",
+        f"/Users/{ann}",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "Replace", "path": "active", "value": "True"}],
+        },
+    )
     base = f"/admin/directories/{created.directory.id}"
     page = console.client.get(base).text
     assert '<span class="value">2</span><span class="label">Users</span>' in page
-    assert re.search(r"<code>POST [^<]*/Users</code>", page), page
-    found = console.client.get(base, params={"q": "bo"}).text
-    assert "<td>Bob</td>" in found  # the users table's display names
-    assert "<td>Ann</td>" not in found
+    assert '<span class="value">1</span><span class="label">Active users</span>' in page
+    assert '<span class="value">1</span><span class="label">Groups</span>' in page
+    assert re.search(r"<code title=\"/scim/[^\"]+\">POST /Users</code>", page), page
+    assert "<code>entra.capitalised-op</code>" in page
+    assert "PATCH op names in any case" in page  # the quirk's summary
+    for tab in ("users", "groups", "log"):
+        assert f'href="{base}/{tab}"' in page
 
 
 def test_an_unknown_directory_is_a_404_page(console: Console) -> None:

@@ -24,7 +24,8 @@ def _entry(directory_id: str | None, status: int, minutes: int, **kw: object) ->
 
 
 def test_filters_by_subject_time_failures_and_category(storage: Storage, directory_id: str) -> None:
-    """list_log filters by userName (case-insensitive) or resource id, time, failures, category."""
+    """list_log filters by userName (case-insensitive) or resource id, time range, failures and
+    category."""
     with storage.transaction() as tx:
         tx.append_logs(
             [
@@ -38,11 +39,16 @@ def test_filters_by_subject_time_failures_and_category(storage: Storage, directo
         ann = tx.list_log(directory_id, where=LogFilter(subject="ann@x"))
         by_id = tx.list_log(directory_id, where=LogFilter(subject="u1"))
         recent = tx.list_log(directory_id, where=LogFilter(since=T0 + timedelta(minutes=15)))
+        between = tx.list_log(
+            directory_id,
+            where=LogFilter(since=T0 + timedelta(minutes=5), until=T0 + timedelta(minutes=20)),
+        )
         failed = tx.list_log(directory_id, where=LogFilter(failures_only=True))
         auth = tx.list_log(directory_id, where=LogFilter(category="auth"))
     assert [r.status for r in ann] == [200, 201]
     assert [r.status for r in by_id] == [200, 201]
     assert [r.status for r in recent] == [401, 200]
+    assert [r.status for r in between] == [400]  # since inclusive, until exclusive
     assert [r.status for r in failed] == [401, 400]
     assert [r.problem for r in auth] == ["wrong_secret"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects import sqlite
 
 from scimdir.scim.filter import parse_filter
@@ -44,3 +44,21 @@ def test_groups_value_filter_probes_the_primary_key(sqlite_storage: SqlStorage) 
     stmt = select(users).where(users.c.directory_id == "d", compile_user_filter(expr, "d"))
     plan = _plan(sqlite_storage, stmt)
     assert "(directory_id=? AND group_id=?)" in plan
+
+
+def test_inactive_user_count_is_an_index_only_range(sqlite_storage: SqlStorage) -> None:
+    """The console's inactive-user count (`active eq false` over linked users) covers itself
+    with the `(directory_id, active, linked)` index: it reads inactive users' index entries
+    only, never every linked user (migration 0012)."""
+    expr = parse_filter(USER_TYPE, "active eq false")
+    stmt = (
+        select(func.count())
+        .select_from(users)
+        .where(
+            users.c.directory_id == "d",
+            users.c.linked.is_(True),
+            compile_user_filter(expr, "d"),
+        )
+    )
+    plan = _plan(sqlite_storage, stmt)
+    assert "COVERING INDEX ix_users_directory_id_active_linked" in plan, plan

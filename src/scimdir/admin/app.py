@@ -18,10 +18,14 @@ from starlette.staticfiles import StaticFiles
 from scimdir.admin.auth_views import auth_routes
 from scimdir.admin.console import Console
 from scimdir.admin.directory_views import directory_routes
+from scimdir.admin.group_views import group_routes
 from scimdir.admin.headers import SecurityHeaders
+from scimdir.admin.log_pages import log_routes
+from scimdir.admin.pages import TEMPLATE_HELPERS
 from scimdir.admin.preview_views import preview_routes
 from scimdir.admin.settings_views import settings_routes
 from scimdir.admin.throttle import SignInThrottle
+from scimdir.admin.user_views import user_routes
 from scimdir.composition import Services
 from scimdir.settings import Settings
 
@@ -36,6 +40,7 @@ def create_console(services: Services, settings: Settings) -> Starlette:
         loader=FileSystemLoader(_HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
+    env.globals.update(TEMPLATE_HELPERS)
     console = Console(
         services=services,
         public_url=settings.base_url(),
@@ -46,6 +51,9 @@ def create_console(services: Services, settings: Settings) -> Starlette:
     routes: list[BaseRoute] = [
         *auth_routes(console),
         *directory_routes(console),
+        *user_routes(console),
+        *group_routes(console),
+        *log_routes(console),
         *settings_routes(console),
         *preview_routes(console),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),

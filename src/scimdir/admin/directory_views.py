@@ -1,5 +1,8 @@
 """Directory pages: the list with health at a glance, Add directory (tenant URL and secret shown
-once, with the IdP's setup steps), and a directory's overview with its users."""
+once, with the IdP's setup steps), and a directory's overview: health, counts of users, active
+users and groups, the quirks accepted today with what each does, open problems and recent
+activity (its users, groups and log have their own pages: ``user_views``, ``group_views``,
+``log_pages``)."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from starlette.routing import BaseRoute, Route
 
 from scimdir.admin.console import Console, read_form, signed_in
 from scimdir.admin.guides import ENTRA_MAPPINGS, IDP_NAMES, setup_guide
+from scimdir.admin.pages import load_page
 from scimdir.admin.session import Session
-from scimdir.service.directories import AdminError, DirectoryNotFound
+from scimdir.scim.quirks import QUIRKS
+from scimdir.service.directories import AdminError
 from scimdir.service.directory_counts import Counts
 from scimdir.service.health import DirectoryHealth
 from scimdir.service.reachability import unreachable_reason
@@ -22,7 +27,7 @@ from scimdir.service.reachability import unreachable_reason
 __all__ = ["directory_routes"]
 
 _RECENT = 15
-_PAGE = 50
+QUIRK_INFO = {q.name: q for q in QUIRKS}
 _STATE_LABELS = {
     "never_connected": "Never connected",
     "healthy": "Healthy",
@@ -97,45 +102,29 @@ def directory_routes(console: Console) -> list[BaseRoute]:
 
     async def overview(request: Request, session: Session) -> Response:
         directory_id = request.path_params["directory_id"]
-        search = request.query_params.get("q") or None
-        cursor = request.query_params.get("after") or None
 
         def load() -> dict[str, Any]:
-            page = services.admin_users.browse(
-                directory_id, search=search, cursor=cursor, limit=_PAGE
-            )
             return {
                 "directory": services.directories.get(directory_id),
                 "health": services.health.directory_health(directory_id),
                 "counts": services.directory_counts.of(directory_id),
                 "log": services.log.query(directory_id, limit=_RECENT).entries,
-                "users": page.items,
-                "next_cursor": page.next_cursor,
             }
 
-        try:
-            data = await console.call(load)
-        except DirectoryNotFound:
-            return console.render(
-                request,
-                session,
-                "error.html",
-                {"title": "No such directory", "message": "It may have been deleted."},
-                status=404,
-            )
-        except AdminError as exc:  # a bad search or cursor
-            return console.render(
-                request,
-                session,
-                "error.html",
-                {"title": "Cannot list users", "message": str(exc)},
-                status=400,
-            )
+        loaded = await load_page(console, request, session, load, what="Cannot show the directory")
+        if loaded.error:
+            return loaded.error
         return console.render(
             request,
             session,
             "directory.html",
-            {**common, **data, "search": search or "", "tenant_url": tenant_url(directory_id)},
+            {
+                **common,
+                **loaded.data,
+                "quirk_info": QUIRK_INFO,
+                "tab": "overview",
+                "tenant_url": tenant_url(directory_id),
+            },
         )
 
     return [

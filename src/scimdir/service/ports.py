@@ -368,12 +368,14 @@ class LogFilter:
     """Which provisioning-log entries a query returns (all of them by default).
 
     ``subject`` matches the entry's userName/displayName case-insensitively, or its resource
-    id exactly; ``since`` keeps entries created at or after it; ``before_id`` pages back.
+    id exactly; ``since`` keeps entries created at or after it, ``until`` those created before
+    it (a time range is both); ``before_id`` pages back.
     """
 
     failures_only: bool = False
     subject: str | None = None
     since: datetime | None = None
+    until: datetime | None = None
     before_id: int | None = None
     category: LogCategory | None = None
 

@@ -169,6 +169,8 @@ class LogOps(SqlBase):
             stmt = stmt.where(_LOG.c.status >= 400)
         if where.since is not None:
             stmt = stmt.where(_LOG.c.created >= where.since)
+        if where.until is not None:
+            stmt = stmt.where(_LOG.c.created < where.until)
         if where.subject:
             stmt = stmt.where(_subject_matches(where.subject))
         if where.category is not None:
