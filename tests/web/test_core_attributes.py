@@ -221,8 +221,7 @@ def test_canonical_values_are_advisory(entra: Tenant) -> None:
 
 def test_entra_default_mapping_patch_paths_fill_phones_and_address(entra: Tenant) -> None:
     """Entra's default mappings PATCH `phoneNumbers[type eq "work"].value` and
-    `addresses[type eq "work"].country` (docs/idp/entra.md): the values are stored and
-    filterable."""
+    `addresses[type eq "work"].country` (docs/idp/entra.md): they are stored and filterable."""
     user = _create(entra, "paths@contoso.com")
     ops = [
         {"op": "Add", "path": 'phoneNumbers[type eq "work"].value', "value": "+1 425 555 0100"},
