@@ -101,7 +101,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # a loaded CI machine starts slowly
             while time.monotonic() < deadline:
                 try:
                     if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
