@@ -302,7 +302,7 @@ def test_unlink_and_delete_from_the_user_page(
     page.get_by_role("button", name="Unlink user").click()
     assert page.get_by_text("The user was unlinked").is_visible()
     assert connected.scim("GET", f"/Users/{created.json()['id']}").status_code == 404
-    page.get_by_role("link", name="Delete").click()
+    page.get_by_role("link", name="Delete", exact=True).click()
     shot(page, "delete-user")
     page.get_by_role("button", name="Delete user").click()
     assert page.get_by_text("The user was deleted.").is_visible()

@@ -180,9 +180,9 @@ def test_turning_on_user_linking_links_a_user_that_failed(site: Site) -> None:
 
     linked = _create_user(tenant_url, secret, "ann@example.com")
     assert linked.status_code == 201, linked.text
-    page.goto(f"{site.base}/admin/directories/{directory_id}")
+    page.goto(f"{site.base}/admin/directories/{directory_id}/users")
     row = page.get_by_role("row").filter(has_text="ann@example.com")
-    assert row.get_by_role("cell", name="linked", exact=True).is_visible()
+    assert row.get_by_role("cell", name="Linked", exact=True).is_visible()
 
 
 def test_rotating_the_secret_with_and_without_an_overlap(site: Site) -> None:
@@ -230,6 +230,9 @@ def test_reset_behind_the_typed_name_and_a_post_without_csrf(site: Site) -> None
     assert page.get_by_role("status").filter(has_text="Reset done: 2 users deleted").is_visible()
     assert _list_users(tenant_url, secret).json()["totalResults"] == 0
     page.get_by_role("link", name="Back to the directory").click()
+    page.get_by_role("navigation", name="Directory sections").get_by_role(
+        "link", name="Users", exact=True
+    ).click()
     assert page.get_by_text("No users yet").is_visible()
 
 
