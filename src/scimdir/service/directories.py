@@ -313,7 +313,9 @@ class DirectoryService:
         :meth:`mark_used` afterwards.
         """
         now = self.runtime.clock()
-        with transaction(self.storage, readonly=True) as tx:
+        # No snapshot: each statement reads the latest committed state, which is all a check
+        # of the directory and its live secrets needs (and no BEGIN/COMMIT on PostgreSQL).
+        with transaction(self.storage, readonly=True, snapshot=False) as tx:
             record = tx.get_directory(directory_id)
             secrets = tx.list_secrets(directory_id)
         found = match_secret(presented, secrets, now)

@@ -197,6 +197,8 @@ class UserService:
         query = build_search(USER_TYPE, self.limits, params)
         with_groups = attrs is not None and wants_attribute(USER_TYPE, "groups", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
+            if with_groups:
+                tx.pin_snapshot()  # the page and its users' groups agree
             page = tx.search_users(ctx.directory_id, query)
             resources = [
                 project(USER_TYPE, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl)

@@ -11,6 +11,7 @@ from sqlalchemy.sql.dml import Insert
 
 from scimdir.storage.sql.counters import CounterBuffer
 from scimdir.storage.sql.page_marks import PageMarks
+from scimdir.storage.sql.pg_pool import pin_snapshot
 
 __all__ = ["CHUNK", "READONLY", "SqlBase", "chunks"]
 
@@ -42,6 +43,10 @@ class SqlBase:
     def writing(self) -> bool:
         """True unless the unit of work promised to only read (locking reads are for writers)."""
         return self.conn.info.get(READONLY) is not True
+
+    def pin_snapshot(self) -> None:
+        """Read one snapshot from here to the end of the unit of work (``pg_pool.py``)."""
+        pin_snapshot(self.conn)
 
     def flush_counts(self) -> None:
         """Write the buffered list-counter adjustments (see ``counters.py``)."""
