@@ -40,6 +40,11 @@ class SqlBase:
         self.counts = CounterBuffer()
 
     @property
+    def postgres(self) -> bool:
+        """True on PostgreSQL (statements that save round trips there: ``pg_writes.py``)."""
+        return self.conn.dialect.name == "postgresql"
+
+    @property
     def writing(self) -> bool:
         """True unless the unit of work promised to only read (locking reads are for writers)."""
         return self.conn.info.get(READONLY) is not True

@@ -18,6 +18,7 @@ from scimdir.service.ports import (
     Page,
     SearchQuery,
     StaleVersion,
+    TransientConflict,
     UniquenessViolation,
     UserRecord,
     normalize_user_name,
@@ -27,6 +28,12 @@ from scimdir.storage.sql.columns import email_rows, user_columns
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
+from scimdir.storage.sql.pg_writes import (
+    SETTABLE_USER_COLUMNS,
+    UPDATE_USER,
+    USER_WITH_EMAILS,
+    email_arrays,
+)
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, user_emails, users
 
@@ -95,8 +102,17 @@ class UserOps(SqlBase):
 
     def insert_user(self, record: UserRecord) -> None:
         """Insert ``record``; a taken id or userName raises ``UniquenessViolation``."""
-        with translating():
-            inserted = self.insert_ignoring_conflicts(users, [user_columns(record)])
+        emails = email_rows(record)
+        if emails and self.postgres:
+            # The user and its e-mails in one round trip (pg_writes.py).
+            params = {f"u_{k}": v for k, v in user_columns(record).items()}
+            params.update(email_arrays(emails))
+            with translating():
+                inserted = len(self.conn.execute(USER_WITH_EMAILS, params).all())
+            emails = []
+        else:
+            with translating():
+                inserted = self.insert_ignoring_conflicts(users, [user_columns(record)])
         if inserted == 0:
             taken = self.conn.execute(
                 select(users.c.id).where(
@@ -104,7 +120,8 @@ class UserOps(SqlBase):
                 )
             ).first()
             raise UniquenessViolation("id" if taken is not None else "userName")
-        self._write_emails(record)
+        if emails:
+            self.conn.execute(user_emails.insert(), emails)
         if record.linked:
             self.counts.add(record.directory_id, "users", 1)
 
@@ -141,6 +158,9 @@ class UserOps(SqlBase):
             "w_version": expected_version,
             "w_linked": record.linked,
         }
+        if self.postgres and self._update_in_one_statement(record, params):
+            record.version = expected_version + 1
+            return
         with self.conn.begin_nested(), translating():
             # Usually ``linked`` is unchanged: one statement. Otherwise the second one matches
             # and the linked-user counter follows (counters.py).
@@ -153,6 +173,23 @@ class UserOps(SqlBase):
             self.conn.execute(_DELETE_EMAILS, {"d": record.directory_id, "u": record.id})
             self._write_emails(record)
         record.version = expected_version + 1
+
+    def _update_in_one_statement(self, record: UserRecord, params: dict[str, Any]) -> bool:
+        """PostgreSQL: the update and its e-mails in one round trip (``pg_writes.UPDATE_USER``);
+        False when the caller must take the savepoint path (the version, ``linked`` or the
+        userName's availability did not match: it raises the precise error or adjusts the
+        linked-user counter)."""
+        emails = email_rows(record)
+        one = {f"s_{column.name}": params[column.name] for column in SETTABLE_USER_COLUMNS}
+        one.update((k, params[k]) for k in ("w_directory_id", "w_id", "w_version", "w_linked"))
+        one.update(email_arrays(emails), e_count=len(emails))
+        try:
+            with translating():
+                return bool(self.conn.execute(UPDATE_USER, one).scalar())
+        except UniquenessViolation as exc:
+            # A writer committed the same userName while this statement ran (the statement
+            # checks for a holder first): the transaction is aborted, so run the unit again.
+            raise TransientConflict("a concurrent write took the same userName") from exc
 
     def delete_user(
         self,
