@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg import pq
 from sqlalchemy import Engine, event
 
 __all__ = ["RoundTrips", "Window", "sync_points"]
@@ -87,8 +88,6 @@ class RoundTrips:
         return cls(engine)
 
     def _trace(self, dbapi_connection: Any, _record: Any) -> None:
-        from psycopg import pq
-
         pgconn = dbapi_connection.pgconn
         pgconn.trace(self._fd)
         pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)

@@ -5,16 +5,19 @@ data-modifying ``WITH`` either, hence the dialect split).
 - :data:`EVENT_WITH_COUNTERS`: the outbox append (port rule 7) and the buffered list counters
   (``counters.py``) in one statement: ``WITH next_seq AS (UPDATE directories SET event_seq =
   event_seq + 1, user_count = user_count + :du, ... RETURNING event_seq) INSERT INTO events
-  SELECT ..., next_seq.event_seq FROM next_seq RETURNING seq`` (parameters: ``directory_id``,
-  ``du``/``gu``/``dg``/``gg`` and the event's columns prefixed ``ev_``). It takes the same directory row
-  lock, at the same point of the unit of work, as the two or three statements it replaces, so
-  seq order is still commit order and the lock order (rule 8) is unchanged.
+  SELECT ..., next_seq.event_seq FROM next_seq RETURNING seq`` (parameters:
+  ``directory_id``, ``du``/``gu``/``dg``/``gg`` and the event's columns prefixed ``ev_``). It
+  takes the same directory row lock, at the same point of the unit of work, as the two or
+  three statements it replaces, so seq order is still commit order and the lock order (rule 8)
+  is unchanged.
 - :data:`USER_WITH_EMAILS`: a user and its e-mail rows in one statement, the e-mails inserted
   only if the user was (``ON CONFLICT DO NOTHING`` on the user, rule 3).
 - :data:`UPDATE_USER`: the optimistic update of a user (port rule 4) and its e-mail rows in one
   statement, without a savepoint: a userName another user holds makes it match nothing instead
   of violating the unique index, and the caller then takes its savepoint path, which raises
-  :class:`~scimdir.service.ports.UniquenessViolation` and leaves the transaction usable.
+  :class:`~scimdir.service.ports.UniquenessViolation` and leaves the transaction usable. (If
+  another writer commits that userName while the statement runs, the unique index refuses it
+  and the unit of work is run again: ``TransientConflict``.)
 
 Each is built once and prepared by psycopg after a few runs (docs/performance.md, "PostgreSQL
 round trips").
@@ -41,7 +44,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from scimdir.storage.sql.tables import directories, events, user_emails, users
 
-__all__ = ["EVENT_WITH_COUNTERS", "SETTABLE_USER_COLUMNS", "UPDATE_USER", "USER_WITH_EMAILS", "email_arrays"]
+__all__ = [
+    "EVENT_WITH_COUNTERS",
+    "SETTABLE_USER_COLUMNS",
+    "UPDATE_USER",
+    "USER_WITH_EMAILS",
+    "email_arrays",
+]
 
 _d = directories.c
 _next_seq = (
@@ -114,7 +123,7 @@ _new_user = (
     .cte("new_user")
 )
 _user_emails = _emails_from(_new_user.c.directory_id, _new_user.c.id, _new_user)
-USER_WITH_EMAILS = (
+USER_WITH_EMAILS: Any = (
     postgresql.insert(user_emails)
     .from_select(_EMAIL_TARGET, _user_emails.add_cte(_new_user))
     .returning(literal_column("1"))
@@ -122,6 +131,7 @@ USER_WITH_EMAILS = (
 """Parameters: every ``users`` column prefixed ``u_`` and :func:`email_arrays`; returns a row
 per e-mail
 inserted, none when the user's id or userName was taken."""
+
 
 def email_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """The ``e_*`` array parameters of the e-mail rows of ``columns.email_rows``."""
@@ -160,18 +170,13 @@ _updated = (
     .returning(users.c.id)
     .cte("updated")
 )
-_kept_emails = (
-    postgresql.insert(user_emails)
-    .from_select(
-        _EMAIL_TARGET,
-        _emails_from(bindparam("w_directory_id", type_=String), _updated.c.id, _updated),
-    )
+_kept_insert = postgresql.insert(user_emails).from_select(
+    _EMAIL_TARGET,
+    _emails_from(bindparam("w_directory_id", type_=String), _updated.c.id, _updated),
 )
-_kept_emails = _kept_emails.on_conflict_do_update(
+_kept_emails = _kept_insert.on_conflict_do_update(
     index_elements=[user_emails.c.directory_id, user_emails.c.user_id, user_emails.c.position],
-    set_={
-        name: _kept_emails.excluded[name] for name in ("value", "value_norm", "type", "primary")
-    },
+    set_={name: _kept_insert.excluded[name] for name in ("value", "value_norm", "type", "primary")},
 ).cte("kept_emails")
 _dropped_emails = (
     delete(user_emails)
@@ -184,10 +189,7 @@ _dropped_emails = (
     .cte("dropped_emails")
 )
 UPDATE_USER = (
-    select(func.count())
-    .select_from(_updated)
-    .add_cte(_kept_emails)
-    .add_cte(_dropped_emails)
+    select(func.count()).select_from(_updated).add_cte(_kept_emails).add_cte(_dropped_emails)
 )
 """The update of a user whose ``linked`` is unchanged, its e-mail rows upserted by position and
 the surplus ones deleted (disjoint rows, so the order in which PostgreSQL runs the parts does not
