@@ -116,10 +116,11 @@ class UserService:
         new_id = self.runtime.new_id()
 
         def work(tx: Transaction) -> dict[str, Any]:
-            existing = self._collision(tx, ctx, document)
-            if existing is not None:
-                record = self._link_or_refuse(tx, ctx, existing, document)
-            else:
+            # Without linking, a collision can only be refused: insert first and look the
+            # holder up only when the database refuses the userName (one statement less on
+            # the usual path; the refusal and its detail are the same).
+            existing = self._collision(tx, ctx, document) if ctx.settings.user_linking else None
+            if existing is None:
                 record = UserRecord(
                     id=new_id,
                     directory_id=ctx.directory_id,
@@ -129,9 +130,17 @@ class UserService:
                     created=now,
                     last_modified=now,
                 )
-                tx.insert_user(record)
-                self._event(tx, ctx, "user.created", record)
-                ctx.effect = "created"
+                try:
+                    tx.insert_user(record)
+                except UniquenessViolation as exc:
+                    existing = tx.find_user_by_user_name(ctx.directory_id, user_name)
+                    if exc.field != "userName" or existing is None:
+                        raise
+                else:
+                    self._event(tx, ctx, "user.created", record)
+                    ctx.effect = "created"
+            if existing is not None:
+                record = self._link_or_refuse(tx, ctx, existing, document)
             return self._render(tx, ctx, record, with_groups=existing is not None)
 
         try:
