@@ -79,7 +79,7 @@ def search_rows(
     """
     generation = -1
     total: int | None = None
-    if query.count > 0 or unfiltered is None:
+    if query.count > 0:
         pin_snapshot(conn)  # the total, the generation and the page agree (storage.py)
     if unfiltered is not None:
         total, generation = read_count(conn, unfiltered.directory_id, unfiltered.kind)
