@@ -27,7 +27,7 @@ def test_each_sync_point_is_one_round_trip() -> None:
     assert sync_points(TRACE) == [
         '"BEGIN"',
         '"" "select $1::int" 1 NNNN',
-        "(prepared) \"\" \"_pg3_0\" 1 1 1 2 '\\x00\\x01' 1 0",
+        '(prepared) "" "_pg3_0" 1 1 1 2 \'\\x00\\x01\' 1 0',
         '"COMMIT"',
     ]
 
