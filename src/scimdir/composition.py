@@ -91,7 +91,7 @@ def build_services(
     """Wire storage and services from ``settings``; tests pass their own storage and runtime."""
     storage = storage or open_storage(
         settings.database_url,
-        pool_size=settings.db_pool_size,
+        pool_size=settings.db_pool(),
         writer_timeout=settings.writer_lock_timeout,
         max_overflow=settings.db_overflow(),
         pool_timeout=settings.db_pool_timeout_seconds,

@@ -117,8 +117,11 @@ class Settings(BaseSettings):
         "SQLite (a read is a few hundred microseconds of local CPU), off for PostgreSQL (a "
         "network round trip must not stall the loop).",
     )
-    db_pool_size: int = Field(
-        default=5, ge=1, description="Database connections each process keeps open."
+    db_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Database connections each process keeps open. Default: one for every "
+        "thread that can use the database at once (db_connections()), so no request opens one.",
     )
     db_max_overflow: int | None = Field(
         default=None,
@@ -168,11 +171,17 @@ class Settings(BaseSettings):
         (inline reads) and the provisioning log's writer thread."""
         return self.threads + 2
 
+    def db_pool(self) -> int:
+        """``db_pool_size``, or :meth:`db_connections`: connections kept open, never reopened
+        per request (an overflow connection is closed when returned, so a pool smaller than
+        the threads reconnects under load; docs/performance.md, "PostgreSQL round trips")."""
+        return self.db_pool_size if self.db_pool_size is not None else self.db_connections()
+
     def db_overflow(self) -> int:
         """``db_max_overflow``, or what makes pool plus overflow cover :meth:`db_connections`."""
         if self.db_max_overflow is not None:
             return self.db_max_overflow
-        return max(0, self.db_connections() - self.db_pool_size)
+        return max(0, self.db_connections() - self.db_pool())
 
     @field_validator("public_url")
     @classmethod

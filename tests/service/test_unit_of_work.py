@@ -58,9 +58,11 @@ class _FlakyStorage:
         self.opened = 0
 
     @contextmanager
-    def transaction(self, *, readonly: bool = False) -> Iterator[Transaction]:
+    def transaction(
+        self, *, readonly: bool = False, snapshot: bool = True
+    ) -> Iterator[Transaction]:
         self.opened += 1
-        with self.inner.transaction(readonly=readonly) as tx:
+        with self.inner.transaction(readonly=readonly, snapshot=snapshot) as tx:
             yield tx
             if self.opened <= self.failures:
                 raise TransientConflict("deadlock detected")

@@ -57,6 +57,32 @@ class StorageContract:
             assert tx.get_user(directory_id, alice.id) is None
             assert tx.list_events(directory_id, 0, 10) == []
 
+    def test_a_pinned_read_keeps_its_snapshot(self, storage: Storage, directory_id: str) -> None:
+        """A read-only unit opened with snapshot=False reads one snapshot once it pinned one:
+        a user created and committed meanwhile is not seen, nor its change of the list."""
+        with storage.transaction(readonly=True, snapshot=False) as reader:
+            reader.pin_snapshot()
+            before = reader.search_users(directory_id, SearchQuery()).total
+            with storage.transaction() as writer:
+                writer.insert_user(user(directory_id, "late"))
+            after = reader.search_users(directory_id, SearchQuery())
+            late = reader.find_user_by_user_name(directory_id, "late")
+        with storage.transaction(readonly=True, snapshot=False) as fresh:
+            seen = fresh.find_user_by_user_name(directory_id, "late")
+        assert (before, after.total, after.items, late, seen is not None) == (0, 0, [], None, True)
+
+    def test_a_list_reads_one_snapshot_without_a_pin(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """search_users pins its own snapshot: its total and its page agree in a unit opened
+        with snapshot=False."""
+        with storage.transaction() as tx:
+            for name in ("a", "b", "c"):
+                tx.insert_user(user(directory_id, name))
+        with storage.transaction(readonly=True, snapshot=False) as reader:
+            page = reader.search_users(directory_id, SearchQuery(count=2))
+        assert (page.total, len(page.items)) == (3, 2)
+
     def test_datetimes_round_trip_aware_utc(self, storage: Storage, directory_id: str) -> None:
         """Datetimes come back timezone-aware in UTC, equal to what was written."""
         plus2 = datetime(2026, 3, 1, 14, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))

@@ -317,7 +317,9 @@ class DirectoryService:
         Only reads, so it can share a request's read scope; call :meth:`mark_used` afterwards.
         """
         now = self.runtime.clock()
-        with transaction(self.storage, readonly=True) as tx:
+        # No snapshot: one statement reads the latest committed state (and no BEGIN/COMMIT on
+        # PostgreSQL).
+        with transaction(self.storage, readonly=True, snapshot=False) as tx:
             found = tx.authenticate(directory_id, hash_secret(presented), now)
         if found is None:
             return None

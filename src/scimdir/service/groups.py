@@ -238,11 +238,13 @@ class GroupService:
         """GET /Groups/{id}; members are read only when the projection wants them."""
         attrs = parse_attribute_list(ctx.group_type, attributes)
         excl = parse_attribute_list(ctx.group_type, excluded)
+        with_members = wants_attribute(ctx.group_type, "members", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
+            if with_members:
+                tx.pin_snapshot()  # the members agree with the version (the ETag)
             record = tx.get_group(ctx.directory_id, group_id)
             if record is None:
                 raise group_not_found(group_id)
-            with_members = wants_attribute(ctx.group_type, "members", attrs, excl)
             resource = self._render(tx, ctx, record, with_members)
         return project(ctx.group_type, resource, attrs, excl), etag(record.version)
 
@@ -253,6 +255,8 @@ class GroupService:
         query = build_search(ctx.group_type, self.limits, dialect_filter(ctx, params))
         with_members = wants_attribute(ctx.group_type, "members", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
+            if with_members:
+                tx.pin_snapshot()  # each group's members agree with its version
             page = tx.search_groups(ctx.directory_id, query)
             resources = [
                 project(ctx.group_type, self._render(tx, ctx, rec, with_members), attrs, excl)

@@ -483,6 +483,11 @@ class BrowsePage(Generic[T]):
 class Transaction(Protocol):
     """One unit of work; see the module docstring for the rules."""
 
+    def pin_snapshot(self) -> None:
+        """From here to the end of the unit of work, read one snapshot (a no-op unless the unit
+        was opened with ``snapshot=False``, see :meth:`Storage.transaction`)."""
+        ...
+
     # directories
     def insert_directory(self, record: DirectoryRecord) -> None: ...
     def get_directory(self, directory_id: str) -> DirectoryRecord | None: ...
@@ -786,9 +791,17 @@ class Storage(Protocol):
         """Bring the schema to the newest revision (safe to run while other servers are up)."""
         ...
 
-    def transaction(self, *, readonly: bool = False) -> AbstractContextManager[Transaction]:
+    def transaction(
+        self, *, readonly: bool = False, snapshot: bool = True
+    ) -> AbstractContextManager[Transaction]:
         """Open one unit of work (rule 1). ``readonly=True`` promises the block only reads, so
-        the backend may run it beside other readers (SQLite begins it deferred)."""
+        the backend may run it beside other readers (SQLite begins it deferred).
+
+        ``snapshot=False`` (read-only units only) lets each read see the latest committed state
+        on its own, so a one-statement read costs no transaction (PostgreSQL: autocommit, no
+        ``BEGIN``/``COMMIT`` round trips). A method whose statements must agree (a list's total
+        and page, a group's members) still reads them in one snapshot, and
+        :meth:`Transaction.pin_snapshot` asks for one for the rest of the unit of work."""
         ...
 
     def dispose(self) -> None:

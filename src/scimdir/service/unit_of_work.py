@@ -49,8 +49,13 @@ _scope: ContextVar[Transaction | None] = ContextVar("scimdir_read_scope", defaul
 
 @contextmanager
 def read_scope(storage: Storage) -> Iterator[Transaction]:
-    """Open one read-only transaction that nested read transactions reuse."""
-    with storage.transaction(readonly=True) as tx:
+    """Open one read-only unit of work that nested read transactions reuse.
+
+    It reads without a snapshot (``snapshot=False``): authenticating and a lookup are one
+    statement each, which on PostgreSQL then cost no ``BEGIN``/``COMMIT`` round trips; reads
+    whose statements must agree pin a snapshot (:meth:`Transaction.pin_snapshot`).
+    """
+    with storage.transaction(readonly=True, snapshot=False) as tx:
         token = _scope.set(tx)
         try:
             yield tx
@@ -73,15 +78,18 @@ def time_limited(seconds: float | None) -> Iterator[None]:
 
 
 @contextmanager
-def transaction(storage: Storage, *, readonly: bool = False) -> Iterator[Transaction]:
-    """A unit of work: the enclosing read scope's for reads inside one, else a new one."""
+def transaction(
+    storage: Storage, *, readonly: bool = False, snapshot: bool = True
+) -> Iterator[Transaction]:
+    """A unit of work: the enclosing read scope's for reads inside one, else a new one
+    (``snapshot``: see :meth:`Storage.transaction`)."""
     current = _scope.get()
     if current is not None:
         if not readonly:
             raise RuntimeError("a write cannot run inside a read scope; open it outside")
         yield current
         return
-    with storage.transaction(readonly=readonly) as tx:
+    with storage.transaction(readonly=readonly, snapshot=snapshot or not readonly) as tx:
         yield tx
 
 

@@ -127,10 +127,11 @@ class UserService:
         new_id = self.runtime.new_id()
 
         def work(tx: Transaction) -> dict[str, Any]:
-            existing = self._collision(tx, ctx, document)
-            if existing is not None:
-                record = self._link_or_refuse(tx, ctx, existing, document)
-            else:
+            # Without linking, a collision can only be refused: insert first and look the
+            # holder up only when the database refuses the userName (one statement less on
+            # the usual path; the refusal and its detail are the same).
+            existing = self._collision(tx, ctx, document) if ctx.settings.user_linking else None
+            if existing is None:
                 record = UserRecord(
                     id=new_id,
                     directory_id=ctx.directory_id,
@@ -140,9 +141,17 @@ class UserService:
                     created=now,
                     last_modified=now,
                 )
-                tx.insert_user(record)
-                self._event(tx, ctx, "user.created", record)
-                ctx.effect = "created"
+                try:
+                    tx.insert_user(record)
+                except UniquenessViolation as exc:
+                    existing = tx.find_user_by_user_name(ctx.directory_id, user_name)
+                    if exc.field != "userName" or existing is None:
+                        raise
+                else:
+                    self._event(tx, ctx, "user.created", record)
+                    ctx.effect = "created"
+            if existing is not None:
+                record = self._link_or_refuse(tx, ctx, existing, document)
             return self._render(tx, ctx, record, with_groups=existing is not None)
 
         try:
@@ -213,6 +222,8 @@ class UserService:
         query = build_search(rt, self.limits, dialect_filter(ctx, params))
         with_groups = attrs is not None and wants_attribute(rt, "groups", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
+            if with_groups:
+                tx.pin_snapshot()  # the page and its users' groups agree
             page = tx.search_users(ctx.directory_id, query)
             resources = [
                 project(rt, self._render(tx, ctx, rec, with_groups=with_groups), attrs, excl)

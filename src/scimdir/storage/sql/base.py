@@ -11,6 +11,7 @@ from sqlalchemy.sql.dml import Insert
 
 from scimdir.storage.sql.counters import CounterBuffer
 from scimdir.storage.sql.page_marks import PageMarks
+from scimdir.storage.sql.pg_pool import pin_snapshot
 
 __all__ = ["CHUNK", "READONLY", "SqlBase", "chunks"]
 
@@ -39,9 +40,18 @@ class SqlBase:
         self.counts = CounterBuffer()
 
     @property
+    def postgres(self) -> bool:
+        """True on PostgreSQL (statements that save round trips there: ``pg_writes.py``)."""
+        return self.conn.dialect.name == "postgresql"
+
+    @property
     def writing(self) -> bool:
         """True unless the unit of work promised to only read (locking reads are for writers)."""
         return self.conn.info.get(READONLY) is not True
+
+    def pin_snapshot(self) -> None:
+        """Read one snapshot from here to the end of the unit of work (``pg_pool.py``)."""
+        pin_snapshot(self.conn)
 
     def flush_counts(self) -> None:
         """Write the buffered list-counter adjustments (see ``counters.py``)."""

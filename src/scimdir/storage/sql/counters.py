@@ -81,6 +81,17 @@ class CounterBuffer:
         """Forget what is buffered for ``kind`` (a :func:`set_count` replaces it)."""
         self._deltas.pop((directory_id, kind), None)
 
+    def take(self, directory_id: str) -> tuple[int, int, int, int] | None:
+        """``(user delta, user generation bump, group delta, group generation bump)`` of
+        ``directory_id``, removed from the buffer, when it holds nothing for another directory
+        (then the caller writes them in the statement that takes the directory row); else None
+        and the buffer is left as it is."""
+        if any(d != directory_id for d, _ in self._deltas):
+            return None
+        users = self._deltas.pop((directory_id, "users"), None)
+        groups = self._deltas.pop((directory_id, "groups"), None)
+        return (users or 0, int(users is not None), groups or 0, int(groups is not None))
+
     def flush(self, conn: Connection) -> None:
         """Write every buffered adjustment, directories in id order."""
         for (directory_id, kind), delta in sorted(self._deltas.items()):

@@ -147,11 +147,15 @@ def translating() -> Iterator[None]:
         raise translate(exc) from exc
 
 
-def transient(exc: BaseException) -> TransientConflict | None:
+def transient(exc: BaseException, *, committing: bool = False) -> TransientConflict | None:
     """A :class:`TransientConflict` when ``exc`` is a driver error worth running the unit of
-    work again for (deadlock, serialization failure, SQLite busy), else None."""
+    work again for (deadlock, serialization failure, SQLite busy, a connection lost before
+    ``COMMIT`` was sent: ``committing`` says it may have been, so the outcome is unknown),
+    else None."""
     if not isinstance(exc, DBAPIError) or isinstance(exc, IntegrityError):
         return None
+    if exc.connection_invalidated and not committing:
+        return TransientConflict("the database connection was lost; nothing was committed")
     state = getattr(exc.orig, "sqlstate", None)
     if state in RETRYABLE_SQLSTATES:
         return TransientConflict(f"the database asked to retry (SQLSTATE {state})")

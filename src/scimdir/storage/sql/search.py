@@ -32,6 +32,7 @@ from scimdir.service.ports import SearchQuery
 from scimdir.storage.sql.base import READONLY
 from scimdir.storage.sql.counters import Kind, read_count
 from scimdir.storage.sql.page_marks import Mark, PageMarks
+from scimdir.storage.sql.pg_pool import pin_snapshot
 
 __all__ = ["Unfiltered", "search_rows"]
 
@@ -78,6 +79,8 @@ def search_rows(
     """
     generation = -1
     total: int | None = None
+    if query.count > 0:
+        pin_snapshot(conn)  # the total, the generation and the page agree (storage.py)
     if unfiltered is not None:
         total, generation = read_count(conn, unfiltered.directory_id, unfiltered.kind)
         if total == 0:

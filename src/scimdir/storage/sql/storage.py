@@ -16,10 +16,11 @@ handler interrupts a statement once the context's read deadline has passed
 
 PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an advisory lock so
 concurrent ``scimdir migrate`` runs (several servers starting at once) are safe, and runs each
-migration in its own transaction (an index built ``CONCURRENTLY`` needs none). Read-only units of
-work run at ``REPEATABLE READ``: one snapshot for all their statements (a list's total, its
-generation and its page agree; a read-only transaction never gets a serialization failure), as on
-SQLite.
+migration in its own transaction (an index built ``CONCURRENTLY`` needs none). Connections
+(``pg_pool.py``): no pre-ping (a dead pooled connection is dropped at checkout without a round
+trip). Read-only units of work run in autocommit, each statement its own snapshot, until a read
+that needs several statements to agree (a list's total, its generation and its page) pins one
+``REPEATABLE READ`` snapshot for the rest of the unit of work (``pg_pool.pin_snapshot``).
 
 Migrations are Alembic's, shipped inside the package and run in code (no ``alembic.ini``).
 """
@@ -45,6 +46,7 @@ from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline
 from scimdir.storage.sql.base import READONLY
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
+from scimdir.storage.sql.pg_pool import end_autocommit, install_liveness_check, read_in_autocommit
 from scimdir.storage.sql.transaction import SqlTransaction
 
 __all__ = ["DEFAULT_WRITER_TIMEOUT", "MIGRATION_LOCK", "SqlStorage", "alembic_config"]
@@ -248,7 +250,8 @@ class SqlStorage:
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url, pool, echo)
         else:
-            self.engine = create_engine(url, **pool, echo=echo, pool_pre_ping=True)
+            self.engine = create_engine(url, **pool, echo=echo)
+            install_liveness_check(self.engine)
         self.marks = PageMarks()
         self._writer = _writer_lock(url, writer_timeout)
 
@@ -283,24 +286,39 @@ class SqlStorage:
                 conn.commit()
 
     @contextmanager
-    def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
+    def transaction(
+        self, *, readonly: bool = False, snapshot: bool = True
+    ) -> Iterator[SqlTransaction]:
         """One unit of work: commit when the block ends, roll back if it raises (rule 1).
 
-        ``readonly`` promises that the block only reads (on SQLite it begins deferred). A deadlock,
-        serialization failure or busy database leaves as ``TransientConflict`` after the rollback.
+        ``readonly`` promises that the block only reads (on SQLite it begins deferred; on
+        PostgreSQL it reads one ``REPEATABLE READ`` snapshot, or, with ``snapshot=False``, runs
+        in autocommit until a read pins one: ``pg_pool.py``). A deadlock, serialization
+        failure, busy database or a connection lost before ``COMMIT`` leaves as
+        ``TransientConflict`` after the rollback.
         """
         writer = nullcontext() if readonly or self._writer is None else self._writer
+        committing = False
         try:
             with writer, self.engine.connect() as conn:
                 conn.info[READONLY] = readonly
-                if readonly and conn.dialect.name == "postgresql":
+                postgres = readonly and conn.dialect.name == "postgresql"
+                autocommit = postgres and not snapshot
+                if autocommit:
+                    read_in_autocommit(conn)
+                elif postgres:
                     conn.execution_options(isolation_level="REPEATABLE READ")
-                with conn.begin():
-                    tx = SqlTransaction(conn, self.marks)
-                    yield tx
-                    tx.flush_counts()  # the directory row last (port rule 8, counters.py)
+                try:
+                    with conn.begin():
+                        tx = SqlTransaction(conn, self.marks)
+                        yield tx
+                        tx.flush_counts()  # the directory row last (port rule 8, counters.py)
+                        committing = True
+                finally:
+                    if autocommit:
+                        end_autocommit(conn)
         except DBAPIError as exc:
-            retry = transient(exc)
+            retry = transient(exc, committing=committing)
             if retry is None:
                 raise
             raise retry from exc

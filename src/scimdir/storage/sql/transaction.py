@@ -47,6 +47,7 @@ from scimdir.storage.sql.browse import BrowseOps
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.log_ops import LogOps
 from scimdir.storage.sql.member_journal import MemberJournal
+from scimdir.storage.sql.pg_writes import EVENT_WITH_COUNTERS
 from scimdir.storage.sql.tables import directories, events, secrets, webhook_subscriptions
 from scimdir.storage.sql.user_ops import UserOps
 from scimdir.storage.sql.webhook_ops import WebhookOps
@@ -253,25 +254,32 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         changed: Sequence[str] | None = None,
     ) -> int:
         """Append an event to the directory's outbox; returns its ``seq`` (rule 7). Buffered
-        counter adjustments are written first: both lock the directory row, last (rule 8)."""
+        counter adjustments are written with it: both lock the directory row, last (rule 8).
+        On PostgreSQL the counters, the seq and the event are one statement (``pg_writes.py``)."""
+        params: dict[str, Any] = {
+            "directory_id": directory_id,
+            "event_id": f"evt_{uuid.uuid4().hex}",
+            "type": type,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "data": data,
+            "changed": None if changed is None else list(changed),
+            "created": created,
+        }
+        counts = self.counts.take(directory_id) if self.postgres else None
+        if counts is not None:
+            du, gu, dg, gg = counts
+            prefixed = {f"ev_{k}": v for k, v in params.items() if k != "directory_id"}
+            prefixed.update(directory_id=directory_id, du=du, gu=gu, dg=dg, gg=gg)
+            seq = self.conn.execute(EVENT_WITH_COUNTERS, prefixed).scalar()
+            if seq is None:
+                raise StorageError(f"Directory {directory_id} does not exist; create it first.")
+            return int(seq)
         self.flush_counts()
         seq = self.conn.execute(_NEXT_EVENT_SEQ, {"directory_id": directory_id}).scalar()
         if seq is None:
             raise StorageError(f"Directory {directory_id} does not exist; create it first.")
-        self.conn.execute(
-            _INSERT_EVENT,
-            {
-                "directory_id": directory_id,
-                "seq": seq,
-                "event_id": f"evt_{uuid.uuid4().hex}",
-                "type": type,
-                "resource_type": resource_type,
-                "resource_id": resource_id,
-                "data": data,
-                "changed": None if changed is None else list(changed),
-                "created": created,
-            },
-        )
+        self.conn.execute(_INSERT_EVENT, {**params, "seq": seq})
         return int(seq)
 
     def append_events(

@@ -18,6 +18,7 @@ from scimdir.service.ports import (
     Page,
     SearchQuery,
     StaleVersion,
+    TransientConflict,
     UniquenessViolation,
     UserRecord,
     normalize_user_name,
@@ -28,6 +29,12 @@ from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
+from scimdir.storage.sql.pg_writes import (
+    SETTABLE_USER_COLUMNS,
+    UPDATE_USER,
+    USER_WITH_EMAILS,
+    email_arrays,
+)
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, user_emails, user_values, users
 
@@ -110,8 +117,17 @@ class UserOps(ExtensionOps):
 
     def insert_user(self, record: UserRecord) -> None:
         """Insert ``record``; a taken id or userName raises ``UniquenessViolation``."""
-        with translating():
-            inserted = self.insert_ignoring_conflicts(users, [user_columns(record)])
+        emails = email_rows(record)
+        if emails and self.postgres:
+            # The user and its e-mails in one round trip (pg_writes.py).
+            params = {f"u_{k}": v for k, v in user_columns(record).items()}
+            params.update(email_arrays(emails))
+            with translating():
+                inserted = len(self.conn.execute(USER_WITH_EMAILS, params).all())
+            emails = []
+        else:
+            with translating():
+                inserted = self.insert_ignoring_conflicts(users, [user_columns(record)])
         if inserted == 0:
             taken = self.conn.execute(
                 select(users.c.id).where(
@@ -119,11 +135,12 @@ class UserOps(ExtensionOps):
                 )
             ).first()
             raise UniquenessViolation("id" if taken is not None else "userName")
-        self._write_emails(record)
+        if emails:
+            self.conn.execute(user_emails.insert(), emails)
         self._index_extensions(
             "User", record.directory_id, record.id, record.document, replacing=False
         )
-        self._write_values(record)
+        self._values_held()[(record.directory_id, record.id)] = self._write_values(record)
         if record.linked:
             self.counts.add(record.directory_id, "users", 1)
 
@@ -132,10 +149,12 @@ class UserOps(ExtensionOps):
         if rows:
             self.conn.execute(user_emails.insert(), rows)
 
-    def _write_values(self, record: UserRecord) -> None:
+    def _write_values(self, record: UserRecord) -> bool:
+        """Insert the user's ``user_values`` rows; whether it has any."""
         rows = value_rows(record)
         if rows:
             self.conn.execute(user_values.insert(), rows)
+        return bool(rows)
 
     def get_user(
         self, directory_id: str, user_id: str, *, for_update: bool = False
@@ -155,7 +174,16 @@ class UserOps(ExtensionOps):
             self._read_rows()[(directory_id, user_id)] = {
                 key: row._mapping[key] for key in _DERIVED_COLUMNS
             }
-        return _user(row)
+        record = _user(row)
+        self._note_read("User", directory_id, record.id, record.document)
+        self._values_held()[(directory_id, record.id)] = bool(value_rows(record))
+        return record
+
+    def _values_held(self) -> dict[tuple[str, str], bool]:
+        """Whether each user read or written in this unit of work has ``user_values`` rows: an
+        update of one that has none (most users) skips their ``DELETE``."""
+        held: dict[tuple[str, str], bool] = self.__dict__.setdefault("_user_values_held", {})
+        return held
 
     def _read_rows(self) -> dict[tuple[str, str], dict[str, Any]]:
         rows: dict[tuple[str, str], dict[str, Any]] = self.__dict__.setdefault("_users_read", {})
@@ -187,15 +215,24 @@ class UserOps(ExtensionOps):
         values = user_columns(record)
         for key in ("directory_id", "id", "created"):
             del values[key]
-        values = self._changed_columns(record, values)
         values["version"] = expected_version + 1
-        params = {
-            **values,
+        where = {
             "w_directory_id": record.directory_id,
             "w_id": record.id,
             "w_version": expected_version,
             "w_linked": record.linked,
         }
+        if self.postgres:
+            # Every column: PostgreSQL writes a new row version with every index entry anyway
+            # (last_modified is indexed, so no update is HOT; docs/performance.md).
+            self._read_rows().pop((record.directory_id, record.id), None)
+            if self._update_in_one_statement(record, {**values, **where}):
+                self._reindex_side_tables(record)
+                record.version = expected_version + 1
+                return
+        else:
+            values = self._changed_columns(record, values)
+        params = {**values, **where}
         with self.conn.begin_nested(), translating():
             # Usually ``linked`` is unchanged: one statement. Otherwise the second one matches
             # and the linked-user counter follows (counters.py).
@@ -207,12 +244,36 @@ class UserOps(ExtensionOps):
                 self.counts.add(record.directory_id, "users", 1 if record.linked else -1)
             self.conn.execute(_DELETE_EMAILS, {"d": record.directory_id, "u": record.id})
             self._write_emails(record)
-            self._index_extensions(
-                "User", record.directory_id, record.id, record.document, replacing=True
-            )
-            self.conn.execute(_DELETE_VALUES, {"d": record.directory_id, "u": record.id})
-            self._write_values(record)
+            self._reindex_side_tables(record)
         record.version = expected_version + 1
+
+    def _reindex_side_tables(self, record: UserRecord) -> None:
+        """The rows filters read besides the user's own columns and e-mails: declared extension
+        values and ``user_values`` (phone numbers, countries), rewritten with the user."""
+        self._index_extensions(
+            "User", record.directory_id, record.id, record.document, replacing=True
+        )
+        key = (record.directory_id, record.id)
+        if self._values_held().get(key, True):
+            self.conn.execute(_DELETE_VALUES, {"d": record.directory_id, "u": record.id})
+        self._values_held()[key] = self._write_values(record)
+
+    def _update_in_one_statement(self, record: UserRecord, params: dict[str, Any]) -> bool:
+        """PostgreSQL: the update and its e-mails in one round trip (``pg_writes.UPDATE_USER``);
+        False when the caller must take the savepoint path (the version, ``linked`` or the
+        userName's availability did not match: it raises the precise error or adjusts the
+        linked-user counter)."""
+        emails = email_rows(record)
+        one = {f"s_{column.name}": params[column.name] for column in SETTABLE_USER_COLUMNS}
+        one.update((k, params[k]) for k in ("w_directory_id", "w_id", "w_version", "w_linked"))
+        one.update(email_arrays(emails), e_count=len(emails))
+        try:
+            with translating():
+                return bool(self.conn.execute(UPDATE_USER, one).scalar())
+        except UniquenessViolation as exc:
+            # A writer committed the same userName while this statement ran (the statement
+            # checks for a holder first): the transaction is aborted, so run the unit again.
+            raise TransientConflict("a concurrent write took the same userName") from exc
 
     def delete_user(
         self,

@@ -1,0 +1,199 @@
+"""PostgreSQL's write path in fewer round trips: statements that do in one what SQLite does in
+several (SQLite runs in process, so its extra statements cost no network wait; it has no
+data-modifying ``WITH`` either, hence the dialect split).
+
+- :data:`EVENT_WITH_COUNTERS`: the outbox append (port rule 7) and the buffered list counters
+  (``counters.py``) in one statement: ``WITH next_seq AS (UPDATE directories SET event_seq =
+  event_seq + 1, user_count = user_count + :du, ... RETURNING event_seq) INSERT INTO events
+  SELECT ..., next_seq.event_seq FROM next_seq RETURNING seq`` (parameters:
+  ``directory_id``, ``du``/``gu``/``dg``/``gg`` and the event's columns prefixed ``ev_``). It
+  takes the same directory row lock, at the same point of the unit of work, as the two or
+  three statements it replaces, so seq order is still commit order and the lock order (rule 8)
+  is unchanged.
+- :data:`USER_WITH_EMAILS`: a user and its e-mail rows in one statement, the e-mails inserted
+  only if the user was (``ON CONFLICT DO NOTHING`` on the user, rule 3).
+- :data:`UPDATE_USER`: the optimistic update of a user (port rule 4) and its e-mail rows in one
+  statement, without a savepoint: a userName another user holds makes it match nothing instead
+  of violating the unique index, and the caller then takes its savepoint path, which raises
+  :class:`~scimdir.service.ports.UniquenessViolation` and leaves the transaction usable. (If
+  another writer commits that userName while the statement runs, the unique index refuses it
+  and the unit of work is run again: ``TransientConflict``.)
+
+Each is built once and prepared by psycopg after a few runs (docs/performance.md, "PostgreSQL
+round trips").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from scimdir.storage.sql.tables import directories, events, user_emails, users
+
+__all__ = [
+    "EVENT_WITH_COUNTERS",
+    "SETTABLE_USER_COLUMNS",
+    "UPDATE_USER",
+    "USER_WITH_EMAILS",
+    "email_arrays",
+]
+
+_d = directories.c
+_next_seq = (
+    update(directories)
+    .where(_d.id == bindparam("directory_id"))
+    .values(
+        {
+            _d.event_seq: _d.event_seq + 1,
+            _d.user_count: _d.user_count + bindparam("du", type_=Integer),
+            _d.user_generation: _d.user_generation + bindparam("gu", type_=Integer),
+            _d.group_count: _d.group_count + bindparam("dg", type_=Integer),
+            _d.group_generation: _d.group_generation + bindparam("gg", type_=Integer),
+        }
+    )
+    .returning(_d.event_seq)
+    .cte("next_seq")
+)
+_EVENT_COLUMNS = ("event_id", "type", "resource_type", "resource_id", "data", "changed", "created")
+EVENT_WITH_COUNTERS = (
+    postgresql.insert(events)
+    .from_select(
+        ["directory_id", "seq", *_EVENT_COLUMNS],
+        select(
+            bindparam("directory_id", type_=events.c.directory_id.type),
+            _next_seq.c.event_seq,
+            # ``ev_``: a parameter named after a directories column would join the UPDATE's SET.
+            *(bindparam(f"ev_{name}", type_=events.c[name].type) for name in _EVENT_COLUMNS),
+        ),
+    )
+    .returning(events.c.seq)
+)
+
+_EMAIL_ARRAYS = (
+    ("position", Integer),
+    ("value", Text),
+    ("value_norm", Text),
+    ("type", Text),
+)
+
+
+def _emails_from(source_directory: Any, source_user: Any, row_source: Any) -> Any:
+    """``SELECT directory, user, e.* FROM row_source JOIN unnest(:e_position, ...) AS e ON
+    true``: one row per e-mail for each row of ``row_source`` (the new or updated user)."""
+    unnest = (
+        func.unnest(
+            *(bindparam(f"e_{name}", type_=ARRAY(kind)) for name, kind in _EMAIL_ARRAYS),
+            bindparam("e_primary", type_=ARRAY(postgresql.BOOLEAN)),
+        )
+        .table_valued("position", "value", "value_norm", "type", "primary", name="e")
+        .render_derived()
+    )
+    return select(
+        source_directory,
+        source_user,
+        unnest.c.position,
+        unnest.c.value,
+        unnest.c.value_norm,
+        unnest.c.type,
+        unnest.c.primary,
+    ).select_from(row_source.join(unnest, true()))
+
+
+_EMAIL_TARGET = ["directory_id", "user_id", "position", "value", "value_norm", "type", "primary"]
+
+_new_user = (
+    postgresql.insert(users)
+    .values({c: bindparam(f"u_{c.name}", type_=c.type) for c in users.c})
+    .on_conflict_do_nothing()
+    .returning(users.c.directory_id, users.c.id)
+    .cte("new_user")
+)
+_user_emails = _emails_from(_new_user.c.directory_id, _new_user.c.id, _new_user)
+USER_WITH_EMAILS: Any = (
+    postgresql.insert(user_emails)
+    .from_select(_EMAIL_TARGET, _user_emails.add_cte(_new_user))
+    .returning(literal_column("1"))
+)
+"""Parameters: every ``users`` column prefixed ``u_`` and :func:`email_arrays`; returns a row
+per e-mail
+inserted, none when the user's id or userName was taken."""
+
+
+def email_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The ``e_*`` array parameters of the e-mail rows of ``columns.email_rows``."""
+    return {
+        "e_position": [r["position"] for r in rows],
+        "e_value": [r["value"] for r in rows],
+        "e_value_norm": [r["value_norm"] for r in rows],
+        "e_type": [r["type"] for r in rows],
+        "e_primary": [r["primary"] for r in rows],
+    }
+
+
+# --- optimistic user update (port rule 4) with its e-mails, no savepoint -----------------------
+
+_taken = users.alias("taken")
+SETTABLE_USER_COLUMNS = [c for c in users.c if c.name not in ("directory_id", "id", "created")]
+_updated = (
+    update(users)
+    .where(
+        users.c.directory_id == bindparam("w_directory_id", type_=String),
+        users.c.id == bindparam("w_id", type_=String),
+        users.c.version == bindparam("w_version", type_=Integer),
+        users.c.linked == bindparam("w_linked", type_=postgresql.BOOLEAN),
+        # Another user already holds the new userName: match nothing instead of violating the
+        # unique index (which would abort the transaction without a savepoint); the caller
+        # then takes the savepoint path, which raises UniquenessViolation.
+        ~select(_taken.c.id)
+        .where(
+            _taken.c.directory_id == bindparam("w_directory_id", type_=String),
+            _taken.c.user_name_norm == bindparam("s_user_name_norm", type_=String),
+            _taken.c.id != bindparam("w_id", type_=String),
+        )
+        .exists(),
+    )
+    .values({c: bindparam(f"s_{c.name}", type_=c.type) for c in SETTABLE_USER_COLUMNS})
+    .returning(users.c.id)
+    .cte("updated")
+)
+_kept_insert = postgresql.insert(user_emails).from_select(
+    _EMAIL_TARGET,
+    _emails_from(bindparam("w_directory_id", type_=String), _updated.c.id, _updated),
+)
+_kept_emails = _kept_insert.on_conflict_do_update(
+    index_elements=[user_emails.c.directory_id, user_emails.c.user_id, user_emails.c.position],
+    set_={name: _kept_insert.excluded[name] for name in ("value", "value_norm", "type", "primary")},
+).cte("kept_emails")
+_dropped_emails = (
+    delete(user_emails)
+    .where(
+        user_emails.c.directory_id == bindparam("w_directory_id", type_=String),
+        user_emails.c.user_id == bindparam("w_id", type_=String),
+        user_emails.c.position >= bindparam("e_count", type_=Integer),
+        select(_updated.c.id).exists(),
+    )
+    .cte("dropped_emails")
+)
+UPDATE_USER = (
+    select(func.count()).select_from(_updated).add_cte(_kept_emails).add_cte(_dropped_emails)
+)
+"""The update of a user whose ``linked`` is unchanged, its e-mail rows upserted by position and
+the surplus ones deleted (disjoint rows, so the order in which PostgreSQL runs the parts does not
+matter), in one statement. Parameters: ``w_directory_id``, ``w_id``, ``w_version``,
+``w_linked``, every settable column prefixed ``s_``, :func:`email_arrays` and ``e_count``.
+Returns 1 when the user was updated; 0 when its version or ``linked`` differ, it is gone, or
+its new userName is taken (the caller tells these apart on the savepoint path)."""

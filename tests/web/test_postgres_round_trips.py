@@ -1,0 +1,134 @@
+"""Round trips per SCIM request on PostgreSQL, pinned: a regression that adds a network wait to
+the hot path fails here (behaviour, not timing; docs/performance.md, "PostgreSQL round trips").
+
+Counted from libpq's trace of every connection (``scimdir.devtools.round_trips``), so the pool's
+pre-ping, the driver's ``BEGIN``/``COMMIT``, savepoints and statement preparation all count. The
+app runs through ``httpx.ASGITransport`` without its lifespan, so no background thread uses the
+database during a window. Today authentication is two statements (directory, secrets); a request
+is counted after a warm-up, as in production (pooled connection, prepared statements).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from scimdir.devtools.asgi_client import InProcessClient
+from scimdir.devtools.round_trips import RoundTrips, Window
+from scimdir.settings import Settings
+from scimdir.web.app import create_app
+from tests.web.conftest import entra_user
+
+pytestmark = pytest.mark.postgres
+
+AUTH = 1  # Transaction.authenticate: the directory and its live secret in one statement
+WARM_UP = 10  # psycopg prepares a statement once it ran prepare_threshold (5) times
+
+
+@dataclass
+class Harness:
+    client: InProcessClient
+    counter: RoundTrips
+    base: str
+
+    def send(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, self.base + path, **kwargs)
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
+
+    def count(self, method: str, path: str, **kwargs: Any) -> Window:
+        """The round trips of one request, sent after ``WARM_UP`` identical ones."""
+        for _ in range(WARM_UP):
+            self.send(method, path, **_fresh(kwargs))
+        with self.counter.window() as trips:
+            self.send(method, path, **_fresh(kwargs))
+        return trips
+
+
+def _fresh(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A POST body with a new userName each time (a create must not collide)."""
+    body = kwargs.get("json")
+    if isinstance(body, dict) and "userName" in body and body.get("externalId") == "fresh":
+        name = f"u{uuid.uuid4().hex}@example.test"
+        return {**kwargs, "json": entra_user(name)}
+    return kwargs
+
+
+@pytest.fixture
+def pg(postgres_url: str) -> Iterator[Harness]:
+    """The app on PostgreSQL, an Entra directory and a round-trip counter on its engine."""
+    app = create_app(Settings(database_url=postgres_url, public_url="https://scim.example.test"))
+    services = app.state.services
+    created = services.directories.create("round trips", "entra")
+    client = InProcessClient(app, secret=created.secret)
+    counter = RoundTrips.install(services.storage.engine)
+    yield Harness(client, counter, f"/scim/{created.directory.id}/v2")
+    counter.close()
+    client.close()
+    services.storage.dispose()
+
+
+def _transaction_control(trips: Window) -> list[str]:
+    return [m for m in trips.messages if m.strip('"').split(" ")[0] in ("BEGIN", "COMMIT", ";")]
+
+
+def test_a_lookup_is_authentication_plus_one_statement(pg: Harness) -> None:
+    """Entra's matching query costs the two authentication statements and the lookup, with no
+    pre-ping and no BEGIN/COMMIT (a one-statement read runs in autocommit)."""
+    pg.send("POST", "/Users", json=entra_user("alice@example.test"))
+    trips = pg.count("GET", "/Users", params={"filter": 'userName eq "alice@example.test"'})
+    assert (trips.count, _transaction_control(trips)) == (AUTH + 1, []), trips.messages
+
+
+def test_a_get_by_id_reads_the_user_and_its_groups_without_a_transaction(pg: Harness) -> None:
+    """GET /Users/{id}: authentication, the user, its groups; no transaction control."""
+    user = pg.send("POST", "/Users", json=entra_user("bob@example.test"))
+    trips = pg.count("GET", f"/Users/{user['id']}")
+    assert (trips.count, _transaction_control(trips)) == (AUTH + 2, []), trips.messages
+
+
+def test_a_create_is_at_most_four_round_trips_after_authentication(pg: Harness) -> None:
+    """POST /Users: BEGIN, the user with its e-mails (one statement, no prior userName check),
+    the counters with the outbox event (one statement), COMMIT."""
+    trips = pg.count("POST", "/Users", json=entra_user("x@example.test", externalId="fresh"))
+    assert trips.count <= AUTH + 4, trips.messages
+
+
+def test_a_patch_is_at_most_six_round_trips_after_authentication(pg: Harness) -> None:
+    """PATCH /Users/{id}: BEGIN, the locked read, the update with its e-mails and no savepoint,
+    the event, the groups for the response, COMMIT."""
+    user = pg.send("POST", "/Users", json=entra_user("carol@example.test"))
+    rename = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "displayName", "value": "Carol"}],
+    }
+    for _ in range(WARM_UP):
+        pg.send("PATCH", f"/Users/{user['id']}", json=rename)
+        rename["Operations"][0]["value"] += "!"
+    with pg.counter.window() as trips:
+        pg.send("PATCH", f"/Users/{user['id']}", json=rename)
+    assert trips.count <= AUTH + 6, trips.messages
+    assert not [m for m in trips.messages if "SAVEPOINT" in m.upper()], trips.messages
+
+
+def test_hot_statements_run_prepared(pg: Harness) -> None:
+    """After a few runs every statement of a lookup is a prepared statement (psycopg's
+    prepare_threshold, effective through SQLAlchemy): no Parse per request."""
+    pg.send("POST", "/Users", json=entra_user("dave@example.test"))
+    trips = pg.count("GET", "/Users", params={"filter": 'userName eq "dave@example.test"'})
+    assert [m.startswith("(prepared)") for m in trips.messages] == [True] * trips.count
+
+
+def test_sequential_requests_reuse_one_pooled_connection(pg: Harness) -> None:
+    """Requests never reconnect: the trace shows no connection start-up after the warm-up."""
+    pg.send("POST", "/Users", json=entra_user("erin@example.test"))
+    lookup = {"params": {"filter": 'userName eq "erin@example.test"'}}
+    pg.count("GET", "/Users", **lookup)
+    with pg.counter.window() as trips:
+        for _ in range(20):
+            pg.send("GET", "/Users", **lookup)
+    assert trips.count == 20 * (AUTH + 1), trips.messages
