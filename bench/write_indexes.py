@@ -51,7 +51,7 @@ _ALWAYS = (
     "ix_users_directory_id_last_modified",
     "ix_users_directory_id_external_id",
     "ix_users_directory_id_display_name_norm",
-    "ix_users_directory_id_active",
+    "ix_users_directory_id_active_linked",
     "ix_users_directory_id_given_name",
     "ix_users_directory_id_family_name",
 )
