@@ -1,5 +1,5 @@
-"""Setup guides per IdP (admin/guides.py): after Add directory, the chosen IdP's steps with the
-directory's tenant URL, the attribute mappings its preset requires, and escaped values."""
+"""Setup guides per IdP (service/setup_guides.py): after Add directory, the chosen IdP's steps
+with the directory's tenant URL, the attribute mappings its preset requires, and escaped values."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scimdir.admin.guides import GUIDES, IDP_NAMES, setup_guide
 from scimdir.service.directory_settings import IDPS, preset
 from scimdir.service.ports import DirectoryRecord
+from scimdir.service.setup_guides import GUIDES, IDP_NAMES, setup_guide
 from tests.admin.conftest import Console
 
 # One step per IdP that the guide would be wrong without (docs/idp/<idp>.md §9).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from scimdir.admin.guides import ENTRA_MAPPINGS
+from scimdir.service.setup_guides import ENTRA_MAPPINGS
 from tests.admin.conftest import Console
 from tests.admin.provisioning import new_directory, provision_group, provision_user, scim
 

@@ -8,7 +8,7 @@ import pytest
 
 from scimdir.scim.dialects import dialect_for
 from scimdir.scim.quirks import CORE_BEHAVIOURS, QUIRKS
-from scimdir.service.directory_settings import IDPS
+from scimdir.service.directory_settings import IDPS, preset
 
 from .conftest import Run
 
@@ -165,3 +165,33 @@ def test_create_with_the_rippling_preset(run: Run) -> None:
         ["userName", "email"],
         "deactivate",
     )
+
+
+@pytest.mark.parametrize("idp", IDPS)
+def test_guide_gives_the_idps_steps_with_the_tenant_url(run: Run, idp: str) -> None:
+    """`directory guide ID` prints the same steps as the console, as text and as JSON: the
+    tenant URL inside them, no markup left, and the attributes the preset requires."""
+    created = json.loads(run("directory", "create", "--name", "G", "--idp", idp, "--json"))
+    guide = json.loads(run("directory", "guide", created["id"], "--json"))
+    assert guide["idp"] == idp
+    assert guide["tenant_url"] == created["tenant_url"]
+    assert any(created["tenant_url"] in step for step in guide["steps"])
+    assert not [step for step in guide["steps"] if "<" in step and "</" in step]
+    assert guide["required_attributes"] == list(preset(idp).required_attributes)
+    text = run("directory", "guide", created["id"])
+    assert guide["title"] in text
+    assert f"1. {guide['steps'][0]}" in text
+
+
+def test_guide_for_entra_lists_the_mapping_expressions(run: Run) -> None:
+    """Entra's guide carries the attribute-mapping table, each expression ready to copy."""
+    created = json.loads(run("directory", "create", "--name", "E", "--idp", "entra", "--json"))
+    guide = json.loads(run("directory", "guide", created["id"], "--json"))
+    targets = {m["target"]: m["source"] for m in guide["mappings"]}
+    assert targets["userName"] == "userPrincipalName"
+    assert targets['emails[type eq "work"].value'].startswith("Switch(IsPresent([mail])")
+    assert "Switch([IsSoftDeleted]" in run("directory", "guide", created["id"])
+
+
+def test_guide_of_an_unknown_directory_fails_with_one_line(run: Run) -> None:
+    assert "no directory nope" in run("directory", "guide", "nope", ok=False)

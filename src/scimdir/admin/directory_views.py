@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from scimdir.admin.console import Console, read_form, signed_in
-from scimdir.admin.guides import ENTRA_MAPPINGS, IDP_NAMES, setup_guide
 from scimdir.admin.pages import load_page
 from scimdir.admin.session import Session
 from scimdir.scim.quirks import QUIRKS
@@ -23,6 +22,7 @@ from scimdir.service.directories import AdminError
 from scimdir.service.directory_counts import Counts
 from scimdir.service.health import DirectoryHealth
 from scimdir.service.reachability import unreachable_reason
+from scimdir.service.setup_guides import ENTRA_MAPPINGS, IDP_NAMES, setup_guide
 
 __all__ = ["directory_routes"]
 

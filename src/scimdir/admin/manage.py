@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from scimdir.admin.console import Console
-from scimdir.admin.guides import IDP_NAMES
 from scimdir.admin.session import Session
 from scimdir.scim.dialects import DIALECTS
 from scimdir.scim.quirks import LENIENT_PREFIX
 from scimdir.service.directory_settings import IDPS, DirectorySettings, preset
+from scimdir.service.setup_guides import IDP_NAMES
 
 __all__ = [
     "IDP_LABELS",

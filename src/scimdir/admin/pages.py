@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from scimdir.admin.console import Console
-from scimdir.admin.guides import IDP_NAMES
 from scimdir.admin.session import Session
 from scimdir.service.admin_groups import GroupNotFound
 from scimdir.service.admin_users import UserNotFound
 from scimdir.service.directories import AdminError, DirectoryNotFound
+from scimdir.service.setup_guides import IDP_NAMES
 
 __all__ = [
     "TEMPLATE_HELPERS",

@@ -20,6 +20,7 @@ from scimdir.service.directories import AdminError, DirectoryNotFound
 from scimdir.service.directory_settings import IDPS, DirectorySettings, SettingError
 from scimdir.service.ports import LogFilter
 from scimdir.service.reachability import unreachable_reason
+from scimdir.service.setup_guides import ENTRA_MAPPINGS, IDP_NAMES, setup_guide
 
 
 @click.group()
@@ -111,6 +112,69 @@ def directory_show(state: CliState, directory_id: str, as_json: bool) -> None:
     echo_pairs([(key, value) for key, value in data.items() if key != "settings"])
     click.echo("")
     _settings_table(data["settings"])
+
+
+@directory.command("guide")
+@click.argument("directory_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def directory_guide(state: CliState, directory_id: str, as_json: bool) -> None:
+    """What to do in the directory's IdP to connect it: the steps with its tenant URL, and the
+    IdP-side mappings that fill the attributes its settings require (the console shows the same
+    after Add directory)."""
+    try:
+        record = state.services.directories.get(directory_id)
+    except DirectoryNotFound:
+        fail(f"no directory {directory_id}")
+    tenant_url = state.tenant_url(record.id)
+    guide = setup_guide(record, tenant_url)
+    required = DirectorySettings.of(record).required_attributes
+    if guide is None:  # Entra: the README's steps, summed up, and its mapping table
+        title = f"Set up provisioning in {IDP_NAMES['entra']}"
+        steps = [
+            "Enterprise applications -> New application -> Create your own application "
+            f"(non-gallery); name it after the tenant id ({record.id}).",
+            f"Provisioning -> Automatic: Tenant URL = {tenant_url}; Secret Token = the "
+            "directory's secret; Test Connection; save.",
+            "Settings -> Scope: sync only assigned users and groups.",
+            "Mappings -> Provision Microsoft Entra ID Users: the mappings below.",
+            "Provisioning status On; assign users and groups. Provision on demand tries one "
+            "user now; otherwise Entra calls about every 40 minutes.",
+            f"Every request and every refusal with its fix: scimdir directory log {record.id} "
+            "--failures.",
+        ]
+        mappings = [(m.target, m.source, m.why) for m in ENTRA_MAPPINGS]
+        source = "README.md, Connecting Microsoft Entra ID; docs/idp/entra.md"
+        note = ""
+    else:
+        title, source, note = guide.title, guide.source, guide.note
+        steps = [step.striptags() for step in guide.steps]
+        mappings = [(m.target, m.source, m.why) for m in guide.mappings]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "idp": record.idp,
+                    "title": title,
+                    "tenant_url": tenant_url,
+                    "steps": steps,
+                    "mappings": [{"target": t, "source": s, "why": w} for t, s, w in mappings],
+                    "required_attributes": list(required),
+                    "note": note,
+                    "source": source,
+                }
+            )
+        )
+        return
+    click.echo(title)
+    for number, step in enumerate(steps, 1):
+        click.echo(f"{number}. {step}")
+    click.echo("")
+    click.echo(f"Required by this directory: {', '.join(required) or 'nothing'}")
+    echo_table(["SCIM attribute", "IdP source", "why"], mappings)
+    if note:
+        click.echo(f"\nNote: {note}")
+    click.echo(f"\nSource: {source}")
 
 
 def _settings_table(settings: dict[str, Any]) -> None:

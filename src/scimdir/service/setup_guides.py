@@ -1,4 +1,5 @@
-"""What the Add directory page tells an admin to do in the IdP, per IdP.
+"""What to do in the IdP to connect a directory, per IdP: the console's Add directory page and
+``scimdir directory guide`` show the same steps.
 
 The Entra steps and attribute mappings are the README's "Connecting Microsoft Entra ID"
 (Microsoft's tutorial: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/
