@@ -23,6 +23,7 @@ from scimdir.admin.headers import SecurityHeaders
 from scimdir.admin.log_pages import log_routes
 from scimdir.admin.pages import TEMPLATE_HELPERS
 from scimdir.admin.preview_views import preview_routes
+from scimdir.admin.schema_views import schema_routes
 from scimdir.admin.settings_views import settings_routes
 from scimdir.admin.throttle import SignInThrottle
 from scimdir.admin.user_views import user_routes
@@ -56,6 +57,7 @@ def create_console(services: Services, settings: Settings) -> Starlette:
         *log_routes(console),
         *settings_routes(console),
         *preview_routes(console),
+        *schema_routes(console),
         Mount("/static", app=StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

@@ -254,17 +254,16 @@ def parse_attribute(data: Any, where: str = "attribute") -> ExtensionAttribute:
     )
 
 
-def parse_attribute_spec(spec: str) -> dict[str, Any]:
-    """The CLI's ``NAME[:TYPE][:flag...]`` form as a declaration object.
+def parse_attribute_spec(spec: str, label: str = "--attribute") -> dict[str, Any]:
+    """The ``NAME[:TYPE][:flag...]`` form (CLI ``--attribute``, one console line) as a
+    declaration object; ``label`` names where the spec came from in the error message.
 
     Flags: ``multi``, ``exact`` (caseExact), ``required``, ``unique`` (uniqueness server), e.g.
     ``costCenter:string``, ``badges:string:multi``, ``employeeId:string:exact:unique``.
     """
     parts = [p.strip() for p in spec.split(":")]
     if not parts or not parts[0]:
-        raise DeclarationError(
-            f"--attribute {spec!r}: give NAME[:TYPE][:multi|exact|required|unique]."
-        )
+        raise DeclarationError(f"{label} {spec!r}: give NAME[:TYPE][:multi|exact|required|unique].")
     out: dict[str, Any] = {"name": parts[0]}
     flags = {"multi": "multiValued", "exact": "caseExact", "required": "required"}
     for part in parts[1:]:
@@ -277,7 +276,7 @@ def parse_attribute_spec(spec: str) -> dict[str, Any]:
             out["type"] = part
         else:
             raise DeclarationError(
-                f"--attribute {spec!r}: unknown flag {part!r}; flags are multi, exact, "
+                f"{label} {spec!r}: unknown flag {part!r}; flags are multi, exact, "
                 "required and unique."
             )
     return out
