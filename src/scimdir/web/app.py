@@ -98,8 +98,9 @@ def create_app(
         # Everything built so far (modules, the app, compiled statements, caches) lives as long
         # as the process: move it out of the collector's reach, so a full collection walks only
         # what requests allocate. Without it, full collections stalled the event loop for
-        # ~100 ms every few seconds under load (lookups' p99, docs/performance.md).
-        gc.collect()
+        # ~100 ms every few seconds under load (lookups' p99, docs/performance.md). No
+        # gc.collect() first: the little start-up garbage frozen with it is not worth a full
+        # collection at every start (the test suite starts hundreds of apps).
         gc.freeze()
         try:
             yield
