@@ -187,7 +187,7 @@ def test_unique_extension_attribute_is_enforced(acme: Tenant) -> None:
     assert acme.post("/Users", acme_user("a@x.com", employeeId="E1")).status_code == 201
     resp = acme.post("/Users", acme_user("b@x.com", employeeId="e1"))
     assert resp.status_code == 409
-    assert "employeeid" in resp.json()["detail"].lower()
+    assert f"{ACME}:employeeId" in resp.json()["detail"]
 
 
 def test_string_longer_than_the_index_takes_is_refused(acme: Tenant) -> None:

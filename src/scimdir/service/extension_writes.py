@@ -83,16 +83,26 @@ def finish_patch(
     return document
 
 
-def extension_uniqueness(exc: UniquenessViolation, kind: str) -> SCIMException | None:
-    """The 409 for an extension attribute declared unique, or None for another field."""
-    if exc.field == "extension" or exc.field.startswith("urn:"):
-        shown = (
-            "an extension attribute declared unique"
-            if exc.field == "extension"
-            else shorten(exc.field, 160)
-        )
-        return uniqueness(
-            f"Another {kind.lower()} in this directory already has this value of {shown} "
-            "(declared with uniqueness server); send a different value."
-        )
-    return None
+def extension_uniqueness(
+    exc: UniquenessViolation, kind: str, ctx: ScimContext | None = None
+) -> SCIMException | None:
+    """The 409 for an extension attribute declared unique, or None for another field.
+
+    The storage names the attribute in its index form (lower case); ``ctx`` gives it back its
+    declared spelling.
+    """
+    if exc.field != "extension" and not exc.field.startswith("urn:"):
+        return None
+    shown = "an extension attribute declared unique"
+    if exc.field != "extension":
+        shown = shorten(exc.field, 160)
+        if ctx is not None:
+            for declaration in ctx.schema.declarations:
+                for attr in declaration.attributes:
+                    name = f"{declaration.urn}:{attr.name}"
+                    if name.lower() == exc.field:
+                        shown = shorten(name, 160)
+    return uniqueness(
+        f"Another {kind.lower()} in this directory already has this value of {shown} "
+        "(declared with uniqueness server); send a different value."
+    )

@@ -222,7 +222,7 @@ class GroupService:
         try:
             created = write_with_retry(self.storage, None, work)
         except UniquenessViolation as exc:
-            refused = extension_uniqueness(exc, "Group")
+            refused = extension_uniqueness(exc, "Group", ctx)
             if refused is not None:
                 raise refused from exc
             raise _taken(name) from exc
@@ -297,7 +297,7 @@ class GroupService:
         try:
             record = write_with_retry(self.storage, if_match, work)
         except UniquenessViolation as exc:
-            refused = extension_uniqueness(exc, "Group")
+            refused = extension_uniqueness(exc, "Group", ctx)
             if refused is not None:
                 raise refused from exc
             raise _taken(name) from exc
@@ -338,7 +338,7 @@ class GroupService:
         try:
             record = write_with_retry(self.storage, if_match, work)
         except UniquenessViolation as exc:
-            refused = extension_uniqueness(exc, "Group")
+            refused = extension_uniqueness(exc, "Group", ctx)
             if refused is not None:
                 raise refused from exc
             raise _taken(names[-1] if names else "") from exc

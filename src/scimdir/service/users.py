@@ -159,7 +159,7 @@ class UserService:
             # lost race, run again (never a 500, never a 412 without If-Match).
             return self._write(None, work)
         except UniquenessViolation as exc:
-            refused = extension_uniqueness(exc, "User")
+            refused = extension_uniqueness(exc, "User", ctx)
             if refused is not None:
                 raise refused from exc
             raise uniqueness(
@@ -255,7 +255,7 @@ class UserService:
             ctx.effect = document_change(current.document, updated.document)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
-        return self._unique(document["userName"], lambda: self._write(if_match, work))
+        return self._unique(document["userName"], lambda: self._write(if_match, work), ctx)
 
     def patch(
         self, ctx: ScimContext, user_id: str, body: Any, if_match: str | None
@@ -292,7 +292,7 @@ class UserService:
             ctx.effect = document_change(current.document, updated.document)
             return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
 
-        return self._unique(None, lambda: self._write(if_match, work))
+        return self._unique(None, lambda: self._write(if_match, work), ctx)
 
     def delete(self, ctx: ScimContext, user_id: str, if_match: str | None) -> None:
         """DELETE /Users/{id} (RFC 7644 §3.6): removes the user, or with the directory's
@@ -334,11 +334,13 @@ class UserService:
             last_modified=self.runtime.clock(),
         )
 
-    def _unique(self, user_name: str | None, call: Callable[[], T]) -> T:
+    def _unique(
+        self, user_name: str | None, call: Callable[[], T], ctx: ScimContext | None = None
+    ) -> T:
         try:
             return call()
         except UniquenessViolation as exc:
-            refused = extension_uniqueness(exc, "User")
+            refused = extension_uniqueness(exc, "User", ctx)
             if refused is not None:
                 raise refused from exc
             shown = f" {shorten(user_name)}" if user_name else ""
