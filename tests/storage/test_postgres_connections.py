@@ -1,5 +1,5 @@
 """PostgreSQL connections (``storage/sql/pg_pool.py``): no pre-ping, yet a connection the server
-closed never turns the next request into an error; read-only units of work in autocommit."""
+closed never turns the next request into an error (autocommit reads: test_autocommit_reads.py)."""
 
 from __future__ import annotations
 
@@ -123,26 +123,6 @@ def test_a_request_after_the_server_closed_the_connection_is_served(postgres_url
         statuses = [client.request("GET", url).status_code for _ in range(3)]
     services.storage.dispose()
     assert statuses == [200, 200, 200]
-
-
-def test_a_read_without_snapshot_sees_each_commit(postgres_storage: SqlStorage) -> None:
-    """snapshot=False: each statement reads the latest committed state (autocommit) until the
-    unit pins a snapshot; after pin_snapshot, later commits are not seen."""
-    directory_id = _directory(postgres_storage)
-    seen: list[bool] = []
-    with postgres_storage.transaction(readonly=True, snapshot=False) as reader:
-        seen.append(reader.get_directory(directory_id) is not None)
-        with postgres_storage.transaction() as writer:
-            writer.delete_directory(directory_id)
-        seen.append(reader.get_directory(directory_id) is not None)
-    other = _directory(postgres_storage)
-    with postgres_storage.transaction(readonly=True, snapshot=False) as reader:
-        reader.pin_snapshot()
-        seen.append(reader.get_directory(other) is not None)
-        with postgres_storage.transaction() as writer:
-            writer.delete_directory(other)
-        seen.append(reader.get_directory(other) is not None)
-    assert seen == [True, False, True, True]
 
 
 def test_the_pool_covers_every_thread_by_default() -> None:

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
+from scimdir.web.auth_throttle import FailureThrottle
 
 
 @pytest.fixture
@@ -35,3 +36,28 @@ def test_an_unrouted_scim_path_is_a_scim_error(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/scim+json")
     assert "/scim/<tenant id>/v2" in response.json()["detail"]
+
+
+def test_an_error_escaping_a_scim_route_is_a_bare_scim_500_with_the_request_id(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failure outside the SCIM API's own handling (here: the throttle, before any use case)
+    is answered as a SCIM 500 without internals; the traceback goes to the server log."""
+    app = client.app
+    made = app.state.services.directories.create("boundary", "entra")  # type: ignore[attr-defined]
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("internal detail that must not leak")
+
+    monkeypatch.setattr(FailureThrottle, "refuse_before_checking", broken)
+    with caplog.at_level("ERROR"):
+        response = client.get(
+            f"/scim/{made.directory.id}/v2/Users",
+            headers={"Authorization": f"Bearer {made.secret}"},
+        )
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/scim+json")
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert "internal detail" not in response.text
+    assert len(response.headers["x-request-id"]) == 32
+    assert "internal detail that must not leak" in caplog.text

@@ -7,7 +7,7 @@ rule 4).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scimdir.scim.extensions import extension_urns
@@ -26,8 +26,12 @@ def _extension_schemas(document: dict[str, Any]) -> list[str]:
 
 
 def iso(moment: datetime) -> str:
-    """RFC 7643 §2.3.5 dateTime, UTC with millisecond precision and a ``Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """RFC 7643 §2.3.5 dateTime, UTC with millisecond precision and a ``Z`` (a naive
+    ``moment`` is read as UTC). ``isoformat`` rather than ``strftime``: a third of the cost, and
+    every resource rendered carries two of these."""
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def etag(version: int) -> str:

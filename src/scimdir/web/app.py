@@ -5,9 +5,10 @@ under ``/scim/{tenant}/v2`` (any other URL under ``/scim`` gets a SCIM error,
 :mod:`scimdir.web.fallback`), the management API under ``/api/v1`` (:mod:`scimdir.api`), health
 and metrics, and turns any unexpected error into a bare 500 (the traceback goes to the server log,
 never to the client). The SCIM API's OpenAPI description is served at ``/scim/openapi.json``
-(:mod:`scimdir.web.openapi`). Overload protection (in-flight bound, request deadline:
-``web/overload.py``) wraps the SCIM API; per-directory rate limits (``web/rate_limit.py``) apply
-after authentication.
+(:mod:`scimdir.web.openapi`). Requests under ``/scim/`` skip the framework's middleware and go
+straight to the SCIM API's own stack (``web/scim_dispatch.py``), whose overload protection
+(in-flight bound, request deadline: ``web/overload.py``) wraps the SCIM routes; per-directory
+rate limits (``web/rate_limit.py``) apply after authentication.
 """
 
 from __future__ import annotations
@@ -16,20 +17,15 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from http import HTTPStatus
 
 import anyio.to_thread
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from scimdir.admin import admin_root, create_console
 from scimdir.api import api_not_found, create_api
-from scimdir.api.problems import problem_response
 from scimdir.composition import build_services
-from scimdir.scim.errors import not_found, shorten
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import Runtime
 from scimdir.settings import Settings
@@ -40,12 +36,12 @@ from scimdir.web.fallback import (
     tenant_fallback_routes,
 )
 from scimdir.web.health import health_endpoint, live_endpoint
-from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response
 from scimdir.web.metrics import configure_directory_labels, mark_worker_dead, metrics_endpoint
 from scimdir.web.openapi import openapi_route
-from scimdir.web.overload import OverloadGuard
 from scimdir.web.rate_limit import RateLimiter
 from scimdir.web.scim_api import ScimApi
+from scimdir.web.scim_dispatch import ScimdirApp, scim_stack
+from scimdir.web.unhandled import unexpected, unrouted
 from scimdir.worker.background import BackgroundDelivery
 
 logger = logging.getLogger("scimdir")
@@ -113,7 +109,7 @@ def create_app(
             services.log_sink.close()
             mark_worker_dead()
 
-    app = FastAPI(
+    app = ScimdirApp(
         title="scimdir",
         lifespan=lifespan,
         docs_url=None,
@@ -124,15 +120,19 @@ def create_app(
     app.state.scim_threads = scim.threads
     app.state.settings = settings
     scim_routes = scim.routes()
-    app.router.routes.extend(
+    app.scim = scim_stack(
         [
             openapi_route(settings.base_url()),
             *nul_guard_routes(),
-            Mount(
-                "/scim/{tenant}/v2",
-                routes=scim_routes + tenant_fallback_routes(scim_routes),
-            ),
+            Mount("/scim/{tenant}/v2", routes=scim_routes + tenant_fallback_routes(scim_routes)),
             *scim_fallback_routes(),
+        ],
+        max_in_flight=settings.max_in_flight,
+        timeout=settings.request_timeout_seconds,
+    )
+    app.router.routes.extend(
+        [
+            *scim_fallback_routes(),  # /scim itself; everything under /scim/ is app.scim's
             Mount("/api/v1", app=create_api(services, settings.base_url())),
             Mount("/api", app=api_not_found),
             Route("/admin", admin_root, methods=["GET"]),
@@ -142,31 +142,6 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ]
     )
-    app.add_exception_handler(StarletteHTTPException, _unrouted)
-    app.add_exception_handler(Exception, _unexpected)
-    app.add_middleware(
-        OverloadGuard,
-        max_in_flight=settings.max_in_flight,
-        timeout=settings.request_timeout_seconds,
-    )
+    app.add_exception_handler(StarletteHTTPException, unrouted)
+    app.add_exception_handler(Exception, unexpected)
     return app
-
-
-async def _unrouted(request: Request, exc: Exception) -> Response:
-    """A path no route took (one a mount's pattern refuses, such as an encoded newline): under
-    ``/api`` an RFC 9457 problem, under ``/scim`` a SCIM error, as every other answer there."""
-    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 404
-    path = request.url.path
-    shown = shorten(path)
-    if path.startswith("/api"):
-        return problem_response(status, f"No such API path {shown}; see /api/v1/docs.")
-    if path.startswith("/scim"):
-        return error_response(
-            not_found(f"No SCIM endpoint at {shown}; the tenant URL is /scim/<tenant id>/v2.")
-        )
-    return JSONResponse({"detail": HTTPStatus(status).phrase}, status_code=status)
-
-
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return ScimResponse(INTERNAL_ERROR_BODY, status_code=500)

@@ -9,9 +9,9 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
+from scimdir.storage.sql.autocommit_reads import pin_snapshot
 from scimdir.storage.sql.counters import CounterBuffer
 from scimdir.storage.sql.page_marks import PageMarks
-from scimdir.storage.sql.pg_pool import pin_snapshot
 
 __all__ = ["CHUNK", "READONLY", "SqlBase", "chunks"]
 
@@ -50,7 +50,7 @@ class SqlBase:
         return self.conn.info.get(READONLY) is not True
 
     def pin_snapshot(self) -> None:
-        """Read one snapshot from here to the end of the unit of work (``pg_pool.py``)."""
+        """Read one snapshot from here to the end of the unit of work (``autocommit_reads.py``)."""
         pin_snapshot(self.conn)
 
     def flush_counts(self) -> None:

@@ -9,7 +9,7 @@ removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
@@ -29,6 +29,7 @@ from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.columns import group_columns
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.counters import set_count
+from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
@@ -38,8 +39,8 @@ from scimdir.storage.sql.tables import groups, memberships, users
 __all__ = ["GroupOps"]
 
 
-def _group(row: Row[Any]) -> GroupRecord:
-    m = row._mapping
+def _group(row: Row[Any] | Mapping[str, Any]) -> GroupRecord:
+    m = row._mapping if isinstance(row, Row) else row
     return GroupRecord(
         id=m["id"],
         directory_id=m["directory_id"],
@@ -52,12 +53,13 @@ def _group(row: Row[Any]) -> GroupRecord:
 
 
 # Every group PATCH, PUT and DELETE starts with this read: built once (docs/performance.md).
-_GROUP_BY_ID = select(groups).where(
+_GROUP_BY_ID_SELECT = select(groups).where(
     groups.c.directory_id == bindparam("d"), groups.c.id == bindparam("v")
 )
+_GROUP_BY_ID = DriverStatement(_GROUP_BY_ID_SELECT)
 # A writer's read of the group it will change (port rules 4 and 8): locked until commit on
 # PostgreSQL, so concurrent member PATCHes of one group queue instead of conflicting.
-_GROUP_BY_ID_LOCKED = _GROUP_BY_ID.with_for_update(key_share=True)
+_GROUP_BY_ID_LOCKED = DriverStatement(_GROUP_BY_ID_SELECT.with_for_update(key_share=True))
 
 
 class GroupOps(ExtensionOps):
@@ -84,7 +86,7 @@ class GroupOps(ExtensionOps):
     ) -> GroupRecord | None:
         """The group with this id in this directory, if any; ``for_update`` locks it (rule 4)."""
         stmt = _GROUP_BY_ID_LOCKED if for_update and self.writing else _GROUP_BY_ID
-        row = self.conn.execute(stmt, {"d": directory_id, "v": group_id}).first()
+        row = stmt.first(self.conn, {"d": directory_id, "v": group_id})
         if row is None:
             return None
         record = _group(row)

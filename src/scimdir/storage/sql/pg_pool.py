@@ -1,5 +1,5 @@
 """PostgreSQL connections: a pool sized to the threads, no pre-ping, dead connections dropped at
-checkout without a round trip, and read-only units of work in autocommit.
+checkout without a round trip.
 
 **No pre-ping.** SQLAlchemy's ``pool_pre_ping`` sends a statement (``;``) at every checkout: one
 round trip per unit of work, a sixth of a lookup's. Instead, a pooled connection is checked with
@@ -15,11 +15,7 @@ write's unit of work then runs again (``transient``) unless the connection died 
 when the connection is idle (every unit of work ended with ``COMMIT``), so it costs no round
 trip (the round-trip tests would count it).
 
-**Read-only units of work in autocommit.** A read of one statement needs no ``BEGIN`` and
-``COMMIT`` (two round trips of three): the statement is its own snapshot. A read that needs
-several statements to agree (a list's total, generation and page) calls :func:`pin_snapshot`
-before its first statement: from there to the end of the unit of work, statements share one
-``REPEATABLE READ`` snapshot (a read-only transaction never gets a serialization failure).
+Read-only units of work run in autocommit until a read pins a snapshot: ``autocommit_reads.py``.
 """
 
 from __future__ import annotations
@@ -27,14 +23,10 @@ from __future__ import annotations
 import select
 from typing import Any
 
-from psycopg import IsolationLevel
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
 
-__all__ = ["AUTOCOMMIT_READ", "install_liveness_check", "pin_snapshot", "read_in_autocommit"]
-
-AUTOCOMMIT_READ = "scimdir_autocommit_read"
-"""``Connection.info`` key: the read-only unit of work runs in autocommit until pinned."""
+__all__ = ["install_liveness_check"]
 
 
 def _server_closed(dbapi_connection: Any) -> bool:
@@ -54,32 +46,3 @@ def install_liveness_check(engine: Engine) -> None:
     def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if dbapi_connection.closed or _server_closed(dbapi_connection):
             raise DisconnectionError("the server closed this pooled connection")
-
-
-def read_in_autocommit(conn: Connection) -> None:
-    """Put a fresh connection in autocommit for a read-only unit of work."""
-    conn.info[AUTOCOMMIT_READ] = True
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    dbapi.autocommit = True
-
-
-def end_autocommit(conn: Connection) -> None:
-    """Give the connection back to the pool as it came: not in autocommit, default isolation."""
-    conn.info.pop(AUTOCOMMIT_READ, None)
-    dbapi = conn.connection.dbapi_connection
-    if dbapi is not None and not dbapi.closed:
-        dbapi.autocommit = False
-        dbapi.isolation_level = None
-
-
-def pin_snapshot(conn: Connection) -> None:
-    """From the next statement on, read one snapshot until the unit of work ends (a no-op in a
-    transaction, and on SQLite, whose read-only units of work are transactions already)."""
-    if not conn.info.get(AUTOCOMMIT_READ):
-        return
-    conn.info[AUTOCOMMIT_READ] = False
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    dbapi.autocommit = False
-    dbapi.isolation_level = IsolationLevel.REPEATABLE_READ

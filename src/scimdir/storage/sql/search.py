@@ -29,10 +29,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from scimdir.scim.errors import invalid_filter
 from scimdir.service.ports import SearchQuery
+from scimdir.storage.sql.autocommit_reads import pin_snapshot
 from scimdir.storage.sql.base import READONLY
 from scimdir.storage.sql.counters import Kind, read_count
 from scimdir.storage.sql.page_marks import Mark, PageMarks
-from scimdir.storage.sql.pg_pool import pin_snapshot
 
 __all__ = ["Unfiltered", "search_rows"]
 

@@ -18,9 +18,11 @@ PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an a
 concurrent ``scimdir migrate`` runs (several servers starting at once) are safe, and runs each
 migration in its own transaction (an index built ``CONCURRENTLY`` needs none). Connections
 (``pg_pool.py``): no pre-ping (a dead pooled connection is dropped at checkout without a round
-trip). Read-only units of work run in autocommit, each statement its own snapshot, until a read
-that needs several statements to agree (a list's total, its generation and its page) pins one
-``REPEATABLE READ`` snapshot for the rest of the unit of work (``pg_pool.pin_snapshot``).
+trip).
+
+On both, read-only units of work that ask for no snapshot run in autocommit, each statement its
+own snapshot, until a read that needs several statements to agree (a list's total, its
+generation and its page) pins one for the rest of the unit of work (``autocommit_reads.py``).
 
 Migrations are Alembic's, shipped inside the package and run in code (no ``alembic.ini``).
 """
@@ -32,7 +34,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from alembic import command
@@ -40,13 +42,16 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline
+from scimdir.storage.sql.autocommit_reads import end_autocommit, in_autocommit, read_in_autocommit
 from scimdir.storage.sql.base import READONLY
+from scimdir.storage.sql.driver_statements import interrupted_past_deadline
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
-from scimdir.storage.sql.pg_pool import end_autocommit, install_liveness_check, read_in_autocommit
+from scimdir.storage.sql.pg_pool import install_liveness_check
+from scimdir.storage.sql.thread_readers import ThreadReaders
 from scimdir.storage.sql.transaction import SqlTransaction
 
 __all__ = ["DEFAULT_WRITER_TIMEOUT", "MIGRATION_LOCK", "SqlStorage", "alembic_config"]
@@ -116,13 +121,16 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
     def _on_error(context: Any) -> BaseException | None:
         # The statement the progress handler interrupted leaves as the port's ReadTimeLimit,
         # wherever it was raised (a fetch inside the read scope, not only at commit).
-        if _interrupted_past_deadline(context.original_exception):
+        if interrupted_past_deadline(context.original_exception):
             return ReadTimeLimit("the read ran past its time limit and was interrupted")
         return None
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Read-only units of work begin deferred, so WAL readers run side by side.
+        # Read-only units of work begin deferred, so WAL readers run side by side; those in
+        # autocommit send no BEGIN until they pin a snapshot (autocommit_reads.py).
+        if in_autocommit(conn):
+            return
         conn.exec_driver_sql("BEGIN" if conn.info.get(READONLY) else "BEGIN IMMEDIATE")
 
     return engine
@@ -136,11 +144,6 @@ def _past_read_deadline() -> int:
     :data:`~scimdir.service.ports.read_deadline` has passed (a scanning read's time limit)."""
     deadline = read_deadline.get()
     return 1 if deadline is not None and time.monotonic() > deadline else 0
-
-
-def _interrupted_past_deadline(exc: BaseException) -> bool:
-    deadline = read_deadline.get()
-    return deadline is not None and time.monotonic() > deadline and "interrupted" in str(exc)
 
 
 class WriterLock:
@@ -247,8 +250,12 @@ class SqlStorage:
         writer_timeout: float = DEFAULT_WRITER_TIMEOUT,
     ) -> None:
         pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
+        self._readers: ThreadReaders | None = None
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url, pool, echo)
+            if _writer_lock(url, writer_timeout) is not None:  # a database file
+                unpooled = _sqlite_engine(url, {"poolclass": NullPool}, echo)
+                self._readers = ThreadReaders(self.engine, unpooled)
         else:
             self.engine = create_engine(url, **pool, echo=echo)
             install_liveness_check(self.engine)
@@ -285,25 +292,42 @@ class SqlStorage:
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
                 conn.commit()
 
-    @contextmanager
     def transaction(
         self, *, readonly: bool = False, snapshot: bool = True
-    ) -> Iterator[SqlTransaction]:
+    ) -> AbstractContextManager[SqlTransaction]:
         """One unit of work: commit when the block ends, roll back if it raises (rule 1).
 
         ``readonly`` promises that the block only reads (on SQLite it begins deferred; on
-        PostgreSQL it reads one ``REPEATABLE READ`` snapshot, or, with ``snapshot=False``, runs
-        in autocommit until a read pins one: ``pg_pool.py``). A deadlock, serialization
-        failure, busy database or a connection lost before ``COMMIT`` leaves as
-        ``TransientConflict`` after the rollback.
+        PostgreSQL it reads one ``REPEATABLE READ`` snapshot); with ``snapshot=False`` as well,
+        it runs in autocommit until a read pins a snapshot (``autocommit_reads.py``). A
+        deadlock, serialization failure, busy database or a connection lost before ``COMMIT``
+        leaves as ``TransientConflict`` after the rollback. On a SQLite file, autocommit reads
+        run on the thread's own connection (``thread_readers.py``).
         """
+        if readonly and not snapshot and self._readers is not None:
+            return self._thread_read(self._readers)
+        return self._pooled(readonly=readonly, snapshot=snapshot)
+
+    @contextmanager
+    def _thread_read(self, readers: ThreadReaders) -> Iterator[SqlTransaction]:
+        try:
+            with readers.unit() as conn:
+                yield SqlTransaction(conn, self.marks)
+        except DBAPIError as exc:
+            retry = transient(exc, committing=False)
+            if retry is None:
+                raise
+            raise retry from exc
+
+    @contextmanager
+    def _pooled(self, *, readonly: bool, snapshot: bool) -> Iterator[SqlTransaction]:
         writer = nullcontext() if readonly or self._writer is None else self._writer
         committing = False
         try:
             with writer, self.engine.connect() as conn:
                 conn.info[READONLY] = readonly
                 postgres = readonly and conn.dialect.name == "postgresql"
-                autocommit = postgres and not snapshot
+                autocommit = readonly and not snapshot
                 if autocommit:
                     read_in_autocommit(conn)
                 elif postgres:
@@ -324,7 +348,9 @@ class SqlStorage:
             raise retry from exc
 
     def dispose(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections and the threads' read connections."""
         self.engine.dispose()
+        if self._readers is not None:
+            self._readers.close()
         if self._writer is not None:
             self._writer.close()

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import secrets as random_source
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ from scimdir.storage.sql.admin_ops import AdminOps
 from scimdir.storage.sql.api_key_ops import ApiKeyOps
 from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.browse import BrowseOps
+from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.log_ops import LogOps
 from scimdir.storage.sql.member_journal import MemberJournal
@@ -82,7 +83,7 @@ _LIST_SECRETS = (
 # Authentication in one statement: the directory row and the live secret whose hash matches,
 # zero rows for anything else (``Transaction.authenticate`` in ports.py).
 _SECRET_COLUMNS = [c.label(f"secret_{c.name}") for c in secrets.c]
-_AUTHENTICATE = (
+_AUTHENTICATE = DriverStatement(
     select(directories, *_SECRET_COLUMNS)
     .join(secrets, secrets.c.directory_id == directories.c.id)
     .where(
@@ -106,8 +107,8 @@ _TOUCH_SECRET = (
 )
 
 
-def _directory(row: Row[Any]) -> DirectoryRecord:
-    m = row._mapping
+def _directory(row: Row[Any] | Mapping[str, Any]) -> DirectoryRecord:
+    m = row._mapping if isinstance(row, Row) else row
     return DirectoryRecord(
         m["id"],
         m["name"],
@@ -206,13 +207,11 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         self, directory_id: str, secret_hash: str, now: datetime
     ) -> tuple[DirectoryRecord, SecretRecord] | None:
         """The directory and its live secret stored as ``secret_hash``, in one statement."""
-        row = self.conn.execute(
-            _AUTHENTICATE,
-            {"directory_id": directory_id, "secret_hash": secret_hash, "now": now},
-        ).first()
-        if row is None:
+        m = _AUTHENTICATE.first(
+            self.conn, {"directory_id": directory_id, "secret_hash": secret_hash, "now": now}
+        )
+        if m is None:
             return None
-        m = row._mapping
         secret = SecretRecord(
             id=m["secret_id"],
             directory_id=m["secret_directory_id"],
@@ -222,7 +221,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
             revoked=m["secret_revoked"],
             last_used=m["secret_last_used"],
         )
-        return _directory(row), secret
+        return _directory(m), secret
 
     def update_secret(self, record: SecretRecord) -> None:
         """Write a secret's hash, expiry, revocation and last use."""

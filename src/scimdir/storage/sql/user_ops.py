@@ -8,11 +8,11 @@ transaction; updates run in a savepoint for the same reason and compare the vers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 
 from scimdir.service.ports import (
     Page,
@@ -26,6 +26,7 @@ from scimdir.service.ports import (
 from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.containers import delete_member
+from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
@@ -41,8 +42,8 @@ from scimdir.storage.sql.tables import groups, memberships, user_emails, user_va
 __all__ = ["UserOps"]
 
 
-def _user(row: Row[Any]) -> UserRecord:
-    m = row._mapping
+def _user(row: Row[Any] | Mapping[str, Any]) -> UserRecord:
+    m = row._mapping if isinstance(row, Row) else row
     return UserRecord(
         id=m["id"],
         directory_id=m["directory_id"],
@@ -57,15 +58,20 @@ def _user(row: Row[Any]) -> UserRecord:
 
 
 # The reads every PATCH, PUT, DELETE and create starts with: built once (docs/performance.md).
-_BY_ID = select(users).where(users.c.directory_id == bindparam("d"), users.c.id == bindparam("v"))
+_BY_ID_SELECT = select(users).where(
+    users.c.directory_id == bindparam("d"), users.c.id == bindparam("v")
+)
+_BY_ID = DriverStatement(_BY_ID_SELECT)
 # A writer's read of the row it will update (port rule 4): PostgreSQL locks it until commit
 # (``FOR NO KEY UPDATE``, which leaves the key-share locks of membership inserts compatible);
 # SQLite's single writer needs no lock and the clause compiles to nothing there.
-_BY_ID_LOCKED = _BY_ID.with_for_update(key_share=True)
-_BY_USER_NAME = select(users).where(
-    users.c.directory_id == bindparam("d"), users.c.user_name_norm == bindparam("v")
+_BY_ID_LOCKED = DriverStatement(_BY_ID_SELECT.with_for_update(key_share=True))
+_BY_USER_NAME = DriverStatement(
+    select(users).where(
+        users.c.directory_id == bindparam("d"), users.c.user_name_norm == bindparam("v")
+    )
 )
-_BY_EXTERNAL_ID = (
+_BY_EXTERNAL_ID = DriverStatement(
     select(users)
     .where(users.c.directory_id == bindparam("d"), users.c.external_id == bindparam("v"))
     .order_by(users.c.created, users.c.id)
@@ -107,8 +113,8 @@ _GROUPS_OF_USER = (
 class UserOps(ExtensionOps):
     """User methods of :class:`~scimdir.service.ports.Transaction`."""
 
-    def _one_user(self, stmt: Select[Any], directory_id: str, value: str) -> UserRecord | None:
-        row = self.conn.execute(stmt, {"d": directory_id, "v": value}).first()
+    def _one_user(self, stmt: DriverStatement, directory_id: str, value: str) -> UserRecord | None:
+        row = stmt.first(self.conn, {"d": directory_id, "v": value})
         if row is None:
             return None
         record = _user(row)
@@ -165,15 +171,12 @@ class UserOps(ExtensionOps):
         whose value changed (:meth:`_changed_columns`).
         """
         locked = for_update and self.writing
-        row = self.conn.execute(
-            _BY_ID_LOCKED if locked else _BY_ID, {"d": directory_id, "v": user_id}
-        ).first()
+        stmt = _BY_ID_LOCKED if locked else _BY_ID
+        row = stmt.first(self.conn, {"d": directory_id, "v": user_id})
         if row is None:
             return None
         if for_update:
-            self._read_rows()[(directory_id, user_id)] = {
-                key: row._mapping[key] for key in _DERIVED_COLUMNS
-            }
+            self._read_rows()[(directory_id, user_id)] = {key: row[key] for key in _DERIVED_COLUMNS}
         record = _user(row)
         self._note_read("User", directory_id, record.id, record.document)
         self._values_held()[(directory_id, record.id)] = bool(value_rows(record))
