@@ -120,13 +120,14 @@ def create_app(
     app.state.scim_threads = scim.threads
     app.state.settings = settings
     scim_routes = scim.routes()
+    app.scim_routes = [
+        openapi_route(settings.base_url()),
+        *nul_guard_routes(),
+        Mount("/scim/{tenant}/v2", routes=scim_routes + tenant_fallback_routes(scim_routes)),
+        *scim_fallback_routes(),
+    ]
     app.scim = scim_stack(
-        [
-            openapi_route(settings.base_url()),
-            *nul_guard_routes(),
-            Mount("/scim/{tenant}/v2", routes=scim_routes + tenant_fallback_routes(scim_routes)),
-            *scim_fallback_routes(),
-        ],
+        app.scim_routes,
         max_in_flight=settings.max_in_flight,
         timeout=settings.request_timeout_seconds,
     )

@@ -82,6 +82,8 @@ class ScimdirApp(FastAPI):
     """The FastAPI application, with ``/scim/`` requests served by :attr:`scim` directly."""
 
     scim: ASGIApp | None = None
+    scim_routes: Sequence[BaseRoute] = ()
+    """The routes :attr:`scim` serves (for tools and tests that list them)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scim = self.scim

@@ -24,6 +24,8 @@ from __future__ import annotations
 from psycopg import IsolationLevel
 from sqlalchemy import Connection
 
+from scimdir.storage.sql.driver_statements import run_driver_sql
+
 __all__ = [
     "AUTOCOMMIT_READ",
     "end_autocommit",
@@ -68,7 +70,7 @@ def pin_snapshot(conn: Connection) -> None:
         return
     conn.info[AUTOCOMMIT_READ] = False
     if conn.dialect.name != "postgresql":
-        conn.exec_driver_sql("BEGIN")  # committed with the unit of work (pysqlite's commit)
+        run_driver_sql(conn, "BEGIN")  # committed with the unit of work (pysqlite's commit)
         return
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from scimdir.storage.sql.autocommit_reads import pin_snapshot
 from scimdir.storage.sql.counters import CounterBuffer
+from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.page_marks import PageMarks
 
 __all__ = ["CHUNK", "READONLY", "SqlBase", "chunks"]
@@ -68,24 +68,24 @@ class SqlBase:
             return 0
         stmt = _insert_ignoring(self.conn.dialect.name, table)
         if len(rows) == 1:
-            # The statement is built once and its compiled form cached: values are bound
-            # parameters, not part of the statement (an INSERT compile costs more than the write).
-            return int(self.conn.execute(stmt, rows[0], execution_options=_ROWCOUNT).rowcount)
+            # The statement is built once, compiled once per set of columns and run on the
+            # driver (driver_statements.py): values are bound parameters.
+            return stmt.execute(self.conn, rows[0])
         # Several rows: one multi-row VALUES statement, whose rowcount counts the inserted rows.
-        many = stmt.values(rows)
+        many = cast(Insert, stmt.stmt).values(rows)
         return int(self.conn.execute(many, execution_options=_ROWCOUNT).rowcount)
 
 
 # SQLAlchemy reports INSERT rowcounts only when asked to preserve them.
 _ROWCOUNT = {"preserve_rowcount": True}
-_INSERTS: dict[tuple[str, str], Insert] = {}
+_INSERTS: dict[tuple[str, str], DriverStatement] = {}
 
 
-def _insert_ignoring(dialect: str, table: Table) -> Insert:
+def _insert_ignoring(dialect: str, table: Table) -> DriverStatement:
     """``INSERT ... ON CONFLICT DO NOTHING`` for ``table`` on ``dialect``, built once."""
     stmt = _INSERTS.get((dialect, table.name))
     if stmt is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(table).on_conflict_do_nothing()
+        stmt = DriverStatement(insert(table).on_conflict_do_nothing(), keyed=True)
         _INSERTS[(dialect, table.name)] = stmt
     return stmt

@@ -22,6 +22,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.tables import directories
 
 __all__ = ["CounterBuffer", "Kind", "adjust_count", "read_count", "set_count"]
@@ -35,17 +36,19 @@ _COLUMNS = {
 
 
 _ADJUST = {
-    kind: update(directories)
-    .where(directories.c.id == bindparam("directory_id"))
-    .values({count: count + bindparam("delta"), generation: generation + 1})
+    kind: DriverStatement(
+        update(directories)
+        .where(directories.c.id == bindparam("directory_id"))
+        .values({count: count + bindparam("delta"), generation: generation + 1})
+    )
     for kind, (count, generation) in _COLUMNS.items()
 }
-"""Built once: every create and delete runs one (docs/performance.md)."""
+"""Built once, run on the driver: every create and delete runs one (docs/performance.md)."""
 
 
 def adjust_count(conn: Connection, directory_id: str, kind: Kind, delta: int) -> None:
     """Add ``delta`` to the directory's count of ``kind`` and bump its generation."""
-    conn.execute(_ADJUST[kind], {"directory_id": directory_id, "delta": delta})
+    _ADJUST[kind].execute(conn, {"directory_id": directory_id, "delta": delta})
 
 
 def set_count(conn: Connection, directory_id: str, kind: Kind, value: int) -> None:

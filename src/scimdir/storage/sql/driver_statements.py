@@ -26,11 +26,13 @@ statements and tracing keep working.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
@@ -38,9 +40,12 @@ from sqlalchemy.types import TypeEngine
 from scimdir.service.ports import ReadTimeLimit, read_deadline
 from scimdir.storage.sql.types import JsonText, UtcDateTime, json_from_storage, utc_from_storage
 
-__all__ = ["DriverStatement", "interrupted_past_deadline"]
+__all__ = ["DriverStatement", "driver_savepoint", "interrupted_past_deadline", "run_driver_sql"]
+
+logger = logging.getLogger("scimdir.storage")
 
 Processor = Callable[[Any], Any]
+Statement = Select[Any] | Insert | Update | Delete
 
 
 def interrupted_past_deadline(exc: BaseException) -> bool:
@@ -53,8 +58,10 @@ def interrupted_past_deadline(exc: BaseException) -> bool:
 class _Compiled:
     """One statement compiled for one dialect: SQL text, parameter order and processors."""
 
-    def __init__(self, stmt: Select[Any], dialect: Dialect) -> None:
-        compiled = stmt.compile(dialect=dialect)
+    def __init__(
+        self, stmt: Statement, dialect: Dialect, column_keys: Sequence[str] | None = None
+    ) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=column_keys)
         self.sql = compiled.string
         names = list(compiled.positiontup or []) if dialect.positional else list(compiled.binds)
         self.positional = dialect.positional
@@ -68,8 +75,9 @@ class _Compiled:
             binder = compiled.binds[name].type.bind_processor(dialect)
             if binder is not None:
                 self.binders.append((name, binder))
-        columns = list(stmt.selected_columns)
-        self.keys = tuple(stmt.selected_columns.keys())
+        # A SELECT's columns, or an INSERT's or UPDATE's RETURNING columns (none without).
+        columns = list(stmt.exported_columns)
+        self.keys = tuple(str(key) for key in stmt.exported_columns.keys())  # noqa: SIM118
         self.readers: list[tuple[int, Processor]] = []
         for i, column in enumerate(columns):
             process = _reader(column.type, dialect)
@@ -102,39 +110,97 @@ def _reader(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
 
 
 class DriverStatement:
-    """A Core ``Select`` run on the DB-API connection of a unit of work (see the module)."""
+    """A Core statement run on the DB-API connection of a unit of work (see the module): a
+    ``Select``, or an ``Insert``/``Update`` (with or without ``RETURNING``). ``keyed``: the
+    statement has no values of its own and sets the columns its parameters name, as
+    ``Connection.execute`` would (compiled once per dialect and set of parameter names)."""
 
-    def __init__(self, stmt: Select[Any]) -> None:
+    def __init__(self, stmt: Statement, *, keyed: bool = False) -> None:
         self.stmt = stmt
-        self._by_dialect: dict[str, _Compiled] = {}
+        self.keyed = keyed
+        self._by_dialect: dict[tuple[str, tuple[str, ...] | None], _Compiled] = {}
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row, each as a mapping of the statement's column keys to converted values."""
-        dialect = conn.dialect
-        compiled = self._by_dialect.get(dialect.name)
-        if compiled is None:
-            compiled = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect)
+        compiled = self._compiled(conn, params)
         bound = compiled.parameters(params)
-        driver = conn.connection.dbapi_connection  # the driver's own (psycopg, sqlite3)
-        assert driver is not None
-        events = conn.dispatch
-        try:
-            cursor = driver.cursor()
-            if events.before_cursor_execute:  # observers (tests, tracing) see the statement
-                events.before_cursor_execute(conn, cursor, compiled.sql, bound, None, False)
-            cursor.execute(compiled.sql, bound)
-            fetched = cursor.fetchall()
-            if events.after_cursor_execute:
-                events.after_cursor_execute(conn, cursor, compiled.sql, bound, None, False)
-            cursor.close()
-        except dialect.loaded_dbapi.Error as exc:
-            raise _translated(conn, exc, compiled.sql, bound) from exc
+        _, fetched = _run(conn, compiled.sql, bound, many=False, fetch=True)
         return [compiled.mapping(row) for row in fetched]
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run a statement that returns no rows; its row count."""
+        compiled = self._compiled(conn, params)
+        count, _ = _run(conn, compiled.sql, compiled.parameters(params), many=False, fetch=False)
+        return count
+
+    def execute_many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per parameter set (the driver's ``executemany``)."""
+        if not params:
+            return
+        compiled = self._compiled(conn, params[0])
+        bound = [compiled.parameters(p) for p in params]
+        _run(conn, compiled.sql, bound, many=True, fetch=False)
+
+    def _compiled(self, conn: Connection, params: Mapping[str, Any]) -> _Compiled:
+        keys = tuple(params) if self.keyed else None
+        compiled = self._by_dialect.get((conn.dialect.name, keys))
+        if compiled is None:
+            compiled = _Compiled(self.stmt, conn.dialect, keys)
+            self._by_dialect[(conn.dialect.name, keys)] = compiled
+        return compiled
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first row, or None (the statement should carry its own ``LIMIT``)."""
         found = self.rows(conn, params)
         return found[0] if found else None
+
+
+@contextmanager
+def driver_savepoint(conn: Connection, name: str = "scimdir_write") -> Iterator[None]:
+    """A savepoint around the block, sent on the driver: a failure inside rolls back to it and
+    leaves the unit of work usable (PostgreSQL aborts a transaction at a failed statement).
+    ``Connection.begin_nested`` costs two SQLAlchemy statement executions more."""
+    run_driver_sql(conn, f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        try:
+            run_driver_sql(conn, f"ROLLBACK TO SAVEPOINT {name}")
+            run_driver_sql(conn, f"RELEASE SAVEPOINT {name}")
+        except Exception:  # the connection is gone: the original error says more
+            logger.debug("rolling back to savepoint %s failed", name, exc_info=True)
+        raise
+    run_driver_sql(conn, f"RELEASE SAVEPOINT {name}")
+
+
+def run_driver_sql(conn: Connection, sql: str) -> None:
+    """Run a statement without parameters or rows (``BEGIN IMMEDIATE``) on the driver."""
+    _run(conn, sql, (), many=False, fetch=False)
+
+
+def _run(
+    conn: Connection, sql: str, bound: Any, *, many: bool, fetch: bool
+) -> tuple[int, list[Any]]:
+    """Execute on the driver's cursor: ``(rowcount, rows)``; errors as SQLAlchemy's."""
+    driver = conn.connection.dbapi_connection  # the driver's own (psycopg, sqlite3)
+    assert driver is not None
+    events = conn.dispatch
+    try:
+        cursor = driver.cursor()
+        if events.before_cursor_execute:  # observers (tests, tracing) see the statement
+            events.before_cursor_execute(conn, cursor, sql, bound, None, many)
+        if many:
+            cursor.executemany(sql, bound)
+        else:
+            cursor.execute(sql, bound)
+        fetched = list(cursor.fetchall()) if fetch else []
+        count = cursor.rowcount
+        if events.after_cursor_execute:
+            events.after_cursor_execute(conn, cursor, sql, bound, None, many)
+        cursor.close()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _translated(conn, exc, sql, bound) from exc
+    return count, fetched
 
 
 def _translated(conn: Connection, exc: Exception, sql: str, params: Any) -> Exception:

@@ -3,7 +3,7 @@ checkout without a round trip.
 
 **No pre-ping.** SQLAlchemy's ``pool_pre_ping`` sends a statement (``;``) at every checkout: one
 round trip per unit of work, a sixth of a lookup's. Instead, a pooled connection is checked with
-one non-blocking ``select()`` of its socket: an idle connection has nothing to read unless the
+one non-blocking ``poll()`` of its socket: an idle connection has nothing to read unless the
 server closed it (``pg_terminate_backend``, a restart, ``idle_session_timeout``), which sends an
 ``ErrorResponse`` and closes the socket. Such a connection is refused at checkout
 (``DisconnectionError``) and the pool opens a new one, so the request never sees it
@@ -35,8 +35,9 @@ def _server_closed(dbapi_connection: Any) -> bool:
         fileno = dbapi_connection.pgconn.socket
     except Exception:  # a closed psycopg connection has no socket
         return True
-    readable, _, _ = select.select([fileno], [], [], 0)
-    return bool(readable)
+    poller = select.poll()  # not select.select: it refuses descriptors numbered 1024 or more
+    poller.register(fileno, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def install_liveness_check(engine: Engine) -> None:

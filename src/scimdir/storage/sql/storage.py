@@ -47,7 +47,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline
 from scimdir.storage.sql.autocommit_reads import end_autocommit, in_autocommit, read_in_autocommit
 from scimdir.storage.sql.base import READONLY
-from scimdir.storage.sql.driver_statements import interrupted_past_deadline
+from scimdir.storage.sql.driver_statements import interrupted_past_deadline, run_driver_sql
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.pg_pool import install_liveness_check
@@ -131,7 +131,7 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
         # autocommit send no BEGIN until they pin a snapshot (autocommit_reads.py).
         if in_autocommit(conn):
             return
-        conn.exec_driver_sql("BEGIN" if conn.info.get(READONLY) else "BEGIN IMMEDIATE")
+        run_driver_sql(conn, "BEGIN" if conn.info.get(READONLY) else "BEGIN IMMEDIATE")
 
     return engine
 

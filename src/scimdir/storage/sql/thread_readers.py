@@ -15,8 +15,8 @@ observers) apply as on any other connection. An idle one holds
 no lock: between units of work it has no open statement and no transaction, so it never
 blocks a WAL checkpoint. A unit that pinned a snapshot (``BEGIN``) commits or rolls back at its
 end. When the thread ends (the thread pool retires idle threads), its connection is dropped and
-closes itself; the storage's ``dispose`` closes the others. Only for a database file: an in-memory database exists
-in its one shared connection.
+closes itself; the storage's ``dispose`` closes the others. Only for a database file: an
+in-memory database exists in its one shared connection.
 """
 
 from __future__ import annotations

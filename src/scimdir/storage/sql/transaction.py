@@ -58,13 +58,13 @@ __all__ = ["SqlTransaction"]
 # Statements every SCIM request (authentication) or every write (the outbox) runs: built once,
 # so a request pays only for running them (docs/performance.md).
 _GET_DIRECTORY = select(directories).where(directories.c.id == bindparam("directory_id"))
-_NEXT_EVENT_SEQ = (
+_NEXT_EVENT_SEQ = DriverStatement(
     update(directories)
     .where(directories.c.id == bindparam("directory_id"))
     .values(event_seq=directories.c.event_seq + 1)
     .returning(directories.c.event_seq)
 )
-_INSERT_EVENT = events.insert()
+_INSERT_EVENT = DriverStatement(events.insert(), keyed=True)
 _ADVANCE_EVENT_SEQ = (
     update(directories)
     .where(directories.c.id == bindparam("directory_id"))
@@ -275,11 +275,12 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
                 raise StorageError(f"Directory {directory_id} does not exist; create it first.")
             return int(seq)
         self.flush_counts()
-        seq = self.conn.execute(_NEXT_EVENT_SEQ, {"directory_id": directory_id}).scalar()
-        if seq is None:
+        row = _NEXT_EVENT_SEQ.first(self.conn, {"directory_id": directory_id})
+        if row is None:
             raise StorageError(f"Directory {directory_id} does not exist; create it first.")
-        self.conn.execute(_INSERT_EVENT, {**params, "seq": seq})
-        return int(seq)
+        seq = int(row["event_seq"])
+        _INSERT_EVENT.execute(self.conn, {**params, "seq": seq})
+        return seq
 
     def append_events(
         self,

@@ -26,7 +26,7 @@ from scimdir.service.ports import (
 from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.containers import delete_member
-from scimdir.storage.sql.driver_statements import DriverStatement
+from scimdir.storage.sql.driver_statements import DriverStatement, driver_savepoint
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
@@ -79,18 +79,27 @@ _BY_EXTERNAL_ID = DriverStatement(
 )
 # Optimistic update (rule 4): the SET clause comes from the parameters' column names, the WHERE
 # clause from the ``w_`` parameters.
-_UPDATE = update(users).where(
+_UPDATE_SELECT = update(users).where(
     users.c.directory_id == bindparam("w_directory_id"),
     users.c.id == bindparam("w_id"),
     users.c.version == bindparam("w_version"),
 )
-_UPDATE_SAME_LINK = _UPDATE.where(users.c.linked == bindparam("w_linked"))
-_DELETE_EMAILS = delete(user_emails).where(
-    user_emails.c.directory_id == bindparam("d"), user_emails.c.user_id == bindparam("u")
+_UPDATE = DriverStatement(_UPDATE_SELECT, keyed=True)
+_UPDATE_SAME_LINK = DriverStatement(
+    _UPDATE_SELECT.where(users.c.linked == bindparam("w_linked")), keyed=True
 )
-_DELETE_VALUES = delete(user_values).where(
-    user_values.c.directory_id == bindparam("d"), user_values.c.user_id == bindparam("u")
+_DELETE_EMAILS = DriverStatement(
+    delete(user_emails).where(
+        user_emails.c.directory_id == bindparam("d"), user_emails.c.user_id == bindparam("u")
+    )
 )
+_DELETE_VALUES = DriverStatement(
+    delete(user_values).where(
+        user_values.c.directory_id == bindparam("d"), user_values.c.user_id == bindparam("u")
+    )
+)
+_INSERT_EMAILS = DriverStatement(user_emails.insert(), keyed=True)
+_INSERT_VALUES = DriverStatement(user_values.insert(), keyed=True)
 # The columns derived from the document (columns.py): an update sets those that changed.
 _DERIVED_COLUMNS = tuple(
     c.name
@@ -142,7 +151,7 @@ class UserOps(ExtensionOps):
             ).first()
             raise UniquenessViolation("id" if taken is not None else "userName")
         if emails:
-            self.conn.execute(user_emails.insert(), emails)
+            _INSERT_EMAILS.execute_many(self.conn, emails)
         self._index_extensions(
             "User", record.directory_id, record.id, record.document, replacing=False
         )
@@ -153,13 +162,13 @@ class UserOps(ExtensionOps):
     def _write_emails(self, record: UserRecord) -> None:
         rows = email_rows(record)
         if rows:
-            self.conn.execute(user_emails.insert(), rows)
+            _INSERT_EMAILS.execute_many(self.conn, rows)
 
     def _write_values(self, record: UserRecord) -> bool:
         """Insert the user's ``user_values`` rows; whether it has any."""
         rows = value_rows(record)
         if rows:
-            self.conn.execute(user_values.insert(), rows)
+            _INSERT_VALUES.execute_many(self.conn, rows)
         return bool(rows)
 
     def get_user(
@@ -236,16 +245,16 @@ class UserOps(ExtensionOps):
         else:
             values = self._changed_columns(record, values)
         params = {**values, **where}
-        with self.conn.begin_nested(), translating():
+        with driver_savepoint(self.conn), translating():
             # Usually ``linked`` is unchanged: one statement. Otherwise the second one matches
             # and the linked-user counter follows (counters.py).
-            changed = self.conn.execute(_UPDATE_SAME_LINK, params).rowcount
+            changed = _UPDATE_SAME_LINK.execute(self.conn, params)
             if changed == 0:
-                changed = self.conn.execute(_UPDATE, params).rowcount
+                changed = _UPDATE.execute(self.conn, params)
                 if changed == 0:
                     raise StaleVersion(f"user {record.id} changed or vanished")
                 self.counts.add(record.directory_id, "users", 1 if record.linked else -1)
-            self.conn.execute(_DELETE_EMAILS, {"d": record.directory_id, "u": record.id})
+            _DELETE_EMAILS.execute(self.conn, {"d": record.directory_id, "u": record.id})
             self._write_emails(record)
             self._reindex_side_tables(record)
         record.version = expected_version + 1
@@ -258,7 +267,7 @@ class UserOps(ExtensionOps):
         )
         key = (record.directory_id, record.id)
         if self._values_held().get(key, True):
-            self.conn.execute(_DELETE_VALUES, {"d": record.directory_id, "u": record.id})
+            _DELETE_VALUES.execute(self.conn, {"d": record.directory_id, "u": record.id})
         self._values_held()[key] = self._write_values(record)
 
     def _update_in_one_statement(self, record: UserRecord, params: dict[str, Any]) -> bool:
