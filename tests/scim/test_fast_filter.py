@@ -12,7 +12,7 @@ from scim2_models.exceptions import SCIMException
 from scim2_models.path import AttrPath, CompareOperator, Comparison
 
 from scimdir.scim import fast_filter
-from scimdir.scim.fast_filter import simple_equality
+from scimdir.scim.fast_filter import is_simple_equality, simple_equality
 from scimdir.scim.filter import parse_filter
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE
 
@@ -109,6 +109,13 @@ def test_on_any_text_the_fast_path_agrees_or_abstains(text: str) -> None:
     fast = simple_equality(text)
     if fast is not None:
         assert _grammar(text) == fast
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_candidates(), st.text(max_size=40)))
+def test_the_recogniser_says_yes_exactly_when_the_fast_path_answers(text: str) -> None:
+    """``may_scan`` asks ``is_simple_equality``; the parser then takes ``simple_equality``."""
+    assert is_simple_equality(text) == (simple_equality(text) is not None)
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ import re
 
 from scim2_models.path import AttrPath, CompareOperator, Comparison
 
-__all__ = ["simple_equality"]
+__all__ = ["is_simple_equality", "simple_equality"]
 
 _SPACE = r"[ \t\f\r\n]"
 _NAME = r"\$?[A-Za-z][A-Za-z0-9$_-]*"
@@ -50,6 +50,12 @@ _KEYWORDS = frozenset(
 )
 
 
+def is_simple_equality(text: str) -> bool:
+    """Whether :func:`simple_equality` recognises ``text`` (without building the node)."""
+    match = _SIMPLE_EQ.fullmatch(text)
+    return match is not None and match.group("attr").lower() not in _KEYWORDS
+
+
 def simple_equality(text: str) -> Comparison | None:
     """The node for ``attr eq "value"`` or ``attr.sub eq "value"``; ``None`` for any other text.
 
@@ -61,7 +67,10 @@ def simple_equality(text: str) -> Comparison | None:
     attr, sub = match.group("attr"), match.group("sub")
     if attr.lower() in _KEYWORDS:
         return None
-    value = json.loads(match.group("value"))
+    literal = match.group("value")
+    # Without a backslash the JSON string is its content (the pattern admits no raw quote or
+    # control character): no decoder needed.
+    value = literal[1:-1] if "\\" not in literal else json.loads(literal)
     return Comparison(
         attr_path=AttrPath(attr=attr, sub_attr=sub), op=CompareOperator.eq, value=value
     )

@@ -37,7 +37,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
-from scimdir.scim.fast_filter import simple_equality
+from scimdir.scim.fast_filter import is_simple_equality
 from scimdir.service.unit_of_work import time_limited
 
 __all__ = ["INLINE_PAGE_SIZE", "WRITER_THREAD_NAME", "DatabaseThreads", "may_scan"]
@@ -59,7 +59,7 @@ def may_scan(resource_type: str | None, has_id: bool, query: QueryParams) -> boo
     if has_id:
         return False
     text = query.get("filter")
-    if text is not None and simple_equality(text) is None:
+    if text is not None and not is_simple_equality(text):
         return True
     if "sortBy" in query:
         return True
