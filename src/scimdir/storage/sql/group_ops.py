@@ -32,6 +32,7 @@ from scimdir.storage.sql.counters import set_count
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
+from scimdir.storage.sql.pg_plans import CUSTOM_PLAN
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
 
@@ -215,7 +216,8 @@ class GroupOps(ExtensionOps):
                     memberships.c.directory_id == directory_id,
                     memberships.c.group_id == group_id,
                     memberships.c.member_id.in_(part),
-                )
+                ),
+                execution_options=CUSTOM_PLAN,
             ).rowcount
         return removed
 
@@ -224,7 +226,8 @@ class GroupOps(ExtensionOps):
         return self.conn.execute(
             delete(memberships).where(
                 memberships.c.directory_id == directory_id, memberships.c.group_id == group_id
-            )
+            ),
+            execution_options=CUSTOM_PLAN,
         ).rowcount
 
     def member_ids(self, directory_id: str, group_id: str) -> set[str]:
@@ -234,7 +237,8 @@ class GroupOps(ExtensionOps):
                 select(memberships.c.member_id).where(
                     memberships.c.directory_id == directory_id,
                     memberships.c.group_id == group_id,
-                )
+                ),
+                execution_options=CUSTOM_PLAN,
             ).scalars()
         )
 
@@ -273,7 +277,7 @@ class GroupOps(ExtensionOps):
         last: str | None = None
         while True:
             stmt = base if last is None else base.where(m.c.member_id > last)
-            rows = self.conn.execute(stmt).all()
+            rows = self.conn.execute(stmt, execution_options=CUSTOM_PLAN).all()
             for member_id, member_type, display in rows:
                 kind = cast(Literal["User", "Group"], member_type)
                 yield MemberRecord(member_id, kind, display)
@@ -286,7 +290,8 @@ class GroupOps(ExtensionOps):
         return self.conn.execute(
             select(func.count())
             .select_from(memberships)
-            .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id)
+            .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id),
+            execution_options=CUSTOM_PLAN,
         ).scalar_one()
 
     def delete_provisioned(self, directory_id: str, *, unlink_users: bool) -> tuple[int, int]:

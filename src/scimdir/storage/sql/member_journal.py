@@ -23,6 +23,7 @@ from sqlalchemy import select
 from scimdir.service.ports import MembershipChange, StaleVersion
 from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.group_ops import GroupOps
+from scimdir.storage.sql.pg_plans import CUSTOM_PLAN
 from scimdir.storage.sql.tables import memberships
 
 __all__ = ["MemberJournal"]
@@ -56,7 +57,8 @@ class MemberJournal(GroupOps):
                     m.c.directory_id == directory_id,
                     m.c.group_id == group_id,
                     m.c.member_id.in_(part),
-                )
+                ),
+                execution_options=CUSTOM_PLAN,
             )
             found.update((member, cast(_Kind, kind)) for member, kind in rows)
         return found
@@ -88,7 +90,8 @@ class MemberJournal(GroupOps):
         rows = self.conn.execute(
             select(m.c.member_id, m.c.member_type)
             .where(m.c.directory_id == directory_id, m.c.group_id == group_id)
-            .order_by(m.c.member_id)
+            .order_by(m.c.member_id),
+            execution_options=CUSTOM_PLAN,
         )
         present = {member: cast(_Kind, kind) for member, kind in rows}
         removed = super().remove_all_members(directory_id, group_id)

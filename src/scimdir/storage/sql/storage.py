@@ -46,6 +46,7 @@ from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline
 from scimdir.storage.sql.base import READONLY
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
+from scimdir.storage.sql.pg_plans import install_custom_plans
 from scimdir.storage.sql.pg_pool import end_autocommit, install_liveness_check, read_in_autocommit
 from scimdir.storage.sql.transaction import SqlTransaction
 
@@ -252,6 +253,7 @@ class SqlStorage:
         else:
             self.engine = create_engine(url, **pool, echo=echo)
             install_liveness_check(self.engine)
+            install_custom_plans(self.engine)
         self.marks = PageMarks()
         self._writer = _writer_lock(url, writer_timeout)
 
