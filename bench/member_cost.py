@@ -8,9 +8,12 @@ id}]}``, docs/idp/entra.md §5.5) and the value-array remove of it again (§5.6)
 ``httpx.ASGITransport`` (no sockets, no lifespan, so no background thread touches the database).
 
 ``--grow seed`` writes the group with :mod:`scimdir.devtools.seed` (COPY, then ``VACUUM
-ANALYZE``); ``--grow patch`` grows it like ``bench/membership.py`` does, by PATCHes of 50
-members, so the tables hold what a real run leaves: one event per member, dead tuples, and
-statistics only as fresh as autovacuum made them.
+ANALYZE``, so the planner knows its size); ``--grow patch`` seeds the users of the largest size,
+creates one group and grows it like ``bench/membership.py`` does, by PATCHes of 50 members,
+measuring at each size on the way: the tables then hold what a real run leaves (one event per
+member, dead tuples, statistics only as fresh as autovacuum keeps them; with autovacuum off
+``memberships`` stays analysed empty). Give it a fresh database to reproduce a run's state: the
+statistics of an earlier run's rows change the plans.
 
 It prints per request: the median wall time, the CPU time of this process (client and server;
 PostgreSQL's own CPU is not included) and, from libpq's timestamped trace of the connection
