@@ -25,6 +25,8 @@ from tests.web.conftest import entra_user
 
 pytestmark = pytest.mark.postgres
 
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 AUTH = 1  # Transaction.authenticate: the directory and its live secret in one statement
 WARM_UP = 10  # psycopg prepares a statement once it ran prepare_threshold (5) times
 
@@ -113,6 +115,31 @@ def test_a_patch_is_at_most_six_round_trips_after_authentication(pg: Harness) ->
         pg.send("PATCH", f"/Users/{user['id']}", json=rename)
     assert trips.count <= AUTH + 6, trips.messages
     assert not [m for m in trips.messages if "SAVEPOINT" in m.upper()], trips.messages
+
+
+def test_entra_member_add_and_remove_write_without_reading_the_rows_first(pg: Harness) -> None:
+    """Entra's PATCH adding one member: BEGIN, the locked group, the user check, the insert
+    (whose RETURNING names the new row for its event), the group's version in a savepoint
+    (three), the group for the event, the outbox (two), COMMIT. Removing it: the same without
+    the user check, the delete naming the removed row. No read of member rows before the write."""
+    member = pg.send("POST", "/Users", json=entra_user("frank@example.test"))["id"]
+    group = pg.send("POST", "/Groups", json={"schemas": [GROUP], "displayName": "g"})["id"]
+
+    def members(op: str) -> dict[str, Any]:
+        operation = {"op": op, "path": "members", "value": [{"value": member}]}
+        return {"schemas": [PATCH_OP], "Operations": [operation]}
+
+    for _ in range(WARM_UP):
+        pg.send("PATCH", f"/Groups/{group}", json=members("Add"))
+        pg.send("PATCH", f"/Groups/{group}", json=members("Remove"))
+    with pg.counter.window() as added:
+        pg.send("PATCH", f"/Groups/{group}", json=members("Add"))
+    with pg.counter.window() as removed:
+        pg.send("PATCH", f"/Groups/{group}", json=members("Remove"))
+    assert added.count <= AUTH + 11, added.messages
+    assert removed.count <= AUTH + 10, removed.messages
+    reads = [m for m in added.messages + removed.messages if "FROM memberships" in m]
+    assert not [m for m in reads if "SELECT" in m.split("FROM memberships")[0]], reads
 
 
 def test_hot_statements_run_prepared(pg: Harness) -> None:

@@ -3,6 +3,9 @@
 Members are rows of ``memberships`` keyed ``(directory_id, group_id, member_id)``: adding or
 removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per chunk of at most
 :data:`~scimdir.storage.sql.base.CHUNK` rows, whatever the size of the group, and idempotent.
+Each names the rows it really changed (``RETURNING``), which ``member_journal.py`` turns into
+one event per member without reading the rows first. The statements that find or delete one
+group's rows are planned for their parameters on PostgreSQL (``pg_plans.py``).
 :meth:`GroupOps.iter_members` pages by keyset on ``member_id`` (the primary key order), so a
 500,000-member group streams in bounded memory and each page is one index range scan.
 """
@@ -14,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Row, and_, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from scimdir.service.ports import (
     GroupRecord,
@@ -33,6 +38,7 @@ from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
+from scimdir.storage.sql.pg_plans import CUSTOM_PLAN
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
 
@@ -60,6 +66,20 @@ _GROUP_BY_ID = DriverStatement(_GROUP_BY_ID_SELECT)
 # A writer's read of the group it will change (port rules 4 and 8): locked until commit on
 # PostgreSQL, so concurrent member PATCHes of one group queue instead of conflicting.
 _GROUP_BY_ID_LOCKED = DriverStatement(_GROUP_BY_ID_SELECT.with_for_update(key_share=True))
+
+
+_INSERT_MEMBERS: dict[str, Insert] = {}
+
+
+def _insert_members(dialect: str) -> Insert:
+    """``INSERT INTO memberships ... ON CONFLICT DO NOTHING RETURNING member_id``, built once
+    per dialect: the ids of the rows the statement inserted, none for rows already present."""
+    stmt = _INSERT_MEMBERS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(memberships).on_conflict_do_nothing().returning(memberships.c.member_id)
+        _INSERT_MEMBERS[dialect] = stmt
+    return stmt
 
 
 class GroupOps(ExtensionOps):
@@ -182,8 +202,24 @@ class GroupOps(ExtensionOps):
     ) -> int:
         """Add ``(member_id, "User"|"Group")`` rows; returns how many were new (rule 6). A user
         member that does not exist raises ``UnknownMember`` (the foreign key refuses it)."""
+        return len(self._insert_members(directory_id, group_id, members))
+
+    def remove_members(self, directory_id: str, group_id: str, member_ids: Sequence[str]) -> int:
+        """Remove these members; missing ones are ignored. Returns how many were removed."""
+        return len(self._delete_members(directory_id, group_id, member_ids))
+
+    def remove_all_members(self, directory_id: str, group_id: str) -> int:
+        """Empty the group; returns how many rows were removed."""
+        return len(self._delete_all_members(directory_id, group_id))
+
+    def _insert_members(
+        self, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """Insert the member rows not present yet (``ON CONFLICT DO NOTHING``); the ``(member_id,
+        type)`` of the rows this statement inserted (``RETURNING``), in the order given."""
         unique = list(dict(members).items())
-        added = 0
+        inserted: set[str] = set()
+        stmt = _insert_members(self.conn.dialect.name)
         for part in chunks(unique):
             rows = [
                 {
@@ -197,7 +233,14 @@ class GroupOps(ExtensionOps):
             ]
             try:
                 with translating():
-                    added += self.insert_ignoring_conflicts(memberships, rows)
+                    # One statement per chunk: a single row is bound to the statement built
+                    # once; several are one multi-row VALUES.
+                    result = (
+                        self.conn.execute(stmt, rows[0])
+                        if len(rows) == 1
+                        else self.conn.execute(stmt.values(rows))
+                    )
+                    inserted.update(result.scalars())
             except UnknownMember:
                 raise
             except StorageError as exc:
@@ -206,28 +249,38 @@ class GroupOps(ExtensionOps):
                 if self.conn.dialect.name == "sqlite" and self.get_group(directory_id, group_id):
                     raise UnknownMember("a member does not exist") from exc
                 raise
-        return added
+        return [(member_id, kind) for member_id, kind in unique if member_id in inserted]
 
-    def remove_members(self, directory_id: str, group_id: str, member_ids: Sequence[str]) -> int:
-        """Remove these members; missing ones are ignored. Returns how many were removed."""
-        removed = 0
-        for part in chunks(list(dict.fromkeys(member_ids))):
-            removed += self.conn.execute(
-                delete(memberships).where(
+    def _delete_members(
+        self, directory_id: str, group_id: str, member_ids: Sequence[str]
+    ) -> list[tuple[str, str]]:
+        """Delete these member rows; the ``(member_id, type)`` of the rows this statement
+        deleted (``RETURNING``), in the order given."""
+        removed: dict[str, str] = {}
+        wanted = list(dict.fromkeys(member_ids))
+        for part in chunks(wanted):
+            rows = self.conn.execute(
+                delete(memberships)
+                .where(
                     memberships.c.directory_id == directory_id,
                     memberships.c.group_id == group_id,
                     memberships.c.member_id.in_(part),
                 )
-            ).rowcount
-        return removed
-
-    def remove_all_members(self, directory_id: str, group_id: str) -> int:
-        """Empty the group; returns how many rows were removed."""
-        return self.conn.execute(
-            delete(memberships).where(
-                memberships.c.directory_id == directory_id, memberships.c.group_id == group_id
+                .returning(memberships.c.member_id, memberships.c.member_type),
+                execution_options=CUSTOM_PLAN,
             )
-        ).rowcount
+            removed.update((member_id, kind) for member_id, kind in rows)
+        return [(member_id, removed[member_id]) for member_id in wanted if member_id in removed]
+
+    def _delete_all_members(self, directory_id: str, group_id: str) -> list[tuple[str, str]]:
+        """Delete every member row of the group; their ``(member_id, type)``, by member id."""
+        rows = self.conn.execute(
+            delete(memberships)
+            .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id)
+            .returning(memberships.c.member_id, memberships.c.member_type),
+            execution_options=CUSTOM_PLAN,
+        )
+        return sorted((member_id, kind) for member_id, kind in rows)
 
     def member_ids(self, directory_id: str, group_id: str) -> set[str]:
         """All member ids of the group."""
@@ -236,7 +289,8 @@ class GroupOps(ExtensionOps):
                 select(memberships.c.member_id).where(
                     memberships.c.directory_id == directory_id,
                     memberships.c.group_id == group_id,
-                )
+                ),
+                execution_options=CUSTOM_PLAN,
             ).scalars()
         )
 
@@ -275,7 +329,7 @@ class GroupOps(ExtensionOps):
         last: str | None = None
         while True:
             stmt = base if last is None else base.where(m.c.member_id > last)
-            rows = self.conn.execute(stmt).all()
+            rows = self.conn.execute(stmt, execution_options=CUSTOM_PLAN).all()
             for member_id, member_type, display in rows:
                 kind = cast(Literal["User", "Group"], member_type)
                 yield MemberRecord(member_id, kind, display)
@@ -288,7 +342,8 @@ class GroupOps(ExtensionOps):
         return self.conn.execute(
             select(func.count())
             .select_from(memberships)
-            .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id)
+            .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id),
+            execution_options=CUSTOM_PLAN,
         ).scalar_one()
 
     def delete_provisioned(self, directory_id: str, *, unlink_users: bool) -> tuple[int, int]:

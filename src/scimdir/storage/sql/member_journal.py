@@ -3,14 +3,15 @@
 ``GroupOps.add_members``/``remove_members``/``remove_all_members`` are idempotent (port rule 6)
 and answer counts. A change feed must name each member that joined or left, and only those: an
 Entra PATCH re-adding a present member changes nothing and must not emit ``group.member_added``.
-This mixin wraps the three methods: it reads which of the named members are present before the
-write (one indexed query per chunk), lets the wrapped method write, and records the difference in
-a per-transaction journal that :meth:`take_member_changes` drains into events.
+This mixin wraps the three methods and records, in a per-transaction journal that
+:meth:`take_member_changes` drains into events, the rows the write statement itself reports
+(``INSERT ... ON CONFLICT DO NOTHING RETURNING`` / ``DELETE ... RETURNING``, ``group_ops.py``).
 
-The count the wrapped method returns proves the journal exact: if a concurrent transaction added
-or removed one of the same rows between our read and our write (possible on PostgreSQL when the
-group row is not locked), the count disagrees and :class:`~scimdir.service.ports.StaleVersion`
-makes the use case run again (``service/versions.py``), so no event is ever invented or lost.
+The journal is exact by construction: a row is journalled only if this transaction's statement
+inserted or deleted it, so even a writer that changes the same rows without holding the group
+row cannot make an event be invented or lost: each row's change is journalled by the one
+transaction that made it. No read precedes the write (an earlier version read the named rows
+first and compared counts), so a member PATCH costs no statement or round trip beyond the write.
 """
 
 from __future__ import annotations
@@ -18,12 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, cast
 
-from sqlalchemy import select
-
-from scimdir.service.ports import MembershipChange, StaleVersion
-from scimdir.storage.sql.base import chunks
+from scimdir.service.ports import MembershipChange
 from scimdir.storage.sql.group_ops import GroupOps
-from scimdir.storage.sql.tables import memberships
 
 __all__ = ["MemberJournal"]
 
@@ -35,10 +32,12 @@ class MemberJournal(GroupOps):
 
     _journal: list[MembershipChange] | None = None
 
-    def _record(self, change: MembershipChange) -> None:
-        if self._journal is None:
-            self._journal = []
-        self._journal.append(change)
+    def _record(self, group_id: str, rows: list[tuple[str, str]], *, added: bool) -> int:
+        if rows:
+            journal = self._journal if self._journal is not None else []
+            journal.extend(MembershipChange(group_id, m, cast(_Kind, k), added) for m, k in rows)
+            self._journal = journal
+        return len(rows)
 
     def take_member_changes(self, group_id: str) -> list[MembershipChange]:
         """The journal's changes of ``group_id``, in order; they are forgotten."""
@@ -47,56 +46,19 @@ class MemberJournal(GroupOps):
         self._journal = [c for c in journal if c.group_id != group_id]
         return taken
 
-    def _present(self, directory_id: str, group_id: str, ids: Sequence[str]) -> dict[str, _Kind]:
-        m = memberships
-        found: dict[str, _Kind] = {}
-        for part in chunks(ids):
-            rows = self.conn.execute(
-                select(m.c.member_id, m.c.member_type).where(
-                    m.c.directory_id == directory_id,
-                    m.c.group_id == group_id,
-                    m.c.member_id.in_(part),
-                )
-            )
-            found.update((member, cast(_Kind, kind)) for member, kind in rows)
-        return found
-
     def add_members(
         self, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
     ) -> int:
         """Add members (rule 6) and journal the rows that were new."""
-        unique = dict(members)
-        present = self._present(directory_id, group_id, list(unique))
-        new = [(i, kind) for i, kind in unique.items() if i not in present]
-        added = super().add_members(directory_id, group_id, members)
-        if added != len(new):
-            raise StaleVersion(f"the members of group {group_id} changed concurrently")
-        for member_id, kind in new:
-            self._record(MembershipChange(group_id, member_id, cast(_Kind, kind), added=True))
-        return added
+        inserted = self._insert_members(directory_id, group_id, members)
+        return self._record(group_id, inserted, added=True)
 
     def remove_members(self, directory_id: str, group_id: str, member_ids: Sequence[str]) -> int:
         """Remove members (rule 6) and journal the rows that were there."""
-        present = self._present(directory_id, group_id, list(dict.fromkeys(member_ids)))
-        removed = super().remove_members(directory_id, group_id, member_ids)
-        self._removed(group_id, present, removed)
-        return removed
+        deleted = self._delete_members(directory_id, group_id, member_ids)
+        return self._record(group_id, deleted, added=False)
 
     def remove_all_members(self, directory_id: str, group_id: str) -> int:
-        """Empty the group and journal every member it had."""
-        m = memberships
-        rows = self.conn.execute(
-            select(m.c.member_id, m.c.member_type)
-            .where(m.c.directory_id == directory_id, m.c.group_id == group_id)
-            .order_by(m.c.member_id)
-        )
-        present = {member: cast(_Kind, kind) for member, kind in rows}
-        removed = super().remove_all_members(directory_id, group_id)
-        self._removed(group_id, present, removed)
-        return removed
-
-    def _removed(self, group_id: str, present: dict[str, _Kind], removed: int) -> None:
-        if removed != len(present):
-            raise StaleVersion(f"the members of group {group_id} changed concurrently")
-        for member_id, kind in present.items():
-            self._record(MembershipChange(group_id, member_id, kind, added=False))
+        """Empty the group and journal every member it had (by member id)."""
+        deleted = self._delete_all_members(directory_id, group_id)
+        return self._record(group_id, deleted, added=False)

@@ -50,6 +50,7 @@ from scimdir.storage.sql.base import READONLY
 from scimdir.storage.sql.driver_statements import interrupted_past_deadline, run_driver_sql
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
+from scimdir.storage.sql.pg_plans import install_custom_plans
 from scimdir.storage.sql.pg_pool import install_liveness_check
 from scimdir.storage.sql.thread_readers import ThreadReaders
 from scimdir.storage.sql.transaction import SqlTransaction
@@ -259,6 +260,7 @@ class SqlStorage:
         else:
             self.engine = create_engine(url, **pool, echo=echo)
             install_liveness_check(self.engine)
+            install_custom_plans(self.engine)
         self.marks = PageMarks()
         self._writer = _writer_lock(url, writer_timeout)
 
