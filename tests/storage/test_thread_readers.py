@@ -116,3 +116,15 @@ def test_dispose_closes_the_readers(storage: SqlStorage) -> None:
     storage.dispose()
     with pytest.raises(sqlite3.ProgrammingError):
         driver.execute("SELECT 1")
+
+
+def test_a_pinned_unit_of_driver_statements_only_ends_its_snapshot(storage: SqlStorage) -> None:
+    """A unit that pins a snapshot and then runs only driver statements (authentication)
+    commits it at its end: the connection is left outside any transaction."""
+    directory = _directory(storage)
+    with storage.transaction(readonly=True, snapshot=False) as tx:
+        tx.pin_snapshot()
+        assert tx.authenticate(directory, "sha256$nothing", datetime.now(UTC)) is None
+        driver = _driver(tx)
+        assert driver.in_transaction  # the snapshot is held inside the unit
+    assert not driver.in_transaction

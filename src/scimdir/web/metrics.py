@@ -34,6 +34,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -115,6 +116,20 @@ def _outcome(status: int) -> str:
     return "client_error" if status >= 400 else "ok"
 
 
+_CHILDREN: dict[tuple[object, ...], Any] = {}
+
+
+def _child(metric: Counter | Histogram, *labels: str) -> Any:
+    """``metric.labels(*labels)``, remembered: ``labels`` validates and locks on every call,
+    three times per request. The label sets are bounded (methods, resource types, statuses,
+    at most ``metrics_max_directories`` directories), and so is this dict."""
+    key = (metric, *labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*labels)
+    return child
+
+
 def observe_request(
     method: str,
     resource: str | None,
@@ -125,10 +140,10 @@ def observe_request(
 ) -> None:
     """Count one request (``directory``: the authenticated directory's id, if any)."""
     label = resource or "discovery"
-    REQUESTS.labels(method, label, str(status)).inc()
+    _child(REQUESTS, method, label, str(status)).inc()
     who = DIRECTORY_LABELS.label(directory) if directory is not None else "unauthenticated"
-    DIRECTORY_REQUESTS.labels(who, _outcome(status)).inc()
-    DURATION.labels(label).observe(seconds)
+    _child(DIRECTORY_REQUESTS, who, _outcome(status)).inc()
+    _child(DURATION, label).observe(seconds)
     for quirk in set(quirks):
         QUIRKS.labels(quirk).inc()
 

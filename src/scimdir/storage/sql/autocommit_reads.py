@@ -70,7 +70,10 @@ def pin_snapshot(conn: Connection) -> None:
         return
     conn.info[AUTOCOMMIT_READ] = False
     if conn.dialect.name != "postgresql":
-        run_driver_sql(conn, "BEGIN")  # committed with the unit of work (pysqlite's commit)
+        if conn.in_transaction():
+            run_driver_sql(conn, "BEGIN")  # committed with the unit of work (pysqlite's commit)
+        else:
+            conn.begin()  # the storage's begin hook sends BEGIN now that autocommit is over
         return
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None

@@ -62,7 +62,8 @@ class ThreadReaders:
         conn = self._connection()
         conn.info[READONLY] = True
         read_in_autocommit(conn)
-        conn.begin()  # sends nothing in autocommit (the storage's begin hook); pinning does
+        # No ``begin()``: a unit that runs only driver statements (a lookup) then costs no
+        # SQLAlchemy transaction at all; pinning a snapshot begins one (autocommit_reads.py).
         try:
             yield conn
         except BaseException:
@@ -93,6 +94,9 @@ class ThreadReaders:
                     conn.commit()  # a pinned snapshot's BEGIN; otherwise nothing to send
                 else:
                     conn.rollback()
+            driver = conn.connection.dbapi_connection
+            if driver is not None and getattr(driver, "in_transaction", False):
+                driver.rollback()  # never leave the thread's connection holding a snapshot
         except BaseException:
             self._drop()
             raise
