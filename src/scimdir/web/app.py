@@ -14,7 +14,6 @@ rate limits (``web/rate_limit.py``) apply after authentication.
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -43,8 +42,6 @@ from scimdir.web.scim_api import ScimApi
 from scimdir.web.scim_dispatch import ScimdirApp, scim_stack
 from scimdir.web.unhandled import unexpected, unrouted
 from scimdir.worker.background import BackgroundDelivery
-
-logger = logging.getLogger("scimdir")
 
 
 def create_app(

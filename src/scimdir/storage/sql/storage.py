@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import Any, NoReturn
 
 from alembic import command
 from alembic.config import Config
@@ -215,6 +215,15 @@ def _flock_before(fd: int, deadline: float) -> bool:
             delay = min(delay * 2, _FLOCK_POLL_MAX)
 
 
+def _raise_transient(exc: DBAPIError, *, committing: bool) -> NoReturn:
+    """Raise ``exc`` as ``TransientConflict`` when the database rolled the unit back for a
+    reason worth running it again for (``errors.transient``), else as it is."""
+    retry = transient(exc, committing=committing)
+    if retry is None:
+        raise exc
+    raise retry from exc
+
+
 def _writer_lock(url: str, timeout: float) -> WriterLock | None:
     """The writer lock of a SQLite database file; None for memory databases and PostgreSQL."""
     parsed = make_url(url)
@@ -316,10 +325,7 @@ class SqlStorage:
             with readers.unit() as conn:
                 yield SqlTransaction(conn, self.marks)
         except DBAPIError as exc:
-            retry = transient(exc, committing=False)
-            if retry is None:
-                raise
-            raise retry from exc
+            _raise_transient(exc, committing=False)
 
     @contextmanager
     def _pooled(self, *, readonly: bool, snapshot: bool) -> Iterator[SqlTransaction]:
@@ -344,10 +350,7 @@ class SqlStorage:
                     if autocommit:
                         end_autocommit(conn)
         except DBAPIError as exc:
-            retry = transient(exc, committing=committing)
-            if retry is None:
-                raise
-            raise retry from exc
+            _raise_transient(exc, committing=committing)
 
     def dispose(self) -> None:
         """Close pooled connections and the threads' read connections."""

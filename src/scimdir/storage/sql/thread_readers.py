@@ -34,17 +34,6 @@ from scimdir.storage.sql.base import READONLY
 __all__ = ["ThreadReaders"]
 
 
-class _Held:
-    """A thread's connection (a holder, so that the storage can track it weakly)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def close(self) -> None:
-        if not self.conn.closed:
-            self.conn.close()
-
-
 class ThreadReaders:
     """One autocommit read connection per thread (see the module docstring): ``engine`` is the
     storage's, ``connections`` the unpooled engine the DB-API connections come from."""
@@ -53,7 +42,7 @@ class ThreadReaders:
         self.engine = engine
         self.connections = connections
         self._local = threading.local()
-        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
+        self._held: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
 
     @contextmanager
@@ -72,20 +61,20 @@ class ThreadReaders:
         self._end(conn, commit=True)
 
     def _connection(self) -> Connection:
-        held: _Held | None = getattr(self._local, "held", None)
-        if held is not None and not held.conn.closed and not held.conn.invalidated:
-            return held.conn
+        held: Connection | None = getattr(self._local, "held", None)
+        if held is not None and not held.closed and not held.invalidated:
+            return held
         # A connection of ``engine`` (its events, its dialect) over a DB-API connection of
         # the unpooled ``connections`` engine.
         # Detached from its pool: when the thread ends and drops it, the DB-API connection
         # closes itself, with no pool bookkeeping to run (or to complain) at that moment.
         raw = self.connections.raw_connection()
         raw.detach()
-        held = _Held(Connection(self.engine, connection=raw))
+        held = Connection(self.engine, connection=raw)
         self._local.held = held
         with self._lock:
             self._held.add(held)
-        return held.conn
+        return held
 
     def _end(self, conn: Connection, *, commit: bool) -> None:
         try:
@@ -106,15 +95,16 @@ class ThreadReaders:
             self._drop()
 
     def _drop(self) -> None:
-        held: _Held | None = getattr(self._local, "held", None)
+        held: Connection | None = getattr(self._local, "held", None)
         self._local.held = None
-        if held is not None:
+        if held is not None and not held.closed:
             held.close()
 
     def close(self) -> None:
         """Close every thread's connection (the storage is being disposed of)."""
         with self._lock:
             held = list(self._held)
-        for one in held:
-            one.close()
+        for conn in held:
+            if not conn.closed:
+                conn.close()
         self.connections.dispose()

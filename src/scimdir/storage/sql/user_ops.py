@@ -79,14 +79,14 @@ _BY_EXTERNAL_ID = DriverStatement(
 )
 # Optimistic update (rule 4): the SET clause comes from the parameters' column names, the WHERE
 # clause from the ``w_`` parameters.
-_UPDATE_SELECT = update(users).where(
+_UPDATE_STMT = update(users).where(
     users.c.directory_id == bindparam("w_directory_id"),
     users.c.id == bindparam("w_id"),
     users.c.version == bindparam("w_version"),
 )
-_UPDATE = DriverStatement(_UPDATE_SELECT, keyed=True)
+_UPDATE = DriverStatement(_UPDATE_STMT, keyed=True)
 _UPDATE_SAME_LINK = DriverStatement(
-    _UPDATE_SELECT.where(users.c.linked == bindparam("w_linked")), keyed=True
+    _UPDATE_STMT.where(users.c.linked == bindparam("w_linked")), keyed=True
 )
 _DELETE_EMAILS = DriverStatement(
     delete(user_emails).where(
