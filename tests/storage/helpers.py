@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from scimdir.scim.schema import ENTERPRISE_USER_SCHEMA
-from scimdir.service.ports import GroupRecord, LogRecord, UserRecord
+from scimdir.service.ports import DirectoryRecord, GroupRecord, LogRecord, Storage, UserRecord
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -20,6 +20,15 @@ def at(seconds: int) -> datetime:
 def new_id() -> str:
     """A fresh resource id."""
     return str(uuid.uuid4())
+
+
+def create_directory(storage: Storage) -> str:
+    """Create a directory with a fresh random id in ``storage``; returns the id."""
+    directory_id = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    with storage.transaction() as tx:
+        tx.insert_directory(DirectoryRecord(directory_id, "test", "entra", {}, now, now))
+    return directory_id
 
 
 def user(

@@ -4,7 +4,6 @@ closed never turns the next request into an error (autocommit reads: test_autoco
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -12,11 +11,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from scimdir.devtools.asgi_client import InProcessClient
-from scimdir.service.ports import DirectoryRecord, TransientConflict
+from scimdir.service.ports import TransientConflict
 from scimdir.service.unit_of_work import write
 from scimdir.settings import Settings
 from scimdir.storage.sql import SqlStorage
 from scimdir.web.app import create_app
+from tests.storage.helpers import create_directory
 
 pytestmark = pytest.mark.postgres
 
@@ -52,20 +52,12 @@ def _terminate(postgres_url: str, pid: int) -> None:
     admin.dispose()
 
 
-def _directory(storage: SqlStorage) -> str:
-    directory_id = uuid.uuid4().hex
-    now = datetime.now(UTC)
-    with storage.transaction() as tx:
-        tx.insert_directory(DirectoryRecord(directory_id, "d", "entra", {}, now, now))
-    return directory_id
-
-
 def test_a_terminated_pooled_connection_is_replaced_at_checkout(
     one_connection: SqlStorage, postgres_url: str
 ) -> None:
     """After pg_terminate_backend of the pooled connection, the next unit of work gets a new
     connection (no pre-ping, no error) and reads normally."""
-    directory_id = _directory(one_connection)
+    directory_id = create_directory(one_connection)
     killed = _backend_pid(one_connection)
     _terminate(postgres_url, killed)
     with one_connection.transaction(readonly=True, snapshot=False) as tx:
@@ -78,7 +70,7 @@ def test_a_connection_lost_inside_a_write_is_run_again(
 ) -> None:
     """A connection that dies in the middle of a write (before COMMIT) leaves as a
     TransientConflict, so write() runs the unit of work again on a new connection."""
-    directory_id = _directory(one_connection)
+    directory_id = create_directory(one_connection)
     runs: list[int] = []
 
     def work(tx: object) -> int:
@@ -99,7 +91,7 @@ def test_a_lost_connection_is_a_transient_conflict(
     one_connection: SqlStorage, postgres_url: str
 ) -> None:
     """Without write(), the loss surfaces as TransientConflict (nothing was committed)."""
-    directory_id = _directory(one_connection)
+    directory_id = create_directory(one_connection)
     with pytest.raises(TransientConflict), one_connection.transaction() as tx:
         _terminate(postgres_url, _backend_pid_of(tx))
         tx.append_event(directory_id, "t", "User", "x", {}, datetime.now(UTC))

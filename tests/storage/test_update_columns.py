@@ -6,15 +6,13 @@ SQLite rewrites every index whose column an UPDATE sets, changed or not (docs/pe
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
-from scimdir.service.ports import DirectoryRecord
 from scimdir.storage.sql import SqlStorage
+from tests.storage.helpers import create_directory
 
 from .helpers import user
 
@@ -22,11 +20,7 @@ from .helpers import user
 @pytest.fixture
 def directory_id(sqlite_storage: SqlStorage) -> str:
     """A fresh directory in the SQLite database."""
-    directory = uuid.uuid4().hex
-    now = datetime.now(UTC)
-    with sqlite_storage.transaction() as tx:
-        tx.insert_directory(DirectoryRecord(directory, "test", "entra", {}, now, now))
-    return directory
+    return create_directory(sqlite_storage)
 
 
 def _updates(storage: SqlStorage) -> tuple[list[str], Any]:
