@@ -65,7 +65,7 @@ class Bench:
         created = services.directories.create("pg hot path", "entra")
         self.base = f"/scim/{created.directory.id}/v2"
         self.client = InProcessClient(self.app, secret=created.secret)
-        self.counter = RoundTrips.install(services.storage.engine)
+        self.counter = RoundTrips.install(*services.storage.engines)
         self.user_id = self.ok("POST", "/Users", json=entra_user("seed@example.test"))["id"]
 
     def ok(self, method: str, path: str, **kwargs: Any) -> Any:

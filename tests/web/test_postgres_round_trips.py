@@ -67,7 +67,7 @@ def pg(postgres_url: str) -> Iterator[Harness]:
     services = app.state.services
     created = services.directories.create("round trips", "entra")
     client = InProcessClient(app, secret=created.secret)
-    counter = RoundTrips.install(services.storage.engine)
+    counter = RoundTrips.install(*services.storage.engines)
     yield Harness(client, counter, f"/scim/{created.directory.id}/v2")
     counter.close()
     client.close()

@@ -6,13 +6,14 @@ ending in ``Sync`` (a statement with parameters; preparing a statement is a batc
 Counting what the client *sends* catches everything SQLAlchemy's events do not see: the pool's
 pre-ping, the driver's implicit ``BEGIN``, the reset on return and a statement's preparation.
 
-libpq writes the trace (``PQtrace``, libpq 14+) of every connection the engine opens while the
-counter is installed into one file; the counter reads it between two marks. The engine's pooled
+libpq writes the trace (``PQtrace``, libpq 14+) of every connection the engines open while the
+counter is installed into one file; the counter reads it between two marks. The engines' pooled
 connections are closed when it is installed, so that every connection is traced from its first
-message. Use it on an engine no other thread is using, e.g. an app driven through
-``httpx.ASGITransport`` (which does not start the app's background threads)::
+message: install it before the first request. Use it on engines no other thread is using, e.g.
+an app driven through ``httpx.ASGITransport`` (which does not start the app's background
+threads). A storage's ``engines`` are the pool's and the event loop's read connections'::
 
-    counter = RoundTrips.install(storage.engine)
+    counter = RoundTrips.install(*storage.engines)
     with counter.window() as trips:
         ...                                # one request
     assert trips.count <= 2, trips.messages
@@ -71,21 +72,24 @@ class Window:
 
 
 class RoundTrips:
-    """Traces every connection of one engine into a temporary file (see the module docstring)."""
+    """Traces every connection of some engines into a temporary file (see the module
+    docstring)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, *engines: Engine) -> None:
+        self.engines = engines
         self._fd, self._path = tempfile.mkstemp(prefix="scimdir-pq-trace-")
         os.close(self._fd)
         # O_APPEND: every connection's FILE* writes at the end, whatever its own offset.
         self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
-        event.listen(engine, "connect", self._trace)
+        for engine in engines:
+            event.listen(engine, "connect", self._trace)
 
     @classmethod
-    def install(cls, engine: Engine) -> RoundTrips:
-        """Start tracing ``engine``'s connections; the pooled ones are closed first."""
-        engine.dispose()
-        return cls(engine)
+    def install(cls, *engines: Engine) -> RoundTrips:
+        """Start tracing the engines' connections; the pooled ones are closed first."""
+        for engine in engines:
+            engine.dispose()
+        return cls(*engines)
 
     def _trace(self, dbapi_connection: Any, _record: Any) -> None:
         pgconn = dbapi_connection.pgconn
@@ -106,8 +110,9 @@ class RoundTrips:
             seen.messages = sync_points(trace.read())
 
     def close(self) -> None:
-        """Stop tracing: close the engine's connections and remove the trace file."""
-        event.remove(self.engine, "connect", self._trace)
-        self.engine.dispose()
+        """Stop tracing: close the engines' connections and remove the trace file."""
+        for engine in self.engines:
+            event.remove(engine, "connect", self._trace)
+            engine.dispose()
         os.close(self._fd)
         os.unlink(self._path)

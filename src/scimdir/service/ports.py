@@ -114,6 +114,7 @@ __all__ = [
     "UserRecord",
     "normalize_user_name",
     "read_deadline",
+    "reads_on_event_loop",
 ]
 
 
@@ -147,8 +148,14 @@ class StorageBusy(StorageError):
 
 
 class ReadTimeLimit(StorageBusy):
-    """A read ran past its time limit (:data:`read_deadline`) and the database interrupted it;
-    nothing was changed and the request can be retried (narrower, or later)."""
+    """A read ran past its time limit (:data:`read_deadline`, or the storage's own limit for
+    reads on the event loop) and the database interrupted it; nothing was changed and the
+    request can be retried (narrower, or later). ``limit_seconds``: the limit, when the
+    storage's own."""
+
+    def __init__(self, message: str, *, limit_seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.limit_seconds = limit_seconds
 
 
 read_deadline: ContextVar[float | None] = ContextVar("scimdir_read_deadline", default=None)
@@ -156,6 +163,12 @@ read_deadline: ContextVar[float | None] = ContextVar("scimdir_read_deadline", de
 (raising :class:`ReadTimeLimit`); None: no limit. Set around reads that may scan
 (:func:`scimdir.service.unit_of_work.time_limited`); a storage honours it where its database
 can interrupt a statement (SQLite's progress handler)."""
+
+reads_on_event_loop: ContextVar[bool] = ContextVar("scimdir_reads_on_event_loop", default=False)
+"""True while the current context's read-only units of work run on the event loop (an index
+probe served inline, ``web/db_threads.py``). Such a unit must never wait for a pooled
+connection that worker threads hold, and must be bounded in time: a storage whose reads cross
+a network (PostgreSQL) gives it a connection of the loop's own with a statement time limit."""
 
 
 class StaleVersion(StorageError):

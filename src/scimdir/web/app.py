@@ -68,6 +68,7 @@ def create_app(
         public_url=settings.base_url(),
         max_body_bytes=settings.max_body_bytes,
         inline_reads=settings.reads_inline(),
+        single_writer=settings.is_sqlite(),
         rate_limiter=rate_limiter or RateLimiter(),
         api_keys=services.api_keys,
         read_time_limit=settings.request_timeout_seconds,

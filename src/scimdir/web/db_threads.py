@@ -17,7 +17,12 @@ POSTs cost (docs/performance.md). On SQLite, therefore:
   it past ``SCIMDIR_REQUEST_TIMEOUT_SECONDS`` (:data:`scimdir.service.ports.read_deadline`), by
   when the overload guard has answered 503 anyway. The loop keeps serving other requests.
 
-On PostgreSQL (``inline_reads`` off), reads and writes keep the thread pool, as before.
+On PostgreSQL, writes keep the thread pool (the server admits concurrent writers). When the
+server is on the same host (``inline_reads``' default), index-probe reads run on the event loop
+too, on the loop's own connection with a statement time limit (``storage/sql/storage.py``): a
+loopback round trip blocks the loop for about 25 µs, where the hop to a worker thread and back
+costs about 190 µs of CPU (docs/performance.md). Over a network, a round trip would stall every
+other request, so reads keep the thread pool there.
 
 A request cancelled at its deadline while its write is still queued drops the write (it never
 runs); one whose write already runs keeps its in-flight slot until the write has finished

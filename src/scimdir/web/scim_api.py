@@ -5,8 +5,9 @@ Each request: refuse unchecked a secret that keeps failing from the same address
 (:mod:`scimdir.web.auth_throttle`, 429), authenticate the directory from the tenant id and the
 secret, only then read the body (streamed, refused with 413 past ``max_body_bytes``), hand it to
 the use case (which applies the directory's IdP dialect), render SCIM JSON, and queue a
-provisioning log entry (``web/request_log.py``). A GET authenticates and reads in one snapshot,
-on the event loop on SQLite (``inline_reads``); a request with a body authenticates before its
+provisioning log entry (``web/request_log.py``). A GET authenticates and reads in one unit of
+work, an index probe on the event loop (``inline_reads``: SQLite, and PostgreSQL on the same
+host); a request with a body authenticates before its
 body is read, then runs the use case in a worker thread. Nothing on the request path writes the
 secret's last use (:class:`scimdir.service.last_use.LastUseRecorder` does, in batches), so a read
 never waits for a writer; a writer that cannot get the database in time gets 503 with
@@ -41,7 +42,7 @@ from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import ReadTimeLimit, StorageBusy
+from scimdir.service.ports import ReadTimeLimit, StorageBusy, reads_on_event_loop
 from scimdir.service.root_search import search_all
 from scimdir.service.runtime import API_KEY_PREFIX, Runtime
 from scimdir.service.unit_of_work import read_scope
@@ -86,11 +87,14 @@ class ScimApi:
     bulk: Handler | None = None  # POST /Bulk (web/bulk.py), through this same pipeline
     read_time_limit: float | None = None
     """Seconds a read that may scan runs before the database interrupts it (SQLite)."""
+    single_writer: bool | None = None
+    """Writes on one dedicated thread (SQLite has one writer); None: when ``inline_reads``."""
 
     def __post_init__(self) -> None:
         self.request_log = RequestLogger(self.log_sink, self.directories, self.runtime.clock)
         self.threads = DatabaseThreads(
-            single_writer=self.inline_reads, read_time_limit=self.read_time_limit
+            single_writer=self.inline_reads if self.single_writer is None else self.single_writer,
+            read_time_limit=self.read_time_limit,
         )
 
     def routes(self) -> list[Route]:
@@ -143,11 +147,19 @@ class ScimApi:
                     return await self.threads.scan(self._serve, call)
                 # An index probe is a few hundred microseconds of CPU: serving it on the event
                 # loop saves the worker-thread hop (docs/performance.md).
-                return self._serve(call)
+                token = reads_on_event_loop.set(True)
+                try:
+                    return self._serve(call)
+                finally:
+                    reads_on_event_loop.reset(token)
             # Authenticate before reading a byte of the body: an anonymous client cannot make
             # the server buffer anything. Then stream the body with the cap (413 past it).
             if self.inline_reads:
-                auth = self._authenticate(call)
+                token = reads_on_event_loop.set(True)
+                try:
+                    auth = self._authenticate(call)
+                finally:
+                    reads_on_event_loop.reset(token)
             else:
                 auth = await run_in_threadpool(self._authenticate, call)
             if auth is None:
@@ -262,9 +274,10 @@ class ScimApi:
             )
         except SCIMException as exc:
             response, error = error_response(exc), exc
-        except ReadTimeLimit:
+        except ReadTimeLimit as exc:
+            limit = exc.limit_seconds or self.read_time_limit or 0
             error = service_unavailable(
-                f"The read did not finish within its time limit of {self.read_time_limit:g} "
+                f"The read did not finish within its time limit of {limit:g} "
                 "seconds and was stopped; narrow the filter or ask for smaller pages. "
                 f"Retry after {BUSY_RETRY_AFTER} seconds."
             )

@@ -55,6 +55,22 @@ def interrupted_past_deadline(exc: BaseException) -> bool:
     return deadline is not None and time.monotonic() > deadline and "interrupted" in str(exc)
 
 
+STATEMENT_LIMIT = "scimdir_statement_limit"
+"""``Connection.info`` key: the seconds after which the server cancels this connection's
+statements (``statement_timeout`` on the event loop's PostgreSQL connection, ``storage.py``)."""
+
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout
+
+
+def cancelled_at_limit(conn: Connection, exc: BaseException) -> ReadTimeLimit | None:
+    """The port's ReadTimeLimit when ``exc`` is PostgreSQL cancelling a statement of a
+    connection that has a statement time limit (:data:`STATEMENT_LIMIT`), else None."""
+    limit = conn.info.get(STATEMENT_LIMIT)
+    if limit is None or getattr(exc, "sqlstate", None) != _QUERY_CANCELED:
+        return None
+    return ReadTimeLimit("the read ran past its time limit and was cancelled", limit_seconds=limit)
+
+
 class _Compiled:
     """One statement compiled for one dialect: SQL text, parameter order and processors."""
 
@@ -207,6 +223,9 @@ def _translated(conn: Connection, exc: Exception, sql: str, params: Any) -> Exce
     """What SQLAlchemy would have raised for the driver's ``exc`` (see the module docstring)."""
     if interrupted_past_deadline(exc):
         return ReadTimeLimit("the read ran past its time limit and was interrupted")
+    cancelled = cancelled_at_limit(conn, exc)
+    if cancelled is not None:
+        return cancelled
     dialect = conn.dialect
     disconnect = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)  # type: ignore[arg-type]
     if disconnect:

@@ -26,10 +26,10 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
 
-__all__ = ["install_liveness_check"]
+__all__ = ["install_liveness_check", "server_closed"]
 
 
-def _server_closed(dbapi_connection: Any) -> bool:
+def server_closed(dbapi_connection: Any) -> bool:
     """True when an idle connection's socket is readable: the server sent its goodbye."""
     try:
         fileno = dbapi_connection.pgconn.socket
@@ -45,5 +45,5 @@ def install_liveness_check(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_connection.closed or _server_closed(dbapi_connection):
+        if dbapi_connection.closed or server_closed(dbapi_connection):
             raise DisconnectionError("the server closed this pooled connection")

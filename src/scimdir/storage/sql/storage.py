@@ -18,7 +18,10 @@ PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an a
 concurrent ``scimdir migrate`` runs (several servers starting at once) are safe, and runs each
 migration in its own transaction (an index built ``CONCURRENTLY`` needs none). Connections
 (``pg_pool.py``): no pre-ping (a dead pooled connection is dropped at checkout without a round
-trip).
+trip). The reads the event loop serves itself (index probes, ``web/db_threads.py``) run on the
+loop's own connection (``thread_readers.py``) with a ``statement_timeout`` of
+``loop_read_timeout``: a pool checkout could wait behind busy worker threads, and a statement
+that blocks the loop must be bounded (a lock held by a schema change, a wedged server).
 
 On both, read-only units of work that ask for no snapshot run in autocommit, each statement its
 own snapshot, until a read that needs several statements to agree (a list's total, its
@@ -44,20 +47,29 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 
-from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline
+from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline, reads_on_event_loop
 from scimdir.storage.sql.autocommit_reads import end_autocommit, in_autocommit, read_in_autocommit
 from scimdir.storage.sql.base import READONLY
-from scimdir.storage.sql.driver_statements import interrupted_past_deadline, run_driver_sql
+from scimdir.storage.sql.driver_statements import (
+    STATEMENT_LIMIT,
+    cancelled_at_limit,
+    interrupted_past_deadline,
+    run_driver_sql,
+)
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.pg_plans import install_custom_plans
-from scimdir.storage.sql.pg_pool import install_liveness_check
+from scimdir.storage.sql.pg_pool import install_liveness_check, server_closed
 from scimdir.storage.sql.thread_readers import ThreadReaders
 from scimdir.storage.sql.transaction import SqlTransaction
 
 __all__ = ["DEFAULT_WRITER_TIMEOUT", "MIGRATION_LOCK", "SqlStorage", "alembic_config"]
 
 MIGRATION_LOCK = 0x5C1_D1_0001  # advisory lock key for schema upgrades (PostgreSQL)
+
+LOOP_READ_TIMEOUT = 2.0
+"""Seconds a PostgreSQL read on the event loop may run (an index probe takes well under a
+millisecond; the limit only bounds how long a wedged database can stall the loop)."""
 _MIGRATION_POLL_SECONDS = 0.1
 _SQLITE_BUSY_MS = 30_000
 DEFAULT_WRITER_TIMEOUT = 30.0  # seconds a writer queues for the writer lock before StorageBusy
@@ -135,6 +147,26 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
         run_driver_sql(conn, "BEGIN" if conn.info.get(READONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _loop_read_engine(url: str, timeout: float, echo: bool) -> Engine:
+    """The unpooled PostgreSQL engine of the event loop's read connections: each sets its
+    ``statement_timeout`` once, when it connects, and gives up connecting after two seconds."""
+    engine = create_engine(url, poolclass=NullPool, echo=echo, connect_args={"connect_timeout": 2})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
+        dbapi_connection.autocommit = autocommit
+
+    return engine
+
+
+def _pg_alive(dbapi_connection: Any) -> bool:
+    """Whether the loop's held PostgreSQL connection may be used (``pg_pool.py``)."""
+    return not dbapi_connection.closed and not server_closed(dbapi_connection)
 
 
 _PROGRESS_STEPS = 1_000  # SQLite VM instructions between two deadline checks (~10-50 µs)
@@ -247,6 +279,8 @@ class SqlStorage:
     :param echo: log every SQL statement (debugging only).
     :param writer_timeout: seconds a SQLite writer waits for the writer lock before
         :class:`StorageBusy` (PostgreSQL writers do not take it).
+    :param loop_read_timeout: PostgreSQL: seconds a read on the event loop may run before the
+        server cancels it (:class:`ReadTimeLimit`).
     """
 
     def __init__(
@@ -258,9 +292,12 @@ class SqlStorage:
         pool_timeout: float = 30.0,
         echo: bool = False,
         writer_timeout: float = DEFAULT_WRITER_TIMEOUT,
+        loop_read_timeout: float = LOOP_READ_TIMEOUT,
     ) -> None:
         pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
-        self._readers: ThreadReaders | None = None
+        self._readers: ThreadReaders | None = None  # every thread's autocommit reads (SQLite)
+        self._loop_readers: ThreadReaders | None = None  # the event loop's (PostgreSQL)
+        self.loop_read_timeout = loop_read_timeout
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url, pool, echo)
             if _writer_lock(url, writer_timeout) is not None:  # a database file
@@ -270,8 +307,31 @@ class SqlStorage:
             self.engine = create_engine(url, **pool, echo=echo)
             install_liveness_check(self.engine)
             install_custom_plans(self.engine)
+            self._loop_readers = ThreadReaders(
+                self.engine,
+                _loop_read_engine(url, loop_read_timeout, echo),
+                alive=_pg_alive,
+                info={STATEMENT_LIMIT: loop_read_timeout},
+            )
+
+            @event.listens_for(self.engine, "handle_error")
+            def _on_error(context: Any) -> BaseException | None:
+                # A statement the loop connection's statement_timeout cancelled leaves as the
+                # port's ReadTimeLimit, wherever it ran (driver_statements.py does the same).
+                if context.connection is None:
+                    return None
+                return cancelled_at_limit(context.connection, context.original_exception)
+
         self.marks = PageMarks()
         self._writer = _writer_lock(url, writer_timeout)
+
+    @property
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine whose connections run statements: the pool's, then the event loop's
+        read connections' (PostgreSQL). For tools that watch connections (round trips)."""
+        if self._loop_readers is None:
+            return (self.engine,)
+        return (self.engine, self._loop_readers.connections)
 
     @property
     def dialect(self) -> str:
@@ -315,8 +375,11 @@ class SqlStorage:
         leaves as ``TransientConflict`` after the rollback. On a SQLite file, autocommit reads
         run on the thread's own connection (``thread_readers.py``).
         """
-        if readonly and not snapshot and self._readers is not None:
-            return self._thread_read(self._readers)
+        if readonly and not snapshot:
+            if self._readers is not None:
+                return self._thread_read(self._readers)
+            if self._loop_readers is not None and reads_on_event_loop.get():
+                return self._thread_read(self._loop_readers)
         return self._pooled(readonly=readonly, snapshot=snapshot)
 
     @contextmanager
@@ -355,7 +418,8 @@ class SqlStorage:
     def dispose(self) -> None:
         """Close pooled connections and the threads' read connections."""
         self.engine.dispose()
-        if self._readers is not None:
-            self._readers.close()
+        for readers in (self._readers, self._loop_readers):
+            if readers is not None:
+                readers.close()
         if self._writer is not None:
             self._writer.close()

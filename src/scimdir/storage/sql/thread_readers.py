@@ -1,8 +1,8 @@
-"""SQLite: each thread keeps one connection for its autocommit reads, instead of a pool checkout
-per unit of work.
+"""Each thread keeps one connection for its autocommit reads, instead of a pool checkout per
+unit of work: on SQLite for every thread, on PostgreSQL for the event loop's reads only.
 
 A GET authenticates and reads in one read-only unit of work without a snapshot
-(``autocommit_reads.py``), which needs neither ``BEGIN`` nor ``COMMIT`` on SQLite. What remained
+(``autocommit_reads.py``), which needs neither ``BEGIN`` nor ``COMMIT``. What remained
 of the unit's cost was SQLAlchemy's: a pool checkout and check-in and a new ``Connection`` per
 unit, about 80 µs of CPU, an eighth of a lookup (docs/performance.md). A thread that reads keeps
 its connection instead, and a unit of work on it only resets the connection's state at its end.
@@ -17,15 +17,23 @@ blocks a WAL checkpoint. A unit that pinned a snapshot (``BEGIN``) commits or ro
 end. When the thread ends (the thread pool retires idle threads), its connection is dropped and
 closes itself; the storage's ``dispose`` closes the others. Only for a database file: an
 in-memory database exists in its one shared connection.
+
+On PostgreSQL the same holds for the reads the event loop serves itself
+(:data:`scimdir.service.ports.reads_on_event_loop`): a pool checkout there could wait behind
+worker threads that hold every pooled connection, and the loop must never wait; the loop's
+connection has a statement time limit (``storage.py``), and ``alive`` (the pool's liveness
+check, ``pg_pool.py``) replaces one the server has closed before a unit of work uses it.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine
 
 from scimdir.storage.sql.autocommit_reads import end_autocommit, read_in_autocommit
@@ -36,11 +44,22 @@ __all__ = ["ThreadReaders"]
 
 class ThreadReaders:
     """One autocommit read connection per thread (see the module docstring): ``engine`` is the
-    storage's, ``connections`` the unpooled engine the DB-API connections come from."""
+    storage's, ``connections`` the unpooled engine the DB-API connections come from, ``alive``
+    whether a held DB-API connection may still be used (None: always), ``info`` entries every
+    connection's ``Connection.info`` starts with."""
 
-    def __init__(self, engine: Engine, connections: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        connections: Engine,
+        *,
+        alive: Callable[[Any], bool] | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:
         self.engine = engine
         self.connections = connections
+        self.alive = alive
+        self.info = info or {}
         self._local = threading.local()
         self._held: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -61,17 +80,20 @@ class ThreadReaders:
         self._end(conn, commit=True)
 
     def _connection(self) -> Connection:
-        held: Connection | None = getattr(self._local, "held", None)
+        slot: _Slot | None = getattr(self._local, "slot", None)
+        held = slot.conn if slot is not None else None
         if held is not None and not held.closed and not held.invalidated:
-            return held
+            if self.alive is None or self.alive(held.connection.dbapi_connection):
+                return held
+            self._drop()  # the server closed it (a restart, a terminated backend)
         # A connection of ``engine`` (its events, its dialect) over a DB-API connection of
-        # the unpooled ``connections`` engine.
-        # Detached from its pool: when the thread ends and drops it, the DB-API connection
-        # closes itself, with no pool bookkeeping to run (or to complain) at that moment.
+        # the unpooled ``connections`` engine, detached from its pool: no pool bookkeeping runs
+        # (or complains) when the thread ends and its slot closes the connection.
         raw = self.connections.raw_connection()
         raw.detach()
         held = Connection(self.engine, connection=raw)
-        self._local.held = held
+        held.info.update(self.info)
+        self._local.slot = _Slot(held)
         with self._lock:
             self._held.add(held)
         return held
@@ -84,7 +106,7 @@ class ThreadReaders:
                 else:
                     conn.rollback()
             driver = conn.connection.dbapi_connection
-            if driver is not None and getattr(driver, "in_transaction", False):
+            if driver is not None and _holds_transaction(driver):
                 driver.rollback()  # never leave the thread's connection holding a snapshot
         except BaseException:
             self._drop()
@@ -95,10 +117,10 @@ class ThreadReaders:
             self._drop()
 
     def _drop(self) -> None:
-        held: Connection | None = getattr(self._local, "held", None)
-        self._local.held = None
-        if held is not None and not held.closed:
-            held.close()
+        slot: _Slot | None = getattr(self._local, "slot", None)
+        self._local.slot = None
+        if slot is not None:
+            slot.close()
 
     def close(self) -> None:
         """Close every thread's connection (the storage is being disposed of)."""
@@ -108,3 +130,31 @@ class ThreadReaders:
             if not conn.closed:
                 conn.close()
         self.connections.dispose()
+
+
+class _Slot:
+    """A thread's read connection, closed when the thread ends (its ``threading.local`` drops
+    the slot) rather than left to the garbage collector: psycopg warns about a connection
+    deleted while open, and the server would keep its backend until the socket closed."""
+
+    __slots__ = ("__weakref__", "_closer", "conn")
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._closer = weakref.finalize(self, _close, conn)
+
+    def close(self) -> None:
+        self._closer()
+
+
+def _close(conn: Connection) -> None:
+    if not conn.closed:
+        conn.close()
+
+
+def _holds_transaction(driver: Any) -> bool:
+    """Whether a DB-API connection (pysqlite's or psycopg's) is inside a transaction."""
+    info = getattr(driver, "info", None)
+    if info is not None and hasattr(info, "transaction_status"):  # psycopg
+        return bool(info.transaction_status != TransactionStatus.IDLE and not driver.closed)
+    return bool(getattr(driver, "in_transaction", False))

@@ -1,0 +1,109 @@
+"""Where PostgreSQL requests run when the server is on this host (``web/db_threads.py``): index
+probes on the event loop, on the loop's own connection; writes in worker threads; a read the
+database cannot answer in time (a table locked by a schema change) answers 503 at the loop's
+time limit instead of stalling every request."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+import httpx
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from scimdir.settings import Settings
+from scimdir.storage.sql import SqlStorage
+from scimdir.web.app import create_app
+from tests.web.conftest import entra_user
+
+pytestmark = pytest.mark.postgres
+
+
+@asynccontextmanager
+async def _served(postgres_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
+    """The app with its lifespan on a PostgreSQL storage whose loop reads stop after 0.3 s."""
+    storage = SqlStorage(postgres_url, loop_read_timeout=0.3)
+    app = create_app(Settings(database_url=postgres_url, log_enabled=False), storage=storage)
+    assert app.state.services.storage is storage
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    made = app.state.services.directories.create("loop reads", "entra")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {made.secret}"},
+    )
+    try:
+        yield app, client, f"/scim/{made.directory.id}/v2"
+    finally:
+        await client.aclose()
+        await lifespan.__aexit__(None, None, None)
+        storage.dispose()
+
+
+def test_index_probes_run_on_the_loop_and_writes_in_worker_threads(postgres_url: str) -> None:
+    """A lookup and a GET by id run every statement on the event loop's thread; a POST's
+    statements (after its authentication) run on another thread."""
+    statements: list[tuple[int, str]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append((threading.get_ident(), statement.lstrip().split(" ")[0].upper()))
+
+    async def main() -> None:
+        async with _served(postgres_url) as (app, client, base):
+            created = await client.post(f"{base}/Users", json=entra_user("loop@example.test"))
+            assert created.status_code == 201, created.text
+            user_id = created.json()["id"]
+            loop_thread = threading.get_ident()
+            engines = app.state.services.storage.engines
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", record)
+            try:
+                lookup = quote('userName eq "loop@example.test"')
+                found = await client.get(f"{base}/Users?filter={lookup}")
+                assert found.json()["totalResults"] == 1
+                assert (await client.get(f"{base}/Users/{user_id}")).status_code == 200
+                reads = list(statements)
+                statements.clear()
+                made = await client.post(f"{base}/Users", json=entra_user("w@example.test"))
+                assert made.status_code == 201
+            finally:
+                for engine in engines:
+                    event.remove(engine, "before_cursor_execute", record)
+            assert reads and {ident for ident, _ in reads} == {loop_thread}
+            # The POST's authentication reads on the loop; its write, in a worker thread.
+            assert any(ident != loop_thread for ident, _ in statements), statements
+
+    anyio.run(main)
+
+
+def test_a_locked_table_answers_503_at_the_loop_time_limit(postgres_url: str) -> None:
+    """While a schema change holds ``users`` locked, a lookup answers 503 with Retry-After
+    after the loop's 0.3 s limit, naming the limit; once the lock is gone, it answers 200."""
+    locker = create_engine(postgres_url)
+
+    async def main() -> None:
+        async with _served(postgres_url) as (_app, client, base):
+            lookup = f"{base}/Users?filter=" + quote('userName eq "nobody@example.test"')
+            with locker.connect() as conn:
+                conn.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+                started = time.monotonic()
+                refused = await client.get(lookup)
+                took = time.monotonic() - started
+                conn.rollback()
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["retry-after"] == "5"
+            assert "time limit of 0.3 seconds" in refused.json()["detail"]
+            assert took < 3
+            assert (await client.get(lookup)).status_code == 200
+
+    try:
+        anyio.run(main)
+    finally:
+        locker.dispose()
