@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from scimdir.scim import lenient, quirks
+from scimdir.scim import lenient, patchpath, quirks, quirkvalues
+from scimdir.scim.extensions import directory_schema
 from scimdir.scim.quirks import (
     CORE_BEHAVIOURS,
     MICROSOFT_GROUP_URN,
@@ -222,3 +223,31 @@ def test_quirks_never_mutate_their_input(fn: QuirkFn) -> None:
     fn(GROUP_TYPE, message)
     fn(USER_TYPE, message)
     assert message == before
+
+
+def test_keys_that_name_no_attribute_are_remembered_per_resource_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body key that resolves to no attribute (``schemas``) is looked up once, not parsed
+    again for every body; what failed for one directory's type still resolves for another
+    whose declared extension has it (the memory is keyed by the type's variant)."""
+    flag = "urn:ietf:params:scim:schemas:extension:acme:2.0:User:flag"
+    declared = directory_schema(
+        [{"urn": flag.rsplit(":", 1)[0], "attributes": [{"name": "flag", "type": "boolean"}]}]
+    ).user_type
+    calls: list[str] = []
+    real = patchpath.resolve_path
+
+    def counting(rt: Any, text: str) -> Any:
+        calls.append(text)
+        return real(rt, text)
+
+    monkeypatch.setattr("scimdir.scim.quirkvalues.resolve_path", counting)
+    monkeypatch.setattr("scimdir.scim.quirkvalues._UNRESOLVED", set())  # what others left
+    sent = {"schemas": [USER_SCHEMA], "active": "True", flag: "False"}
+    first, _ = quirkvalues.fix_string_booleans(USER_TYPE, sent)
+    again, _ = quirkvalues.fix_string_booleans(USER_TYPE, sent)
+    assert first == again == {"schemas": [USER_SCHEMA], "active": True, flag: "False"}
+    assert calls.count("schemas") == 1 and calls.count(flag) == 1
+    fixed, _ = quirkvalues.fix_string_booleans(declared, sent)
+    assert fixed[flag] is False  # resolved against the type that declares it
