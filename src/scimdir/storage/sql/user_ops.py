@@ -107,7 +107,7 @@ _DERIVED_COLUMNS = tuple(
     if c.name
     not in ("directory_id", "id", "document", "version", "created", "last_modified", "source")
 )
-_GROUPS_OF_USER = (
+_GROUPS_OF_USER = DriverStatement(
     select(groups.c.id, groups.c.display_name)
     .join(
         memberships,
@@ -352,5 +352,5 @@ class UserOps(ExtensionOps):
 
     def groups_of_user(self, directory_id: str, user_id: str) -> list[tuple[str, str]]:
         """``(group id, group displayName)`` of the groups the user is a direct member of."""
-        rows = self.conn.execute(_GROUPS_OF_USER, {"d": directory_id, "u": user_id})
-        return [(r.id, r.display_name) for r in rows]
+        rows = _GROUPS_OF_USER.rows(self.conn, {"d": directory_id, "u": user_id})
+        return [(r["id"], r["display_name"]) for r in rows]
