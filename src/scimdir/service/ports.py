@@ -539,14 +539,16 @@ class Transaction(Protocol):
         a rotation or revocation on its next request.
 
         ``prefetch``: the equality lookup the request will most likely run next. A backend may
-        read its rows in the same statement (the SQL backend does: one round trip fewer on
-        PostgreSQL) and keep them until the unit of work ends, for a ``search_users`` or
-        ``search_groups`` of this unit that asks for exactly those rows (same directory,
-        attribute, value, linked restriction and page size) and reads no pinned snapshot. The
-        result of ``authenticate`` is the same with or without it, and so is every search's:
-        a search that asks for anything else is answered by its own statements, and nothing is
-        kept past the unit of work. Whatever the hint, nothing of the directory is read when
-        the secret does not open it."""
+        read its rows in the same statement (the SQL backend does: on PostgreSQL one round trip
+        instead of two, on SQLite one execution instead of two) and hand them, once, to the
+        first ``search_users`` or ``search_groups`` of this unit of work that asks for exactly
+        those rows (same directory, attribute, folded value, linked restriction and page size),
+        unless the unit pinned a snapshot in between (its reads must then agree with each
+        other). So the result of ``authenticate`` is the same with or without a hint, and so is
+        every search's (as of the authentication's statement when it uses the rows): a search
+        that asks for anything else runs its own statements, and nothing is kept past the unit
+        of work. Whatever the hint, nothing is read ahead when the secret does not open the
+        directory."""
         ...
 
     def update_secret(self, record: SecretRecord) -> None: ...
