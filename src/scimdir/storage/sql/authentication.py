@@ -64,9 +64,10 @@ _AUTH_SELECT = (
 _AUTHENTICATE = DriverStatement(_AUTH_SELECT)
 
 _FOUND = "found_"  # the lookup's columns in the joined statement: found_id, found_created, ...
+_FOUND_ID = _FOUND + "id"  # NULL in the one row of an authentication that found no match
 
 # The joined statements, built on first use per (table, filter key, linked).
-_JOINED: dict[tuple[str, str, bool], DriverStatement] = {}
+_JOINED: dict[tuple[str, str, bool], tuple[DriverStatement, list[tuple[str, str]]]] = {}
 
 
 def authenticate(
@@ -86,16 +87,12 @@ def authenticate(
         return None if m is None else _records(m)
     lookups, key = planned
     _, filter_key, folded, linked, _, count = key
-    rows = _joined(lookups, filter_key, linked).rows(
-        conn, {**params, "d": directory_id, "v": folded, "n": count}
-    )
+    statement, labels = _joined(lookups, filter_key, linked)
+    rows = statement.rows(conn, {**params, "d": directory_id, "v": folded, "n": count})
     if not rows:
         return None
-    names = [c.name for c in lookups.table.c]
     prefetched[key] = [
-        {name: row[_FOUND + name] for name in names}
-        for row in rows
-        if row[_FOUND + "id"] is not None
+        {name: row[label] for label, name in labels} for row in rows if row[_FOUND_ID] is not None
     ]
     return _records(rows[0])
 
@@ -121,19 +118,25 @@ def _plan(directory_id: str, hint: LookupHint | None) -> tuple[PreparedLookups, 
     return None if key is None else (lookups, key)
 
 
-def _joined(lookups: PreparedLookups, filter_key: str, linked: bool) -> DriverStatement:
-    """Authentication LEFT JOINed to the lookup, built once per (table, key, linked)."""
+def _joined(
+    lookups: PreparedLookups, filter_key: str, linked: bool
+) -> tuple[DriverStatement, list[tuple[str, str]]]:
+    """Authentication LEFT JOINed to the lookup, built once per (table, key, linked), and the
+    (label, column name) pairs of the lookup's columns in it."""
     cache_key = (lookups.table.name, filter_key, linked)
     prepared = _JOINED.get(cache_key)
     if prepared is None:
         auth = _AUTH_SELECT.subquery("auth")
         found = lookups.select(filter_key, linked).subquery("found")
+        labels = [(_FOUND + c.name, c.name) for c in found.c]
         stmt = (
-            select(*auth.c, *[c.label(_FOUND + c.name) for c in found.c])
+            select(
+                *auth.c, *[c.label(label) for c, (label, _) in zip(found.c, labels, strict=True)]
+            )
             .select_from(auth.outerjoin(found, true()))
             .order_by(found.c.created, found.c.id)
         )
-        prepared = _JOINED[cache_key] = DriverStatement(stmt)
+        prepared = _JOINED[cache_key] = (DriverStatement(stmt), labels)
     return prepared
 
 
