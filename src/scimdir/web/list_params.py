@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from scimdir.scim.characters import UNSTORABLE
 from scimdir.scim.errors import invalid_syntax
-from scimdir.scim.fast_filter import simple_equality
+from scimdir.scim.fast_filter import equality_parts
 from scimdir.service.context import Limits, ListParams
 from scimdir.service.ports import LookupHint
 
@@ -48,7 +48,7 @@ def lookup_hint(resource: str, query: Mapping[str, str], limits: Limits) -> Look
     read from the raw query string alone, for its authentication to read in the same statement
     (:meth:`~scimdir.service.ports.Transaction.authenticate`); None unless it is an identity
     provider's matching query: ``attr eq "value"`` without sub-attribute
-    (:func:`~scimdir.scim.fast_filter.simple_equality`), no ``startIndex`` beyond 1, no
+    (:func:`~scimdir.scim.fast_filter.equality_parts`), no ``startIndex`` beyond 1, no
     ``sortBy``, and a page size that :func:`~scimdir.service.context.build_search` reads the
     same way (``count``, else the default page size, at most the maximum). Nothing is validated
     here and nothing depends on it: a search that asks for anything else runs its own statement.
@@ -70,10 +70,10 @@ def lookup_hint(resource: str, query: Mapping[str, str], limits: Limits) -> Look
         count = min(int(raw), limits.max_page_size)
     else:
         return None
-    node = simple_equality(text)
-    if node is None or node.attr_path.sub_attr is not None or count <= 0:
+    parts = equality_parts(text)
+    if parts is None or parts[1] is not None or count <= 0:
         return None
-    value = node.value
-    if not isinstance(value, str) or UNSTORABLE.search(value):
+    attr, _, value = parts
+    if UNSTORABLE.search(value):
         return None
-    return LookupHint(kind, node.attr_path.attr, value, count)
+    return LookupHint(kind, attr, value, count)
