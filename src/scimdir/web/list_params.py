@@ -59,14 +59,16 @@ def lookup_hint(resource: str, query: Mapping[str, str], limits: Limits) -> Look
         return None
     kind: Literal["User", "Group"] = "User" if resource == "User" else "Group"
     text = query.get("filter")
-    if not text or len(text) > limits.max_filter_length or query.get("sortBy"):
+    if not text or len(text) > limits.max_filter_length:
         return None
-    if query.get("startIndex") not in (None, "1"):
+    # ``in`` first: a Mapping's ``get`` of an absent key costs an exception.
+    if "sortBy" in query and query["sortBy"]:  # noqa: RUF019 (see above)
         return None
-    raw = query.get("count")
-    if raw is None:
+    if "startIndex" in query and query["startIndex"] != "1":
+        return None
+    if "count" not in query:
         count = limits.default_page_size
-    elif raw.isascii() and raw.isdigit() and len(raw) <= 9:
+    elif (raw := query["count"]).isascii() and raw.isdigit() and len(raw) <= 9:
         count = min(int(raw), limits.max_page_size)
     else:
         return None
