@@ -12,7 +12,9 @@ Entra's ``userName eq`` lookup, ``POST /Users``, ``PATCH`` of ``displayName``. P
 microseconds of CPU per request, the median (``--stat min``: the minimum, steadier on a loaded
 machine) over ``--rounds``; ``--no-log`` turns the provisioning log off to show its share.
 
-``--profile WORKLOAD`` prints the top of a cProfile of that workload instead.
+``--profile WORKLOAD`` prints the top of a cProfile of that workload instead (``--cpu-clock``:
+timed by the process's CPU clock, so waits on PostgreSQL do not count; every thread's CPU is
+charged to what the main thread was running).
 """
 
 from __future__ import annotations
@@ -211,7 +213,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--cpu-clock",
         action="store_true",
-        help="profile with the process's CPU clock instead of wall time (waits on the database not counted)",
+        help="profile with the process's CPU clock, not wall time (database waits not counted)",
     )
     parser.add_argument("--top", type=int, default=45)
     asyncio.run(main(parser.parse_args()))

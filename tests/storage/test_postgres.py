@@ -16,6 +16,7 @@ from .contract_browse import BrowseContract
 from .contract_counts import CountContract
 from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
+from .contract_prefetch import PrefetchContract
 from .contract_search import SearchContract
 
 
@@ -28,6 +29,7 @@ class TestPostgres(
     BrowseContract,
     ApiKeyContract,
     ExtensionContract,
+    PrefetchContract,
 ):
     """Every contract rule on PostgreSQL."""
 

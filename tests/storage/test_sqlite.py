@@ -13,6 +13,7 @@ from .contract_browse import BrowseContract
 from .contract_counts import CountContract
 from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
+from .contract_prefetch import PrefetchContract
 from .contract_search import SearchContract
 
 
@@ -24,6 +25,7 @@ class TestSqlite(
     BrowseContract,
     ApiKeyContract,
     ExtensionContract,
+    PrefetchContract,
 ):
     """Every contract rule on SQLite."""
 

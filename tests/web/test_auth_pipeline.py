@@ -183,9 +183,9 @@ def test_a_throttled_repeated_secret_is_refused_before_any_database_work(
     checks: list[str] = []
     authenticate = entra.services.directories.authenticate
 
-    def counting(tenant: str, secret: str) -> Any:
+    def counting(tenant: str, secret: str, **kwargs: Any) -> Any:
         checks.append(secret)
-        return authenticate(tenant, secret)
+        return authenticate(tenant, secret, **kwargs)
 
     monkeypatch.setattr(entra.services.directories, "authenticate", counting)
     assert _wrong(entra).status_code == 429

@@ -4,8 +4,10 @@ the hot path fails here (behaviour, not timing; docs/performance.md, "PostgreSQL
 Counted from libpq's trace of every connection (``scimdir.devtools.round_trips``), so the pool's
 pre-ping, the driver's ``BEGIN``/``COMMIT``, savepoints and statement preparation all count. The
 app runs through ``httpx.ASGITransport`` without its lifespan, so no background thread uses the
-database during a window. Today authentication is two statements (directory, secrets); a request
-is counted after a warm-up, as in production (pooled connection, prepared statements).
+database during a window. Authentication is one statement (the directory and its live secret),
+and an identity provider's matching query reads its lookup in that same statement
+(``storage/sql/authentication.py``); a request is counted after a warm-up, as in production
+(pooled connection, prepared statements).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.postgres
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 AUTH = 1  # Transaction.authenticate: the directory and its live secret in one statement
+LOOKUP = 1  # a matching query: the authentication reads the lookup in its statement
 WARM_UP = 10  # psycopg prepares a statement once it ran prepare_threshold (5) times
 
 
@@ -78,12 +81,29 @@ def _transaction_control(trips: Window) -> list[str]:
     return [m for m in trips.messages if m.strip('"').split(" ")[0] in ("BEGIN", "COMMIT", ";")]
 
 
-def test_a_lookup_is_authentication_plus_one_statement(pg: Harness) -> None:
-    """Entra's matching query costs the two authentication statements and the lookup, with no
-    pre-ping and no BEGIN/COMMIT (a one-statement read runs in autocommit)."""
+def test_a_lookup_is_one_round_trip(pg: Harness) -> None:
+    """Entra's matching query is one statement, authentication and lookup together, with no
+    pre-ping and no BEGIN/COMMIT (a one-statement read runs in autocommit); so is a group's
+    match by displayName without members, and a lookup with its own page size."""
     pg.send("POST", "/Users", json=entra_user("alice@example.test"))
-    trips = pg.count("GET", "/Users", params={"filter": 'userName eq "alice@example.test"'})
-    assert (trips.count, _transaction_control(trips)) == (AUTH + 1, []), trips.messages
+    pg.send("POST", "/Groups", json={"schemas": [GROUP], "displayName": "Sales"})
+    lookups = [
+        ("/Users", {"filter": 'userName eq "alice@example.test"'}),
+        ("/Users", {"filter": 'externalId eq "nobody"', "count": "5"}),
+        ("/Groups", {"filter": 'displayName eq "sales"', "excludedAttributes": "members"}),
+    ]
+    for path, params in lookups:
+        trips = pg.count("GET", path, params=params)
+        assert (trips.count, _transaction_control(trips)) == (LOOKUP, []), trips.messages
+
+
+def test_a_sorted_lookup_is_authentication_plus_its_statements(pg: Harness) -> None:
+    """A lookup the authentication cannot read ahead (``sortBy``) keeps its own statements."""
+    pg.send("POST", "/Users", json=entra_user("amy@example.test"))
+    params = {"filter": 'userName eq "amy@example.test"', "sortBy": "userName"}
+    found = pg.send("GET", "/Users", params=params)
+    assert [u["userName"] for u in found["Resources"]] == ["amy@example.test"]
+    assert pg.count("GET", "/Users", params=params).count > LOOKUP
 
 
 def test_a_get_by_id_reads_the_user_and_its_groups_without_a_transaction(pg: Harness) -> None:
@@ -158,4 +178,4 @@ def test_sequential_requests_reuse_one_pooled_connection(pg: Harness) -> None:
     with pg.counter.window() as trips:
         for _ in range(20):
             pg.send("GET", "/Users", **lookup)
-    assert trips.count == 20 * (AUTH + 1), trips.messages
+    assert trips.count == 20 * LOOKUP, trips.messages

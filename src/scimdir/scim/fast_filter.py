@@ -28,7 +28,7 @@ import re
 
 from scim2_models.path import AttrPath, CompareOperator, Comparison
 
-__all__ = ["is_simple_equality", "simple_equality"]
+__all__ = ["equality_parts", "is_simple_equality", "simple_equality"]
 
 _SPACE = r"[ \t\f\r\n]"
 _NAME = r"\$?[A-Za-z][A-Za-z0-9$_-]*"
@@ -56,11 +56,9 @@ def is_simple_equality(text: str) -> bool:
     return match is not None and match.group("attr").lower() not in _KEYWORDS
 
 
-def simple_equality(text: str) -> Comparison | None:
-    """The node for ``attr eq "value"`` or ``attr.sub eq "value"``; ``None`` for any other text.
-
-    :rfc: 7644 §3.4.2.2
-    """
+def equality_parts(text: str) -> tuple[str, str | None, str] | None:
+    """``(attr, sub, value)`` of ``attr eq "value"`` or ``attr.sub eq "value"`` (names as
+    written, the value decoded), without building the node; ``None`` for any other text."""
     match = _SIMPLE_EQ.fullmatch(text)
     if match is None:
         return None
@@ -70,7 +68,19 @@ def simple_equality(text: str) -> Comparison | None:
     literal = match.group("value")
     # Without a backslash the JSON string is its content (the pattern admits no raw quote or
     # control character): no decoder needed.
-    value = literal[1:-1] if "\\" not in literal else json.loads(literal)
+    value: str = literal[1:-1] if "\\" not in literal else json.loads(literal)
+    return attr, sub, value
+
+
+def simple_equality(text: str) -> Comparison | None:
+    """The node for ``attr eq "value"`` or ``attr.sub eq "value"``; ``None`` for any other text.
+
+    :rfc: 7644 §3.4.2.2
+    """
+    parts = equality_parts(text)
+    if parts is None:
+        return None
+    attr, sub, value = parts
     return Comparison(
         attr_path=AttrPath(attr=attr, sub_attr=sub), op=CompareOperator.eq, value=value
     )

@@ -27,6 +27,7 @@ from scimdir.service.ports import (
     ApiKeyRecord,
     DirectoryRecord,
     LogRecord,
+    LookupHint,
     SecretRecord,
     Storage,
     UniquenessViolation,
@@ -304,7 +305,9 @@ class DirectoryService:
         with transaction(self.storage, readonly=True) as tx:
             return [s for s in tx.list_secrets(directory_id) if is_live(s, now)]
 
-    def authenticate(self, directory_id: str, presented: str) -> Authenticated | None:
+    def authenticate(
+        self, directory_id: str, presented: str, *, prefetch: LookupHint | None = None
+    ) -> Authenticated | None:
         """The directory when ``presented`` is one of its live secrets, else None.
 
         One statement (:meth:`~scimdir.service.ports.Transaction.authenticate`) returns the
@@ -315,12 +318,18 @@ class DirectoryService:
         no row. The stored hashes never leave the database on this path; comparing digests of
         256-bit random secrets in SQL tells a caller nothing about a secret it does not hold.
         Only reads, so it can share a request's read scope; call :meth:`mark_used` afterwards.
+
+        ``prefetch``: the lookup the request is about to run, passed to the storage, which may
+        read it in the same statement for the search of the same read scope (an identity
+        provider's matching query then costs one statement; see
+        :meth:`~scimdir.service.ports.Transaction.authenticate`). It changes nothing of the
+        answer here, nor of the search's.
         """
         now = self.runtime.clock()
         # No snapshot: one statement reads the latest committed state (and no BEGIN/COMMIT on
         # PostgreSQL).
         with transaction(self.storage, readonly=True, snapshot=False) as tx:
-            found = tx.authenticate(directory_id, hash_secret(presented), now)
+            found = tx.authenticate(directory_id, hash_secret(presented), now, prefetch)
         if found is None:
             return None
         record, secret = found

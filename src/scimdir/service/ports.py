@@ -94,6 +94,7 @@ __all__ = [
     "LogCount",
     "LogFilter",
     "LogRecord",
+    "LookupHint",
     "MemberRecord",
     "MembershipChange",
     "Page",
@@ -264,6 +265,26 @@ class SearchQuery:
     start_index: int = 1
     count: int = 100
     linked_only: bool = True
+
+
+@dataclass(frozen=True)
+class LookupHint:
+    """What an identity provider's matching query will most likely search for, known before
+    the request is authenticated: ``GET /Users?filter=userName eq "x"`` read from the raw query
+    string alone (:func:`scimdir.web.list_params.lookup_hint`), for
+    :meth:`Transaction.authenticate` to fetch with the authentication.
+
+    ``resource`` is ``"User"`` or ``"Group"``; ``attribute`` the attribute name as the client
+    wrote it (no sub-attribute, no schema URN; case as sent); ``value`` the decoded string;
+    ``count`` the page size the search will ask for. A hint is never trusted: it only decides
+    what may be read early, and a search is answered from that read only when it asks for
+    exactly the same rows.
+    """
+
+    resource: Literal["User", "Group"]
+    attribute: str
+    value: str
+    count: int
 
 
 @dataclass
@@ -519,12 +540,28 @@ class Transaction(Protocol):
     def insert_secret(self, record: SecretRecord) -> None: ...
     def list_secrets(self, directory_id: str) -> list[SecretRecord]: ...
     def authenticate(
-        self, directory_id: str, secret_hash: str, now: datetime
+        self,
+        directory_id: str,
+        secret_hash: str,
+        now: datetime,
+        prefetch: LookupHint | None = None,
     ) -> tuple[DirectoryRecord, SecretRecord] | None:
         """The directory and its secret stored as ``secret_hash`` when that secret is live at
         ``now`` (not revoked at or before it, not expired), in ONE statement; None otherwise
         (unknown directory, unknown, revoked or expired secret). No cache: every process sees
-        a rotation or revocation on its next request."""
+        a rotation or revocation on its next request.
+
+        ``prefetch``: the equality lookup the request will most likely run next. A backend may
+        read its rows in the same statement (the SQL backend does: on PostgreSQL one round trip
+        instead of two, on SQLite one execution instead of two) and hand them, once, to the
+        first ``search_users`` or ``search_groups`` of this unit of work that asks for exactly
+        those rows (same directory, attribute, folded value, linked restriction and page size),
+        unless the unit pinned a snapshot in between (its reads must then agree with each
+        other). So the result of ``authenticate`` is the same with or without a hint, and so is
+        every search's (as of the authentication's statement when it uses the rows): a search
+        that asks for anything else runs its own statements, and nothing is kept past the unit
+        of work. Whatever the hint, nothing is read ahead when the secret does not open the
+        directory."""
         ...
 
     def update_secret(self, record: SecretRecord) -> None: ...

@@ -52,8 +52,11 @@ def read_scope(storage: Storage) -> Iterator[Transaction]:
     """Open one read-only unit of work that nested read transactions reuse.
 
     It reads without a snapshot (``snapshot=False``): authenticating and a lookup are one
-    statement each, which on PostgreSQL then cost no ``BEGIN``/``COMMIT`` round trips; reads
-    whose statements must agree pin a snapshot (:meth:`Transaction.pin_snapshot`).
+    statement each (or one together, when the authentication was given the lookup as a hint:
+    :meth:`Transaction.authenticate`), which on PostgreSQL then cost no ``BEGIN``/``COMMIT``
+    round trips; reads whose statements must agree pin a snapshot
+    (:meth:`Transaction.pin_snapshot`). Whatever the storage reads ahead for the unit lives
+    and dies with it.
     """
     with storage.transaction(readonly=True, snapshot=False) as tx:
         token = _scope.set(tx)

@@ -42,7 +42,7 @@ from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import ReadTimeLimit, StorageBusy, reads_on_event_loop
+from scimdir.service.ports import LookupHint, ReadTimeLimit, StorageBusy, reads_on_event_loop
 from scimdir.service.root_search import search_all
 from scimdir.service.runtime import API_KEY_PREFIX, Runtime
 from scimdir.service.unit_of_work import read_scope
@@ -52,7 +52,7 @@ from scimdir.web.auth import presented_secret
 from scimdir.web.auth_throttle import FailureThrottle
 from scimdir.web.db_threads import DatabaseThreads, may_scan
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, read_json
-from scimdir.web.list_params import list_params, search_body
+from scimdir.web.list_params import list_params, lookup_hint, search_body
 from scimdir.web.metrics import observe_request
 from scimdir.web.outcome import Outcome, conditional, created, plain_list
 from scimdir.web.rate_limit import RateLimiter
@@ -184,8 +184,12 @@ class ScimApi:
     def _serve(self, call: _Call) -> Response:
         """Authenticate and run a bodiless request; a GET does both in one read-only snapshot."""
         if call.request.method == "GET":
+            hint = None
+            if call.resource_type is not None and "id" not in call.request.path_params:
+                # A matching query's lookup, read by authentication's own statement.
+                hint = lookup_hint(call.resource_type, call.request.query_params, self.limits)
             with read_scope(self.directories.storage):
-                auth = self._authenticate(call)
+                auth = self._authenticate(call, hint)
                 if auth is None:
                     return self._refusal(call, call.retry_after)
                 response = self._handle(call, auth, None, None)
@@ -197,15 +201,16 @@ class ScimApi:
         self.directories.mark_used(auth)  # in memory: a read never takes the write lock
         return response
 
-    def _authenticate(self, call: _Call) -> Authenticated | None:
-        """The request's directory, or None (then ``call.retry_after`` says 401 or 429)."""
+    def _authenticate(self, call: _Call, hint: LookupHint | None = None) -> Authenticated | None:
+        """The request's directory, or None (then ``call.retry_after`` says 401 or 429);
+        ``hint``: see :meth:`DirectoryService.authenticate` (a reader key ignores it)."""
         if call.secret is None:
             return None
         auth = None
         if self.api_keys is not None and call.secret.startswith(API_KEY_PREFIX):
             auth = self.api_keys.open_directory(call.tenant, call.secret)
         if auth is None:
-            auth = self.directories.authenticate(call.tenant, call.secret)
+            auth = self.directories.authenticate(call.tenant, call.secret, prefetch=hint)
         if auth is None:
             call.retry_after = self.throttle.failed(call.throttle_key, call.secret)
         return auth

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from scimdir.storage.sql.autocommit_reads import pin_snapshot
 from scimdir.storage.sql.counters import CounterBuffer
 from scimdir.storage.sql.driver_statements import DriverStatement
+from scimdir.storage.sql.lookups import Prefetched
 from scimdir.storage.sql.page_marks import PageMarks
 
 __all__ = ["CHUNK", "READONLY", "SqlBase", "chunks"]
@@ -32,12 +33,14 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 class SqlBase:
     """Holds the transaction's connection and the storage's page marks; the mixins add the
-    port's methods."""
+    port's methods. ``prefetched``: lookup rows the authentication read ahead for this unit of
+    work's search (``authentication.py``), never kept past it."""
 
     def __init__(self, conn: Connection, marks: PageMarks | None = None) -> None:
         self.conn = conn
         self.marks = marks
         self.counts = CounterBuffer()
+        self.prefetched: Prefetched = {}
 
     @property
     def postgres(self) -> bool:
@@ -50,7 +53,9 @@ class SqlBase:
         return self.conn.info.get(READONLY) is not True
 
     def pin_snapshot(self) -> None:
-        """Read one snapshot from here to the end of the unit of work (``autocommit_reads.py``)."""
+        """Read one snapshot from here to the end of the unit of work (``autocommit_reads.py``).
+        Rows read ahead before it are dropped: the unit's reads from here on must agree."""
+        self.prefetched.clear()
         pin_snapshot(self.conn)
 
     def flush_counts(self) -> None:

@@ -168,7 +168,7 @@ class GroupOps(ExtensionOps):
     def search_groups(self, directory_id: str, query: SearchQuery) -> Page[GroupRecord]:
         """One page of the directory's groups matching ``query`` (rule 5)."""
         self.flush_counts()
-        prepared = GROUP_LOOKUPS.run(self.conn, directory_id, query)
+        prepared = GROUP_LOOKUPS.run(self.conn, directory_id, query, self.prefetched)
         if prepared is not None:
             return Page(prepared[0], [_group(r) for r in prepared[1]])
         where = [groups.c.directory_id == directory_id]

@@ -8,6 +8,12 @@ the first result in the default order, runs a statement prepared once per column
 connection directly (``driver_statements.py``). The result is
 the same as the general path's: the column, the folding of the value and the order are the ones
 :mod:`scimdir.storage.sql.filters` uses (the contract suite runs both paths).
+
+A lookup can also arrive already answered: a GET's authentication may have read the lookup's
+rows in its own statement (``authentication.py``), keyed by :meth:`PreparedLookups.key`, i.e. by
+every parameter the lookup's statement would run with. :meth:`PreparedLookups.run` takes those
+rows only on an exact key match, so a search that differs in anything (another value, page
+size, attribute, directory) runs its own statement and gets exactly what it asked for.
 """
 
 from __future__ import annotations
@@ -15,15 +21,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy import Connection, Select, Table, bindparam, select
 
 from scimdir.scim.filter import Compare, Op
 from scimdir.service.ports import SearchQuery
 from scimdir.storage.sql.driver_statements import DriverStatement
 
-__all__ = ["PreparedLookups"]
+__all__ = ["LookupKey", "Prefetched", "PreparedLookups"]
 
 Fold = Callable[[str], str] | None
+
+LookupKey = tuple[str, str, str, bool, str, int]
+"""Everything a lookup statement runs with: (table, filter key, folded value, linked only,
+directory id, page size)."""
+
+Prefetched = dict[LookupKey, list[dict[str, Any]]]
+"""Rows read ahead for a lookup, by the key of the statement they stand in for."""
 
 
 class PreparedLookups:
@@ -41,11 +54,31 @@ class PreparedLookups:
         self.linked_column = linked_column
         self._statements: dict[tuple[str, bool], DriverStatement] = {}
 
+    def key(
+        self, directory_id: str, filter_key: str, value: str, count: int, linked_only: bool
+    ) -> LookupKey | None:
+        """The key of the statement that looks ``value`` up under ``filter_key`` (None: no
+        prepared statement for that key): the value folded as the filter compiler folds it."""
+        found = self.columns.get(filter_key)
+        if found is None:
+            return None
+        fold = found[1]
+        folded = fold(value) if fold is not None else value
+        linked = linked_only and self.linked_column is not None
+        return (self.table.name, filter_key, folded, linked, directory_id, count)
+
     def run(
-        self, conn: Connection, directory_id: str, query: SearchQuery
+        self,
+        conn: Connection,
+        directory_id: str,
+        query: SearchQuery,
+        prefetched: Prefetched | None = None,
     ) -> tuple[int, list[dict[str, Any]]] | None:
         """``(total, rows)`` when ``query`` is a plain first-page equality lookup whose page is
-        not full (so its length is the total); None when the general path must answer."""
+        not full (so its length is the total); None when the general path must answer.
+
+        ``prefetched``: rows read ahead in this unit of work; the entry whose key is exactly
+        this lookup's is taken (and removed) instead of running the statement."""
         expr = query.filter
         if (
             not isinstance(expr, Compare)
@@ -56,25 +89,30 @@ class PreparedLookups:
             or query.count <= 0
         ):
             return None
-        found = self.columns.get(expr.field.key)
-        if found is None:
+        key = self.key(directory_id, expr.field.key, expr.value, query.count, query.linked_only)
+        if key is None:
             return None
-        column, fold = found
-        value = fold(expr.value) if fold is not None else expr.value
-        linked = query.linked_only and self.linked_column is not None
-        stmt = self._statement(expr.field.key, column, linked)
-        rows = stmt.rows(conn, {"d": directory_id, "v": value, "n": query.count})
+        rows = prefetched.pop(key, None) if prefetched else None
+        if rows is None:
+            stmt = self._statement(key[1], key[3])
+            rows = stmt.rows(conn, {"d": directory_id, "v": key[2], "n": query.count})
         if len(rows) >= query.count:
             return None
         return len(rows), rows
 
-    def _statement(self, key: str, column: Any, linked: bool) -> DriverStatement:
-        prepared = self._statements.get((key, linked))
+    def select(self, filter_key: str, linked: bool) -> Select[Any]:
+        """The lookup's statement: the rows of directory ``:d`` whose ``filter_key`` column
+        equals ``:v`` (folded), linked ones only if ``linked``, oldest first, at most ``:n``."""
+        t = self.table
+        column = self.columns[filter_key][0]
+        stmt = select(t).where(t.c.directory_id == bindparam("d"), column == bindparam("v"))
+        if linked and self.linked_column is not None:
+            stmt = stmt.where(self.linked_column.is_(True))
+        return stmt.order_by(t.c.created, t.c.id).limit(bindparam("n"))
+
+    def _statement(self, filter_key: str, linked: bool) -> DriverStatement:
+        prepared = self._statements.get((filter_key, linked))
         if prepared is None:
-            t = self.table
-            stmt = select(t).where(t.c.directory_id == bindparam("d"), column == bindparam("v"))
-            if linked and self.linked_column is not None:
-                stmt = stmt.where(self.linked_column.is_(True))
-            stmt = stmt.order_by(t.c.created, t.c.id).limit(bindparam("n"))
-            prepared = self._statements[(key, linked)] = DriverStatement(stmt)
+            prepared = DriverStatement(self.select(filter_key, linked))
+            self._statements[(filter_key, linked)] = prepared
         return prepared

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import secrets as random_source
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,12 +36,14 @@ from sqlalchemy import Row, bindparam, delete, or_, select, update
 from scimdir.service.ports import (
     DirectoryRecord,
     EventRecord,
+    LookupHint,
     SecretRecord,
     StorageError,
     UniquenessViolation,
 )
 from scimdir.storage.sql.admin_ops import AdminOps
 from scimdir.storage.sql.api_key_ops import ApiKeyOps
+from scimdir.storage.sql.authentication import authenticate, directory_record
 from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.browse import BrowseOps
 from scimdir.storage.sql.driver_statements import DriverStatement
@@ -80,21 +82,6 @@ _LIST_SECRETS = (
     .order_by(secrets.c.created, secrets.c.id)
 )
 
-# Authentication in one statement: the directory row and the live secret whose hash matches,
-# zero rows for anything else (``Transaction.authenticate`` in ports.py).
-_SECRET_COLUMNS = [c.label(f"secret_{c.name}") for c in secrets.c]
-_AUTHENTICATE = DriverStatement(
-    select(directories, *_SECRET_COLUMNS)
-    .join(secrets, secrets.c.directory_id == directories.c.id)
-    .where(
-        directories.c.id == bindparam("directory_id"),
-        secrets.c.secret_hash == bindparam("secret_hash"),
-        or_(secrets.c.revoked.is_(None), secrets.c.revoked > bindparam("now")),
-        or_(secrets.c.expires.is_(None), secrets.c.expires > bindparam("now")),
-    )
-    .limit(1)
-)
-
 # Last use alone, never backwards: a revocation or a rotation committed between a request's
 # authentication and this write is not undone (the statement names no other column).
 _TOUCH_SECRET = (
@@ -105,19 +92,6 @@ _TOUCH_SECRET = (
     )
     .values(last_used=bindparam("when"))
 )
-
-
-def _directory(row: Row[Any] | Mapping[str, Any]) -> DirectoryRecord:
-    m = row._mapping if isinstance(row, Row) else row
-    return DirectoryRecord(
-        m["id"],
-        m["name"],
-        m["idp"],
-        m["settings"],
-        m["created"],
-        m["updated"],
-        m["schema_extensions"] or [],
-    )
 
 
 def _secret(row: Row[Any]) -> SecretRecord:
@@ -160,12 +134,12 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
     def get_directory(self, directory_id: str) -> DirectoryRecord | None:
         """The directory, if it exists."""
         row = self.conn.execute(_GET_DIRECTORY, {"directory_id": directory_id}).first()
-        return None if row is None else _directory(row)
+        return None if row is None else directory_record(row)
 
     def list_directories(self) -> list[DirectoryRecord]:
         """All directories, oldest first."""
         stmt = select(directories).order_by(directories.c.created, directories.c.id)
-        return [_directory(r) for r in self.conn.execute(stmt)]
+        return [directory_record(r) for r in self.conn.execute(stmt)]
 
     def update_directory(self, record: DirectoryRecord) -> None:
         """Write the directory's name, IdP preset, settings and ``updated``."""
@@ -204,24 +178,16 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         return [_secret(r) for r in rows]
 
     def authenticate(
-        self, directory_id: str, secret_hash: str, now: datetime
+        self,
+        directory_id: str,
+        secret_hash: str,
+        now: datetime,
+        prefetch: LookupHint | None = None,
     ) -> tuple[DirectoryRecord, SecretRecord] | None:
-        """The directory and its live secret stored as ``secret_hash``, in one statement."""
-        m = _AUTHENTICATE.first(
-            self.conn, {"directory_id": directory_id, "secret_hash": secret_hash, "now": now}
-        )
-        if m is None:
-            return None
-        secret = SecretRecord(
-            id=m["secret_id"],
-            directory_id=m["secret_directory_id"],
-            secret_hash=m["secret_secret_hash"],
-            created=m["secret_created"],
-            expires=m["secret_expires"],
-            revoked=m["secret_revoked"],
-            last_used=m["secret_last_used"],
-        )
-        return _directory(m), secret
+        """The directory and its live secret stored as ``secret_hash``, in one statement; with
+        ``prefetch``, the same statement reads the hinted lookup's rows for this unit of work's
+        search (``authentication.py``)."""
+        return authenticate(self.conn, directory_id, secret_hash, now, prefetch, self.prefetched)
 
     def update_secret(self, record: SecretRecord) -> None:
         """Write a secret's hash, expiry, revocation and last use."""

@@ -314,7 +314,7 @@ class UserOps(ExtensionOps):
     def search_users(self, directory_id: str, query: SearchQuery) -> Page[UserRecord]:
         """One page of the directory's users matching ``query`` (rule 5)."""
         self.flush_counts()
-        prepared = USER_LOOKUPS.run(self.conn, directory_id, query)
+        prepared = USER_LOOKUPS.run(self.conn, directory_id, query, self.prefetched)
         if prepared is not None:
             return Page(prepared[0], [_user(r) for r in prepared[1]])
         where = [users.c.directory_id == directory_id]
