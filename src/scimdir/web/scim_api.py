@@ -154,14 +154,17 @@ class ScimApi:
                     reads_on_event_loop.reset(token)
             # Authenticate before reading a byte of the body: an anonymous client cannot make
             # the server buffer anything. Then stream the body with the cap (413 past it).
-            if self.inline_reads:
-                token = reads_on_event_loop.set(True)
-                try:
-                    auth = self._authenticate(call)
-                finally:
-                    reads_on_event_loop.reset(token)
-            else:
-                auth = await run_in_threadpool(self._authenticate, call)
+            try:
+                if self.inline_reads:
+                    token = reads_on_event_loop.set(True)
+                    try:
+                        auth = self._authenticate(call)
+                    finally:
+                        reads_on_event_loop.reset(token)
+                else:
+                    auth = await run_in_threadpool(self._authenticate, call)
+            except StorageBusy as exc:
+                return self._unavailable(call, exc)
             if auth is None:
                 return self._refusal(call, call.retry_after)
             raw: Any = None
@@ -183,23 +186,55 @@ class ScimApi:
 
     def _serve(self, call: _Call) -> Response:
         """Authenticate and run a bodiless request; a GET does both in one read-only snapshot."""
-        if call.request.method == "GET":
-            hint = None
-            if call.resource_type is not None and "id" not in call.request.path_params:
-                # A matching query's lookup, read by authentication's own statement.
-                hint = lookup_hint(call.resource_type, call.request.query_params, self.limits)
-            with read_scope(self.directories.storage):
-                auth = self._authenticate(call, hint)
+        try:
+            if call.request.method == "GET":
+                hint = None
+                if call.resource_type is not None and "id" not in call.request.path_params:
+                    # A matching query's lookup, read by authentication's own statement.
+                    hint = lookup_hint(call.resource_type, call.request.query_params, self.limits)
+                with read_scope(self.directories.storage):
+                    auth = self._authenticate(call, hint)
+                    if auth is None:
+                        return self._refusal(call, call.retry_after)
+                    response = self._handle(call, auth, None, None)
+            else:
+                auth = self._authenticate(call)
                 if auth is None:
                     return self._refusal(call, call.retry_after)
                 response = self._handle(call, auth, None, None)
-        else:
-            auth = self._authenticate(call)
-            if auth is None:
-                return self._refusal(call, call.retry_after)
-            response = self._handle(call, auth, None, None)
+        except StorageBusy as exc:  # the authentication's (the use case's are _handle's)
+            return self._unavailable(call, exc)
         self.directories.mark_used(auth)  # in memory: a read never takes the write lock
         return response
+
+    def _unavailable(self, call: _Call, exc: StorageBusy) -> Response:
+        """503 for a request whose authentication could not read the database in time (a
+        table locked by a schema change, a wedged server): the client may retry; the server
+        log says why (no directory is known yet to log it under)."""
+        error = self._busy(exc)
+        logger.warning(
+            "%s %s answered 503: authentication could not read the database (%s)",
+            call.request.method,
+            call.request.url.path,
+            exc,
+        )
+        elapsed = time.perf_counter() - call.started
+        observe_request(call.request.method, call.resource_type, error.status, (), elapsed)
+        return error_response(error, retry_after=BUSY_RETRY_AFTER)
+
+    def _busy(self, exc: StorageBusy) -> SCIMException:
+        """The 503 for a read stopped at its time limit or a database that stayed busy."""
+        if isinstance(exc, ReadTimeLimit):
+            limit = exc.limit_seconds or self.read_time_limit or 0
+            return service_unavailable(
+                f"The read did not finish within its time limit of {limit:g} "
+                "seconds and was stopped; narrow the filter or ask for smaller pages. "
+                f"Retry after {BUSY_RETRY_AFTER} seconds."
+            )
+        return service_unavailable(
+            f"The database is busy ({exc}); nothing was changed. "
+            f"Retry after {BUSY_RETRY_AFTER} seconds."
+        )
 
     def _authenticate(self, call: _Call, hint: LookupHint | None = None) -> Authenticated | None:
         """The request's directory, or None (then ``call.retry_after`` says 401 or 429);
@@ -279,19 +314,8 @@ class ScimApi:
             )
         except SCIMException as exc:
             response, error = error_response(exc), exc
-        except ReadTimeLimit as exc:
-            limit = exc.limit_seconds or self.read_time_limit or 0
-            error = service_unavailable(
-                f"The read did not finish within its time limit of {limit:g} "
-                "seconds and was stopped; narrow the filter or ask for smaller pages. "
-                f"Retry after {BUSY_RETRY_AFTER} seconds."
-            )
-            response = error_response(error, retry_after=BUSY_RETRY_AFTER)
-        except StorageBusy as exc:
-            error = service_unavailable(
-                f"The database is busy ({exc}); nothing was changed. "
-                f"Retry after {BUSY_RETRY_AFTER} seconds."
-            )
+        except StorageBusy as exc:  # ReadTimeLimit included
+            error = self._busy(exc)
             response = error_response(error, retry_after=BUSY_RETRY_AFTER)
         except Exception:
             logger.exception("unexpected error serving %s %s", request.method, request.url.path)
