@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
-from scimdir.service.ports import ReadTimeLimit, reads_on_event_loop
+from scimdir.service.ports import ReadTimeLimit, StorageBusy, reads_on_event_loop
 from scimdir.storage.sql import SqlStorage
 from tests.storage.helpers import create_directory
 
@@ -173,3 +173,25 @@ def test_a_thread_that_ends_closes_its_loop_connection(
     while _backends(postgres_url, set(pids)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert pids and not _backends(postgres_url, set(pids))
+
+
+def test_an_unreachable_server_is_not_tried_again_on_every_loop_read() -> None:
+    """When the loop's connection cannot be opened (the server is down), the read answers
+    StorageBusy (503), and the next reads do too, at once, without another connection attempt
+    that would block the loop, until the back-off has passed."""
+    storage = SqlStorage("postgresql+psycopg://postgres@127.0.0.1:1/unreachable")
+    attempts: list[int] = []
+    loop_engine = storage.engines[-1]
+    event.listen(loop_engine, "do_connect", lambda *args: attempts.append(1))
+    token = reads_on_event_loop.set(True)
+    try:
+        for _ in range(3):
+            with (
+                pytest.raises(StorageBusy, match="could not be reached"),
+                storage.transaction(readonly=True, snapshot=False),
+            ):
+                pass
+    finally:
+        reads_on_event_loop.reset(token)
+        storage.dispose()
+    assert len(attempts) == 1

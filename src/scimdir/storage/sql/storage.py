@@ -70,6 +70,10 @@ MIGRATION_LOCK = 0x5C1_D1_0001  # advisory lock key for schema upgrades (Postgre
 LOOP_READ_TIMEOUT = 2.0
 """Seconds a PostgreSQL read on the event loop may run (an index probe takes well under a
 millisecond; the limit only bounds how long a wedged database can stall the loop)."""
+
+LOOP_UNREACHABLE_FOR = 5.0
+"""Seconds the event loop's reads answer 503 at once after failing to connect to PostgreSQL
+(each attempt can block the loop up to the two-second connect timeout)."""
 _MIGRATION_POLL_SECONDS = 0.1
 _SQLITE_BUSY_MS = 30_000
 DEFAULT_WRITER_TIMEOUT = 30.0  # seconds a writer queues for the writer lock before StorageBusy
@@ -312,6 +316,7 @@ class SqlStorage:
                 _loop_read_engine(url, loop_read_timeout, echo),
                 alive=_pg_alive,
                 info={STATEMENT_LIMIT: loop_read_timeout},
+                unreachable_for=LOOP_UNREACHABLE_FOR,
             )
 
             @event.listens_for(self.engine, "handle_error")

@@ -22,12 +22,16 @@ On PostgreSQL the same holds for the reads the event loop serves itself
 (:data:`scimdir.service.ports.reads_on_event_loop`): a pool checkout there could wait behind
 worker threads that hold every pooled connection, and the loop must never wait; the loop's
 connection has a statement time limit (``storage.py``), and ``alive`` (the pool's liveness
-check, ``pg_pool.py``) replaces one the server has closed before a unit of work uses it.
+check, ``pg_pool.py``) replaces one the server has closed before a unit of work uses it. When
+the server cannot be reached, a connection attempt blocks the loop up to its connect timeout:
+after a failed attempt, the readers answer :class:`~scimdir.service.ports.StorageBusy` at once
+for ``unreachable_for`` seconds (503 with ``Retry-After``) instead of stalling every request.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +39,9 @@ from typing import Any
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
+from scimdir.service.ports import StorageBusy
 from scimdir.storage.sql.autocommit_reads import end_autocommit, read_in_autocommit
 from scimdir.storage.sql.base import READONLY
 
@@ -46,7 +52,8 @@ class ThreadReaders:
     """One autocommit read connection per thread (see the module docstring): ``engine`` is the
     storage's, ``connections`` the unpooled engine the DB-API connections come from, ``alive``
     whether a held DB-API connection may still be used (None: always), ``info`` entries every
-    connection's ``Connection.info`` starts with."""
+    connection's ``Connection.info`` starts with, ``unreachable_for`` seconds without a new
+    connection attempt after one failed (0: always try)."""
 
     def __init__(
         self,
@@ -55,11 +62,14 @@ class ThreadReaders:
         *,
         alive: Callable[[Any], bool] | None = None,
         info: dict[str, Any] | None = None,
+        unreachable_for: float = 0.0,
     ) -> None:
         self.engine = engine
         self.connections = connections
         self.alive = alive
         self.info = info or {}
+        self.unreachable_for = unreachable_for
+        self._retry_at = 0.0  # time.monotonic() before which no connection is attempted
         self._local = threading.local()
         self._held: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
@@ -89,7 +99,7 @@ class ThreadReaders:
         # A connection of ``engine`` (its events, its dialect) over a DB-API connection of
         # the unpooled ``connections`` engine, detached from its pool: no pool bookkeeping runs
         # (or complains) when the thread ends and its slot closes the connection.
-        raw = self.connections.raw_connection()
+        raw = self._connect()
         raw.detach()
         held = Connection(self.engine, connection=raw)
         held.info.update(self.info)
@@ -97,6 +107,20 @@ class ThreadReaders:
         with self._lock:
             self._held.add(held)
         return held
+
+    def _connect(self) -> Any:
+        if self.unreachable_for and time.monotonic() < self._retry_at:
+            raise StorageBusy("the database could not be reached moments ago")
+        # The pool's connect raises the driver's own error (SQLAlchemy wraps it only inside a
+        # Connection), or SQLAlchemy's for a failure in its own connect handling.
+        failures = (DBAPIError, self.connections.dialect.loaded_dbapi.Error)
+        try:
+            return self.connections.raw_connection()
+        except failures as exc:
+            if not self.unreachable_for:
+                raise
+            self._retry_at = time.monotonic() + self.unreachable_for
+            raise StorageBusy(f"the database could not be reached: {exc}".strip()) from exc
 
     def _end(self, conn: Connection, *, commit: bool) -> None:
         try:
