@@ -113,3 +113,29 @@ def test_a_locked_table_answers_503_at_the_loop_time_limit(postgres_url: str, ta
         anyio.run(main)
     finally:
         locker.dispose()
+
+
+def test_an_unreachable_database_answers_503_at_once() -> None:
+    """With PostgreSQL down, a lookup answers 503 with Retry-After (not 500), and the next one
+    answers at once: the loop does not try to connect again during the back-off."""
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/unreachable"
+    app = create_app(Settings(database_url=url, log_enabled=False), migrate=False)
+
+    async def main() -> None:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            headers={"Authorization": "Bearer some-secret"},
+        )
+        lookup = "/scim/t1/v2/Users?filter=" + quote('userName eq "a@example.test"')
+        try:
+            for _ in range(2):
+                refused = await client.get(lookup)
+                assert refused.status_code == 503, refused.text
+                assert refused.headers["retry-after"] == "5"
+                assert "could not be reached" in refused.json()["detail"]
+        finally:
+            await client.aclose()
+            app.state.services.storage.dispose()
+
+    anyio.run(main)
