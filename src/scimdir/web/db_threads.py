@@ -43,6 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
 from scimdir.scim.fast_filter import is_simple_equality
+from scimdir.service.ports import reads_on_event_loop
 from scimdir.service.unit_of_work import time_limited
 
 __all__ = ["INLINE_PAGE_SIZE", "WRITER_THREAD_NAME", "DatabaseThreads", "may_scan"]
@@ -102,6 +103,15 @@ class DatabaseThreads:
                 with anyio.CancelScope(shield=True):
                     await asyncio.wait([asyncio.wrap_future(work)])
             raise
+
+    def inline(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` here, on the event loop, its reads on the loop's own connection
+        (:data:`~scimdir.service.ports.reads_on_event_loop`)."""
+        token = reads_on_event_loop.set(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            reads_on_event_loop.reset(token)
 
     async def scan(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a read that may scan in the thread pool, interrupted past the time limit."""

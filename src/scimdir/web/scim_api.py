@@ -42,7 +42,7 @@ from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import LookupHint, ReadTimeLimit, StorageBusy, reads_on_event_loop
+from scimdir.service.ports import LookupHint, ReadTimeLimit, StorageBusy
 from scimdir.service.root_search import search_all
 from scimdir.service.runtime import API_KEY_PREFIX, Runtime
 from scimdir.service.unit_of_work import read_scope
@@ -87,13 +87,13 @@ class ScimApi:
     bulk: Handler | None = None  # POST /Bulk (web/bulk.py), through this same pipeline
     read_time_limit: float | None = None
     """Seconds a read that may scan runs before the database interrupts it (SQLite)."""
-    single_writer: bool | None = None
-    """Writes on one dedicated thread (SQLite has one writer); None: when ``inline_reads``."""
+    single_writer: bool = True
+    """Writes on one dedicated thread (SQLite has one writer); PostgreSQL's in the pool."""
 
     def __post_init__(self) -> None:
         self.request_log = RequestLogger(self.log_sink, self.directories, self.runtime.clock)
         self.threads = DatabaseThreads(
-            single_writer=self.inline_reads if self.single_writer is None else self.single_writer,
+            single_writer=self.single_writer,
             read_time_limit=self.read_time_limit,
         )
 
@@ -147,20 +147,12 @@ class ScimApi:
                     return await self.threads.scan(self._serve, call)
                 # An index probe is a few hundred microseconds of CPU: serving it on the event
                 # loop saves the worker-thread hop (docs/performance.md).
-                token = reads_on_event_loop.set(True)
-                try:
-                    return self._serve(call)
-                finally:
-                    reads_on_event_loop.reset(token)
+                return self.threads.inline(self._serve, call)
             # Authenticate before reading a byte of the body: an anonymous client cannot make
             # the server buffer anything. Then stream the body with the cap (413 past it).
             try:
                 if self.inline_reads:
-                    token = reads_on_event_loop.set(True)
-                    try:
-                        auth = self._authenticate(call)
-                    finally:
-                        reads_on_event_loop.reset(token)
+                    auth = self.threads.inline(self._authenticate, call)
                 else:
                     auth = await run_in_threadpool(self._authenticate, call)
             except StorageBusy as exc:
