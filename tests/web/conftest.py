@@ -8,11 +8,13 @@ fresh directories it creates, so no test may assume an empty database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -112,3 +114,17 @@ def entra_user(name: str = "alice@contoso.com", **extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
+
+
+@asynccontextmanager
+async def served(app: Any, name: str = "served") -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """``app`` with its lifespan running (log writer, thread pools), an Entra directory named
+    ``name`` and an async in-process client holding its secret: ``(client, base path)``."""
+    async with app.router.lifespan_context(app):
+        made = app.state.services.directories.create(name, "entra")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            headers={"Authorization": f"Bearer {made.secret}"},
+        ) as client:
+            yield client, f"/scim/{made.directory.id}/v2"

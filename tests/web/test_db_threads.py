@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 from sqlalchemy import event
 from starlette.datastructures import QueryParams
@@ -18,6 +17,7 @@ from scimdir.service.users import UserService
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
 from scimdir.web.db_threads import WRITER_THREAD_NAME, DatabaseThreads, may_scan
+from tests.web.conftest import served
 
 
 def _user(name: str) -> dict[str, Any]:
@@ -32,17 +32,8 @@ def _user(name: str) -> dict[str, Any]:
     }
 
 
-async def _started(tmp_path: Path, **settings: Any) -> tuple[Any, httpx.AsyncClient, str, Any]:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", **settings))
-    lifespan = app.router.lifespan_context(app)
-    await lifespan.__aenter__()
-    made = app.state.services.directories.create("threads", "entra")
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {made.secret}"},
-    )
-    return app, client, f"/scim/{made.directory.id}/v2", lifespan
+def _app(tmp_path: Path, **settings: Any) -> Any:
+    return create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", **settings))
 
 
 def test_every_write_runs_on_the_one_writer_thread(tmp_path: Path) -> None:
@@ -55,25 +46,25 @@ def test_every_write_runs_on_the_one_writer_thread(tmp_path: Path) -> None:
             writers.add((threading.get_ident(), threading.current_thread().name))
 
     async def main() -> None:
-        app, client, base, lifespan = await _started(tmp_path, log_enabled=False)
+        app = _app(tmp_path, log_enabled=False)
         engine = app.state.services.storage.engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
-            answers = await asyncio.gather(
-                *(client.post(f"{base}/Users", json=_user(f"u{i}@x.io")) for i in range(12))
-            )
-            assert [a.status_code for a in answers] == [201] * 12
-            user_id = answers[0].json()["id"]
-            patch = {
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "path": "displayName", "value": "N"}],
-            }
-            assert (await client.patch(f"{base}/Users/{user_id}", json=patch)).status_code == 200
-            assert (await client.delete(f"{base}/Users/{user_id}")).status_code == 204
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-            await client.aclose()
-            await lifespan.__aexit__(None, None, None)
+        async with served(app, "threads") as (client, base):
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                answers = await asyncio.gather(
+                    *(client.post(f"{base}/Users", json=_user(f"u{i}@x.io")) for i in range(12))
+                )
+                assert [a.status_code for a in answers] == [201] * 12
+                user_id = answers[0].json()["id"]
+                patch = {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "displayName", "value": "N"}],
+                }
+                answer = await client.patch(f"{base}/Users/{user_id}", json=patch)
+                assert answer.status_code == 200
+                assert (await client.delete(f"{base}/Users/{user_id}")).status_code == 204
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
         ((ident, name),) = writers
         assert name.startswith(WRITER_THREAD_NAME)
         assert ident != threading.get_ident()
@@ -97,23 +88,23 @@ def test_a_scanning_read_does_not_block_the_loop(
     monkeypatch.setattr(UserService, "search", held_search)
 
     async def main() -> None:
-        _app, client, base, lifespan = await _started(tmp_path)
-        try:
-            assert (await client.post(f"{base}/Users", json=_user("a@x.io"))).status_code == 201
-            scan = asyncio.create_task(
-                client.get(f"{base}/Users", params={"filter": 'userName co "x"'})
-            )
-            while not entered.is_set():
-                await asyncio.sleep(0.01)
-            lookup = await client.get(f"{base}/Users", params={"filter": 'userName eq "a@x.io"'})
-            assert lookup.json()["totalResults"] == 1
-            assert not scan.done()
-            gate.set()
-            assert (await scan).json()["totalResults"] == 1
-        finally:
-            gate.set()
-            await client.aclose()
-            await lifespan.__aexit__(None, None, None)
+        async with served(_app(tmp_path), "threads") as (client, base):
+            try:
+                assert (await client.post(f"{base}/Users", json=_user("a@x.io"))).status_code == 201
+                scan = asyncio.create_task(
+                    client.get(f"{base}/Users", params={"filter": 'userName co "x"'})
+                )
+                while not entered.is_set():
+                    await asyncio.sleep(0.01)
+                lookup = await client.get(
+                    f"{base}/Users", params={"filter": 'userName eq "a@x.io"'}
+                )
+                assert lookup.json()["totalResults"] == 1
+                assert not scan.done()
+                gate.set()
+                assert (await scan).json()["totalResults"] == 1
+            finally:
+                gate.set()
 
     asyncio.run(main())
 
@@ -123,8 +114,8 @@ def test_a_scanning_read_past_its_time_limit_gets_503(tmp_path: Path) -> None:
     a detail naming the limit; an index-probe lookup is unaffected."""
 
     async def main() -> None:
-        app, client, base, lifespan = await _started(tmp_path)
-        try:
+        app = _app(tmp_path)
+        async with served(app, "threads") as (client, base):
             for i in range(40):
                 body = _user(f"user{i}@x.io")
                 assert (await client.post(f"{base}/Users", json=body)).status_code == 201
@@ -136,9 +127,6 @@ def test_a_scanning_read_past_its_time_limit_gets_503(tmp_path: Path) -> None:
             query = quote('userName eq "user1@x.io"')
             lookup = await client.get(f"{base}/Users?filter={query}")
             assert lookup.json()["totalResults"] == 1
-        finally:
-            await client.aclose()
-            await lifespan.__aexit__(None, None, None)
 
     asyncio.run(main())
 

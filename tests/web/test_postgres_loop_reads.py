@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, event, text
 from scimdir.settings import Settings
 from scimdir.storage.sql import SqlStorage
 from scimdir.web.app import create_app
-from tests.web.conftest import entra_user
+from tests.web.conftest import entra_user, served
 
 pytestmark = pytest.mark.postgres
 
@@ -31,19 +31,10 @@ async def _served(postgres_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClie
     storage = SqlStorage(postgres_url, loop_read_timeout=0.3)
     app = create_app(Settings(database_url=postgres_url, log_enabled=False), storage=storage)
     assert app.state.services.storage is storage
-    lifespan = app.router.lifespan_context(app)
-    await lifespan.__aenter__()
-    made = app.state.services.directories.create("loop reads", "entra")
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {made.secret}"},
-    )
     try:
-        yield app, client, f"/scim/{made.directory.id}/v2"
+        async with served(app, "loop reads") as (client, base):
+            yield app, client, base
     finally:
-        await client.aclose()
-        await lifespan.__aexit__(None, None, None)
         storage.dispose()
 
 
