@@ -181,6 +181,8 @@ async def main(args: argparse.Namespace) -> None:
             profiler.enable()
             await _measure(app, call, args.n)
             profiler.disable()
+            if args.dump:
+                profiler.dump_stats(args.dump)
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
             return
         for name in chosen:
@@ -216,4 +218,5 @@ if __name__ == "__main__":
         help="profile with the process's CPU clock, not wall time (database waits not counted)",
     )
     parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--dump", help="with --profile: also write the pstats file here")
     asyncio.run(main(parser.parse_args()))
