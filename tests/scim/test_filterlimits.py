@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import scimdir.scim.filter as filter_module
 from scimdir.scim.filter import parse_filter
 from scimdir.scim.filterlimits import check_filter_size
 from scimdir.scim.limits import InputLimits
@@ -49,6 +50,18 @@ def test_a_long_filter_is_refused_before_it_is_scanned() -> None:
         check_filter_size("x" * 301, LIMITS)
 
 
+def test_the_matching_query_skips_the_scan_but_not_the_limits() -> None:
+    """``attr eq "value"`` (one comparison, no nesting) is not scanned, yet a long one is still
+    refused by its length, and a limit of zero comparisons still refuses it."""
+    value = "v" * 290
+    with refused("invalidFilter", "is 304 characters long; scimdir accepts at most 300"):
+        parse_filter(USER_TYPE, f'userName eq "{value}"', LIMITS)
+    no_terms = InputLimits(max_filter_terms=0)
+    with refused("invalidFilter", "has 1 comparisons; scimdir accepts at most 0"):
+        parse_filter(USER_TYPE, 'userName eq "a"', no_terms)
+    parse_filter(USER_TYPE, 'userName eq "a"', InputLimits(max_filter_depth=0))
+
+
 def test_deep_nesting_is_refused_naming_the_limit() -> None:
     """Four levels of parentheses (or brackets) over a limit of three are refused."""
     with refused("invalidFilter", "4 deep; scimdir accepts at most 3"):
@@ -77,3 +90,14 @@ def test_the_default_limits_refuse_the_filters_that_broke_storage(terms: int) ->
     """1,100 and 8,000 ``or`` terms (SQLite's depth limit, seconds of parsing) are refused."""
     with refused("invalidFilter", "a published limit"):
         parse_filter(USER_TYPE, _ors(terms))
+
+
+def test_the_matching_query_is_not_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The size scan runs for other filters only (it is linear in the text, and the matching
+    query is most of an identity provider's filters)."""
+    scanned: list[str] = []
+    monkeypatch.setattr(filter_module, "check_filter_size", lambda text, _: scanned.append(text))
+    parse_filter(USER_TYPE, 'userName eq "a"', LIMITS)
+    assert scanned == []
+    parse_filter(USER_TYPE, 'userName eq "a" or userName eq "b"', LIMITS)
+    assert scanned == ['userName eq "a" or userName eq "b"']

@@ -195,3 +195,28 @@ def test_an_unreachable_server_is_not_tried_again_on_every_loop_read() -> None:
         reads_on_event_loop.reset(token)
         storage.dispose()
     assert len(attempts) == 1
+
+
+def test_the_loop_connection_rests_in_autocommit_between_units(storage: SqlStorage) -> None:
+    """Between units the loop's connection is in autocommit with the default isolation level,
+    idle, also after a unit that pinned a snapshot (a REPEATABLE READ transaction): the next
+    autocommit read switches nothing, and a pinned unit still reads one snapshot."""
+    directory_id = create_directory(storage)
+    token = reads_on_event_loop.set(True)
+    try:
+        with storage.transaction(readonly=True, snapshot=False) as tx:
+            tx.get_directory(directory_id)
+            driver: Any = tx.conn.connection.dbapi_connection
+        assert driver.autocommit is True and driver.isolation_level is None
+        with storage.transaction(readonly=True, snapshot=False) as tx:
+            tx.pin_snapshot()
+            tx.get_directory(directory_id)
+            assert tx.conn.connection.dbapi_connection is driver
+            assert driver.autocommit is False
+            assert driver.info.transaction_status == TransactionStatus.INTRANS
+            level = tx.conn.exec_driver_sql("SHOW transaction_isolation").scalar_one()
+            assert level == "repeatable read"
+        assert driver.autocommit is True and driver.isolation_level is None
+        assert driver.info.transaction_status == TransactionStatus.IDLE
+    finally:
+        reads_on_event_loop.reset(token)

@@ -49,18 +49,23 @@ def read_in_autocommit(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
-        dbapi.autocommit = True
+        if not dbapi.autocommit:  # psycopg's setters take its lock and run a generator
+            dbapi.autocommit = True
 
 
-def end_autocommit(conn: Connection) -> None:
-    """Give the connection back to the pool as it came: not in autocommit, default isolation."""
+def end_autocommit(conn: Connection, *, resting: bool = False) -> None:
+    """Give the connection back as it came: to the pool not in autocommit, or (``resting``:
+    a connection kept for reads only, ``thread_readers.py``) in autocommit, where the next unit
+    finds it without a switch; either way with the default isolation level."""
     conn.info.pop(AUTOCOMMIT_READ, None)
     if conn.dialect.name != "postgresql":
         return
     dbapi = conn.connection.dbapi_connection
     if dbapi is not None and not dbapi.closed:
-        dbapi.autocommit = False
-        dbapi.isolation_level = None
+        if dbapi.autocommit != resting:
+            dbapi.autocommit = resting
+        if dbapi.isolation_level is not None:
+            dbapi.isolation_level = None
 
 
 def pin_snapshot(conn: Connection) -> None:

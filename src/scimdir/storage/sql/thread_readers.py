@@ -14,8 +14,10 @@ so they never take a slot a writer or the log writer waits for; each is wrapped 
 observers) apply as on any other connection. An idle one holds
 no lock: between units of work it has no open statement and no transaction, so it never
 blocks a WAL checkpoint. A unit that pinned a snapshot (``BEGIN``) commits or rolls back at its
-end. When the thread ends (the thread pool retires idle threads), its connection is dropped and
-closes itself; the storage's ``dispose`` closes the others. Only for a database file: an
+end. A PostgreSQL connection rests in autocommit between units (a unit then switches nothing:
+each of psycopg's setters takes its lock and runs a generator). When the thread ends (the
+thread pool retires idle threads), its connection is dropped and closes itself; the storage's
+``dispose`` closes the others. Only for a database file: an
 in-memory database exists in its one shared connection.
 
 On PostgreSQL the same holds for the reads the event loop serves itself
@@ -136,7 +138,7 @@ class ThreadReaders:
             self._drop()
             raise
         finally:
-            end_autocommit(conn)
+            end_autocommit(conn, resting=True)
         if conn.invalidated:
             self._drop()
 
