@@ -128,6 +128,7 @@ def create_app(
         app.scim_routes,
         max_in_flight=settings.max_in_flight,
         timeout=settings.request_timeout_seconds,
+        resources=scim_routes,
     )
     app.router.routes.extend(
         [

@@ -14,8 +14,9 @@ starts with ``/scim/`` is handed to the SCIM stack, which is
 - :class:`ScimErrorBoundary`: what the framework's outer layers did for these paths (a path no
   route took is a SCIM 404, an unexpected error a bare SCIM 500 with the traceback in the
   server log),
-- a router holding only the SCIM routes: the OpenAPI document, the NUL guard, the tenant mount
-  and the fallbacks under ``/scim``.
+- the resource routes (``/Users``, ``/Groups``, with or without an id) by table lookup
+  (``web/resource_routes.py``), then a router holding only the SCIM routes: the OpenAPI
+  document, the NUL guard, the tenant mount and the fallbacks under ``/scim``.
 
 Everything else (``/api``, ``/admin``, ``/healthz``, ``/metrics``, the lifespan) goes through
 FastAPI as before.
@@ -32,6 +33,7 @@ from starlette.routing import BaseRoute, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scimdir.web.overload import OverloadGuard
+from scimdir.web.resource_routes import ResourceRoutes
 from scimdir.web.unhandled import unexpected, unrouted
 
 __all__ = ["SCIM_PREFIX", "ScimErrorBoundary", "ScimdirApp", "scim_stack"]
@@ -68,10 +70,21 @@ class ScimErrorBoundary:
             await response(scope, receive, send)
 
 
-def scim_stack(routes: Sequence[BaseRoute], *, max_in_flight: int, timeout: float) -> ASGIApp:
-    """The guard, the error boundary and a router of ``routes`` (the SCIM API's only)."""
+def scim_stack(
+    routes: Sequence[BaseRoute],
+    *,
+    max_in_flight: int,
+    timeout: float,
+    resources: Sequence[BaseRoute] = (),
+) -> ASGIApp:
+    """The guard, the error boundary and a router of ``routes`` (the SCIM API's only), with
+    the tenant's resource routes ``resources`` found first by table lookup
+    (``web/resource_routes.py``)."""
+    router: ASGIApp = Router(routes=list(routes))
+    if resources:
+        router = ResourceRoutes(router, resources)
     return OverloadGuard(
-        ScimErrorBoundary(Router(routes=list(routes))),
+        ScimErrorBoundary(router),
         max_in_flight=max_in_flight,
         timeout=timeout,
         prefix=SCIM_PREFIX,
