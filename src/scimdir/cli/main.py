@@ -30,6 +30,9 @@ from scimdir.service.directory_settings import IDPS
 from scimdir.service.reachability import unreachable_reason
 from scimdir.web.metrics import multiprocess_metrics
 
+# A response's head and body in one write (web/http_protocol.py).
+HTTP_PROTOCOL = "scimdir.web.http_protocol:CoalescingHttpToolsProtocol"
+
 
 @click.group()
 @click.pass_context
@@ -88,6 +91,7 @@ def serve(
             workers=workers,
             log_level="info",
             access_log=False,
+            http=HTTP_PROTOCOL,
             proxy_headers=True,
             forwarded_allow_ips=state.settings.forwarded_allow_ips,
         )
