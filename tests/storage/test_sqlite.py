@@ -44,3 +44,16 @@ class TestSqliteMemory(SearchContract):
         storage = SqlStorage("sqlite://")
         storage.migrate()
         return storage
+
+
+def test_a_file_database_is_read_through_a_memory_map(sqlite_storage: SqlStorage) -> None:
+    """Every connection to a database file (pooled, and a thread's own reader) maps the file,
+    so index probes read pages without a system call each; WAL and NORMAL sync as before."""
+    with sqlite_storage.transaction() as tx:
+        pooled = tx.conn.exec_driver_sql("PRAGMA mmap_size").scalar_one()
+        journal = tx.conn.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+        sync = tx.conn.exec_driver_sql("PRAGMA synchronous").scalar_one()
+    with sqlite_storage.transaction(readonly=True, snapshot=False) as tx:
+        reader = tx.conn.exec_driver_sql("PRAGMA mmap_size").scalar_one()
+    assert pooled == reader == 256 * 1024 * 1024
+    assert (journal, sync) == ("wal", 1)

@@ -128,6 +128,7 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP_BYTES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA case_sensitive_like=ON")
@@ -173,6 +174,13 @@ def _pg_alive(dbapi_connection: Any) -> bool:
     return not dbapi_connection.closed and not server_closed(dbapi_connection)
 
 
+# Pages read through a memory map instead of a ``pread`` system call each (the connection's own
+# page cache, 2 MiB, holds a fraction of a large directory's index and table pages): an index
+# probe of a lookup read two pages from the file per request, the log writer's inserts one
+# (strace of a server under wrk, docs/performance.md). Address space only: the operating
+# system's page cache backs the map, shared by every connection and process.
+# https://www.sqlite.org/mmap.html
+_SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 _PROGRESS_STEPS = 1_000  # SQLite VM instructions between two deadline checks (~10-50 µs)
 
 
