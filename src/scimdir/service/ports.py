@@ -854,6 +854,16 @@ class Storage(Protocol):
         :meth:`Transaction.pin_snapshot` asks for one for the rest of the unit of work."""
         ...
 
+    def start_background(self) -> None:
+        """Start what a long-running server needs the backend to do beside its requests
+        (SQLite: WAL checkpoints off the writers' commits); stopped by :meth:`dispose`.
+        Idempotent; a backend with nothing to do does nothing."""
+        ...
+
+    def stop_background(self) -> None:
+        """Stop what :meth:`start_background` started (idempotent)."""
+        ...
+
     def dispose(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections (and stop the background work)."""
         ...

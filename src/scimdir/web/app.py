@@ -82,6 +82,7 @@ def create_app(
         # The thread pool is sized explicitly, and the database pool covers it (Settings.
         # db_connections), so a request that got a thread never waits for a connection.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        services.storage.start_background()
         services.log_sink.start()
         services.directories.last_use.start()
         services.event_retention.start()
@@ -105,6 +106,7 @@ def create_app(
             services.event_retention.close()
             services.directories.last_use.close()
             services.log_sink.close()
+            services.storage.stop_background()
             mark_worker_dead()
 
     app = ScimdirApp(

@@ -36,7 +36,7 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, NoReturn
 
@@ -62,6 +62,7 @@ from scimdir.storage.sql.pg_plans import install_custom_plans
 from scimdir.storage.sql.pg_pool import install_liveness_check, server_closed
 from scimdir.storage.sql.thread_readers import ThreadReaders
 from scimdir.storage.sql.transaction import SqlTransaction
+from scimdir.storage.sql.wal_checkpoints import SAFETY_PAGES, WalCheckpointer
 
 __all__ = ["DEFAULT_WRITER_TIMEOUT", "MIGRATION_LOCK", "SqlStorage", "alembic_config"]
 
@@ -104,7 +105,9 @@ def _create_private(path: str, flags: int = os.O_RDONLY) -> int:
     return os.open(path, flags | os.O_CREAT, 0o600)
 
 
-def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
+def _sqlite_engine(
+    url: str, pool: dict[str, Any], echo: bool, wal_pages: Callable[[], int | None] = lambda: None
+) -> Engine:
     parsed = make_url(url)
     memory = parsed.database in (None, "", ":memory:")
     plain_path = not memory and parsed.database and not parsed.query.get("uri")
@@ -128,6 +131,9 @@ def _sqlite_engine(url: str, pool: dict[str, Any], echo: bool) -> Engine:
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            pages = wal_pages()
+            if pages is not None:  # a server's background checkpoints (wal_checkpoints.py)
+                cursor.execute(f"PRAGMA wal_autocheckpoint={pages}")
             cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP_BYTES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
@@ -310,11 +316,13 @@ class SqlStorage:
         self._readers: ThreadReaders | None = None  # every thread's autocommit reads (SQLite)
         self._loop_readers: ThreadReaders | None = None  # the event loop's (PostgreSQL)
         self.loop_read_timeout = loop_read_timeout
+        self._checkpoints: WalCheckpointer | None = None
         if make_url(url).get_backend_name() == "sqlite":
-            self.engine = _sqlite_engine(url, pool, echo)
+            self.engine = _sqlite_engine(url, pool, echo, self._wal_pages)
             if _writer_lock(url, writer_timeout) is not None:  # a database file
                 unpooled = _sqlite_engine(url, {"poolclass": NullPool}, echo)
                 self._readers = ThreadReaders(self.engine, unpooled)
+                self._checkpoints = WalCheckpointer(unpooled)
         else:
             self.engine = create_engine(url, **pool, echo=echo)
             install_liveness_check(self.engine)
@@ -428,8 +436,31 @@ class SqlStorage:
         except DBAPIError as exc:
             _raise_transient(exc, committing=committing)
 
+    def _wal_pages(self) -> int | None:
+        """The automatic checkpoint of a new connection: raised while the background
+        checkpoints run, SQLite's own otherwise."""
+        running = self._checkpoints is not None and self._checkpoints.running
+        return SAFETY_PAGES if running else None
+
+    def start_background(self) -> None:
+        """A server's background work: on a SQLite file, WAL checkpoints on a thread of their
+        own instead of inside a writer's commit (``wal_checkpoints.py``)."""
+        if self._checkpoints is None or self._checkpoints.running:
+            return
+        self._checkpoints.start()
+        self.engine.dispose()  # the pool's next connections raise their automatic checkpoint
+
+    def stop_background(self) -> None:
+        """Stop the background work; the pool's next connections checkpoint as SQLite does."""
+        if self._checkpoints is not None and self._checkpoints.running:
+            self._checkpoints.close()
+            self.engine.dispose()
+
     def dispose(self) -> None:
-        """Close pooled connections and the threads' read connections."""
+        """Close pooled connections and the threads' read connections; stop the background
+        work."""
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self.engine.dispose()
         for readers in (self._readers, self._loop_readers):
             if readers is not None:
