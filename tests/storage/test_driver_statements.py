@@ -8,10 +8,16 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import DBAPIError
 
-from scimdir.service.ports import DirectoryRecord, ReadTimeLimit, Storage, TransientConflict
+from scimdir.service.ports import (
+    DirectoryRecord,
+    ReadTimeLimit,
+    Storage,
+    TransientConflict,
+    UserRecord,
+)
 from scimdir.service.unit_of_work import time_limited
 from scimdir.storage.sql import SqlStorage
 from scimdir.storage.sql.driver_statements import DriverStatement
@@ -97,3 +103,46 @@ def test_a_lost_postgres_connection_is_invalidated(postgres_url: str) -> None:
             assert tx.conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
     finally:
         storage.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_user_writes_and_their_event_run_on_the_driver(
+    postgres_storage: SqlStorage,
+) -> None:
+    """A user create, a user update and their events (``pg_writes.py``'s one-statement writes)
+    never take SQLAlchemy's ``Connection.execute`` path, and do what it did: rows, e-mails,
+    versions and event seqs as read back."""
+    storage = postgres_storage
+    directory = _insert_directory(storage, {})
+    now = datetime.now(UTC)
+    document = {"userName": "w@example.test", "emails": [{"value": "w@example.test"}]}
+    record = UserRecord(uuid.uuid4().hex, directory.id, "w@example.test", document, 1, now, now)
+    executed: list[object] = []
+
+    def seen(conn: object, clause: object, *args: object) -> None:
+        executed.append(clause)
+
+    event.listen(storage.engine, "before_execute", seen)
+    try:
+        with storage.transaction() as tx:
+            tx.insert_user(record)
+            first = tx.append_event(directory.id, "user.created", "User", record.id, {}, now)
+        with storage.transaction() as tx:
+            current = tx.get_user(directory.id, record.id, for_update=True)
+            assert current is not None
+            renamed = {"userName": "v@example.test", "emails": [{"value": "v@example.test"}]}
+            updated = UserRecord(record.id, directory.id, "v@example.test", renamed, 2, now, now)
+            tx.update_user(updated, current.version)
+            second = tx.append_event(directory.id, "user.updated", "User", record.id, {}, now)
+    finally:
+        event.remove(storage.engine, "before_execute", seen)
+    assert executed == []
+    assert second == first + 1
+    with storage.transaction(readonly=True) as tx:
+        stored = tx.get_user(directory.id, record.id)
+        emails = tx.conn.execute(
+            text("SELECT value FROM user_emails WHERE directory_id = :d AND user_id = :u"),
+            {"d": directory.id, "u": record.id},
+        ).scalars()
+        assert stored is not None and (stored.version, stored.document) == (2, renamed)
+        assert list(emails) == ["v@example.test"]

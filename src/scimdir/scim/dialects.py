@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from scimdir.scim.quirks import LENIENT_PREFIX, QUIRKS, Quirk
+from scimdir.scim.body_facts import body_facts
+from scimdir.scim.quirks import LENIENT_PREFIX, QUIRKS, Guard, Quirk
 from scimdir.scim.schema import ResourceType
 
 __all__ = ["DIALECTS", "Dialect", "dialect_for", "foreign_shape"]
@@ -60,8 +61,25 @@ class Dialect:
                     fired.append(quirk.name)
         return body, fired
 
+    @functools.cached_property
+    def _guards(self) -> tuple[Guard, ...] | None:
+        """Every resource quirk's ``may_rewrite``, or None when one has none (always runs)."""
+        guards = [q.may_rewrite for q in self.quirks if q.resource is not None]
+        if any(g is None for g in guards):
+            return None
+        return tuple(g for g in guards if g is not None)
+
     def normalize_resource(self, rt: ResourceType, body: Any) -> tuple[Any, list[str]]:
-        """Rewrite a POST/PUT body; returns the new body and the names of the quirks that fired."""
+        """Rewrite a POST/PUT body; returns the new body and the names of the quirks that fired.
+
+        A body no quirk may rewrite (one walk of :func:`~scimdir.scim.body_facts.body_facts`
+        tells) comes back as it is, without each quirk's own walk: what they would all return.
+        """
+        guards = self._guards
+        if guards is not None:
+            facts = body_facts(body)
+            if facts is not None and not any(guard(facts) for guard in guards):
+                return body, []
         fired: list[str] = []
         for quirk in self.quirks:
             if quirk.resource is not None:

@@ -30,6 +30,7 @@ from scim2_models.exceptions import SCIMException
 from scim2_models.path import AttrPath, ValuePath
 
 from scimdir.scim.authentik_quirks import AUTHENTIK_FILTER_SOURCE, unquoted_filter_value
+from scimdir.scim.body_facts import BodyFacts
 from scimdir.scim.lenient import extension_object_schemas, patch_without_schemas
 from scimdir.scim.onelogin_quirks import (
     ONELOGIN_EMAILS_SOURCE,
@@ -47,6 +48,7 @@ __all__ = [
     "QUIRKS",
     "TYPO_ENTERPRISE_URN",
     "FilterQuirkFn",
+    "Guard",
     "Quirk",
     "QuirkFn",
     "bare_string_manager",
@@ -62,6 +64,7 @@ __all__ = [
 ]
 
 QuirkFn = Callable[[ResourceType, Any], tuple[Any, bool]]
+Guard = Callable[[BodyFacts], bool]
 FilterQuirkFn = Callable[[str], tuple[str, bool]]
 MICROSOFT_GROUP_URN = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 TYPO_ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0User"
@@ -87,6 +90,10 @@ class Quirk:
     ``patch`` rewrites a PatchOp body, ``resource`` a POST/PUT body, ``filter`` the ``filter``
     query parameter (or ``.search`` member) of a list request; all ``None`` means the core
     handles it as RFC-compatible behaviour (see :data:`CORE_BEHAVIOURS`).
+
+    ``may_rewrite`` reads a POST/PUT body's :class:`~scimdir.scim.body_facts.BodyFacts` and
+    answers False only when ``resource`` would leave that body unchanged (not fire); the dialect
+    skips the walks when no quirk may fire. ``None``: ``resource`` always runs.
     """
 
     name: str
@@ -95,6 +102,7 @@ class Quirk:
     patch: QuirkFn | None = None
     resource: QuirkFn | None = None
     filter: FilterQuirkFn | None = None
+    may_rewrite: Guard | None = None
 
 
 def capitalised_op(rt: ResourceType, body: Any) -> tuple[Any, bool]:
@@ -255,6 +263,40 @@ def unqualified_extension_path(rt: ResourceType, body: Any) -> tuple[Any, bool]:
     return map_operations(body, rewrite)
 
 
+# The guards of the resource rewrites (see Quirk.may_rewrite): each names what its rewrite
+# needs to find before it changes anything.
+_TYPO = TYPO_ENTERPRISE_URN.lower()
+_MICROSOFT = MICROSOFT_GROUP_URN.lower()
+
+
+def _may_fix_typo(facts: BodyFacts) -> bool:
+    # enterprise_urn_typo rewrites a top-level key or a ``schemas`` entry starting with the typo.
+    return any(k.startswith(_TYPO) for k in facts.top_keys) or any(
+        s.startswith(_TYPO) for s in facts.schemas
+    )
+
+
+def _may_drop_object_schemas(facts: BodyFacts) -> bool:
+    # extension_object_schemas drops the ``schemas`` member of a top-level extension object.
+    return facts.object_schemas
+
+
+def _may_drop_microsoft_urn(facts: BodyFacts) -> bool:
+    # microsoft_group_urn drops a member named by the URN or its entry in ``schemas``.
+    return _MICROSOFT in facts.top_keys or _MICROSOFT in facts.schemas
+
+
+def _may_fix_manager(facts: BodyFacts) -> bool:
+    # bare_string_manager rewrites the value of an attribute named manager (under the
+    # enterprise URN key, or a key qualified with it): a name holding "manager".
+    return any("manager" in k for k in facts.keys)
+
+
+def _may_fix_booleans(facts: BodyFacts) -> bool:
+    # string_booleans changes nothing but strings reading true or false.
+    return facts.boolean_strings
+
+
 QUIRKS: tuple[Quirk, ...] = (
     Quirk(
         "lenient.patch-without-schemas",
@@ -281,6 +323,7 @@ QUIRKS: tuple[Quirk, ...] = (
         _TUTORIAL,
         patch=enterprise_urn_typo,
         resource=enterprise_urn_typo,
+        may_rewrite=_may_fix_typo,
     ),
     Quirk(
         "lenient.extension-object-schemas",
@@ -289,12 +332,14 @@ QUIRKS: tuple[Quirk, ...] = (
         "https://github.com/python-scim/scim2-models",
         patch=extension_object_schemas,
         resource=extension_object_schemas,
+        may_rewrite=_may_drop_object_schemas,
     ),
     Quirk(
         "entra.microsoft-group-urn",
         "Microsoft's ADSCIM group schema URN in a group body is accepted and dropped.",
         _TUTORIAL,
         resource=microsoft_group_urn,
+        may_rewrite=_may_drop_microsoft_urn,
     ),
     Quirk(
         "entra.unqualified-extension-path",
@@ -314,6 +359,7 @@ QUIRKS: tuple[Quirk, ...] = (
         "https://github.com/Captain-P-Goldfish/SCIM-SDK/issues/541",
         patch=bare_string_manager,
         resource=bare_string_manager,
+        may_rewrite=_may_fix_manager,
     ),
     Quirk(
         "onelogin.emails-object",
@@ -328,6 +374,7 @@ QUIRKS: tuple[Quirk, ...] = (
         "https://github.com/AzureAD/SCIMReferenceCode/issues/21",
         patch=string_booleans,
         resource=string_booleans,
+        may_rewrite=_may_fix_booleans,
     ),
     Quirk(
         "authentik.unquoted-filter-value",

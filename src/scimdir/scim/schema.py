@@ -85,14 +85,19 @@ class Attribute:
     sub_attributes: tuple[Attribute, ...] = ()
     description: str = ""
     filterable: bool = False
+    _subs: Mapping[str, Attribute] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Looked up for every sub-attribute of every value a write carries (case-insensitive):
+        # a dict built once instead of lower-casing each name on each lookup.
+        subs: dict[str, Attribute] = {}
+        for sub in self.sub_attributes:
+            subs.setdefault(sub.name.lower(), sub)  # the first of a name wins, as the scan did
+        object.__setattr__(self, "_subs", subs)
 
     def sub(self, name: str) -> Attribute | None:
         """Return the sub-attribute called ``name`` (case-insensitive, RFC 7643 §2.1)."""
-        lowered = name.lower()
-        for sub in self.sub_attributes:
-            if sub.name.lower() == lowered:
-                return sub
-        return None
+        return self._subs.get(name.lower())
 
     def to_dict(self) -> dict[str, object]:
         """Render the definition as RFC 7643 §7 schema JSON."""
@@ -374,6 +379,14 @@ class ResourceType:
     variant: str = ""
     """Names a directory's own variant (its declared extensions, scimdir.scim.extensions); caches
     keyed by resource type include it, so two directories never share a resolution."""
+    _by_urn: Mapping[str, Schema] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # :meth:`extension` runs for every key of every body and PATCH path: a dict built once.
+        by_urn: dict[str, Schema] = {}
+        for ext in self.extensions:
+            by_urn.setdefault(ext.id.lower(), ext)  # the first of a URN wins, as the scan did
+        object.__setattr__(self, "_by_urn", by_urn)
 
     def schemas(self) -> Iterator[Schema]:
         """The core schema, then the extensions."""
@@ -382,10 +395,7 @@ class ResourceType:
 
     def extension(self, urn: str) -> Schema | None:
         """Return the extension with this URN (case-insensitive), if declared."""
-        for ext in self.extensions:
-            if ext.id.lower() == urn.lower():
-                return ext
-        return None
+        return self._by_urn.get(urn.lower())
 
     def resolve(self, urn: str | None, name: str) -> tuple[Schema, Attribute] | None:
         """Find ``name`` in the schema named by ``urn``, or in the core schema when ``urn`` is None.

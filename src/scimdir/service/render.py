@@ -50,10 +50,7 @@ def render_user(
     out: dict[str, Any] = {"schemas": schemas, "id": record.id}
     out.update(record.document)
     if groups is not None:
-        listed = [
-            {"value": gid, "$ref": f"{base_url}/Groups/{gid}", "display": name, "type": "direct"}
-            for gid, name in groups
-        ]
+        listed = _groups(groups, base_url)
         if listed:
             out["groups"] = listed
     out["meta"] = {
@@ -64,6 +61,33 @@ def render_user(
         "version": etag(record.version),
     }
     return out
+
+
+def add_groups(
+    rendered: dict[str, Any],
+    record: UserRecord,
+    base_url: str,
+    groups: Iterable[tuple[str, str]],
+) -> dict[str, Any]:
+    """What :func:`render_user` returns for ``record`` with ``groups``, given ``rendered``, its
+    render without them (a change event's ``data``): a write renders its user once for both its
+    event and its response. ``rendered`` itself when the user is in no group."""
+    listed = _groups(groups, base_url)
+    if not listed:
+        return rendered
+    if "groups" in record.document or "meta" in record.document:  # never stored, but exact
+        return render_user(record, base_url, groups=[(g["value"], g["display"]) for g in listed])
+    out = {k: v for k, v in rendered.items() if k != "meta"}
+    out["groups"] = listed
+    out["meta"] = rendered["meta"]
+    return out
+
+
+def _groups(groups: Iterable[tuple[str, str]], base_url: str) -> list[dict[str, Any]]:
+    return [
+        {"value": gid, "$ref": f"{base_url}/Groups/{gid}", "display": name, "type": "direct"}
+        for gid, name in groups
+    ]
 
 
 def render_member(member: MemberRecord, base_url: str) -> dict[str, Any]:

@@ -43,7 +43,7 @@ from scimdir.service.ports import (
     UniquenessViolation,
     UserRecord,
 )
-from scimdir.service.render import etag, list_response, render_user
+from scimdir.service.render import add_groups, etag, list_response, render_user
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import transaction
 from scimdir.service.versions import check_if_match, write_with_retry
@@ -85,10 +85,20 @@ class UserService:
         return document
 
     def _render(
-        self, tx: Transaction, ctx: ScimContext, record: UserRecord, *, with_groups: bool
+        self,
+        tx: Transaction,
+        ctx: ScimContext,
+        record: UserRecord,
+        *,
+        with_groups: bool,
+        rendered: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """The SCIM User for ``record``; ``rendered``: its render without groups already made
+        for the change event (:meth:`_event`), reused rather than rendered again."""
         groups = tx.groups_of_user(ctx.directory_id, record.id) if with_groups else None
-        return render_user(record, ctx.base_url, groups)
+        if rendered is None:
+            return render_user(record, ctx.base_url, groups)
+        return rendered if groups is None else add_groups(rendered, record, ctx.base_url, groups)
 
     def _event(
         self,
@@ -97,19 +107,22 @@ class UserService:
         kind: str,
         record: UserRecord,
         before: UserRecord | None = None,
-    ) -> None:
+    ) -> dict[str, Any]:
         """The outbox event of a change to ``record`` (docs/events.md); ``before`` names the
-        changed attributes of an update."""
+        changed attributes of an update. Returns the event's ``data``: the user rendered
+        without groups (its id alone once deleted)."""
         changed = None if before is None else changed_attributes(before.document, record.document)
+        data = user_data(kind, record, ctx.base_url)
         tx.append_event(
             ctx.directory_id,
             kind,
             "User",
             record.id,
-            user_data(kind, record, ctx.base_url),
+            data,
             self.runtime.clock(),
             changed=changed,
         )
+        return data
 
     # --- use cases ---------------------------------------------------------------------------
 
@@ -131,6 +144,7 @@ class UserService:
             # holder up only when the database refuses the userName (one statement less on
             # the usual path; the refusal and its detail are the same).
             existing = self._collision(tx, ctx, document) if ctx.settings.user_linking else None
+            rendered: dict[str, Any] | None = None
             if existing is None:
                 record = UserRecord(
                     id=new_id,
@@ -148,11 +162,13 @@ class UserService:
                     if exc.field != "userName" or existing is None:
                         raise
                 else:
-                    self._event(tx, ctx, "user.created", record)
+                    rendered = self._event(tx, ctx, "user.created", record)
                     ctx.effect = "created"
             if existing is not None:
-                record = self._link_or_refuse(tx, ctx, existing, document)
-            return self._render(tx, ctx, record, with_groups=existing is not None)
+                record, rendered = self._link_or_refuse(tx, ctx, existing, document)
+            return self._render(
+                tx, ctx, record, with_groups=existing is not None, rendered=rendered
+            )
 
         try:
             # Linking updates the account found by the lookup; a concurrent change of it is a
@@ -179,7 +195,8 @@ class UserService:
 
     def _link_or_refuse(
         self, tx: Transaction, ctx: ScimContext, existing: UserRecord, document: dict[str, Any]
-    ) -> UserRecord:
+    ) -> tuple[UserRecord, dict[str, Any]]:
+        """The linked account and its event's ``data``, or the 409 refusing the link."""
         name = document["userName"]
         if existing.linked or not ctx.settings.user_linking:
             raise collision_refusal(
@@ -194,9 +211,9 @@ class UserService:
             last_modified=self.runtime.clock(),
         )
         tx.update_user(linked, existing.version)
-        self._event(tx, ctx, "user.linked", linked, existing)
+        rendered = self._event(tx, ctx, "user.linked", linked, existing)
         ctx.effect = "linked to an existing account"
-        return linked
+        return linked, rendered
 
     def get(
         self, ctx: ScimContext, user_id: str, attributes: str | None, excluded: str | None
@@ -251,9 +268,10 @@ class UserService:
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, document)
             tx.update_user(updated, current.version)
-            self._event(tx, ctx, _change_kind(current, updated), updated, current)
+            rendered = self._event(tx, ctx, _change_kind(current, updated), updated, current)
             ctx.effect = document_change(current.document, updated.document)
-            return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
+            resource = self._render(tx, ctx, updated, with_groups=True, rendered=rendered)
+            return resource, etag(updated.version)
 
         return self._unique(document["userName"], lambda: self._write(if_match, work), ctx)
 
@@ -288,9 +306,10 @@ class UserService:
                 return self._render(tx, ctx, current, with_groups=True), etag(current.version)
             updated = self._updated(current, patched)
             tx.update_user(updated, current.version)
-            self._event(tx, ctx, _change_kind(current, updated), updated, current)
+            rendered = self._event(tx, ctx, _change_kind(current, updated), updated, current)
             ctx.effect = document_change(current.document, updated.document)
-            return self._render(tx, ctx, updated, with_groups=True), etag(updated.version)
+            resource = self._render(tx, ctx, updated, with_groups=True, rendered=rendered)
+            return resource, etag(updated.version)
 
         return self._unique(None, lambda: self._write(if_match, work), ctx)
 

@@ -50,7 +50,7 @@ from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.log_ops import LogOps
 from scimdir.storage.sql.member_journal import MemberJournal
-from scimdir.storage.sql.pg_writes import EVENT_WITH_COUNTERS
+from scimdir.storage.sql.pg_writes import EVENT_WITH_COUNTERS_RUN
 from scimdir.storage.sql.tables import directories, events, secrets, webhook_subscriptions
 from scimdir.storage.sql.user_ops import UserOps
 from scimdir.storage.sql.webhook_ops import WebhookOps
@@ -236,7 +236,8 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
             du, gu, dg, gg = counts
             prefixed = {f"ev_{k}": v for k, v in params.items() if k != "directory_id"}
             prefixed.update(directory_id=directory_id, du=du, gu=gu, dg=dg, gg=gg)
-            seq = self.conn.execute(EVENT_WITH_COUNTERS, prefixed).scalar()
+            row = EVENT_WITH_COUNTERS_RUN.first(self.conn, prefixed)
+            seq = None if row is None else row["seq"]
             if seq is None:
                 raise StorageError(f"Directory {directory_id} does not exist; create it first.")
             return int(seq)

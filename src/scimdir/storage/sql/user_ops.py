@@ -32,8 +32,8 @@ from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
 from scimdir.storage.sql.pg_writes import (
     SETTABLE_USER_COLUMNS,
-    UPDATE_USER,
-    USER_WITH_EMAILS,
+    UPDATE_USER_RUN,
+    USER_WITH_EMAILS_RUN,
     email_arrays,
 )
 from scimdir.storage.sql.search import Unfiltered, search_rows
@@ -138,7 +138,7 @@ class UserOps(ExtensionOps):
             params = {f"u_{k}": v for k, v in user_columns(record).items()}
             params.update(email_arrays(emails))
             with translating():
-                inserted = len(self.conn.execute(USER_WITH_EMAILS, params).all())
+                inserted = len(USER_WITH_EMAILS_RUN.rows(self.conn, params))
             emails = []
         else:
             with translating():
@@ -281,7 +281,8 @@ class UserOps(ExtensionOps):
         one.update(email_arrays(emails), e_count=len(emails))
         try:
             with translating():
-                return bool(self.conn.execute(UPDATE_USER, one).scalar())
+                row = UPDATE_USER_RUN.first(self.conn, one)
+                return row is not None and bool(next(iter(row.values())))
         except UniquenessViolation as exc:
             # A writer committed the same userName while this statement ran (the statement
             # checks for a holder first): the transaction is aborted, so run the unit again.
