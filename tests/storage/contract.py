@@ -378,6 +378,51 @@ class StorageContract:
             found = tx.groups_of_user(directory_id, alice.id)
         assert found == [(b.id, "a-team"), (a.id, "B-team")]
 
+    def test_get_user_with_groups(self, storage: Storage, directory_id: str) -> None:
+        """get_user_with_groups is get_user and groups_of_user read together: the same record
+        and the same (id, displayName) pairs in the same order, names with a comma, quotes,
+        braces or a backslash kept as they are; an empty list without groups; None for a user
+        of another directory or none."""
+        names = ('B, "team"', "a-team", "{c}\\ team", "NULL")
+        made = [group(directory_id, n) for n in names]
+        alice, bob = user(directory_id, "alice"), user(directory_id, "bob")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            tx.insert_user(bob)
+            for g in made:
+                tx.insert_group(g)
+                tx.add_members(directory_id, g.id, [(alice.id, "User")])
+        for for_update in (False, True):
+            with storage.transaction() as tx:
+                found = tx.get_user_with_groups(directory_id, alice.id, for_update=for_update)
+                expected = (
+                    tx.get_user(directory_id, alice.id),
+                    tx.groups_of_user(directory_id, alice.id),
+                )
+                assert found == expected
+                assert sorted(name for _, name in found[1]) == sorted(names)
+                assert tx.get_user_with_groups(directory_id, bob.id) == (bob, [])
+                assert tx.get_user_with_groups(directory_id, "nobody") is None
+                assert tx.get_user_with_groups("other-directory", alice.id) is None
+
+    def test_a_user_read_with_groups_for_update_is_written_as_read(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A user read with its groups for update takes an update like get_user's (rule 4)."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+        with storage.transaction() as tx:
+            found = tx.get_user_with_groups(directory_id, alice.id, for_update=True)
+            assert found is not None
+            current = found[0]
+            current.document = {**current.document, "displayName": "Alice A."}
+            tx.update_user(current, current.version)
+        with storage.transaction() as tx:
+            stored = tx.get_user(directory_id, alice.id)
+        assert stored is not None and stored.version == alice.version + 1
+        assert stored.document["displayName"] == "Alice A."
+
     # reset
     def test_delete_provisioned(self, storage: Storage, directory_id: str) -> None:
         """Reset deletes all groups and the IdP's users, keeping local users."""

@@ -575,6 +575,13 @@ class Transaction(Protocol):
     def get_user(
         self, directory_id: str, user_id: str, *, for_update: bool = False
     ) -> UserRecord | None: ...
+    def get_user_with_groups(
+        self, directory_id: str, user_id: str, *, for_update: bool = False
+    ) -> tuple[UserRecord, list[tuple[str, str]]] | None:
+        """:meth:`get_user` (locking as it does) and :meth:`groups_of_user` of that user, read
+        together (a backend may read both in one statement)."""
+        ...
+
     def find_user_by_user_name(self, directory_id: str, user_name: str) -> UserRecord | None: ...
     def find_user_by_external_id(
         self, directory_id: str, external_id: str
