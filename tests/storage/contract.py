@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from scimdir.scim.filter import parse_filter
+from scimdir.scim.schema import USER_TYPE
 from scimdir.service.ports import (
     DirectoryRecord,
     SearchQuery,
@@ -487,6 +489,99 @@ class StorageContract:
         for t in threads:
             t.join()
         assert done == [1, 2, 3, 4, 5]
+
+    def test_insert_user_with_event(self, storage: Storage, directory_id: str) -> None:
+        """insert_user_with_event stores the user as insert_user does (e-mails and values
+        searchable, counted) and appends its event as append_event does, next in seq."""
+        phone = [{"value": "+1 555 0100", "type": "work"}]
+        alice = user(
+            directory_id,
+            "alice",
+            emails=[{"value": "Alice@Example.com", "primary": True}, {"value": "a2@x.io"}],
+            phoneNumbers=phone,
+            addresses=[{"country": "DE"}],
+        )
+        linked_out = user(directory_id, "local", source="local", linked=False)
+        data = {"id": alice.id, "userName": "alice"}
+        with storage.transaction() as tx:
+            tx.append_event(directory_id, "t", "User", "first", {}, T0)
+        with storage.transaction() as tx:
+            seq = tx.insert_user_with_event(alice, "user.created", data, T0)
+        with storage.transaction() as tx:
+            assert tx.insert_user_with_event(linked_out, "user.created", {}, T0) == seq + 1
+        assert seq == 2
+        with storage.transaction(readonly=True) as tx:
+            assert tx.get_user(directory_id, alice.id) == alice
+            events = tx.list_events(directory_id, 1, 10)
+            for expr in (
+                'emails.value eq "alice@example.com"',
+                'emails eq "a2@x.io"',
+                'phoneNumbers.value eq "+1 555 0100"',
+                'addresses.country eq "de"',
+            ):
+                query = SearchQuery(filter=parse_filter(USER_TYPE, expr))
+                assert [u.id for u in tx.search_users(directory_id, query).items] == [alice.id]
+            assert tx.search_users(directory_id, SearchQuery(count=0)).total == 1
+        first = events[0]
+        assert (first.seq, first.type, first.resource_type, first.resource_id) == (
+            2,
+            "user.created",
+            "User",
+            alice.id,
+        )
+        assert (first.data, first.created, first.changed) == (data, T0, None)
+        assert first.event_id.startswith("evt_") and events[1].event_id != first.event_id
+        assert [e.resource_id for e in events] == [alice.id, linked_out.id]
+
+    def test_insert_user_with_event_refused_writes_nothing(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A taken userName (any case) or id raises UniquenessViolation naming it and writes
+        neither the user nor its event nor a count; the unit of work stays usable."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user_with_event(alice, "user.created", {}, T0)
+        same_name, same_id = user(directory_id, "ALICE"), user(directory_id, "other")
+        same_id.id = alice.id
+        bob = user(directory_id, "bob")
+        for clash, field in ((same_name, "userName"), (same_id, "id")):
+            with storage.transaction() as tx:
+                with pytest.raises(UniquenessViolation) as caught:
+                    tx.insert_user_with_event(clash, "user.created", {}, T0)
+                assert caught.value.field == field
+                assert tx.get_user(directory_id, alice.id) == alice
+        with storage.transaction() as tx:
+            with pytest.raises(UniquenessViolation):
+                tx.insert_user_with_event(same_name, "user.created", {}, T0)
+            tx.insert_user_with_event(bob, "user.created", {}, T0)
+        with storage.transaction(readonly=True) as tx:
+            assert [e.resource_id for e in tx.list_events(directory_id, 0, 10)] == [
+                alice.id,
+                bob.id,
+            ]
+            assert tx.event_high_water(directory_id) == 2
+            assert tx.search_users(directory_id, SearchQuery(count=0)).total == 2
+
+    def test_insert_user_with_event_rolls_back_with_its_unit(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """After other writes in the unit, an exception rolls it back with them (rule 1)."""
+        alice, bob = user(directory_id, "alice"), user(directory_id, "bob")
+        with pytest.raises(RuntimeError), storage.transaction() as tx:
+            tx.insert_user(alice)
+            tx.insert_user_with_event(bob, "user.created", {}, T0)
+            raise RuntimeError("boom")
+        with storage.transaction(readonly=True) as tx:
+            assert tx.get_user(directory_id, alice.id) is None
+            assert tx.get_user(directory_id, bob.id) is None
+            assert tx.list_events(directory_id, 0, 10) == []
+            assert tx.search_users(directory_id, SearchQuery(count=0)).total == 0
+
+    def test_insert_user_with_event_needs_the_directory(self, storage: Storage) -> None:
+        """A directory that does not exist is a StorageError, and nothing is written."""
+        ghost = user("no-such-directory", "alice")
+        with pytest.raises(StorageError), storage.transaction() as tx:
+            tx.insert_user_with_event(ghost, "user.created", {}, T0)
 
     # directories, secrets, log
     def test_directory_round_trip(self, storage: Storage) -> None:

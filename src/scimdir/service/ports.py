@@ -572,6 +572,19 @@ class Transaction(Protocol):
 
     # users
     def insert_user(self, record: UserRecord) -> None: ...
+    def insert_user_with_event(
+        self, record: UserRecord, type: str, data: dict[str, Any], created: datetime
+    ) -> int:
+        """:meth:`insert_user`, then :meth:`append_event` of ``type`` for it (resource type
+        ``User``, no changed attributes); returns the event's seq. A taken id or userName raises
+        :class:`UniquenessViolation` and writes nothing, event included.
+
+        The unit of work's last write: a backend may send it, as the unit's first statement,
+        as a transaction of its own (PostgreSQL: one statement without ``BEGIN``/``COMMIT``),
+        so nothing may be written after it that must be undone with it (a POST /Users does
+        nothing after it but render)."""
+        ...
+
     def get_user(
         self, directory_id: str, user_id: str, *, for_update: bool = False
     ) -> UserRecord | None: ...

@@ -160,14 +160,16 @@ class UserService:
                     created=now,
                     last_modified=now,
                 )
+                # The user and its event in one write (docs/events.md), the unit's last.
+                data = user_data("user.created", record, ctx.base_url)
                 try:
-                    tx.insert_user(record)
+                    tx.insert_user_with_event(record, "user.created", data, self.runtime.clock())
                 except UniquenessViolation as exc:
                     existing = tx.find_user_by_user_name(ctx.directory_id, user_name)
                     if exc.field != "userName" or existing is None:
                         raise
                 else:
-                    rendered = self._event(tx, ctx, "user.created", record)
+                    rendered = data
                     ctx.effect = "created"
             if existing is not None:
                 record, rendered = self._link_or_refuse(tx, ctx, existing, document)
