@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from scimdir.scim.filter import parse_filter
-from scimdir.scim.schema import USER_TYPE
+from scimdir.scim.schema import GROUP_TYPE, USER_TYPE
 from scimdir.service.ports import (
     DirectoryRecord,
     SearchQuery,
@@ -273,6 +274,70 @@ class StorageContract:
             found = tx.get_group(directory_id, g.id)
         assert found is not None
         assert found.version == 2
+
+    def test_a_group_read_for_update_takes_a_bump_or_a_change(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A group read for update and written with its name and document as read (a
+        membership change) gets version + 1 and the new last_modified, or StaleVersion at
+        another version with the unit left usable; one whose document was changed in place
+        after the read is written whole, and a rename onto a taken name is refused."""
+        g, other = group(directory_id, "g", externalId="e1"), group(directory_id, "taken")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.insert_group(other)
+        with storage.transaction() as tx:
+            current = tx.get_group(directory_id, g.id, for_update=True)
+            assert current is not None
+            with pytest.raises(StaleVersion):
+                tx.update_group(replace(current, last_modified=at(1)), expected_version=7)
+            current = tx.get_group(directory_id, g.id, for_update=True)
+            assert current is not None
+            tx.update_group(replace(current, last_modified=at(2)), expected_version=1)
+        with storage.transaction() as tx:
+            found = tx.get_group(directory_id, g.id, for_update=True)
+            assert found is not None
+            assert (found.version, found.last_modified, found.document) == (2, at(2), g.document)
+            found.document["displayName"] = found.display_name = "renamed"
+            found.document["externalId"] = "e2"
+            tx.update_group(found, expected_version=2)
+        with storage.transaction() as tx:
+            stored = tx.get_group(directory_id, g.id, for_update=True)
+            assert stored is not None
+            assert (stored.version, stored.display_name, stored.document["externalId"]) == (
+                3,
+                "renamed",
+                "e2",
+            )
+            query = SearchQuery(filter=parse_filter(GROUP_TYPE, 'externalId eq "e2"'))
+            assert [x.id for x in tx.search_groups(directory_id, query).items] == [g.id]
+            stored.document["displayName"] = stored.display_name = "TAKEN"
+            with pytest.raises(UniquenessViolation):
+                tx.update_group(stored, expected_version=3)
+            assert tx.get_group(directory_id, g.id) == replace(
+                stored,
+                display_name="renamed",
+                document={**stored.document, "displayName": "renamed"},
+            )
+
+    def test_append_events_one_or_several(self, storage: Storage, directory_id: str) -> None:
+        """append_events of one event stores it as append_event would; of several, in order."""
+        with storage.transaction() as tx:
+            tx.append_events(directory_id, [("a", "Group", "g", {"n": 1})], T0)
+            tx.append_events(
+                directory_id, [("b", "Group", "g", {"n": 2}), ("c", "User", "u", {})], at(1)
+            )
+        with storage.transaction(readonly=True) as tx:
+            stored = tx.list_events(directory_id, 0, 10)
+        assert [
+            (e.seq, e.type, e.resource_type, e.resource_id, e.data, e.created) for e in stored
+        ] == [
+            (1, "a", "Group", "g", {"n": 1}, T0),
+            (2, "b", "Group", "g", {"n": 2}, at(1)),
+            (3, "c", "User", "u", {}, at(1)),
+        ]
+        assert [e.changed for e in stored] == [None, None, None]
+        assert len({e.event_id for e in stored}) == 3
 
     # rule 6: memberships are rows
     def test_add_members_idempotent(self, storage: Storage, directory_id: str) -> None:

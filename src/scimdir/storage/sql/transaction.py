@@ -338,6 +338,10 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         the same row lock as :meth:`append_event` (rule 7)."""
         if not items:
             return
+        if len(items) == 1 and self.postgres:  # one member: one statement (pg_writes.py)
+            type, resource_type, resource_id, data = items[0]
+            self.append_event(directory_id, type, resource_type, resource_id, data, created)
+            return
         last = self.conn.execute(
             _ADVANCE_EVENT_SEQ, {"directory_id": directory_id, "n": len(items)}
         ).scalar()
