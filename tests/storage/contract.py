@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from scimdir.scim.filter import parse_filter
+from scimdir.scim.schema import GROUP_TYPE, USER_TYPE
 from scimdir.service.ports import (
     DirectoryRecord,
     SearchQuery,
@@ -272,6 +275,70 @@ class StorageContract:
         assert found is not None
         assert found.version == 2
 
+    def test_a_group_read_for_update_takes_a_bump_or_a_change(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A group read for update and written with its name and document as read (a
+        membership change) gets version + 1 and the new last_modified, or StaleVersion at
+        another version with the unit left usable; one whose document was changed in place
+        after the read is written whole, and a rename onto a taken name is refused."""
+        g, other = group(directory_id, "g", externalId="e1"), group(directory_id, "taken")
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            tx.insert_group(other)
+        with storage.transaction() as tx:
+            current = tx.get_group(directory_id, g.id, for_update=True)
+            assert current is not None
+            with pytest.raises(StaleVersion):
+                tx.update_group(replace(current, last_modified=at(1)), expected_version=7)
+            current = tx.get_group(directory_id, g.id, for_update=True)
+            assert current is not None
+            tx.update_group(replace(current, last_modified=at(2)), expected_version=1)
+        with storage.transaction() as tx:
+            found = tx.get_group(directory_id, g.id, for_update=True)
+            assert found is not None
+            assert (found.version, found.last_modified, found.document) == (2, at(2), g.document)
+            found.document["displayName"] = found.display_name = "renamed"
+            found.document["externalId"] = "e2"
+            tx.update_group(found, expected_version=2)
+        with storage.transaction() as tx:
+            stored = tx.get_group(directory_id, g.id, for_update=True)
+            assert stored is not None
+            assert (stored.version, stored.display_name, stored.document["externalId"]) == (
+                3,
+                "renamed",
+                "e2",
+            )
+            query = SearchQuery(filter=parse_filter(GROUP_TYPE, 'externalId eq "e2"'))
+            assert [x.id for x in tx.search_groups(directory_id, query).items] == [g.id]
+            stored.document["displayName"] = stored.display_name = "TAKEN"
+            with pytest.raises(UniquenessViolation):
+                tx.update_group(stored, expected_version=3)
+            assert tx.get_group(directory_id, g.id) == replace(
+                stored,
+                display_name="renamed",
+                document={**stored.document, "displayName": "renamed"},
+            )
+
+    def test_append_events_one_or_several(self, storage: Storage, directory_id: str) -> None:
+        """append_events of one event stores it as append_event would; of several, in order."""
+        with storage.transaction() as tx:
+            tx.append_events(directory_id, [("a", "Group", "g", {"n": 1})], T0)
+            tx.append_events(
+                directory_id, [("b", "Group", "g", {"n": 2}), ("c", "User", "u", {})], at(1)
+            )
+        with storage.transaction(readonly=True) as tx:
+            stored = tx.list_events(directory_id, 0, 10)
+        assert [
+            (e.seq, e.type, e.resource_type, e.resource_id, e.data, e.created) for e in stored
+        ] == [
+            (1, "a", "Group", "g", {"n": 1}, T0),
+            (2, "b", "Group", "g", {"n": 2}, at(1)),
+            (3, "c", "User", "u", {}, at(1)),
+        ]
+        assert [e.changed for e in stored] == [None, None, None]
+        assert len({e.event_id for e in stored}) == 3
+
     # rule 6: memberships are rows
     def test_add_members_idempotent(self, storage: Storage, directory_id: str) -> None:
         """add_members counts only new rows; repeating it adds nothing."""
@@ -378,6 +445,51 @@ class StorageContract:
             found = tx.groups_of_user(directory_id, alice.id)
         assert found == [(b.id, "a-team"), (a.id, "B-team")]
 
+    def test_get_user_with_groups(self, storage: Storage, directory_id: str) -> None:
+        """get_user_with_groups is get_user and groups_of_user read together: the same record
+        and the same (id, displayName) pairs in the same order, names with a comma, quotes,
+        braces or a backslash kept as they are; an empty list without groups; None for a user
+        of another directory or none."""
+        names = ('B, "team"', "a-team", "{c}\\ team", "NULL")
+        made = [group(directory_id, n) for n in names]
+        alice, bob = user(directory_id, "alice"), user(directory_id, "bob")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            tx.insert_user(bob)
+            for g in made:
+                tx.insert_group(g)
+                tx.add_members(directory_id, g.id, [(alice.id, "User")])
+        for for_update in (False, True):
+            with storage.transaction() as tx:
+                found = tx.get_user_with_groups(directory_id, alice.id, for_update=for_update)
+                expected = (
+                    tx.get_user(directory_id, alice.id),
+                    tx.groups_of_user(directory_id, alice.id),
+                )
+                assert found == expected
+                assert sorted(name for _, name in found[1]) == sorted(names)
+                assert tx.get_user_with_groups(directory_id, bob.id) == (bob, [])
+                assert tx.get_user_with_groups(directory_id, "nobody") is None
+                assert tx.get_user_with_groups("other-directory", alice.id) is None
+
+    def test_a_user_read_with_groups_for_update_is_written_as_read(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A user read with its groups for update takes an update like get_user's (rule 4)."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+        with storage.transaction() as tx:
+            found = tx.get_user_with_groups(directory_id, alice.id, for_update=True)
+            assert found is not None
+            current = found[0]
+            current.document = {**current.document, "displayName": "Alice A."}
+            tx.update_user(current, current.version)
+        with storage.transaction() as tx:
+            stored = tx.get_user(directory_id, alice.id)
+        assert stored is not None and stored.version == alice.version + 1
+        assert stored.document["displayName"] == "Alice A."
+
     # reset
     def test_delete_provisioned(self, storage: Storage, directory_id: str) -> None:
         """Reset deletes all groups and the IdP's users, keeping local users."""
@@ -442,6 +554,99 @@ class StorageContract:
         for t in threads:
             t.join()
         assert done == [1, 2, 3, 4, 5]
+
+    def test_insert_user_with_event(self, storage: Storage, directory_id: str) -> None:
+        """insert_user_with_event stores the user as insert_user does (e-mails and values
+        searchable, counted) and appends its event as append_event does, next in seq."""
+        phone = [{"value": "+1 555 0100", "type": "work"}]
+        alice = user(
+            directory_id,
+            "alice",
+            emails=[{"value": "Alice@Example.com", "primary": True}, {"value": "a2@x.io"}],
+            phoneNumbers=phone,
+            addresses=[{"country": "DE"}],
+        )
+        linked_out = user(directory_id, "local", source="local", linked=False)
+        data = {"id": alice.id, "userName": "alice"}
+        with storage.transaction() as tx:
+            tx.append_event(directory_id, "t", "User", "first", {}, T0)
+        with storage.transaction() as tx:
+            seq = tx.insert_user_with_event(alice, "user.created", data, T0)
+        with storage.transaction() as tx:
+            assert tx.insert_user_with_event(linked_out, "user.created", {}, T0) == seq + 1
+        assert seq == 2
+        with storage.transaction(readonly=True) as tx:
+            assert tx.get_user(directory_id, alice.id) == alice
+            events = tx.list_events(directory_id, 1, 10)
+            for expr in (
+                'emails.value eq "alice@example.com"',
+                'emails eq "a2@x.io"',
+                'phoneNumbers.value eq "+1 555 0100"',
+                'addresses.country eq "de"',
+            ):
+                query = SearchQuery(filter=parse_filter(USER_TYPE, expr))
+                assert [u.id for u in tx.search_users(directory_id, query).items] == [alice.id]
+            assert tx.search_users(directory_id, SearchQuery(count=0)).total == 1
+        first = events[0]
+        assert (first.seq, first.type, first.resource_type, first.resource_id) == (
+            2,
+            "user.created",
+            "User",
+            alice.id,
+        )
+        assert (first.data, first.created, first.changed) == (data, T0, None)
+        assert first.event_id.startswith("evt_") and events[1].event_id != first.event_id
+        assert [e.resource_id for e in events] == [alice.id, linked_out.id]
+
+    def test_insert_user_with_event_refused_writes_nothing(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A taken userName (any case) or id raises UniquenessViolation naming it and writes
+        neither the user nor its event nor a count; the unit of work stays usable."""
+        alice = user(directory_id, "alice")
+        with storage.transaction() as tx:
+            tx.insert_user_with_event(alice, "user.created", {}, T0)
+        same_name, same_id = user(directory_id, "ALICE"), user(directory_id, "other")
+        same_id.id = alice.id
+        bob = user(directory_id, "bob")
+        for clash, field in ((same_name, "userName"), (same_id, "id")):
+            with storage.transaction() as tx:
+                with pytest.raises(UniquenessViolation) as caught:
+                    tx.insert_user_with_event(clash, "user.created", {}, T0)
+                assert caught.value.field == field
+                assert tx.get_user(directory_id, alice.id) == alice
+        with storage.transaction() as tx:
+            with pytest.raises(UniquenessViolation):
+                tx.insert_user_with_event(same_name, "user.created", {}, T0)
+            tx.insert_user_with_event(bob, "user.created", {}, T0)
+        with storage.transaction(readonly=True) as tx:
+            assert [e.resource_id for e in tx.list_events(directory_id, 0, 10)] == [
+                alice.id,
+                bob.id,
+            ]
+            assert tx.event_high_water(directory_id) == 2
+            assert tx.search_users(directory_id, SearchQuery(count=0)).total == 2
+
+    def test_insert_user_with_event_rolls_back_with_its_unit(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """After other writes in the unit, an exception rolls it back with them (rule 1)."""
+        alice, bob = user(directory_id, "alice"), user(directory_id, "bob")
+        with pytest.raises(RuntimeError), storage.transaction() as tx:
+            tx.insert_user(alice)
+            tx.insert_user_with_event(bob, "user.created", {}, T0)
+            raise RuntimeError("boom")
+        with storage.transaction(readonly=True) as tx:
+            assert tx.get_user(directory_id, alice.id) is None
+            assert tx.get_user(directory_id, bob.id) is None
+            assert tx.list_events(directory_id, 0, 10) == []
+            assert tx.search_users(directory_id, SearchQuery(count=0)).total == 0
+
+    def test_insert_user_with_event_needs_the_directory(self, storage: Storage) -> None:
+        """A directory that does not exist is a StorageError, and nothing is written."""
+        ghost = user("no-such-directory", "alice")
+        with pytest.raises(StorageError), storage.transaction() as tx:
+            tx.insert_user_with_event(ghost, "user.created", {}, T0)
 
     # directories, secrets, log
     def test_directory_round_trip(self, storage: Storage) -> None:

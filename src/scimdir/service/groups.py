@@ -101,13 +101,19 @@ class GroupService:
         tx.append_event(ctx.directory_id, kind, "Group", group_id, payload, self.runtime.clock())
 
     def _members_event(
-        self, tx: Transaction, ctx: ScimContext, group_id: str, counts: tuple[int, int]
+        self,
+        tx: Transaction,
+        ctx: ScimContext,
+        group: GroupRecord,
+        counts: tuple[int, int],
     ) -> None:
         """One ``group.member_added``/``group.member_removed`` event per member row this
-        transaction changed (the storage journals them; ``counts`` only says whether any)."""
+        transaction changed (the storage journals them; ``counts`` only says whether any).
+        ``group``: the group as this transaction wrote it (the events name its id and
+        displayName, which the write stored as they are: no read back)."""
         if counts == (0, 0):
             return
-        group = tx.get_group(ctx.directory_id, group_id)
+        group_id = group.id
         items = [
             (member_event_type(c), "Group", group_id, member_data(c, group, ctx.base_url))
             for c in tx.take_member_changes(group_id)
@@ -140,7 +146,7 @@ class GroupService:
         tx.update_group(updated, current.version)
         if renamed:
             self._event(tx, ctx, "group.updated", current.id, {"displayName": updated.display_name})
-        self._members_event(tx, ctx, current.id, counts)
+        self._members_event(tx, ctx, updated, counts)
         return updated
 
     def _render(
@@ -215,7 +221,7 @@ class GroupService:
                 added = [MemberChange("add", tuple(parsed.members))]
                 counts = apply_member_changes(tx, ctx.directory_id, record.id, added)
             self._event(tx, ctx, "group.created", record.id, {"displayName": name})
-            self._members_event(tx, ctx, record.id, counts)
+            self._members_event(tx, ctx, record, counts)
             ctx.effect = join_effects("created", members_change(*counts))
             return record
 

@@ -572,9 +572,29 @@ class Transaction(Protocol):
 
     # users
     def insert_user(self, record: UserRecord) -> None: ...
+    def insert_user_with_event(
+        self, record: UserRecord, type: str, data: dict[str, Any], created: datetime
+    ) -> int:
+        """:meth:`insert_user`, then :meth:`append_event` of ``type`` for it (resource type
+        ``User``, no changed attributes); returns the event's seq. A taken id or userName raises
+        :class:`UniquenessViolation` and writes nothing, event included.
+
+        The unit of work's last write: a backend may send it, as the unit's first statement,
+        as a transaction of its own (PostgreSQL: one statement without ``BEGIN``/``COMMIT``),
+        so nothing may be written after it that must be undone with it (a POST /Users does
+        nothing after it but render)."""
+        ...
+
     def get_user(
         self, directory_id: str, user_id: str, *, for_update: bool = False
     ) -> UserRecord | None: ...
+    def get_user_with_groups(
+        self, directory_id: str, user_id: str, *, for_update: bool = False
+    ) -> tuple[UserRecord, list[tuple[str, str]]] | None:
+        """:meth:`get_user` (locking as it does) and :meth:`groups_of_user` of that user, read
+        together (a backend may read both in one statement)."""
+        ...
+
     def find_user_by_user_name(self, directory_id: str, user_name: str) -> UserRecord | None: ...
     def find_user_by_external_id(
         self, directory_id: str, external_id: str

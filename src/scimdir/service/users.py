@@ -92,10 +92,15 @@ class UserService:
         *,
         with_groups: bool,
         rendered: dict[str, Any] | None = None,
+        groups: list[tuple[str, str]] | None = None,
     ) -> dict[str, Any]:
         """The SCIM User for ``record``; ``rendered``: its render without groups already made
-        for the change event (:meth:`_event`), reused rather than rendered again."""
-        groups = tx.groups_of_user(ctx.directory_id, record.id) if with_groups else None
+        for the change event (:meth:`_event`), reused rather than rendered again; ``groups``:
+        the user's groups when already read (:meth:`Transaction.get_user_with_groups`)."""
+        if with_groups and groups is None:
+            groups = tx.groups_of_user(ctx.directory_id, record.id)
+        elif not with_groups:
+            groups = None
         if rendered is None:
             return render_user(record, ctx.base_url, groups)
         return rendered if groups is None else add_groups(rendered, record, ctx.base_url, groups)
@@ -155,14 +160,16 @@ class UserService:
                     created=now,
                     last_modified=now,
                 )
+                # The user and its event in one write (docs/events.md), the unit's last.
+                data = user_data("user.created", record, ctx.base_url)
                 try:
-                    tx.insert_user(record)
+                    tx.insert_user_with_event(record, "user.created", data, self.runtime.clock())
                 except UniquenessViolation as exc:
                     existing = tx.find_user_by_user_name(ctx.directory_id, user_name)
                     if exc.field != "userName" or existing is None:
                         raise
                 else:
-                    rendered = self._event(tx, ctx, "user.created", record)
+                    rendered = data
                     ctx.effect = "created"
             if existing is not None:
                 record, rendered = self._link_or_refuse(tx, ctx, existing, document)
@@ -222,12 +229,17 @@ class UserService:
         rt = ctx.user_type
         attrs = parse_attribute_list(rt, attributes)
         excl = parse_attribute_list(rt, excluded)
+        with_groups = wants_attribute(rt, "groups", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
-            record = tx.get_user(ctx.directory_id, user_id)
+            groups: list[tuple[str, str]] | None = None
+            if with_groups:
+                found = tx.get_user_with_groups(ctx.directory_id, user_id)
+                record, groups = (None, None) if found is None else found
+            else:
+                record = tx.get_user(ctx.directory_id, user_id)
             if record is None or not record.linked:
                 raise user_not_found(user_id)
-            with_groups = wants_attribute(rt, "groups", attrs, excl)
-            resource = self._render(tx, ctx, record, with_groups=with_groups)
+            resource = self._render(tx, ctx, record, with_groups=with_groups, groups=groups)
         return project(rt, resource, attrs, excl), etag(record.version)
 
     def search(self, ctx: ScimContext, params: ListParams) -> dict[str, Any]:
@@ -259,18 +271,22 @@ class UserService:
         document = self._normalize(ctx, body)
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            current = tx.get_user(ctx.directory_id, user_id, for_update=True)
-            if current is None or not current.linked:
+            found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=True)
+            if found is None or not found[0].linked:
                 raise user_not_found(user_id)
+            current, groups = found
             check_if_match(if_match, current.version)
             if document == current.document:  # nothing changes: same version, no event
                 ctx.effect = "no change"
-                return self._render(tx, ctx, current, with_groups=True), etag(current.version)
+                resource = self._render(tx, ctx, current, with_groups=True, groups=groups)
+                return resource, etag(current.version)
             updated = self._updated(current, document)
             tx.update_user(updated, current.version)
             rendered = self._event(tx, ctx, _change_kind(current, updated), updated, current)
             ctx.effect = document_change(current.document, updated.document)
-            resource = self._render(tx, ctx, updated, with_groups=True, rendered=rendered)
+            resource = self._render(
+                tx, ctx, updated, with_groups=True, rendered=rendered, groups=groups
+            )
             return resource, etag(updated.version)
 
         return self._unique(document["userName"], lambda: self._write(if_match, work), ctx)
@@ -290,9 +306,10 @@ class UserService:
         operations = parse_patch_request(body, self.limits) if core else []
 
         def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            current = tx.get_user(ctx.directory_id, user_id, for_update=True)
-            if current is None or not current.linked:
+            found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=True)
+            if found is None or not found[0].linked:
                 raise user_not_found(user_id)
+            current, groups = found
             check_if_match(if_match, current.version)
             result = apply_patch(rt, current.document, operations, self.limits)
             patched = finish_patch(ctx, "User", result.document, kept)
@@ -303,12 +320,15 @@ class UserService:
                 raise refusal
             if patched == current.document:
                 ctx.effect = "no change"
-                return self._render(tx, ctx, current, with_groups=True), etag(current.version)
+                resource = self._render(tx, ctx, current, with_groups=True, groups=groups)
+                return resource, etag(current.version)
             updated = self._updated(current, patched)
             tx.update_user(updated, current.version)
             rendered = self._event(tx, ctx, _change_kind(current, updated), updated, current)
             ctx.effect = document_change(current.document, updated.document)
-            resource = self._render(tx, ctx, updated, with_groups=True, rendered=rendered)
+            resource = self._render(
+                tx, ctx, updated, with_groups=True, rendered=rendered, groups=groups
+            )
             return resource, etag(updated.version)
 
         return self._unique(None, lambda: self._write(if_match, work), ctx)

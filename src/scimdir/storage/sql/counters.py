@@ -74,6 +74,10 @@ class CounterBuffer:
     def __init__(self) -> None:
         self._deltas: dict[tuple[str, Kind], int] = {}
 
+    def __bool__(self) -> bool:
+        """Whether anything is buffered."""
+        return bool(self._deltas)
+
     def add(self, directory_id: str, kind: Kind, delta: int) -> None:
         """Remember ``delta`` for the directory's count of ``kind`` (its generation bumps too,
         even when the deltas cancel out: the set of rows changed)."""

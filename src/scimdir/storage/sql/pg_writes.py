@@ -12,6 +12,14 @@ data-modifying ``WITH`` either, hence the dialect split).
   is unchanged.
 - :data:`USER_WITH_EMAILS`: a user and its e-mail rows in one statement, the e-mails inserted
   only if the user was (``ON CONFLICT DO NOTHING`` on the user, rule 3).
+- :data:`CREATE_USER`: a whole user create, the user, its e-mail and ``user_values`` rows, the
+  list counters, the event's seq and the event, in one statement (port method
+  ``insert_user_with_event``). The directory row is updated ``FROM`` the inserted user, so it is
+  locked only once the user's row is in (users before the directory row, rule 8), and a taken id
+  or userName (``ON CONFLICT DO NOTHING``, rule 3) writes nothing at all: no counter, no seq, no
+  event. Sent as a unit of work's first statement it runs in autocommit
+  (``transaction.py``): the statement is the transaction, so a create costs no ``BEGIN`` and no
+  ``COMMIT``, and the row lock taken for its seq is still held until it commits (rule 7).
 - :data:`UPDATE_USER`: the optimistic update of a user (port rule 4) and its e-mail rows in one
   statement, without a savepoint: a userName another user holds makes it match nothing instead
   of violating the unique index, and the caller then takes its savepoint path, which raises
@@ -45,9 +53,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from scimdir.storage.sql.driver_statements import DriverStatement
-from scimdir.storage.sql.tables import directories, events, user_emails, users
+from scimdir.storage.sql.tables import directories, events, user_emails, user_values, users
 
 __all__ = [
+    "CREATE_USER",
+    "CREATE_USER_RUN",
     "EVENT_WITH_COUNTERS",
     "EVENT_WITH_COUNTERS_RUN",
     "SETTABLE_USER_COLUMNS",
@@ -56,6 +66,7 @@ __all__ = [
     "USER_WITH_EMAILS",
     "USER_WITH_EMAILS_RUN",
     "email_arrays",
+    "value_arrays",
 ]
 
 _d = directories.c
@@ -149,6 +160,79 @@ def email_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
         "e_value_norm": [r["value_norm"] for r in rows],
         "e_type": [r["type"] for r in rows],
         "e_primary": [r["primary"] for r in rows],
+    }
+
+
+# --- a whole create: user, e-mails, values, counters, seq and event -------------------------
+
+_values = (
+    func.unnest(
+        bindparam("v_attribute", type_=ARRAY(Text)),
+        bindparam("v_position", type_=ARRAY(Integer)),
+        bindparam("v_value_norm", type_=ARRAY(Text)),
+    )
+    .table_valued("attribute", "position", "value_norm", name="v")
+    .render_derived()
+)
+_new_values = (
+    postgresql.insert(user_values)
+    .from_select(
+        ["directory_id", "user_id", "attribute", "position", "value_norm"],
+        select(
+            _new_user.c.directory_id,
+            _new_user.c.id,
+            _values.c.attribute,
+            _values.c.position,
+            _values.c.value_norm,
+        ).select_from(_new_user.join(_values, true())),
+    )
+    .cte("new_values")
+)
+_new_emails = (
+    postgresql.insert(user_emails)
+    .from_select(_EMAIL_TARGET, _emails_from(_new_user.c.directory_id, _new_user.c.id, _new_user))
+    .cte("new_emails")
+)
+_created_seq = (
+    update(directories)
+    # FROM new_user: the directory row is taken after the user's, and not at all without it.
+    .where(_d.id == _new_user.c.directory_id)
+    .values(
+        {
+            _d.event_seq: _d.event_seq + 1,
+            _d.user_count: _d.user_count + bindparam("du", type_=Integer),
+            _d.user_generation: _d.user_generation + bindparam("gu", type_=Integer),
+        }
+    )
+    .returning(_d.event_seq)
+    .cte("created_seq")
+)
+CREATE_USER: Any = (
+    postgresql.insert(events)
+    .from_select(
+        ["directory_id", "seq", *_EVENT_COLUMNS],
+        select(
+            bindparam("u_directory_id", type_=events.c.directory_id.type),
+            _created_seq.c.event_seq,
+            *(bindparam(f"ev_{name}", type_=events.c[name].type) for name in _EVENT_COLUMNS),
+        ),
+    )
+    .returning(events.c.seq)
+    .add_cte(_new_user, _new_emails, _new_values, _created_seq)
+)
+"""Parameters: every ``users`` column prefixed ``u_``, :func:`email_arrays`,
+:func:`value_arrays`, ``du``/``gu`` (the linked-user counter's delta and generation bump) and the
+event's columns prefixed ``ev_``; returns the event's seq, no row when the user's id or userName
+was taken (then nothing was written)."""
+CREATE_USER_RUN = DriverStatement(CREATE_USER)
+
+
+def value_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The ``v_*`` array parameters of the rows of ``columns.value_rows``."""
+    return {
+        "v_attribute": [r["attribute"] for r in rows],
+        "v_position": [r["position"] for r in rows],
+        "v_value_norm": [r["value_norm"] for r in rows],
     }
 
 

@@ -27,12 +27,16 @@ from __future__ import annotations
 
 import secrets as random_source
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, or_, select, update
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
+from scimdir.scim.extensions import extension_urns
 from scimdir.service.ports import (
     DirectoryRecord,
     EventRecord,
@@ -40,18 +44,25 @@ from scimdir.service.ports import (
     SecretRecord,
     StorageError,
     UniquenessViolation,
+    UserRecord,
 )
 from scimdir.storage.sql.admin_ops import AdminOps
 from scimdir.storage.sql.api_key_ops import ApiKeyOps
 from scimdir.storage.sql.authentication import authenticate, directory_record
 from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.browse import BrowseOps
+from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.log_ops import LogOps
 from scimdir.storage.sql.member_journal import MemberJournal
-from scimdir.storage.sql.pg_writes import EVENT_WITH_COUNTERS_RUN
-from scimdir.storage.sql.tables import directories, events, secrets, webhook_subscriptions
+from scimdir.storage.sql.pg_writes import (
+    CREATE_USER_RUN,
+    EVENT_WITH_COUNTERS_RUN,
+    email_arrays,
+    value_arrays,
+)
+from scimdir.storage.sql.tables import directories, events, secrets, users, webhook_subscriptions
 from scimdir.storage.sql.user_ops import UserOps
 from scimdir.storage.sql.webhook_ops import WebhookOps
 
@@ -105,6 +116,33 @@ def _secret(row: Row[Any]) -> SecretRecord:
         revoked=m["revoked"],
         last_used=m["last_used"],
     )
+
+
+@contextmanager
+def _alone_in_autocommit(conn: Connection) -> Iterator[None]:
+    """Run the block's one statement in autocommit when the unit of work has sent nothing yet
+    (PostgreSQL: psycopg has not begun its transaction), so that it costs no ``BEGIN`` and no
+    ``COMMIT``: the statement is the whole transaction. The storage's commit then finds the
+    connection idle and sends nothing (``pg_pool.py``). A connection lost during the statement
+    leaves an unknown outcome, as during a ``COMMIT``: a ``StorageError``, never run again."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if dbapi.info.transaction_status != TransactionStatus.IDLE:
+        yield
+        return
+    dbapi.autocommit = True
+    try:
+        yield
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise StorageError(
+                "The database connection was lost while the write committed; whether it was "
+                "applied is unknown."
+            ) from exc
+        raise
+    finally:
+        if not dbapi.closed:
+            dbapi.autocommit = False
 
 
 class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiKeyOps, AdminOps):
@@ -249,6 +287,46 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         _INSERT_EVENT.execute(self.conn, {**params, "seq": seq})
         return seq
 
+    def insert_user_with_event(
+        self, record: UserRecord, type: str, data: dict[str, Any], created: datetime
+    ) -> int:
+        """:meth:`insert_user` then :meth:`append_event` of ``type`` for it; returns the event's
+        seq. A taken id or userName raises ``UniquenessViolation`` having written nothing.
+
+        On PostgreSQL one statement (``pg_writes.CREATE_USER``) when the user has no declared
+        extension attribute and no list counter is buffered; as the unit of work's first
+        statement it runs in autocommit (the port's rule: the unit's last write)."""
+        if not self.postgres or extension_urns(record.document) or self.counts:
+            self.insert_user(record)
+            return self.append_event(record.directory_id, type, "User", record.id, data, created)
+        params: dict[str, Any] = {f"u_{k}": v for k, v in user_columns(record).items()}
+        params.update(email_arrays(email_rows(record)))
+        values = value_rows(record)
+        params.update(value_arrays(values))
+        params.update(du=int(record.linked), gu=int(record.linked))
+        params.update(
+            ev_event_id=f"evt_{uuid.uuid4().hex}",
+            ev_type=type,
+            ev_resource_type="User",
+            ev_resource_id=record.id,
+            ev_data=data,
+            ev_changed=None,
+            ev_created=created,
+        )
+        with _alone_in_autocommit(self.conn):
+            with translating():
+                row = CREATE_USER_RUN.first(self.conn, params)
+            if row is None:
+                taken = self.conn.execute(
+                    select(users.c.id).where(
+                        users.c.directory_id == record.directory_id, users.c.id == record.id
+                    )
+                ).first()
+                raise UniquenessViolation("id" if taken is not None else "userName")
+        self._note_read("User", record.directory_id, record.id, record.document)
+        self._values_held()[(record.directory_id, record.id)] = bool(values)
+        return int(row["seq"])
+
     def append_events(
         self,
         directory_id: str,
@@ -259,6 +337,10 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         counter update and one multi-row insert per chunk (a 50-member PATCH's events), under
         the same row lock as :meth:`append_event` (rule 7)."""
         if not items:
+            return
+        if len(items) == 1 and self.postgres:  # one member: one statement (pg_writes.py)
+            type, resource_type, resource_id, data = items[0]
+            self.append_event(directory_id, type, resource_type, resource_id, data, created)
             return
         last = self.conn.execute(
             _ADVANCE_EVENT_SEQ, {"directory_id": directory_id, "n": len(items)}

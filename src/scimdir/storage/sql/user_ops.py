@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, Text, bindparam, cast, delete, func, select, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from scimdir.service.ports import (
     Page,
@@ -107,7 +109,7 @@ _DERIVED_COLUMNS = tuple(
     if c.name
     not in ("directory_id", "id", "document", "version", "created", "last_modified", "source")
 )
-_GROUPS_OF_USER = DriverStatement(
+_GROUPS_OF_USER_SELECT = (
     select(groups.c.id, groups.c.display_name)
     .join(
         memberships,
@@ -117,6 +119,38 @@ _GROUPS_OF_USER = DriverStatement(
     .where(memberships.c.directory_id == bindparam("d"), memberships.c.member_id == bindparam("u"))
     .order_by(groups.c.display_name_norm, groups.c.id)
 )
+_GROUPS_OF_USER = DriverStatement(_GROUPS_OF_USER_SELECT)
+# PostgreSQL: the user and its groups in one statement (a PUT's or PATCH's locked read and the
+# groups its response lists; a GET by id), the groups as one ``[[id, displayName], ...]`` array
+# in the order of ``_GROUPS_OF_USER``, NULL when there are none. A scalar subquery in the select
+# list: ``FOR NO KEY UPDATE`` locks the user row alone, never a group or membership row.
+_GROUP_PAIRS = (
+    select(
+        func.array_agg(
+            aggregate_order_by(
+                postgresql.array([cast(groups.c.id, Text), cast(groups.c.display_name, Text)]),
+                groups.c.display_name_norm,
+                groups.c.id,
+            )
+        )
+    )
+    .select_from(
+        memberships.join(
+            groups,
+            (memberships.c.directory_id == groups.c.directory_id)
+            & (memberships.c.group_id == groups.c.id),
+        )
+    )
+    .where(
+        memberships.c.directory_id == users.c.directory_id,
+        memberships.c.member_id == users.c.id,
+    )
+    .scalar_subquery()
+    .label("member_of")
+)
+_WITH_GROUPS_SELECT = _BY_ID_SELECT.add_columns(_GROUP_PAIRS)
+_BY_ID_WITH_GROUPS = DriverStatement(_WITH_GROUPS_SELECT)
+_BY_ID_WITH_GROUPS_LOCKED = DriverStatement(_WITH_GROUPS_SELECT.with_for_update(key_share=True))
 
 
 class UserOps(ExtensionOps):
@@ -182,8 +216,29 @@ class UserOps(ExtensionOps):
         locked = for_update and self.writing
         stmt = _BY_ID_LOCKED if locked else _BY_ID
         row = stmt.first(self.conn, {"d": directory_id, "v": user_id})
+        return None if row is None else self._read_user(row, for_update=for_update)
+
+    def get_user_with_groups(
+        self, directory_id: str, user_id: str, *, for_update: bool = False
+    ) -> tuple[UserRecord, list[tuple[str, str]]] | None:
+        """:meth:`get_user` and :meth:`groups_of_user` together; on PostgreSQL one statement
+        (``_BY_ID_WITH_GROUPS``), which saves a PATCH, a PUT and a GET by id a round trip."""
+        if not self.postgres:
+            record = self.get_user(directory_id, user_id, for_update=for_update)
+            if record is None:
+                return None
+            return record, self.groups_of_user(directory_id, user_id)
+        locked = for_update and self.writing
+        stmt = _BY_ID_WITH_GROUPS_LOCKED if locked else _BY_ID_WITH_GROUPS
+        row = stmt.first(self.conn, {"d": directory_id, "v": user_id})
         if row is None:
             return None
+        pairs = row["member_of"] or ()
+        return self._read_user(row, for_update=for_update), [(g, name) for g, name in pairs]
+
+    def _read_user(self, row: dict[str, Any], *, for_update: bool) -> UserRecord:
+        """The record of a row read by id, remembered for the unit of work's update."""
+        directory_id, user_id = row["directory_id"], row["id"]
         if for_update:
             self._read_rows()[(directory_id, user_id)] = {key: row[key] for key in _DERIVED_COLUMNS}
         record = _user(row)

@@ -1,0 +1,92 @@
+"""PostgreSQL's folded write-path statements lock and write what the statements they replace
+did, no more (``storage/sql/user_ops.py``, ``storage/sql/pg_writes.py``).
+
+The contract suite checks what they return on both databases; these check the locks only
+PostgreSQL takes, with a second connection that gives up at once instead of waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from scimdir.devtools.round_trips import RoundTrips
+from scimdir.storage.sql import SqlStorage
+
+from .helpers import T0, create_directory, group, user
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_locked_read_with_groups_locks_the_user_alone(postgres_storage: SqlStorage) -> None:
+    """A PATCH's locked read of the user and its groups (one statement) locks the user row
+    (port rule 4), and neither a group nor a membership row (rule 8: groups come first)."""
+    directory_id = create_directory(postgres_storage)
+    g, alice = group(directory_id, "g"), user(directory_id, "alice")
+    with postgres_storage.transaction() as tx:
+        tx.insert_user(alice)
+        tx.insert_group(g)
+        tx.add_members(directory_id, g.id, [(alice.id, "User")])
+    params = {"d": directory_id, "g": g.id, "u": alice.id}
+    with postgres_storage.transaction() as tx:
+        found = tx.get_user_with_groups(directory_id, alice.id, for_update=True)
+        assert found == (alice, [(g.id, "g")])
+        with postgres_storage.engine.connect() as other:
+            for row in (
+                "SELECT 1 FROM groups WHERE directory_id = :d AND id = :g FOR UPDATE NOWAIT",
+                "SELECT 1 FROM memberships WHERE directory_id = :d AND group_id = :g "
+                "FOR UPDATE NOWAIT",
+            ):
+                assert other.execute(text(row), params).scalar() == 1
+            other.rollback()
+            with pytest.raises(OperationalError, match="could not obtain lock"):
+                other.execute(
+                    text(
+                        "SELECT 1 FROM users WHERE directory_id = :d AND id = :u FOR UPDATE NOWAIT"
+                    ),
+                    params,
+                )
+
+
+@pytest.fixture
+def one_connection(postgres_url: str) -> Iterator[SqlStorage]:
+    """The test database through a pool of one connection: every unit of work reuses it."""
+    storage = SqlStorage(postgres_url, pool_size=1, max_overflow=0)
+    yield storage
+    storage.dispose()
+
+
+def test_a_create_alone_is_one_statement_and_leaves_the_connection_transactional(
+    one_connection: SqlStorage,
+) -> None:
+    """A unit of work whose first write is insert_user_with_event sends that one statement,
+    no BEGIN and no COMMIT; the connection's next unit of work is a transaction again, which
+    an exception rolls back whole (port rule 1)."""
+    storage = one_connection
+    directory_id = create_directory(storage)
+    alice, bob, carol = (user(directory_id, n) for n in ("alice", "bob", "carol"))
+    counter = RoundTrips.install(storage.engine)
+    try:
+        with counter.window() as trips, storage.transaction() as tx:
+            tx.insert_user_with_event(alice, "user.created", {}, T0)
+    finally:
+        counter.close()
+    assert trips.count == 1 and "WITH new_user AS" in trips.messages[0], trips.messages
+    dbapi = storage.engine.raw_connection()
+    try:
+        assert dbapi.driver_connection is not None
+        assert dbapi.driver_connection.autocommit is False
+    finally:
+        dbapi.close()
+    with pytest.raises(RuntimeError), storage.transaction() as tx:
+        tx.insert_user(bob)
+        tx.insert_user_with_event(carol, "user.created", {}, T0)
+        raise RuntimeError("boom")
+    with storage.transaction(readonly=True) as tx:
+        assert tx.get_user(directory_id, alice.id) == alice
+        assert tx.get_user(directory_id, bob.id) is None
+        assert tx.get_user(directory_id, carol.id) is None
+        assert [e.resource_id for e in tx.list_events(directory_id, 0, 10)] == [alice.id]
