@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from scimdir.service.ports import (
     DirectoryRecord,
+    LogRecord,
     SearchQuery,
     SecretRecord,
     StaleVersion,
@@ -22,11 +24,14 @@ from scimdir.service.ports import (
     UniquenessViolation,
     UnknownMember,
     UserRecord,
+    log_row,
 )
 
 from .helpers import T0, at, group, log, new_id, user
 
 __all__ = ["StorageContract"]
+
+_PLUS_2 = timezone(timedelta(hours=2))
 
 
 def _users(directory_id: str, n: int) -> list[UserRecord]:
@@ -520,6 +525,45 @@ class StorageContract:
             tx.touch_secret_last_used(new_id(), at(9))
             (stored,) = tx.list_secrets(directory_id)
         assert stored == SecretRecord(read.id, directory_id, "hash1", T0, at(7), at(5), at(9))
+
+    def test_log_rows_are_stored_as_the_equal_records(
+        self, storage: Storage, new_directory: Callable[[], str]
+    ) -> None:
+        """append_log_rows stores its rows in their order, each read back as the LogRecord it
+        equals (log_row) and as append_logs stores that record: every column, quirks, a
+        created in another zone, an entry without a directory."""
+        by_records, by_rows = new_directory(), new_directory()
+        marker = new_id()
+
+        def entries(directory_id: str) -> list[LogRecord]:
+            full = LogRecord(
+                directory_id, "PATCH", "/Users/u1?x=1", 400, at(3), 2.25, scim_type="invalidValue",
+                resource_type="User", resource_id="u1", detail="bad", quirks=("b", "a"),
+                request_id=marker, subject="Ann@x", effect="renamed", problem="invalid_value",
+                explanation="why", fix="how", client="10.0.0.1", user_agent="agent",
+                request_body='{"a":1}', response_body='{"b":2}',
+            )  # fmt: skip
+            plain = LogRecord(directory_id, "GET", "/Users", 200, at(4).astimezone(_PLUS_2), 1)
+            return [
+                full,
+                plain,
+                LogRecord(None, "GET", "/x", 401, at(5), 0.5, category="auth", request_id=marker),
+            ]
+
+        with storage.transaction() as tx:
+            tx.append_logs(entries(by_records))
+        with storage.transaction() as tx:
+            tx.append_log_rows([log_row(entry) for entry in entries(by_rows)])
+        with storage.transaction(readonly=True) as tx:
+            stored = {d: tx.list_log(d) for d in (by_records, by_rows)}
+            unknown = [e for e in tx.list_log(None, limit=1000) if e.request_id == marker]
+        for directory_id, expected in ((by_records, entries(by_records)),
+                                       (by_rows, entries(by_rows))):  # fmt: skip
+            full, plain = stored[directory_id][1], stored[directory_id][0]  # newest first
+            assert full == replace(expected[0], id=full.id)
+            assert plain == replace(expected[1], created=at(4), duration_ms=1.0, id=plain.id)
+            assert full.id is not None and plain.id is not None and full.id < plain.id
+        assert [replace(e, id=None) for e in unknown] == [entries(by_rows)[2]] * 2
 
     def test_log_newest_first(
         self, storage: Storage, new_directory: Callable[[], str], directory_id: str

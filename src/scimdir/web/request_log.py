@@ -5,10 +5,12 @@ for a request whose credentials did not open the directory (the reason comes fro
 ``DirectoryService.diagnose_auth_failure``, called by the log writer for failures only), and
 :meth:`RequestLogger.served` for every other request. On the request path an entry costs a
 tuple of facts the ASGI scope already holds, a clock reading and a queue append (a few
-microseconds); the record itself, the redaction of its path, user agent and subject, and for a
+microseconds); the entry itself, the redaction of its path, user agent and subject, and for a
 failure the explanation (``service/explanations.py``) and redacted bodies, are built by the log
-writer thread (``LogSink.defer``). The presented secret is redacted from everything the entry
-keeps, whatever field it was pasted into.
+writer thread. A successful request, most of the traffic, queues its facts for
+:func:`_served_row` (``LogSink.defer_row``), which builds the stored row directly; a failure or
+a refusal queues a closure that builds a :class:`LogRecord` (``LogSink.defer``). The presented
+secret is redacted from everything the entry keeps, whatever field it was pasted into.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +31,7 @@ from scimdir.service.context import ScimContext
 from scimdir.service.directories import DirectoryService
 from scimdir.service.explanations import Failure, explain
 from scimdir.service.log_sink import DROPPED, LogSink
-from scimdir.service.ports import LogRecord
+from scimdir.service.ports import LogRecord, LogRow
 from scimdir.service.redaction import REDACTED, body_for_log, redact_text
 from scimdir.web.request_id import request_id_of
 
@@ -186,8 +188,15 @@ class RequestLogger:
         created = self.clock()
         subject = _subject(response_body) or _subject(request_body)
         directory_id, quirks = ctx.directory_id, ctx.quirks
+        if status < 400:
+            # Plain values only: the bodies and the context are not kept until the next batch.
+            self.sink.defer_row(
+                _served_row, directory_id, status, created, elapsed, resource_type,
+                resource_id, subject, ctx.effect, tuple(ctx.kept_undeclared), tuple(quirks),
+                presented, captured,
+            )  # fmt: skip
+            return
         effect = _with_kept(ctx.effect, ctx.kept_undeclared)
-        failure = status >= 400
         idp = ctx.directory.idp
 
         def build() -> LogRecord:
@@ -203,8 +212,6 @@ class RequestLogger:
                 quirks=tuple(dict.fromkeys(quirks)),
                 **_common_of(captured, presented),
             )
-            if not failure:
-                return entry
             # A failure's explanation and its redacted bodies (possibly megabytes of hostile
             # input) are built here too, never while the client waits for its answer.
             return _with_failure(entry, idp, presented, request_body, response_body, error)
@@ -213,6 +220,57 @@ class RequestLogger:
 
 
 _Captured = tuple[str | None, str, str, bytes, str | None, str | None]
+
+
+def _served_row(
+    directory_id: str,
+    status: int,
+    created: datetime,
+    elapsed: float,
+    resource_type: str | None,
+    resource_id: str | None,
+    subject: str | None,
+    effect: str | None,
+    kept: tuple[str, ...],
+    quirks: tuple[str, ...],
+    presented: str | None,
+    captured: _Captured,
+) -> LogRow:
+    """A successful request's log row (runs on the log writer): column for column the
+    :class:`LogRecord` such a request had, ``LOG_ROW_COLUMNS`` of ``service/ports.py``."""
+    request_id, method, path, query, client, agent = captured
+    if agent is not None:
+        agent = _agent(agent)
+        if presented and presented in agent:
+            agent = agent.replace(presented, REDACTED)
+    if query:
+        path = _path(path, query, (presented,) if presented else ())
+    if subject and presented:
+        subject = subject.replace(presented, REDACTED)
+    return (
+        directory_id,
+        "request",
+        request_id,
+        method,
+        path,
+        status,
+        None,  # scim_type
+        resource_type,
+        resource_id,
+        subject,
+        _with_kept(effect, kept) if kept else effect,
+        None,  # problem
+        None,  # detail
+        None,  # explanation
+        None,  # fix
+        round(elapsed * 1000, 3),
+        client,
+        agent,
+        None,  # request_body
+        None,  # response_body
+        tuple(dict.fromkeys(quirks)) if quirks else (),
+        created,
+    )
 
 
 def _capture(scope: Scope) -> _Captured:
@@ -286,7 +344,7 @@ def _with_failure(
     return entry
 
 
-def _with_kept(effect: str | None, kept: list[str]) -> str | None:
+def _with_kept(effect: str | None, kept: Sequence[str]) -> str | None:
     """The effect, plus the undeclared extension attributes the request kept as sent
     (``undeclared_attributes=keep``, scimdir.service.undeclared)."""
     if not kept:

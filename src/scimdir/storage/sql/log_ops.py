@@ -1,32 +1,43 @@
 """The provisioning log and its open problems on SQL (port rule 8 of ``service/ports.py``).
 
-Entries are appended in batches by the log sink (``service/log_sink.py``), one multi-row INSERT
-per batch; problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each, on
-both dialects (the count is incremented by the database, not read and written back). Retention
-deletes by age (the ``created`` index) and by rows per directory (the ``(directory_id, id)``
-index).
+Entries are appended in batches by the log sink (``service/log_sink.py``) as positional rows
+(``LogRow`` of ``service/ports.py``): one INSERT per dialect, its SQL built once from the column
+order of ``LOG_ROW_COLUMNS``, run with the driver's own ``executemany`` on the rows as they come,
+but for the two values the column types encode (``quirks`` as JSON text, ``created`` as
+``UtcDateTime`` stores it). The log writer runs beside the requests in the same process, so its
+CPU is theirs to lose: no dict per row, no keyed-parameter conversion, no SQLAlchemy statement
+execution. Problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each,
+on both dialects (the count is incremented by the database, not read and written back).
+Retention deletes by age (the ``created`` index) and by rows per directory (the
+``(directory_id, id)`` index).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
-from sqlalchemy import Row, case, delete, func, select, text, update
+import orjson
+from sqlalchemy import Dialect, Row, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scimdir.service.ports import (
+    LOG_ROW_COLUMNS,
     LogCount,
     LogFilter,
     LogRecord,
+    LogRow,
     ProblemHit,
     ProblemRecord,
+    log_row,
 )
 from scimdir.storage.sql.base import SqlBase, chunks
-from scimdir.storage.sql.driver_statements import DriverStatement
+from scimdir.storage.sql.driver_statements import _run as run_on_driver
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.tables import log_problems, provisioning_log
+from scimdir.storage.sql.types import UtcDateTime
 
 __all__ = ["LogOps"]
 
@@ -34,9 +45,21 @@ _LOG = provisioning_log
 _PROBLEMS = log_problems
 _CONTACT = ("request", "auth")
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
-# The log writer's batch insert, on the driver's executemany (driver_statements.py): it runs
-# beside the requests in the same process, so its CPU is theirs to lose.
-_INSERT_ENTRIES = DriverStatement(_LOG.insert(), keyed=True)
+# Every column but the generated id, in the rows' order (a schema change must change both).
+if set(LOG_ROW_COLUMNS) != {c.name for c in _LOG.columns} - {"id"}:  # pragma: no cover
+    raise RuntimeError("LOG_ROW_COLUMNS does not name the provisioning_log columns")
+_PLACEHOLDER = {"sqlite": "?", "postgresql": "%s"}  # sqlite3's qmark, psycopg's format style
+_INSERT_ROWS = {
+    dialect: f"INSERT INTO {_LOG.name} ({', '.join(LOG_ROW_COLUMNS)}) "
+    f"VALUES ({', '.join([mark] * len(LOG_ROW_COLUMNS))})"
+    for dialect, mark in _PLACEHOLDER.items()
+}
+# The two values the column types encode, last in a row (literals, for the type checker).
+_QUIRKS: Final = 20
+_CREATED: Final = 21
+if LOG_ROW_COLUMNS[_QUIRKS:] != ("quirks", "created"):  # pragma: no cover
+    raise RuntimeError("LOG_ROW_COLUMNS no longer ends with quirks and created")
+_UTC_DATETIME = UtcDateTime()
 _ENTRY_FIELDS = (
     "directory_id",
     "category",
@@ -77,6 +100,29 @@ _PROBLEM_FIELDS = (
 )
 
 
+@functools.lru_cache(maxsize=512)
+def _quirks_json(quirks: tuple[str, ...]) -> str:
+    """``quirks`` as ``JsonText`` stores them (a handful of distinct lists, hence the cache)."""
+    return orjson.dumps(quirks).decode()
+
+
+def _stored_rows(rows: Sequence[LogRow], dialect: Dialect) -> list[tuple[Any, ...]]:
+    """The driver's parameters for ``rows``: each row as it is, but its quirks as JSON text and
+    its ``created`` as ``UtcDateTime`` binds it (an ISO string on SQLite; a naive datetime is
+    refused by the type, as on the general path)."""
+    on_sqlite = dialect.name == "sqlite"
+    stored: list[tuple[Any, ...]] = []
+    for row in rows:
+        quirks, created = row[_QUIRKS], row[_CREATED]
+        when: Any = created
+        if created.tzinfo is not UTC:
+            when = _UTC_DATETIME.process_bind_param(created, dialect)
+        elif on_sqlite:
+            when = created.isoformat(timespec="microseconds")
+        stored.append((*row[:_QUIRKS], _quirks_json(quirks) if quirks else "[]", when))
+    return stored
+
+
 def _entry(row: Row[Any]) -> LogRecord:
     m = row._mapping
     values = {name: m[name] for name in _ENTRY_FIELDS}
@@ -97,10 +143,16 @@ class LogOps(SqlBase):
 
     def append_log(self, record: LogRecord) -> None:
         """Append one entry, durably, in the caller's transaction (admin actions)."""
-        self._insert_entries([record])
+        self._insert_rows([log_row(record)])
 
     def append_logs(self, records: Sequence[LogRecord]) -> None:
-        """Append a batch of (already bounded) entries: the log writer's own transaction.
+        """Append a batch of (already bounded) entries: the log writer's own transaction (see
+        :meth:`append_log_rows`)."""
+        self.append_log_rows([log_row(record) for record in records])
+
+    def append_log_rows(self, rows: Sequence[LogRow]) -> None:
+        """Append a batch of (already bounded) rows in ``LOG_ROW_COLUMNS`` order, in their order:
+        the log writer's own transaction.
 
         On PostgreSQL the transaction then commits asynchronously (``SET LOCAL
         synchronous_commit = off``): its commit does not wait for the WAL flush, so the log
@@ -109,16 +161,17 @@ class LogOps(SqlBase):
         """
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(_ASYNC_COMMIT)
-        self._insert_entries(records)
+        self._insert_rows(rows)
 
-    def _insert_entries(self, records: Sequence[LogRecord]) -> None:
-        rows = [
-            {**{name: getattr(r, name) for name in _ENTRY_FIELDS}, "quirks": list(r.quirks)}
-            for r in records
-        ]
+    def _insert_rows(self, rows: Sequence[LogRow]) -> None:
+        if not rows:
+            return
+        dialect = self.conn.dialect
+        sql = _INSERT_ROWS[dialect.name]
+        stored = _stored_rows(rows, dialect)
         with translating():
-            for chunk in chunks(rows, 200):
-                _INSERT_ENTRIES.execute_many(self.conn, chunk)
+            for chunk in chunks(stored, 200):
+                run_on_driver(self.conn, sql, chunk, many=True, fetch=False)
 
     def prune_log(self, before: datetime) -> int:
         """Delete entries created before ``before`` and problems resolved before it."""
