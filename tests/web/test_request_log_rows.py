@@ -22,7 +22,7 @@ from scimdir.service.log_bounds import bound_record
 from scimdir.service.log_sink import LogSink
 from scimdir.service.ports import DirectoryRecord, LogRecord, Storage
 from scimdir.service.redaction import REDACTED
-from scimdir.service.runtime import system_runtime
+from scimdir.service.runtime import system_runtime, utc_now
 from scimdir.web.request_log import RequestLogger, _capture, _common_of, _subject, _with_kept
 
 NOW = datetime(2026, 12, 1, 9, 30, 15, 123000, tzinfo=UTC)
@@ -203,3 +203,30 @@ def test_a_served_write_resolves_the_open_problem_of_its_subject(
         assert [p.subject_key for p in open_problems] == (
             ["User:name:bob@x"] if status == 400 else []
         )
+
+
+def test_on_the_system_clock_the_entry_is_stamped_as_utc_now_would_stamp_it(
+    storage: Storage, directory: DirectoryRecord
+) -> None:
+    """With the system clock (utc_now) the request path reads time.time_ns and the writer
+    makes the datetime: the stored ``created`` is utc_now's millisecond of that instant."""
+    sink = LogSink(storage, clock=utc_now)
+    logger = RequestLogger(sink, DirectoryService(storage, system_runtime()), utc_now)
+    case = CASES[0]
+    before = utc_now()
+    logger.served(
+        case.request(0),
+        case.context(directory),
+        presented=case.presented,
+        resource_type=case.resource_type,
+        resource_id=None,
+        status=200,
+        started=time.perf_counter(),
+        response_body=case.response_body,
+    )
+    after = utc_now()
+    sink.flush()
+    with storage.transaction(readonly=True) as tx:
+        (entry,) = tx.list_log(directory.id)
+    assert before <= entry.created <= after
+    assert entry.created.tzinfo is not None and entry.created.microsecond % 1000 == 0

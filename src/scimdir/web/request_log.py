@@ -33,6 +33,7 @@ from scimdir.service.explanations import Failure, explain
 from scimdir.service.log_sink import DROPPED, LogSink
 from scimdir.service.ports import LogRecord, LogRow
 from scimdir.service.redaction import REDACTED, body_for_log, redact_text
+from scimdir.service.runtime import utc_at_ns, utc_now
 from scimdir.web.request_id import request_id_of
 
 __all__ = ["AUTH_FAILURES", "RequestLogger"]
@@ -83,6 +84,9 @@ class RequestLogger:
         self.sink = sink
         self.directories = directories
         self.clock = clock
+        # The system clock is read as an integer on the request path (time.time_ns, a tenth of
+        # utc_now's cost) and turned into utc_now's datetime by the writer (utc_at_ns).
+        self._clock_ns = clock is utc_now
 
     def _common(self, request: Request, presented: str | None) -> dict[str, Any]:
         return _common_of(_capture(request.scope), presented)
@@ -159,17 +163,38 @@ class RequestLogger:
 
         Never raises: a request's answer never depends on its log entry."""
         elapsed = time.perf_counter() - started
-        if self.sink.enabled:
-            try:
-                self._served(
+        if not self.sink.enabled:
+            return elapsed
+        try:
+            # The request path only captures facts (a tuple of what the scope already holds);
+            # the entry, with its redacted path, user agent and subject, is built by the writer.
+            if status >= 400:
+                self._failed(
                     request, ctx, presented, resource_type, resource_id, status, elapsed,
                     request_body, response_body, error,
                 )  # fmt: skip
-            except Exception:
-                _not_recorded()
+                return elapsed
+            # Plain values only: the bodies and the context are not kept until the next batch.
+            self.sink.defer_row(
+                _served_row,
+                ctx.directory.id,
+                status,
+                time.time_ns() if self._clock_ns else self.clock(),
+                elapsed,
+                resource_type,
+                resource_id,
+                _subject(response_body) or _subject(request_body),
+                ctx.effect,
+                tuple(ctx.kept_undeclared),
+                tuple(ctx.quirks),
+                presented,
+                _capture(request.scope),
+            )
+        except Exception:
+            _not_recorded()
         return elapsed
 
-    def _served(
+    def _failed(
         self,
         request: Request,
         ctx: ScimContext,
@@ -182,20 +207,12 @@ class RequestLogger:
         response_body: Any,
         error: SCIMException | None,
     ) -> None:
-        # The request path only captures facts (a tuple of what the scope already holds); the
-        # entry, with its redacted path, user agent and subject, is built by the log writer.
+        """Queue a failed request's entry: a :class:`LogRecord` with its explanation and
+        redacted bodies, built by the writer."""
         captured = _capture(request.scope)
         created = self.clock()
         subject = _subject(response_body) or _subject(request_body)
         directory_id, quirks = ctx.directory_id, ctx.quirks
-        if status < 400:
-            # Plain values only: the bodies and the context are not kept until the next batch.
-            self.sink.defer_row(
-                _served_row, directory_id, status, created, elapsed, resource_type,
-                resource_id, subject, ctx.effect, tuple(ctx.kept_undeclared), tuple(quirks),
-                presented, captured,
-            )  # fmt: skip
-            return
         effect = _with_kept(ctx.effect, ctx.kept_undeclared)
         idp = ctx.directory.idp
 
@@ -225,7 +242,7 @@ _Captured = tuple[str | None, str, str, bytes, str | None, str | None]
 def _served_row(
     directory_id: str,
     status: int,
-    created: datetime,
+    created: datetime | int,
     elapsed: float,
     resource_type: str | None,
     resource_id: str | None,
@@ -239,6 +256,8 @@ def _served_row(
     """A successful request's log row (runs on the log writer): column for column the
     :class:`LogRecord` such a request had, ``LOG_ROW_COLUMNS`` of ``service/ports.py``."""
     request_id, method, path, query, client, agent = captured
+    if isinstance(created, int):  # time.time_ns() of the system clock
+        created = utc_at_ns(created)
     if agent is not None:
         agent = _agent(agent)
         if presented and presented in agent:
