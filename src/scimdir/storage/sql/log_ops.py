@@ -1,15 +1,18 @@
 """The provisioning log and its open problems on SQL (port rule 8 of ``service/ports.py``).
 
 Entries are appended in batches by the log sink (``service/log_sink.py``) as positional rows
-(``LogRow`` of ``service/ports.py``): one INSERT per dialect, its SQL built once from the column
-order of ``LOG_ROW_COLUMNS``, run with the driver's own ``executemany`` on the rows as they come,
-but for the two values the column types encode (``quirks`` as JSON text, ``created`` as
-``UtcDateTime`` stores it). The log writer runs beside the requests in the same process, so its
-CPU is theirs to lose: no dict per row, no keyed-parameter conversion, no SQLAlchemy statement
-execution. Problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each,
-on both dialects (the count is incremented by the database, not read and written back).
-Retention deletes by age (the ``created`` index) and by rows per directory (the
-``(directory_id, id)`` index).
+(``LogRow`` of ``service/ports.py``), on the driver, with the rows' values as they come but for
+the two the column types encode (``quirks`` as JSON text, ``created`` as ``UtcDateTime`` binds
+it). The log writer runs beside the requests in the same process, so its CPU is theirs to
+lose: no dict per row, no keyed-parameter conversion, no SQLAlchemy statement execution. On
+SQLite the rows go in multi-row INSERTs (about a fifth less CPU per row than the driver's
+``executemany``), on PostgreSQL through ``COPY ... FROM STDIN`` (psycopg formats a row in a
+third of the time its ``executemany`` takes to bind one).
+
+Problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each, on both
+dialects (the count is incremented by the database, not read and written back). Retention
+deletes by age (the ``created`` index) and by rows per directory (the ``(directory_id, id)``
+index).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Dialect, Row, case, delete, func, select, text, update
+from sqlalchemy import Connection, Dialect, Row, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scimdir.service.ports import (
@@ -33,8 +36,9 @@ from scimdir.service.ports import (
     ProblemRecord,
     log_row,
 )
-from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.base import SqlBase
 from scimdir.storage.sql.driver_statements import _run as run_on_driver
+from scimdir.storage.sql.driver_statements import _translated as driver_error
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.tables import log_problems, provisioning_log
 from scimdir.storage.sql.types import UtcDateTime
@@ -48,12 +52,13 @@ _ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
 # Every column but the generated id, in the rows' order (a schema change must change both).
 if set(LOG_ROW_COLUMNS) != {c.name for c in _LOG.columns} - {"id"}:  # pragma: no cover
     raise RuntimeError("LOG_ROW_COLUMNS does not name the provisioning_log columns")
-_PLACEHOLDER = {"sqlite": "?", "postgresql": "%s"}  # sqlite3's qmark, psycopg's format style
-_INSERT_ROWS = {
-    dialect: f"INSERT INTO {_LOG.name} ({', '.join(LOG_ROW_COLUMNS)}) "
-    f"VALUES ({', '.join([mark] * len(LOG_ROW_COLUMNS))})"
-    for dialect, mark in _PLACEHOLDER.items()
-}
+_WIDTH = len(LOG_ROW_COLUMNS)
+_COLUMNS = ", ".join(LOG_ROW_COLUMNS)
+# SQLite: rows per INSERT. A batch is stored as statements of 128 rows, then one each of the
+# powers of two its remainder is made of (8 distinct statements at most, each prepared once by
+# the driver's statement cache); 2816 parameters at most, within SQLite's limit.
+_ROWS_PER_INSERT = 128
+_COPY = f"COPY {_LOG.name} ({_COLUMNS}) FROM STDIN"
 # The two values the column types encode, last in a row (literals, for the type checker).
 _QUIRKS: Final = 20
 _CREATED: Final = 21
@@ -106,21 +111,66 @@ def _quirks_json(quirks: tuple[str, ...]) -> str:
     return orjson.dumps(quirks).decode()
 
 
-def _stored_rows(rows: Sequence[LogRow], dialect: Dialect) -> list[tuple[Any, ...]]:
-    """The driver's parameters for ``rows``: each row as it is, but its quirks as JSON text and
-    its ``created`` as ``UtcDateTime`` binds it (an ISO string on SQLite; a naive datetime is
+@functools.lru_cache(maxsize=16)
+def _insert_sql(rows: int) -> str:
+    """SQLite's INSERT of ``rows`` rows in ``LOG_ROW_COLUMNS`` order."""
+    one = f"({', '.join(['?'] * _WIDTH)})"
+    return f"INSERT INTO {_LOG.name} ({_COLUMNS}) VALUES {', '.join([one] * rows)}"
+
+
+def _stored(row: LogRow, dialect: Dialect) -> list[Any]:
+    """The driver's values for ``row``: as they are, but its quirks as JSON text and its
+    ``created`` as ``UtcDateTime`` binds it (an ISO string on SQLite; a naive datetime is
     refused by the type, as on the general path)."""
-    on_sqlite = dialect.name == "sqlite"
-    stored: list[tuple[Any, ...]] = []
-    for row in rows:
+    values = list(row)
+    quirks, created = row[_QUIRKS], row[_CREATED]
+    values[_QUIRKS] = _quirks_json(quirks) if quirks else "[]"
+    if created.tzinfo is not UTC:
+        values[_CREATED] = _UTC_DATETIME.process_bind_param(created, dialect)
+    elif dialect.name == "sqlite":
+        values[_CREATED] = created.isoformat(timespec="microseconds")
+    return values
+
+
+def _insert_on_sqlite(conn: Connection, rows: Sequence[LogRow]) -> None:
+    """Multi-row INSERTs, the rows in their order (see ``_ROWS_PER_INSERT``)."""
+    dialect = conn.dialect
+    values: list[Any] = []
+    for row in rows:  # _stored's values, appended in place
+        values += row
         quirks, created = row[_QUIRKS], row[_CREATED]
-        when: Any = created
-        if created.tzinfo is not UTC:
-            when = _UTC_DATETIME.process_bind_param(created, dialect)
-        elif on_sqlite:
-            when = created.isoformat(timespec="microseconds")
-        stored.append((*row[:_QUIRKS], _quirks_json(quirks) if quirks else "[]", when))
-    return stored
+        values[-2] = _quirks_json(quirks) if quirks else "[]"
+        if created.tzinfo is UTC:
+            values[-1] = created.isoformat(timespec="microseconds")
+        else:
+            values[-1] = _UTC_DATETIME.process_bind_param(created, dialect)
+    done, left = 0, len(rows)
+    while left:
+        n = _ROWS_PER_INSERT if left >= _ROWS_PER_INSERT else 1 << (left.bit_length() - 1)
+        part = values[done * _WIDTH : (done + n) * _WIDTH]
+        run_on_driver(conn, _insert_sql(n), part, many=False, fetch=False)
+        done, left = done + n, left - n
+
+
+def _copy_on_postgresql(conn: Connection, rows: Sequence[LogRow]) -> None:
+    """``COPY ... FROM STDIN`` of the rows in their order, on psycopg's cursor in the unit of
+    work's transaction; observers see it as one statement, and a driver error leaves as
+    SQLAlchemy's (as ``driver_statements._run`` does for the other statements)."""
+    dialect = conn.dialect
+    driver: Any = conn.connection.dbapi_connection
+    events = conn.dispatch
+    try:
+        cursor = driver.cursor()
+        if events.before_cursor_execute:
+            events.before_cursor_execute(conn, cursor, _COPY, rows, None, True)
+        with cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(_stored(row, dialect))
+        if events.after_cursor_execute:
+            events.after_cursor_execute(conn, cursor, _COPY, rows, None, True)
+        cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        raise driver_error(conn, exc, _COPY, None) from exc
 
 
 def _entry(row: Row[Any]) -> LogRecord:
@@ -166,12 +216,11 @@ class LogOps(SqlBase):
     def _insert_rows(self, rows: Sequence[LogRow]) -> None:
         if not rows:
             return
-        dialect = self.conn.dialect
-        sql = _INSERT_ROWS[dialect.name]
-        stored = _stored_rows(rows, dialect)
         with translating():
-            for chunk in chunks(stored, 200):
-                run_on_driver(self.conn, sql, chunk, many=True, fetch=False)
+            if self.conn.dialect.name == "postgresql":
+                _copy_on_postgresql(self.conn, rows)
+            else:
+                _insert_on_sqlite(self.conn, rows)
 
     def prune_log(self, before: datetime) -> int:
         """Delete entries created before ``before`` and problems resolved before it."""
