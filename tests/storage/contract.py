@@ -565,6 +565,22 @@ class StorageContract:
             assert full.id is not None and plain.id is not None and full.id < plain.id
         assert [replace(e, id=None) for e in unknown] == [entries(by_rows)[2]] * 2
 
+    def test_a_large_batch_of_log_rows_is_stored_whole_and_in_order(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A batch of any size (here 301: more rows than one statement takes, and a remainder)
+        is stored whole, each row once, ids in the batch's order."""
+        rows = [
+            log_row(LogRecord(directory_id, "GET", f"/Users/{i}", 200, at(i), 0.5, subject=None))
+            for i in range(301)
+        ]
+        with storage.transaction() as tx:
+            tx.append_log_rows(rows)
+        with storage.transaction(readonly=True) as tx:
+            stored = tx.list_log(directory_id, limit=1000)
+        assert [e.path for e in reversed(stored)] == [f"/Users/{i}" for i in range(301)]
+        assert [e.created for e in reversed(stored)] == [at(i) for i in range(301)]
+
     def test_log_newest_first(
         self, storage: Storage, new_directory: Callable[[], str], directory_id: str
     ) -> None:

@@ -115,15 +115,17 @@ def test_counts_contact_and_quirks(
 def test_rows_store_the_values_sqlalchemy_binds_for_the_record(
     storage: Storage, new_directory: Callable[[], str]
 ) -> None:
-    """append_log_rows runs its own positional INSERT on the driver: what it stores, read raw
-    (SQLite's ISO text for created, the quirks' JSON text, a REAL duration), is what
-    SQLAlchemy's general INSERT of the same record's columns stores."""
+    """append_log_rows writes on the driver in its own way (SQLite: multi-row INSERTs with
+    NULLs sent as 0; PostgreSQL: COPY): what it stores, read raw (SQLite's ISO text for
+    created, the quirks' JSON text, a REAL duration, NULL, a text "0"), is what SQLAlchemy's
+    general INSERT of the same record's columns stores."""
     general, by_rows = new_directory(), new_directory()
 
     def entry(directory_id: str) -> LogRecord:
         return _entry(
             directory_id, 409, 7, quirks=("okta.x", "entra.y"), subject="é\u212a",
-            request_id="r", user_agent="ua", explanation="e", response_body="{}",
+            request_id="r", user_agent="ua", explanation="e", response_body="{}", resource_id="0",
+            effect="", detail="NULL",
         )  # fmt: skip
 
     record = entry(general)
@@ -140,6 +142,9 @@ def test_rows_store_the_values_sqlalchemy_binds_for_the_record(
         (from_row,) = conn.exec_driver_sql(sql, (by_rows,)).fetchall()
     assert tuple(from_row)[1:] == tuple(stored)[1:]
     assert [type(v) for v in from_row] == [type(v) for v in stored]
+    by_name = dict(zip(LOG_ROW_COLUMNS, from_row, strict=True))
+    assert (by_name["resource_id"], by_name["effect"], by_name["detail"]) == ("0", "", "NULL")
+    assert by_name["scim_type"] is None and by_name["client"] is None
 
 
 @pytest.mark.postgres
