@@ -16,6 +16,7 @@ import pytest
 from scimdir.service.ports import (
     DirectoryRecord,
     LogRecord,
+    ProblemHit,
     SearchQuery,
     SecretRecord,
     StaleVersion,
@@ -580,6 +581,30 @@ class StorageContract:
             stored = tx.list_log(directory_id, limit=1000)
         assert [e.path for e in reversed(stored)] == [f"/Users/{i}" for i in range(301)]
         assert [e.created for e in reversed(stored)] == [at(i) for i in range(301)]
+
+    def test_resolving_problems_touches_only_the_open_ones_named(
+        self, storage: Storage, new_directory: Callable[[], str]
+    ) -> None:
+        """resolve_problems resolves the directory's open problems of the keys it names, and
+        nothing else: not another key, not another directory's, not an already resolved one
+        (its time stays); a directory without open problems resolves nothing."""
+        mine, other, quiet = new_directory(), new_directory(), new_directory()
+
+        def hit(directory_id: str, key: str) -> ProblemHit:
+            return ProblemHit(directory_id, key, "invalid_value", 1, T0, T0)
+
+        with storage.transaction() as tx:
+            tx.upsert_problems([hit(mine, "a"), hit(mine, "b"), hit(mine, "c"), hit(other, "a")])
+            assert tx.resolve_problems(mine, ["c"], at(1)) == 1
+        with storage.transaction() as tx:
+            resolved = tx.resolve_problems(mine, ["a", "c", "x"], at(2))
+            nothing = tx.resolve_problems(quiet, ["a", "auth"], at(2))
+        with storage.transaction(readonly=True) as tx:
+            states = {p.subject_key: p.resolved for p in tx.list_problems(mine, open_only=False)}
+            elsewhere = [p.resolved for p in tx.list_problems(other, open_only=False)]
+        assert (resolved, nothing) == (1, 0)
+        assert states == {"a": at(2), "b": None, "c": at(1)}
+        assert elsewhere == [None]
 
     def test_log_newest_first(
         self, storage: Storage, new_directory: Callable[[], str], directory_id: str

@@ -23,7 +23,19 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Connection, Dialect, Row, String, case, delete, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scimdir.service.ports import (
@@ -37,6 +49,7 @@ from scimdir.service.ports import (
     log_row,
 )
 from scimdir.storage.sql.base import SqlBase
+from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.driver_statements import _run as run_on_driver
 from scimdir.storage.sql.driver_statements import _translated as driver_error
 from scimdir.storage.sql.errors import translating
@@ -59,6 +72,13 @@ _COLUMNS = ", ".join(LOG_ROW_COLUMNS)
 # the driver's statement cache); 2816 parameters at most, within SQLite's limit.
 _ROWS_PER_INSERT = 128
 _COPY = f"COPY {_LOG.name} ({_COLUMNS}) FROM STDIN"
+# Whether a directory has an open problem: a probe of the (directory_id, resolved, last_seen)
+# index, run on the driver (driver_statements.py).
+_ANY_OPEN = DriverStatement(
+    select(_PROBLEMS.c.kind)
+    .where(_PROBLEMS.c.directory_id == bindparam("directory_id"), _PROBLEMS.c.resolved.is_(None))
+    .limit(1)
+)
 # The two values the column types encode, last in a row (literals, for the type checker).
 _QUIRKS: Final = 20
 _CREATED: Final = 21
@@ -363,8 +383,14 @@ class LogOps(SqlBase):
                 self.conn.execute(stmt)
 
     def resolve_problems(self, directory_id: str, subject_keys: Sequence[str], at: datetime) -> int:
-        """Resolve the open problems of ``subject_keys`` in the directory."""
+        """Resolve the open problems of ``subject_keys`` in the directory.
+
+        The log writer calls this for every directory of every batch (any request that gets
+        in resolves ``auth``), and a directory rarely has an open problem: one index probe on
+        the driver answers that, and the UPDATE runs only when there is one."""
         if not subject_keys:
+            return 0
+        if _ANY_OPEN.first(self.conn, {"directory_id": directory_id}) is None:
             return 0
         result = self.conn.execute(
             update(_PROBLEMS)
