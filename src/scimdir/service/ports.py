@@ -455,8 +455,8 @@ LogRow = tuple[
 """One provisioning-log entry as a positional tuple in :data:`LOG_ROW_COLUMNS` order: what the
 log writer hands to ``Transaction.append_log_rows``. The writer builds a served request's row
 directly (``web/request_log.py``), without a :class:`LogRecord` per request, and the backend
-runs one precompiled positional INSERT over the rows: the log runs beside every request, so
-its per-entry cost is theirs (docs/performance.md)."""
+hands the rows' values to its driver as they are (``storage/sql/log_ops.py``): the log runs
+beside every request, so its per-entry cost is theirs."""
 
 
 def log_row(record: LogRecord) -> LogRow:
