@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from scimdir.service.redaction import REDACTED, body_for_log, redact_json, redact_text
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from scimdir.service.redaction import (
+    _QUERY_SECRET,
+    _SECRET_VALUE,
+    REDACTED,
+    body_for_log,
+    redact_json,
+    redact_text,
+)
 
 
 def test_secret_keys_are_redacted_at_any_depth() -> None:
@@ -47,3 +57,35 @@ def test_bodies_are_capped() -> None:
     """A huge body is cut to the cap with a note of how much was left out."""
     out = body_for_log({"a": "x" * 100_000}, cap=100)
     assert out is not None and len(out) < 150 and out.endswith("more characters)")
+
+
+def _by_the_patterns(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """redact_text without its shortcut for texts that cannot match: both patterns, always."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    text = _QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
+    return _SECRET_VALUE.sub(REDACTED, text)
+
+
+_PIECES = st.sampled_from(
+    [
+        # one of each thing the patterns redact, in several letter cases
+        "?password=hunter2", "&Client_Secret=s3", "?TOKEN=t", "&apiKey=k", "?x_auth=a",
+        "&credentials=c", "scimdir_abcdefgh0123", "SCIMDIR_abcdefgh0123", "bearer abcdefgh0123",
+        "Basic abcdefgh0123", "eyJabcdefgh0.abcdefgh0.sig", "?\u212aey=k", "?pa\u017fs=p",
+        # and the rest of a path, query or text
+        "/scim/d/v2/Users", "?", "&", "=", "filter=userName+eq+%22ann%40x%22", "abcdefgh0123",
+        ".", " ", "é", "#",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=6).map("".join), st.sampled_from([(), ("abcdefgh0123",)]))
+@example("/Users?pa\u017fs=p", ())  # the long s: "s" to IGNORECASE, not to str.lower
+def test_the_shortcut_for_texts_that_cannot_match_changes_no_result(
+    text: str, secrets: tuple[str, ...]
+) -> None:
+    """redact_text returns early when an ASCII text holds none of the words the patterns need;
+    its result is the patterns' result for every text (ASCII or not, any letter case)."""
+    assert redact_text(text, secrets) == _by_the_patterns(text, secrets)

@@ -17,6 +17,8 @@ from scimdir.scim.filter import parse_filter
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE
 from scimdir.service.ports import (
     DirectoryRecord,
+    LogRecord,
+    ProblemHit,
     SearchQuery,
     SecretRecord,
     StaleVersion,
@@ -25,11 +27,14 @@ from scimdir.service.ports import (
     UniquenessViolation,
     UnknownMember,
     UserRecord,
+    log_row,
 )
 
 from .helpers import T0, at, group, log, new_id, user
 
 __all__ = ["StorageContract"]
+
+_PLUS_2 = timezone(timedelta(hours=2))
 
 
 def _users(directory_id: str, n: int) -> list[UserRecord]:
@@ -725,6 +730,85 @@ class StorageContract:
             tx.touch_secret_last_used(new_id(), at(9))
             (stored,) = tx.list_secrets(directory_id)
         assert stored == SecretRecord(read.id, directory_id, "hash1", T0, at(7), at(5), at(9))
+
+    def test_log_rows_are_stored_as_the_equal_records(
+        self, storage: Storage, new_directory: Callable[[], str]
+    ) -> None:
+        """append_log_rows stores its rows in their order, each read back as the LogRecord it
+        equals (log_row) and as append_logs stores that record: every column, quirks, a
+        created in another zone, an entry without a directory."""
+        by_records, by_rows = new_directory(), new_directory()
+        marker = new_id()
+
+        def entries(directory_id: str) -> list[LogRecord]:
+            full = LogRecord(
+                directory_id, "PATCH", "/Users/u1?x=1", 400, at(3), 2.25, scim_type="invalidValue",
+                resource_type="User", resource_id="u1", detail="bad", quirks=("b", "a"),
+                request_id=marker, subject="Ann@x", effect="renamed", problem="invalid_value",
+                explanation="why", fix="how", client="10.0.0.1", user_agent="agent",
+                request_body='{"a":1}', response_body='{"b":2}',
+            )  # fmt: skip
+            plain = LogRecord(directory_id, "GET", "/Users", 200, at(4).astimezone(_PLUS_2), 1)
+            return [
+                full,
+                plain,
+                LogRecord(None, "GET", "/x", 401, at(5), 0.5, category="auth", request_id=marker),
+            ]
+
+        with storage.transaction() as tx:
+            tx.append_logs(entries(by_records))
+        with storage.transaction() as tx:
+            tx.append_log_rows([log_row(entry) for entry in entries(by_rows)])
+        with storage.transaction(readonly=True) as tx:
+            stored = {d: tx.list_log(d) for d in (by_records, by_rows)}
+            unknown = [e for e in tx.list_log(None, limit=1000) if e.request_id == marker]
+        for directory_id, expected in ((by_records, entries(by_records)),
+                                       (by_rows, entries(by_rows))):  # fmt: skip
+            full, plain = stored[directory_id][1], stored[directory_id][0]  # newest first
+            assert full == replace(expected[0], id=full.id)
+            assert plain == replace(expected[1], created=at(4), duration_ms=1.0, id=plain.id)
+            assert full.id is not None and plain.id is not None and full.id < plain.id
+        assert [replace(e, id=None) for e in unknown] == [entries(by_rows)[2]] * 2
+
+    def test_a_large_batch_of_log_rows_is_stored_whole_and_in_order(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A batch of any size (here 301: more rows than one statement takes, and a remainder)
+        is stored whole, each row once, ids in the batch's order."""
+        rows = [
+            log_row(LogRecord(directory_id, "GET", f"/Users/{i}", 200, at(i), 0.5, subject=None))
+            for i in range(301)
+        ]
+        with storage.transaction() as tx:
+            tx.append_log_rows(rows)
+        with storage.transaction(readonly=True) as tx:
+            stored = tx.list_log(directory_id, limit=1000)
+        assert [e.path for e in reversed(stored)] == [f"/Users/{i}" for i in range(301)]
+        assert [e.created for e in reversed(stored)] == [at(i) for i in range(301)]
+
+    def test_resolving_problems_touches_only_the_open_ones_named(
+        self, storage: Storage, new_directory: Callable[[], str]
+    ) -> None:
+        """resolve_problems resolves the directory's open problems of the keys it names, and
+        nothing else: not another key, not another directory's, not an already resolved one
+        (its time stays); a directory without open problems resolves nothing."""
+        mine, other, quiet = new_directory(), new_directory(), new_directory()
+
+        def hit(directory_id: str, key: str) -> ProblemHit:
+            return ProblemHit(directory_id, key, "invalid_value", 1, T0, T0)
+
+        with storage.transaction() as tx:
+            tx.upsert_problems([hit(mine, "a"), hit(mine, "b"), hit(mine, "c"), hit(other, "a")])
+            assert tx.resolve_problems(mine, ["c"], at(1)) == 1
+        with storage.transaction() as tx:
+            resolved = tx.resolve_problems(mine, ["a", "c", "x"], at(2))
+            nothing = tx.resolve_problems(quiet, ["a", "auth"], at(2))
+        with storage.transaction(readonly=True) as tx:
+            states = {p.subject_key: p.resolved for p in tx.list_problems(mine, open_only=False)}
+            elsewhere = [p.resolved for p in tx.list_problems(other, open_only=False)]
+        assert (resolved, nothing) == (1, 0)
+        assert states == {"a": at(2), "b": None, "c": at(1)}
+        assert elsewhere == [None]
 
     def test_log_newest_first(
         self, storage: Storage, new_directory: Callable[[], str], directory_id: str

@@ -6,7 +6,20 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from scimdir.service.ports import LogCount, LogFilter, LogRecord, Storage
+import pytest
+
+from scimdir.service.ports import (
+    LOG_ROW_COLUMNS,
+    LogCount,
+    LogFilter,
+    LogRecord,
+    Storage,
+    log_row,
+)
+from scimdir.storage.sql import SqlStorage
+from scimdir.storage.sql.tables import provisioning_log
+
+from .helpers import create_directory
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -97,3 +110,57 @@ def test_counts_contact_and_quirks(
     assert contact == T0 + timedelta(minutes=10)
     assert quirks == {"entra.string-boolean": 1}
     assert never is None
+
+
+def test_rows_store_the_values_sqlalchemy_binds_for_the_record(
+    storage: Storage, new_directory: Callable[[], str]
+) -> None:
+    """append_log_rows writes on the driver in its own way (SQLite: multi-row INSERTs with
+    NULLs sent as 0; PostgreSQL: COPY): what it stores, read raw (SQLite's ISO text for
+    created, the quirks' JSON text, a REAL duration, NULL, a text "0"), is what SQLAlchemy's
+    general INSERT of the same record's columns stores."""
+    general, by_rows = new_directory(), new_directory()
+
+    def entry(directory_id: str) -> LogRecord:
+        return _entry(
+            directory_id, 409, 7, quirks=("okta.x", "entra.y"), subject="é\u212a",
+            request_id="r", user_agent="ua", explanation="e", response_body="{}", resource_id="0",
+            effect="", detail="NULL",
+        )  # fmt: skip
+
+    record = entry(general)
+    values = {name: getattr(record, name) for name in LOG_ROW_COLUMNS}
+    with storage.transaction() as tx:
+        conn = tx.conn  # type: ignore[attr-defined]
+        conn.execute(provisioning_log.insert(), [{**values, "quirks": list(record.quirks)}])
+        tx.append_log_rows([log_row(entry(by_rows))])
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = f"SELECT {', '.join(LOG_ROW_COLUMNS)} FROM provisioning_log WHERE directory_id = {mark}"
+    with storage.transaction(readonly=True) as tx:
+        conn = tx.conn  # type: ignore[attr-defined]
+        (stored,) = conn.exec_driver_sql(sql, (general,)).fetchall()
+        (from_row,) = conn.exec_driver_sql(sql, (by_rows,)).fetchall()
+    assert tuple(from_row)[1:] == tuple(stored)[1:]
+    assert [type(v) for v in from_row] == [type(v) for v in stored]
+    by_name = dict(zip(LOG_ROW_COLUMNS, from_row, strict=True))
+    assert (by_name["resource_id"], by_name["effect"], by_name["detail"]) == ("0", "", "NULL")
+    assert by_name["scim_type"] is None and by_name["client"] is None
+
+
+@pytest.mark.postgres
+def test_the_log_writers_batch_commits_asynchronously_on_postgresql(
+    postgres_storage: SqlStorage,
+) -> None:
+    """append_logs and append_log_rows set synchronous_commit off for their transaction only
+    (the batch's commit does not wait for the WAL flush); other transactions keep it on."""
+    directory_id = create_directory(postgres_storage)
+    settings = []
+    for append in ("append_logs", "append_log_rows"):
+        with postgres_storage.transaction() as tx:
+            entry = _entry(directory_id, 200, 0)
+            getattr(tx, append)([entry] if append == "append_logs" else [log_row(entry)])
+            settings.append(tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar())  # type: ignore[attr-defined]
+    with postgres_storage.transaction() as tx:
+        tx.append_log(_entry(directory_id, 200, 0))
+        settings.append(tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar())  # type: ignore[attr-defined]
+    assert settings == ["off", "off", "on"]

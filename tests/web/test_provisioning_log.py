@@ -145,20 +145,25 @@ def test_a_long_resource_id_costs_no_other_tenant_its_log_rows(entra: Tenant, ok
 def test_a_served_request_queues_facts_and_the_writer_redacts_them(
     entra: Tenant, monkeypatch: Any
 ) -> None:
-    """A served request queues a deferred entry, not a built record (the request path does no
-    redaction); the writer builds it with the secret redacted from path, agent and subject."""
-    queued: list[Any] = []
+    """A served request queues plain facts, not a built record nor its bodies (the request path
+    does no redaction); the writer builds the row with the secret redacted from path and agent."""
+    queued: list[tuple[Any, ...]] = []
     sink = entra.services.log_sink
-    defer = sink.defer
-    monkeypatch.setattr(sink, "defer", lambda build: (queued.append(build), defer(build)))
+    defer_row = sink.defer_row
+
+    def spy(build: Any, *facts: Any) -> None:
+        queued.append(facts)
+        defer_row(build, *facts)
+
+    monkeypatch.setattr(sink, "defer_row", spy)
     secret = entra.secret
     response = entra.get(
         f"/Users?filter=userName%20eq%20%22{secret}%22",
         headers={"User-Agent": f"agent {secret}"},
     )
     assert response.status_code == 200
-    (build,) = queued
-    assert callable(build) and not isinstance(build, LogRecord)
+    (facts,) = queued
+    assert not any(isinstance(fact, dict | list | LogRecord) for fact in facts)
     (entry,) = [e for e in entries(entra) if e.request_id == response.headers["x-request-id"]]
     assert secret not in (entry.path or "") and secret not in (entry.user_agent or "")
     assert "[redacted]" in (entry.path or "") and "[redacted]" in (entry.user_agent or "")

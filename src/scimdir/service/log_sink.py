@@ -11,6 +11,13 @@ fails is written again row by row, so only the rows that cannot be stored are dr
 (queue full, row refused) are counted in ``scimdir_log_rows_dropped_total``. The same batch
 counts and resolves open problems (:mod:`scimdir.service.problems`). Retention runs in this
 thread too: by age and by rows per directory.
+
+The writer runs in the requests' process, so every microsecond it spends per entry is taken
+from them. A served request queues a small tuple of facts and the function that turns them
+into a positional row (:meth:`LogSink.defer_row`); the batch is bounded, folded into problems
+and stored as rows (``LogRow``, ``Transaction.append_log_rows``), never as a ``LogRecord`` and
+a dict per entry. Entries queued as records (:meth:`LogSink.record`, :meth:`LogSink.defer`)
+become rows of the same batch, in queue order.
 """
 
 from __future__ import annotations
@@ -21,16 +28,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from prometheus_client import Counter
 
-from scimdir.service.log_bounds import bound_record
-from scimdir.service.ports import LogRecord, Storage
-from scimdir.service.problems import problem_changes
+from scimdir.service.log_bounds import bound_row
+from scimdir.service.ports import LogRecord, LogRow, Storage, log_row
+from scimdir.service.problems import ProblemFold
 from scimdir.service.runtime import utc_now
 
 logger = logging.getLogger(__name__)
 Deferred = Callable[[], LogRecord]
+RowBuilder = Callable[..., LogRow]
+_Queued = LogRecord | Deferred | tuple[RowBuilder, tuple[Any, ...]]
 _PRUNE_EVERY_SECONDS = 600.0
 
 DROPPED = Counter(
@@ -68,7 +78,7 @@ class LogSink:
         self.max_queue = max_queue
         # A deque: append and popleft are atomic, and cheaper on the request path than
         # queue.Queue's lock and condition (the writer polls every ``interval`` anyway).
-        self._queue: deque[LogRecord | Deferred] = deque()
+        self._queue: deque[_Queued] = deque()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -100,47 +110,62 @@ class LogSink:
             return
         self._queue.append(build)
 
+    def defer_row(self, build: RowBuilder, *facts: Any) -> None:
+        """Queue an entry whose row the writer thread builds as ``build(*facts)``: the request
+        path keeps only a tuple of facts (no record, no closure, nothing it no longer needs,
+        such as a request's bodies, kept alive until the next batch)."""
+        if not self.enabled:
+            return
+        if len(self._queue) >= self.max_queue:
+            DROPPED.labels("queue_full").inc()
+            return
+        self._queue.append((build, facts))
+
     def flush(self) -> int:
         """Write everything queued now; returns how many entries were stored."""
         with self._lock:
-            batch: list[LogRecord] = []
-            while True:
+            queue = self._queue
+            rows: list[LogRow] = []
+            for _ in range(len(queue)):
+                item = queue.popleft()
                 try:
-                    item = self._queue.popleft()
-                except IndexError:
-                    break
-                if isinstance(item, LogRecord):
-                    batch.append(item)
-                    continue
-                try:
-                    batch.append(item())
+                    if type(item) is tuple:
+                        build, facts = item
+                        row = build(*facts)
+                    elif isinstance(item, LogRecord):
+                        row = log_row(item)
+                    else:
+                        row = log_row(item())  # type: ignore[operator]
+                    rows.append(bound_row(row))
                 except Exception:
                     DROPPED.labels("error").inc()
                     logger.exception("could not build a deferred provisioning log entry")
-            if not batch:
+            if not rows:
                 return 0
-            bounded = [bound_record(entry) for entry in batch]
             try:
-                self._write(bounded)
-                return len(bounded)
+                self._write(rows)
+                return len(rows)
             except Exception:
                 logger.warning(
-                    "a batch of %d log entries failed; writing them one by one", len(bounded)
+                    "a batch of %d log entries failed; writing them one by one", len(rows)
                 )
             stored = 0
-            for entry in bounded:
+            for row in rows:
                 try:
-                    self._write([entry])
+                    self._write([row])
                     stored += 1
                 except Exception as exc:
                     DROPPED.labels("refused").inc()
                     logger.warning("dropped a provisioning log entry: %s", type(exc).__name__)
             return stored
 
-    def _write(self, entries: Sequence[LogRecord]) -> None:
-        changes = problem_changes(entries)
+    def _write(self, rows: Sequence[LogRow]) -> None:
+        fold = ProblemFold()
+        for row in rows:
+            fold.add(row)
+        changes = fold.changes()
         with self.storage.transaction() as tx:
-            tx.append_logs(entries)
+            tx.append_log_rows(rows)
             now = self.clock()
             for directory_id, keys in changes.resolved.items():
                 tx.resolve_problems(directory_id, keys, now)

@@ -44,8 +44,9 @@ runs):
    roll back and raise :class:`TransientConflict`; the service runs the whole unit of work again
    (``service/unit_of_work.py``).
 9. **The provisioning log is best effort and bounded**: ``append_logs`` takes already-bounded
-   records (:mod:`scimdir.service.log_bounds`); entries without a directory (unknown tenant) are
-   kept apart and never returned for a directory; a problem is one row per
+   records (:mod:`scimdir.service.log_bounds`), ``append_log_rows`` the same entries as
+   positional rows (:data:`LogRow`), stored column for column alike; entries without a directory
+   (unknown tenant) are kept apart and never returned for a directory; a problem is one row per
    ``(directory, subject_key, kind)``.
 10. **Browsing** (``browse_users``/``browse_groups``, the admin's lists) pages by key, never by
    offset: a :class:`BrowseCursor` names the last item served, and the next page starts strictly
@@ -82,6 +83,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from scimdir.scim.filter import Expr
 
 __all__ = [
+    "LOG_ROW_COLUMNS",
     "ApiKeyRecord",
     "ApiKeyRole",
     "BrowseCursor",
@@ -94,6 +96,7 @@ __all__ = [
     "LogCount",
     "LogFilter",
     "LogRecord",
+    "LogRow",
     "LookupHint",
     "MemberRecord",
     "MembershipChange",
@@ -113,6 +116,7 @@ __all__ = [
     "UniquenessViolation",
     "UnknownMember",
     "UserRecord",
+    "log_row",
     "normalize_user_name",
     "read_deadline",
     "reads_on_event_loop",
@@ -395,6 +399,93 @@ class LogRecord:
     user_agent: str | None = None
     request_body: str | None = None
     response_body: str | None = None
+
+
+LOG_ROW_COLUMNS: tuple[str, ...] = (
+    "directory_id",
+    "category",
+    "request_id",
+    "method",
+    "path",
+    "status",
+    "scim_type",
+    "resource_type",
+    "resource_id",
+    "subject",
+    "effect",
+    "problem",
+    "detail",
+    "explanation",
+    "fix",
+    "duration_ms",
+    "client",
+    "user_agent",
+    "request_body",
+    "response_body",
+    "quirks",
+    "created",
+)
+"""The column order of a :data:`LogRow`: the fields of :class:`LogRecord` but ``id``, in this
+order (``quirks`` and ``created``, the two values a backend encodes, come last)."""
+
+LogRow = tuple[
+    str | None,  # directory_id
+    LogCategory,  # category
+    str | None,  # request_id
+    str,  # method
+    str,  # path
+    int,  # status
+    str | None,  # scim_type
+    str | None,  # resource_type
+    str | None,  # resource_id
+    str | None,  # subject
+    str | None,  # effect
+    str | None,  # problem
+    str | None,  # detail
+    str | None,  # explanation
+    str | None,  # fix
+    float,  # duration_ms
+    str | None,  # client
+    str | None,  # user_agent
+    str | None,  # request_body
+    str | None,  # response_body
+    tuple[str, ...],  # quirks
+    datetime,  # created
+]
+"""One provisioning-log entry as a positional tuple in :data:`LOG_ROW_COLUMNS` order: what the
+log writer hands to ``Transaction.append_log_rows``. The writer builds a served request's row
+directly (``web/request_log.py``), without a :class:`LogRecord` per request, and the backend
+hands the rows' values to its driver as they are (``storage/sql/log_ops.py``): the log runs
+beside every request, so its per-entry cost is theirs."""
+
+
+def log_row(record: LogRecord) -> LogRow:
+    """``record`` as a :data:`LogRow` (``duration_ms`` as a float, as the column stores it)."""
+    r = record
+    return (
+        r.directory_id,
+        r.category,
+        r.request_id,
+        r.method,
+        r.path,
+        r.status,
+        r.scim_type,
+        r.resource_type,
+        r.resource_id,
+        r.subject,
+        r.effect,
+        r.problem,
+        r.detail,
+        r.explanation,
+        r.fix,
+        float(r.duration_ms),
+        r.client,
+        r.user_agent,
+        r.request_body,
+        r.response_body,
+        tuple(r.quirks),
+        r.created,
+    )
 
 
 @dataclass(frozen=True)
@@ -802,6 +893,12 @@ class Transaction(Protocol):
     def append_logs(self, records: Sequence[LogRecord]) -> None:
         """Append the log writer's batch; only in a transaction of its own, which a backend may
         commit less durably (a crash may lose the batch, never other data)."""
+        ...
+
+    def append_log_rows(self, rows: Sequence[LogRow]) -> None:
+        """:meth:`append_logs` for rows in :data:`LOG_ROW_COLUMNS` order (already bounded), stored
+        in their order: the same columns as the equal :class:`LogRecord` (:func:`log_row`) gets.
+        Only in a transaction of its own, which a backend may commit less durably."""
         ...
 
     def prune_log(self, before: datetime) -> int:

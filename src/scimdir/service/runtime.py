@@ -10,13 +10,23 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utc_now() -> datetime:
     """The current time, UTC, millisecond precision (what SCIM dateTimes carry)."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc_at_ns(ns: int) -> datetime:
+    """What :func:`utc_now` returns at the instant ``time.time_ns()`` read as ``ns`` (both
+    floor the system clock to the millisecond): a caller on a hot path reads the clock for a
+    few tens of nanoseconds and builds the datetime later (the provisioning log's writer)."""
+    return _EPOCH + timedelta(milliseconds=ns // 1_000_000)
 
 
 def new_resource_id() -> str:

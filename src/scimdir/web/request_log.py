@@ -5,10 +5,12 @@ for a request whose credentials did not open the directory (the reason comes fro
 ``DirectoryService.diagnose_auth_failure``, called by the log writer for failures only), and
 :meth:`RequestLogger.served` for every other request. On the request path an entry costs a
 tuple of facts the ASGI scope already holds, a clock reading and a queue append (a few
-microseconds); the record itself, the redaction of its path, user agent and subject, and for a
+microseconds); the entry itself, the redaction of its path, user agent and subject, and for a
 failure the explanation (``service/explanations.py``) and redacted bodies, are built by the log
-writer thread (``LogSink.defer``). The presented secret is redacted from everything the entry
-keeps, whatever field it was pasted into.
+writer thread. A successful request, most of the traffic, queues its facts for
+:func:`_served_row` (``LogSink.defer_row``), which builds the stored row directly; a failure or
+a refusal queues a closure that builds a :class:`LogRecord` (``LogSink.defer``). The presented
+secret is redacted from everything the entry keeps, whatever field it was pasted into.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,8 +31,9 @@ from scimdir.service.context import ScimContext
 from scimdir.service.directories import DirectoryService
 from scimdir.service.explanations import Failure, explain
 from scimdir.service.log_sink import DROPPED, LogSink
-from scimdir.service.ports import LogRecord
+from scimdir.service.ports import LogRecord, LogRow
 from scimdir.service.redaction import REDACTED, body_for_log, redact_text
+from scimdir.service.runtime import utc_at_ns, utc_now
 from scimdir.web.request_id import request_id_of
 
 __all__ = ["AUTH_FAILURES", "RequestLogger"]
@@ -81,6 +84,9 @@ class RequestLogger:
         self.sink = sink
         self.directories = directories
         self.clock = clock
+        # The system clock is read as an integer on the request path (time.time_ns, a tenth of
+        # utc_now's cost) and turned into utc_now's datetime by the writer (utc_at_ns).
+        self._clock_ns = clock is utc_now
 
     def _common(self, request: Request, presented: str | None) -> dict[str, Any]:
         return _common_of(_capture(request.scope), presented)
@@ -157,17 +163,38 @@ class RequestLogger:
 
         Never raises: a request's answer never depends on its log entry."""
         elapsed = time.perf_counter() - started
-        if self.sink.enabled:
-            try:
-                self._served(
+        if not self.sink.enabled:
+            return elapsed
+        try:
+            # The request path only captures facts (a tuple of what the scope already holds);
+            # the entry, with its redacted path, user agent and subject, is built by the writer.
+            if status >= 400:
+                self._failed(
                     request, ctx, presented, resource_type, resource_id, status, elapsed,
                     request_body, response_body, error,
                 )  # fmt: skip
-            except Exception:
-                _not_recorded()
+                return elapsed
+            # Plain values only: the bodies and the context are not kept until the next batch.
+            self.sink.defer_row(
+                _served_row,
+                ctx.directory.id,
+                status,
+                time.time_ns() if self._clock_ns else self.clock(),
+                elapsed,
+                resource_type,
+                resource_id,
+                _subject(response_body) or _subject(request_body),
+                ctx.effect,
+                tuple(ctx.kept_undeclared),
+                tuple(ctx.quirks),
+                presented,
+                _capture(request.scope),
+            )
+        except Exception:
+            _not_recorded()
         return elapsed
 
-    def _served(
+    def _failed(
         self,
         request: Request,
         ctx: ScimContext,
@@ -180,14 +207,13 @@ class RequestLogger:
         response_body: Any,
         error: SCIMException | None,
     ) -> None:
-        # The request path only captures facts (a tuple of what the scope already holds); the
-        # entry, with its redacted path, user agent and subject, is built by the log writer.
+        """Queue a failed request's entry: a :class:`LogRecord` with its explanation and
+        redacted bodies, built by the writer."""
         captured = _capture(request.scope)
         created = self.clock()
         subject = _subject(response_body) or _subject(request_body)
         directory_id, quirks = ctx.directory_id, ctx.quirks
         effect = _with_kept(ctx.effect, ctx.kept_undeclared)
-        failure = status >= 400
         idp = ctx.directory.idp
 
         def build() -> LogRecord:
@@ -203,8 +229,6 @@ class RequestLogger:
                 quirks=tuple(dict.fromkeys(quirks)),
                 **_common_of(captured, presented),
             )
-            if not failure:
-                return entry
             # A failure's explanation and its redacted bodies (possibly megabytes of hostile
             # input) are built here too, never while the client waits for its answer.
             return _with_failure(entry, idp, presented, request_body, response_body, error)
@@ -213,6 +237,59 @@ class RequestLogger:
 
 
 _Captured = tuple[str | None, str, str, bytes, str | None, str | None]
+
+
+def _served_row(
+    directory_id: str,
+    status: int,
+    created: datetime | int,
+    elapsed: float,
+    resource_type: str | None,
+    resource_id: str | None,
+    subject: str | None,
+    effect: str | None,
+    kept: tuple[str, ...],
+    quirks: tuple[str, ...],
+    presented: str | None,
+    captured: _Captured,
+) -> LogRow:
+    """A successful request's log row (runs on the log writer): column for column the
+    :class:`LogRecord` such a request had, ``LOG_ROW_COLUMNS`` of ``service/ports.py``."""
+    request_id, method, path, query, client, agent = captured
+    if isinstance(created, int):  # time.time_ns() of the system clock
+        created = utc_at_ns(created)
+    if agent is not None:
+        agent = _agent(agent)
+        if presented and presented in agent:
+            agent = agent.replace(presented, REDACTED)
+    if query:
+        path = _path(path, query, (presented,) if presented else ())
+    if subject and presented:
+        subject = subject.replace(presented, REDACTED)
+    return (
+        directory_id,
+        "request",
+        request_id,
+        method,
+        path,
+        status,
+        None,  # scim_type
+        resource_type,
+        resource_id,
+        subject,
+        _with_kept(effect, kept) if kept else effect,
+        None,  # problem
+        None,  # detail
+        None,  # explanation
+        None,  # fix
+        round(elapsed * 1000, 3),
+        client,
+        agent,
+        None,  # request_body
+        None,  # response_body
+        tuple(dict.fromkeys(quirks)) if quirks else (),
+        created,
+    )
 
 
 def _capture(scope: Scope) -> _Captured:
@@ -286,7 +363,7 @@ def _with_failure(
     return entry
 
 
-def _with_kept(effect: str | None, kept: list[str]) -> str | None:
+def _with_kept(effect: str | None, kept: Sequence[str]) -> str | None:
     """The effect, plus the undeclared extension attributes the request kept as sent
     (``undeclared_attributes=keep``, scimdir.service.undeclared)."""
     if not kept:

@@ -1,32 +1,60 @@
 """The provisioning log and its open problems on SQL (port rule 8 of ``service/ports.py``).
 
-Entries are appended in batches by the log sink (``service/log_sink.py``), one multi-row INSERT
-per batch; problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each, on
-both dialects (the count is incremented by the database, not read and written back). Retention
+Entries are appended in batches by the log sink (``service/log_sink.py``) as positional rows
+(``LogRow`` of ``service/ports.py``), on the driver, with the rows' values as they come but for
+the two the column types encode (``quirks`` as JSON text, ``created`` as ``UtcDateTime`` binds
+it). The log writer runs beside the requests in the same process, so its CPU is theirs to
+lose: no dict per row, no keyed-parameter conversion, no SQLAlchemy statement execution. On
+SQLite the rows go in multi-row INSERTs (about a fifth less CPU per row than the driver's
+``executemany``), on PostgreSQL through ``COPY ... FROM STDIN`` (psycopg formats a row in a
+third of the time its ``executemany`` takes to bind one).
+
+Problems are upserted with one ``INSERT ... ON CONFLICT DO UPDATE`` statement each, on both
+dialects (the count is incremented by the database, not read and written back). Retention
 deletes by age (the ``created`` index) and by rows per directory (the ``(directory_id, id)``
 index).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
-from sqlalchemy import Row, case, delete, func, select, text, update
+import orjson
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scimdir.service.ports import (
+    LOG_ROW_COLUMNS,
     LogCount,
     LogFilter,
     LogRecord,
+    LogRow,
     ProblemHit,
     ProblemRecord,
+    log_row,
 )
-from scimdir.storage.sql.base import SqlBase, chunks
+from scimdir.storage.sql.base import SqlBase
 from scimdir.storage.sql.driver_statements import DriverStatement
+from scimdir.storage.sql.driver_statements import _run as run_on_driver
+from scimdir.storage.sql.driver_statements import _translated as driver_error
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.tables import log_problems, provisioning_log
+from scimdir.storage.sql.types import UtcDateTime
 
 __all__ = ["LogOps"]
 
@@ -34,9 +62,29 @@ _LOG = provisioning_log
 _PROBLEMS = log_problems
 _CONTACT = ("request", "auth")
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
-# The log writer's batch insert, on the driver's executemany (driver_statements.py): it runs
-# beside the requests in the same process, so its CPU is theirs to lose.
-_INSERT_ENTRIES = DriverStatement(_LOG.insert(), keyed=True)
+# Every column but the generated id, in the rows' order (a schema change must change both).
+if set(LOG_ROW_COLUMNS) != {c.name for c in _LOG.columns} - {"id"}:  # pragma: no cover
+    raise RuntimeError("LOG_ROW_COLUMNS does not name the provisioning_log columns")
+_WIDTH = len(LOG_ROW_COLUMNS)
+_COLUMNS = ", ".join(LOG_ROW_COLUMNS)
+# SQLite: rows per INSERT. A batch is stored as statements of 128 rows, then one each of the
+# powers of two its remainder is made of (8 distinct statements at most, each prepared once by
+# the driver's statement cache); 2816 parameters at most, within SQLite's limit.
+_ROWS_PER_INSERT = 128
+_COPY = f"COPY {_LOG.name} ({_COLUMNS}) FROM STDIN"
+# Whether a directory has an open problem: a probe of the (directory_id, resolved, last_seen)
+# index, run on the driver (driver_statements.py).
+_ANY_OPEN = DriverStatement(
+    select(_PROBLEMS.c.kind)
+    .where(_PROBLEMS.c.directory_id == bindparam("directory_id"), _PROBLEMS.c.resolved.is_(None))
+    .limit(1)
+)
+# The two values the column types encode, last in a row (literals, for the type checker).
+_QUIRKS: Final = 20
+_CREATED: Final = 21
+if LOG_ROW_COLUMNS[_QUIRKS:] != ("quirks", "created"):  # pragma: no cover
+    raise RuntimeError("LOG_ROW_COLUMNS no longer ends with quirks and created")
+_UTC_DATETIME = UtcDateTime()
 _ENTRY_FIELDS = (
     "directory_id",
     "category",
@@ -77,6 +125,87 @@ _PROBLEM_FIELDS = (
 )
 
 
+@functools.lru_cache(maxsize=512)
+def _quirks_json(quirks: tuple[str, ...]) -> str:
+    """``quirks`` as ``JsonText`` stores them (a handful of distinct lists, hence the cache)."""
+    return orjson.dumps(quirks).decode()
+
+
+# SQLite: Python's sqlite3 binds None through its adapter registry (a key tuple, a dict lookup,
+# two attribute lookups: about 0.2 µs per value, and a served request's row has ten), while an
+# int binds directly. So a NULL of a nullable column is sent as the int 0, turned back into NULL
+# by ``NULLIF(?, 0)``: those columns are all text, and SQLite never finds a text equal to an
+# integer here (neither operand has an affinity), so a text "0" stays "0".
+_NULL = 0
+_NULLABLE = tuple(_LOG.c[name].nullable for name in LOG_ROW_COLUMNS)
+_TEXT = (isinstance(_LOG.c[name].type, String) for name in LOG_ROW_COLUMNS)
+if any(null and not text for null, text in zip(_NULLABLE, _TEXT, strict=True)):  # pragma: no cover
+    raise RuntimeError("a nullable provisioning_log column is not text: NULLIF(?, 0) needs text")
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_sql(rows: int) -> str:
+    """SQLite's INSERT of ``rows`` rows in ``LOG_ROW_COLUMNS`` order (see ``_NULL``)."""
+    one = f"({', '.join('NULLIF(?, 0)' if null else '?' for null in _NULLABLE)})"
+    return f"INSERT INTO {_LOG.name} ({_COLUMNS}) VALUES {', '.join([one] * rows)}"
+
+
+def _stored(row: LogRow, dialect: Dialect) -> list[Any]:
+    """The driver's values for ``row``: as they are, but its quirks as JSON text and its
+    ``created`` as ``UtcDateTime`` binds it (an ISO string on SQLite; a naive datetime is
+    refused by the type, as on the general path)."""
+    values = list(row)
+    quirks, created = row[_QUIRKS], row[_CREATED]
+    values[_QUIRKS] = _quirks_json(quirks) if quirks else "[]"
+    if created.tzinfo is not UTC:
+        values[_CREATED] = _UTC_DATETIME.process_bind_param(created, dialect)
+    elif dialect.name == "sqlite":
+        values[_CREATED] = created.isoformat(timespec="microseconds")
+    return values
+
+
+def _insert_on_sqlite(conn: Connection, rows: Sequence[LogRow]) -> None:
+    """Multi-row INSERTs, the rows in their order (see ``_ROWS_PER_INSERT``)."""
+    dialect = conn.dialect
+    values: list[Any] = []
+    for row in rows:  # _stored's values, appended in place
+        values += row
+        quirks, created = row[_QUIRKS], row[_CREATED]
+        values[-2] = _quirks_json(quirks) if quirks else "[]"
+        if created.tzinfo is UTC:
+            values[-1] = created.isoformat(timespec="microseconds")
+        else:
+            values[-1] = _UTC_DATETIME.process_bind_param(created, dialect)
+    values = [_NULL if value is None else value for value in values]
+    done, left = 0, len(rows)
+    while left:
+        n = _ROWS_PER_INSERT if left >= _ROWS_PER_INSERT else 1 << (left.bit_length() - 1)
+        part = values[done * _WIDTH : (done + n) * _WIDTH]
+        run_on_driver(conn, _insert_sql(n), part, many=False, fetch=False)
+        done, left = done + n, left - n
+
+
+def _copy_on_postgresql(conn: Connection, rows: Sequence[LogRow]) -> None:
+    """``COPY ... FROM STDIN`` of the rows in their order, on psycopg's cursor in the unit of
+    work's transaction; observers see it as one statement, and a driver error leaves as
+    SQLAlchemy's (as ``driver_statements._run`` does for the other statements)."""
+    dialect = conn.dialect
+    driver: Any = conn.connection.dbapi_connection
+    events = conn.dispatch
+    try:
+        cursor = driver.cursor()
+        if events.before_cursor_execute:
+            events.before_cursor_execute(conn, cursor, _COPY, rows, None, True)
+        with cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(_stored(row, dialect))
+        if events.after_cursor_execute:
+            events.after_cursor_execute(conn, cursor, _COPY, rows, None, True)
+        cursor.close()
+    except dialect.loaded_dbapi.Error as exc:
+        raise driver_error(conn, exc, _COPY, None) from exc
+
+
 def _entry(row: Row[Any]) -> LogRecord:
     m = row._mapping
     values = {name: m[name] for name in _ENTRY_FIELDS}
@@ -97,10 +226,16 @@ class LogOps(SqlBase):
 
     def append_log(self, record: LogRecord) -> None:
         """Append one entry, durably, in the caller's transaction (admin actions)."""
-        self._insert_entries([record])
+        self._insert_rows([log_row(record)])
 
     def append_logs(self, records: Sequence[LogRecord]) -> None:
-        """Append a batch of (already bounded) entries: the log writer's own transaction.
+        """Append a batch of (already bounded) entries: the log writer's own transaction (see
+        :meth:`append_log_rows`)."""
+        self.append_log_rows([log_row(record) for record in records])
+
+    def append_log_rows(self, rows: Sequence[LogRow]) -> None:
+        """Append a batch of (already bounded) rows in ``LOG_ROW_COLUMNS`` order, in their order:
+        the log writer's own transaction.
 
         On PostgreSQL the transaction then commits asynchronously (``SET LOCAL
         synchronous_commit = off``): its commit does not wait for the WAL flush, so the log
@@ -109,16 +244,16 @@ class LogOps(SqlBase):
         """
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(_ASYNC_COMMIT)
-        self._insert_entries(records)
+        self._insert_rows(rows)
 
-    def _insert_entries(self, records: Sequence[LogRecord]) -> None:
-        rows = [
-            {**{name: getattr(r, name) for name in _ENTRY_FIELDS}, "quirks": list(r.quirks)}
-            for r in records
-        ]
+    def _insert_rows(self, rows: Sequence[LogRow]) -> None:
+        if not rows:
+            return
         with translating():
-            for chunk in chunks(rows, 200):
-                _INSERT_ENTRIES.execute_many(self.conn, chunk)
+            if self.conn.dialect.name == "postgresql":
+                _copy_on_postgresql(self.conn, rows)
+            else:
+                _insert_on_sqlite(self.conn, rows)
 
     def prune_log(self, before: datetime) -> int:
         """Delete entries created before ``before`` and problems resolved before it."""
@@ -248,8 +383,14 @@ class LogOps(SqlBase):
                 self.conn.execute(stmt)
 
     def resolve_problems(self, directory_id: str, subject_keys: Sequence[str], at: datetime) -> int:
-        """Resolve the open problems of ``subject_keys`` in the directory."""
+        """Resolve the open problems of ``subject_keys`` in the directory.
+
+        The log writer calls this for every directory of every batch (any request that gets
+        in resolves ``auth``), and a directory rarely has an open problem: one index probe on
+        the driver answers that, and the UPDATE runs only when there is one."""
         if not subject_keys:
+            return 0
+        if _ANY_OPEN.first(self.conn, {"directory_id": directory_id}) is None:
             return 0
         result = self.conn.execute(
             update(_PROBLEMS)
