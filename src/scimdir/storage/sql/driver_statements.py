@@ -40,7 +40,14 @@ from sqlalchemy.types import TypeEngine
 from scimdir.service.ports import ReadTimeLimit, read_deadline
 from scimdir.storage.sql.types import JsonText, UtcDateTime, json_from_storage, utc_from_storage
 
-__all__ = ["DriverStatement", "driver_savepoint", "interrupted_past_deadline", "run_driver_sql"]
+__all__ = [
+    "DriverStatement",
+    "driver_error",
+    "driver_savepoint",
+    "interrupted_past_deadline",
+    "run_driver_sql",
+    "run_on_driver",
+]
 
 logger = logging.getLogger("scimdir.storage")
 
@@ -140,13 +147,14 @@ class DriverStatement:
         """Every row, each as a mapping of the statement's column keys to converted values."""
         compiled = self._compiled(conn, params)
         bound = compiled.parameters(params)
-        _, fetched = _run(conn, compiled.sql, bound, many=False, fetch=True)
+        _, fetched = run_on_driver(conn, compiled.sql, bound, many=False, fetch=True)
         return [compiled.mapping(row) for row in fetched]
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run a statement that returns no rows; its row count."""
         compiled = self._compiled(conn, params)
-        count, _ = _run(conn, compiled.sql, compiled.parameters(params), many=False, fetch=False)
+        bound = compiled.parameters(params)
+        count, _ = run_on_driver(conn, compiled.sql, bound, many=False, fetch=False)
         return count
 
     def execute_many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
@@ -155,7 +163,7 @@ class DriverStatement:
             return
         compiled = self._compiled(conn, params[0])
         bound = [compiled.parameters(p) for p in params]
-        _run(conn, compiled.sql, bound, many=True, fetch=False)
+        run_on_driver(conn, compiled.sql, bound, many=True, fetch=False)
 
     def _compiled(self, conn: Connection, params: Mapping[str, Any]) -> _Compiled:
         keys = tuple(params) if self.keyed else None
@@ -191,10 +199,10 @@ def driver_savepoint(conn: Connection, name: str = "scimdir_write") -> Iterator[
 
 def run_driver_sql(conn: Connection, sql: str) -> None:
     """Run a statement without parameters or rows (``BEGIN IMMEDIATE``) on the driver."""
-    _run(conn, sql, (), many=False, fetch=False)
+    run_on_driver(conn, sql, (), many=False, fetch=False)
 
 
-def _run(
+def run_on_driver(
     conn: Connection, sql: str, bound: Any, *, many: bool, fetch: bool
 ) -> tuple[int, list[Any]]:
     """Execute on the driver's cursor: ``(rowcount, rows)``; errors as SQLAlchemy's."""
@@ -215,11 +223,11 @@ def _run(
             events.after_cursor_execute(conn, cursor, sql, bound, None, many)
         cursor.close()
     except conn.dialect.loaded_dbapi.Error as exc:
-        raise _translated(conn, exc, sql, bound) from exc
+        raise driver_error(conn, exc, sql, bound) from exc
     return count, fetched
 
 
-def _translated(conn: Connection, exc: Exception, sql: str, params: Any) -> Exception:
+def driver_error(conn: Connection, exc: Exception, sql: str, params: Any) -> Exception:
     """What SQLAlchemy would have raised for the driver's ``exc`` (see the module docstring)."""
     if interrupted_past_deadline(exc):
         return ReadTimeLimit("the read ran past its time limit and was interrupted")

@@ -49,9 +49,7 @@ from scimdir.service.ports import (
     log_row,
 )
 from scimdir.storage.sql.base import SqlBase
-from scimdir.storage.sql.driver_statements import DriverStatement
-from scimdir.storage.sql.driver_statements import _run as run_on_driver
-from scimdir.storage.sql.driver_statements import _translated as driver_error
+from scimdir.storage.sql.driver_statements import DriverStatement, driver_error, run_on_driver
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.tables import log_problems, provisioning_log
 from scimdir.storage.sql.types import UtcDateTime
@@ -188,7 +186,7 @@ def _insert_on_sqlite(conn: Connection, rows: Sequence[LogRow]) -> None:
 def _copy_on_postgresql(conn: Connection, rows: Sequence[LogRow]) -> None:
     """``COPY ... FROM STDIN`` of the rows in their order, on psycopg's cursor in the unit of
     work's transaction; observers see it as one statement, and a driver error leaves as
-    SQLAlchemy's (as ``driver_statements._run`` does for the other statements)."""
+    SQLAlchemy's (as ``driver_statements.run_on_driver`` does for the other statements)."""
     dialect = conn.dialect
     driver: Any = conn.connection.dbapi_connection
     events = conn.dispatch
