@@ -14,7 +14,8 @@ machine) over ``--rounds``; ``--no-log`` turns the provisioning log off to show 
 
 ``--profile WORKLOAD`` prints the top of a cProfile of that workload instead (``--cpu-clock``:
 timed by the process's CPU clock, so waits on PostgreSQL do not count; every thread's CPU is
-charged to what the main thread was running).
+charged to what the main thread was running; ``--dump FILE`` also writes the profile's pstats
+file, for ``pstats.Stats(FILE).print_callers(...)``).
 """
 
 from __future__ import annotations
