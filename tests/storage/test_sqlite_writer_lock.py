@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -15,6 +17,7 @@ from scimdir.composition import build_services
 from scimdir.service.ports import DirectoryRecord, StorageBusy
 from scimdir.settings import Settings
 from scimdir.storage.sql import SqlStorage
+from scimdir.storage.sql.storage import WriterLock
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
@@ -106,3 +109,61 @@ def test_the_writer_timeout_is_the_setting(tmp_path: Path) -> None:
     assert isinstance(storage, SqlStorage)
     assert storage._writer is not None and storage._writer.timeout == 0.5
     storage.dispose()
+
+
+def test_try_acquire_never_waits_and_the_holder_may_enter_again(tmp_path: Path) -> None:
+    """``try_acquire`` takes a free lock at once and refuses at once while another thread holds
+    it; the holding thread enters it again without waiting (a unit of work inside a write the
+    event loop took the lock for), and only the outermost exit releases it."""
+    lock = WriterLock(str(tmp_path / "lock"), timeout=0.2)
+    assert lock.try_acquire()
+    with lock:  # re-entered by the holder
+        pass
+    other: list[bool] = []
+    probe = threading.Thread(target=lambda: other.append(lock.try_acquire()))
+    probe.start()
+    probe.join()
+    assert other == [False]  # still held after the inner exit
+    lock.__exit__(None, None, None)
+
+    def take_and_release() -> None:
+        other.append(lock.try_acquire())
+        lock.__exit__(None, None, None)
+
+    probe = threading.Thread(target=take_and_release)
+    probe.start()
+    probe.join()
+    assert other == [False, True]
+    lock.close()
+
+
+def test_try_acquire_refuses_while_another_process_holds_the_file(tmp_path: Path) -> None:
+    """A writer of another process (here a child holding ``flock`` on the lock file) makes
+    ``try_acquire`` answer False at once; once it exits, True."""
+    path = tmp_path / "lock"
+    path.touch()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time; f = open(sys.argv[1], 'r+'); "
+            "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        lock = WriterLock(str(path), timeout=0.2)
+        started = time.monotonic()
+        assert not lock.try_acquire()
+        assert time.monotonic() - started < 0.1
+    finally:
+        child.kill()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    assert lock.try_acquire()
+    lock.__exit__(None, None, None)
+    lock.close()

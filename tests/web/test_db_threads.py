@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,19 +37,33 @@ def _app(tmp_path: Path, **settings: Any) -> Any:
     return create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", **settings))
 
 
-def test_every_write_runs_on_the_one_writer_thread(tmp_path: Path) -> None:
-    """Concurrent POSTs, a PATCH and a DELETE all write from the same single writer thread,
-    never from the event loop's thread or the pool."""
+def _writes_by_thread(engine: Any) -> tuple[set[tuple[int, str]], Any]:
+    """A set filled with (thread id, thread name) of every INSERT/UPDATE/DELETE, and the hook."""
     writers: set[tuple[int, str]] = set()
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             writers.add((threading.get_ident(), threading.current_thread().name))
 
+    return writers, record
+
+
+_RENAME = {
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [{"op": "replace", "path": "displayName", "value": "N"}],
+}
+
+
+def test_user_writes_run_on_the_loop_and_group_writes_on_the_one_writer(tmp_path: Path) -> None:
+    """With the writer lock free and checkpoints on their own thread, concurrent user POSTs, a
+    PATCH and a DELETE write from the event loop's thread; a group's writes from the one writer
+    thread; nothing from the pool."""
+
     async def main() -> None:
         app = _app(tmp_path, log_enabled=False)
         engine = app.state.services.storage.engine
         async with served(app, "threads") as (client, base):
+            user_writes, record = _writes_by_thread(engine)
             event.listen(engine, "before_cursor_execute", record)
             try:
                 answers = await asyncio.gather(
@@ -56,18 +71,104 @@ def test_every_write_runs_on_the_one_writer_thread(tmp_path: Path) -> None:
                 )
                 assert [a.status_code for a in answers] == [201] * 12
                 user_id = answers[0].json()["id"]
-                patch = {
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                    "Operations": [{"op": "replace", "path": "displayName", "value": "N"}],
-                }
-                answer = await client.patch(f"{base}/Users/{user_id}", json=patch)
+                answer = await client.patch(f"{base}/Users/{user_id}", json=_RENAME)
                 assert answer.status_code == 200
                 assert (await client.delete(f"{base}/Users/{user_id}")).status_code == 204
             finally:
                 event.remove(engine, "before_cursor_execute", record)
-        ((ident, name),) = writers
+            group_writes, record = _writes_by_thread(engine)
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"]}
+                made = await client.post(f"{base}/Groups", json={**group, "displayName": "G"})
+                assert made.status_code == 201
+                gone = await client.delete(f"{base}/Groups/{made.json()['id']}")
+                assert gone.status_code == 204
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+        assert user_writes == {(threading.get_ident(), threading.current_thread().name)}
+        ((ident, name),) = group_writes
         assert name.startswith(WRITER_THREAD_NAME)
         assert ident != threading.get_ident()
+
+    asyncio.run(main())
+
+
+def test_a_user_write_that_would_wait_goes_to_the_writer_thread(tmp_path: Path) -> None:
+    """While another thread holds the writer lock, a user PATCH does not block the loop: it
+    waits on the writer thread, a lookup is answered meanwhile, and the PATCH completes once
+    the lock is released. Without the checkpoint thread, user writes go there too."""
+
+    async def main() -> None:
+        app = _app(tmp_path, log_enabled=False)
+        storage = app.state.services.storage
+        engine = storage.engine
+        async with served(app, "waits") as (client, base):
+            made = await client.post(f"{base}/Users", json=_user("w@x.io"))
+            user_id = made.json()["id"]
+            holding, release = threading.Event(), threading.Event()
+
+            def hold() -> None:
+                with storage.transaction():
+                    holding.set()
+                    release.wait(10)
+
+            holder = threading.Thread(target=hold)
+            holder.start()
+            assert holding.wait(10)
+            writes, record = _writes_by_thread(engine)
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                patch = asyncio.ensure_future(client.patch(f"{base}/Users/{user_id}", json=_RENAME))
+                await asyncio.sleep(0.3)  # the PATCH is under way, waiting for the lock
+                query = {"filter": 'userName eq "w@x.io"'}
+                lookup = await client.get(f"{base}/Users", params=query)
+                assert lookup.status_code == 200 and not patch.done()
+                release.set()
+                assert (await patch).status_code == 200
+                assert writes  # the PATCH wrote
+                storage.stop_background()
+                other = {**_RENAME, "Operations": [{**_RENAME["Operations"][0], "value": "M"}]}
+                again = await client.patch(f"{base}/Users/{user_id}", json=other)
+                assert again.status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+                release.set()
+                holder.join(10)
+        assert {name.split("_")[0] for _, name in writes} == {WRITER_THREAD_NAME}
+
+    asyncio.run(main())
+
+
+def test_a_user_write_waits_on_the_loop_for_a_short_hold(tmp_path: Path) -> None:
+    """A writer lock held for a moment (the log writer's batch) does not send a user write to
+    the writer thread: the loop tries again and runs it itself once the lock is free."""
+
+    async def main() -> None:
+        app = _app(tmp_path, log_enabled=False)
+        storage = app.state.services.storage
+        engine = storage.engine
+        async with served(app, "short") as (client, base):
+            user_id = (await client.post(f"{base}/Users", json=_user("s@x.io"))).json()["id"]
+            holding = threading.Event()
+
+            def hold() -> None:
+                with storage.transaction():
+                    holding.set()
+                    time.sleep(0.02)
+
+            holder = threading.Thread(target=hold)
+            holder.start()
+            assert holding.wait(10)
+            writes, record = _writes_by_thread(engine)
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                answer = await client.patch(f"{base}/Users/{user_id}", json=_RENAME)
+                assert answer.status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+                holder.join(10)
+        assert writes == {(threading.get_ident(), threading.current_thread().name)}
 
     asyncio.run(main())
 

@@ -971,6 +971,14 @@ class Storage(Protocol):
         :meth:`Transaction.pin_snapshot` asks for one for the rest of the unit of work."""
         ...
 
+    def writer_now(self) -> AbstractContextManager[bool | None]:
+        """Whether a write may run on the calling thread now without waiting for another writer
+        or stalling on its commit (SQLite: the file's write lock is free and WAL checkpoints run
+        on their own thread); True holds that right for the block. False: another writer holds
+        it at this moment. None: never (a backend without a single writer, or no checkpoint
+        thread): run the write where waiting is harmless (a writer thread)."""
+        ...
+
     def start_background(self) -> None:
         """Start what a long-running server needs the backend to do beside its requests
         (SQLite: WAL checkpoints off the writers' commits); stopped by :meth:`dispose`.

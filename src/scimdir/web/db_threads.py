@@ -8,9 +8,19 @@ POSTs cost (docs/performance.md). On SQLite, therefore:
 
 - an **index-probe read** (a GET by id, a ``attr eq "value"`` lookup, a first page of at most
   :data:`INLINE_PAGE_SIZE`) runs on the event loop: a few hundred microseconds of CPU, no hop;
-- a **write** runs on ONE dedicated thread (:meth:`DatabaseThreads.write`), a
-  ``ThreadPoolExecutor(max_workers=1)``: the commit happens there, never on the loop, and the
-  writer lock across processes still applies (503 with ``Retry-After`` past its timeout);
+- a **small write** (a user's create, replace, PATCH or delete, with a body of at most
+  :data:`SMALL_WRITE_BYTES`; not a group's, whose short body may name 500,000 members) runs
+  on the event loop when the
+  writer lock is free at that moment and WAL checkpoints run on their own thread
+  (:meth:`DatabaseThreads.small_write`, ``Storage.writer_now``): it then neither waits for
+  another writer nor syncs the disk in its commit. On a writer thread, each of a write's
+  statements released the GIL and had to win it back from the loop (up to the interpreter's
+  5 ms switch interval each time), and the hand-over cost its own CPU: a server under user
+  PATCHes served 1.4-1.5x as many with its writes on the loop (docs/performance.md);
+- any other **write**, and a small one that would wait, runs on ONE dedicated thread
+  (:meth:`DatabaseThreads.write`), a ``ThreadPoolExecutor(max_workers=1)``, where waiting is
+  harmless: the writer lock across processes still applies (503 with ``Retry-After`` past its
+  timeout);
 - a **read that may scan** (``co``/``sw``/``ew``/``gt``/``lt``/``ne``/``pr``/``not``/``or`` filters,
   ``sortBy``, large or deep pages, a group with its members, ``.search``) runs in the thread
   pool under a time limit (:meth:`DatabaseThreads.scan`): SQLite's progress handler interrupts
@@ -34,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -43,10 +54,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
 from scimdir.scim.fast_filter import is_simple_equality
-from scimdir.service.ports import reads_on_event_loop
+from scimdir.service.ports import Storage, reads_on_event_loop
 from scimdir.service.unit_of_work import time_limited
 
-__all__ = ["INLINE_PAGE_SIZE", "WRITER_THREAD_NAME", "DatabaseThreads", "may_scan"]
+__all__ = [
+    "INLINE_PAGE_SIZE",
+    "SMALL_WRITE_BYTES",
+    "SMALL_WRITE_WAIT",
+    "WRITER_THREAD_NAME",
+    "DatabaseThreads",
+    "may_scan",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -55,6 +73,11 @@ WRITER_THREAD_NAME = "scimdir-writer"
 INLINE_PAGE_SIZE = 100
 """The largest page a GET list may ask for and still be served on the event loop."""
 _INLINE_MAX_START = 1_000  # an offset past this skips index entries (deep paging)
+SMALL_WRITE_WAIT = 0.1
+"""Seconds a small write waits on the loop (without blocking it) for a busy writer lock."""
+_RETRY_MIN, _RETRY_MAX = 0.0005, 0.005
+SMALL_WRITE_BYTES = 16 * 1024
+"""The largest body of a user write the event loop may run itself (Entra's user is about 1 KB)."""
 
 
 def may_scan(resource_type: str | None, has_id: bool, query: QueryParams) -> bool:
@@ -78,12 +101,43 @@ def may_scan(resource_type: str | None, has_id: bool, query: QueryParams) -> boo
 
 
 class DatabaseThreads:
-    """The writer thread (one, when ``single_writer``) and the time-limited scanning reads."""
+    """The writer thread (one, when ``single_writer``) and the time-limited scanning reads.
 
-    def __init__(self, *, single_writer: bool, read_time_limit: float | None) -> None:
+    :param storage: lets :meth:`small_write` ask whether a write may run on the loop now
+        (``Storage.writer_now``); None: every write goes to the writer thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        single_writer: bool,
+        read_time_limit: float | None,
+        storage: Storage | None = None,
+    ) -> None:
         self.single_writer = single_writer
         self.read_time_limit = read_time_limit
+        self.storage = storage
         self._writer: ThreadPoolExecutor | None = None
+
+    async def small_write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a write whose work is bounded (see the module docstring) on the event loop when
+        the storage says it can start without waiting and commit without a checkpoint. While
+        another writer holds the lock (the log writer's batch, another process), the loop
+        keeps serving and tries again, for up to :data:`SMALL_WRITE_WAIT` seconds; then, or
+        when the storage never writes on the loop, as :meth:`write` does. (Handing it to the
+        writer thread at once would keep that thread busy, and every later write queued behind
+        it, for as long as writes keep coming.)"""
+        if self.single_writer and self.storage is not None:
+            delay, deadline = _RETRY_MIN, time.monotonic() + SMALL_WRITE_WAIT
+            while True:
+                with self.storage.writer_now() as now:
+                    if now:
+                        return fn(*args, **kwargs)
+                if now is None or time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX)
+        return await self.write(fn, *args, **kwargs)
 
     async def write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` on the writer thread (or in the pool when there is no single writer)."""

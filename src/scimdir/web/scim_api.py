@@ -50,7 +50,7 @@ from scimdir.service.users import UserService
 from scimdir.web import discovery
 from scimdir.web.auth import presented_secret
 from scimdir.web.auth_throttle import FailureThrottle
-from scimdir.web.db_threads import DatabaseThreads, may_scan
+from scimdir.web.db_threads import SMALL_WRITE_BYTES, DatabaseThreads, may_scan
 from scimdir.web.http import INTERNAL_ERROR_BODY, ScimResponse, error_response, read_json
 from scimdir.web.list_params import list_params, lookup_hint, search_body
 from scimdir.web.metrics import observe_request
@@ -95,6 +95,7 @@ class ScimApi:
         self.threads = DatabaseThreads(
             single_writer=self.single_writer,
             read_time_limit=self.read_time_limit,
+            storage=self.directories.storage,
         )
 
     def routes(self) -> list[Route]:
@@ -140,7 +141,9 @@ class ScimApi:
                     return self._refusal(call, wait)
             if not body:
                 if request.method != "GET":
-                    return await self.threads.write(self._serve, call)
+                    if resource_type == "User":  # a user's delete: its rows, a few
+                        return await self.threads.small_write(self._serve, call)
+                    return await self.threads.write(self._serve, call)  # a group's: members
                 if not self.inline_reads:
                     return await run_in_threadpool(self._serve, call)
                 if may_scan(resource_type, "id" in request.path_params, request.query_params):
@@ -166,7 +169,9 @@ class ScimApi:
             except SCIMException as exc:
                 body_error = exc
             if _writes(request):
-                response = await self.threads.write(self._handle, call, auth, raw, body_error)
+                small = _small(request, resource_type)
+                write = self.threads.small_write if small else self.threads.write
+                response = await write(self._handle, call, auth, raw, body_error)
             elif self.inline_reads:
                 response = await self.threads.scan(self._handle, call, auth, raw, body_error)
             else:
@@ -462,6 +467,16 @@ def _writes(request: Request) -> bool:
     if request.method in ("GET", "HEAD"):
         return False
     return not (request.method == "POST" and request.url.path.endswith("/.search"))
+
+
+def _small(request: Request, resource_type: str | None) -> bool:
+    """Whether a write's work is bounded enough to run on the event loop: a user's (its rows
+    are a handful whatever the directory's size) with a body it announced as at most
+    ``SMALL_WRITE_BYTES``. Not a group's: a short body may replace or remove 500,000 members."""
+    if resource_type != "User":
+        return False
+    length = request.headers.get("content-length")
+    return length is not None and length.isdigit() and int(length) <= SMALL_WRITE_BYTES
 
 
 class _Call:

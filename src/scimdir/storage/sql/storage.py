@@ -211,12 +211,16 @@ class WriterLock:
     waits with that timeout; ``flock`` has none, so the process lock is tried without blocking
     and retried every few milliseconds (at most :data:`_FLOCK_POLL_MAX` seconds apart) until the
     deadline.
+
+    The thread that holds it may take it again (a write the event loop runs took it first with
+    :meth:`try_acquire`, then its unit of work enters it): only the outermost hold locks the file.
     """
 
     def __init__(self, path: str, timeout: float = DEFAULT_WRITER_TIMEOUT) -> None:
         self.path = path
         self.timeout = timeout
-        self._thread_lock = threading.Lock()
+        self._thread_lock = threading.RLock()
+        self._depth = 0  # holds by the owning thread (guarded by _thread_lock)
         self._fd: int | None = None
 
     def __enter__(self) -> None:
@@ -224,13 +228,34 @@ class WriterLock:
         if not self._thread_lock.acquire(timeout=self.timeout):
             raise self._busy()
         try:
-            if self._fd is None:
-                self._fd = _create_private(self.path, os.O_RDWR)
-            if not _flock_before(self._fd, deadline):
+            if self._depth == 0 and not _flock_before(self._file(), deadline):
                 raise self._busy()
         except BaseException:
             self._thread_lock.release()
             raise
+        self._depth += 1
+
+    def try_acquire(self) -> bool:
+        """Take the lock only if no thread or process holds it now (never waits); release it
+        with :meth:`__exit__`."""
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        if self._depth == 0:
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._thread_lock.release()
+                return False
+            except BaseException:
+                self._thread_lock.release()
+                raise
+        self._depth += 1
+        return True
+
+    def _file(self) -> int:
+        if self._fd is None:
+            self._fd = _create_private(self.path, os.O_RDWR)
+        return self._fd
 
     def _busy(self) -> StorageBusy:
         return StorageBusy(
@@ -238,7 +263,8 @@ class WriterLock:
         )
 
     def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._thread_lock.release()
 
@@ -441,6 +467,26 @@ class SqlStorage:
         checkpoints run, SQLite's own otherwise."""
         running = self._checkpoints is not None and self._checkpoints.running
         return SAFETY_PAGES if running else None
+
+    @contextmanager
+    def writer_now(self) -> Iterator[bool | None]:
+        """True, holding the write lock for the block, when a write may run here and now on the
+        caller's thread without waiting or stalling it (SQLite file: no other writer holds the
+        lock, and the checkpoint thread runs, so a commit copies no WAL back and syncs
+        nothing); False when another writer holds the lock at this moment; None when writes
+        never run on the caller here (no single writer, or no checkpoint thread)."""
+        writer = self._writer
+        running = self._checkpoints is not None and self._checkpoints.running
+        if writer is None or not running:
+            yield None
+            return
+        if not writer.try_acquire():
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            writer.__exit__(None, None, None)
 
     def start_background(self) -> None:
         """A server's background work: on a SQLite file, WAL checkpoints on a thread of their
