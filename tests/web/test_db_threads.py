@@ -4,6 +4,7 @@ thread, reads that may scan off the loop under a time limit."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from pathlib import Path
@@ -87,9 +88,57 @@ def test_user_writes_run_on_the_loop_and_group_writes_on_the_one_writer(tmp_path
             finally:
                 event.remove(engine, "before_cursor_execute", record)
         assert user_writes == {(threading.get_ident(), threading.current_thread().name)}
-        ((ident, name),) = group_writes
+        ((ident, name),) = group_writes  # the group's create and delete
         assert name.startswith(WRITER_THREAD_NAME)
         assert ident != threading.get_ident()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("operations", "query", "on_loop"),
+    [
+        ([{"op": "add", "path": "members", "value": [{"value": "U"}]}], "", True),
+        ([{"op": "Remove", "path": "members", "value": [{"value": "U"}]}], "", True),
+        ([{"op": "remove", "path": 'members[value eq "U"]'}], "", True),
+        ([{"op": "remove", "path": "members"}], "", False),  # every member
+        ([{"op": "replace", "path": "members", "value": []}], "", False),
+        (
+            [{"op": "add", "path": "members", "value": [{"value": "U"}]}],
+            "attributes=members",
+            False,
+        ),
+        ([{"op": "replace", "path": "displayName", "value": "H"}], "", False),
+    ],
+)
+def test_member_patches_that_name_their_members_run_on_the_loop(
+    tmp_path: Path, operations: list[dict[str, Any]], query: str, on_loop: bool
+) -> None:
+    """Entra's member PATCHes (add or remove the members they name) run on the loop; a PATCH
+    that may touch every member, or asks for the group back, on the writer thread."""
+
+    async def main() -> None:
+        app = _app(tmp_path, log_enabled=False)
+        engine = app.state.services.storage.engine
+        async with served(app, "members") as (client, base):
+            user_id = (await client.post(f"{base}/Users", json=_user("m@x.io"))).json()["id"]
+            group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G"}
+            group_id = (await client.post(f"{base}/Groups", json=group)).json()["id"]
+            added = {"op": "add", "path": "members", "value": [{"value": user_id}]}
+            patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}
+            await client.patch(f"{base}/Groups/{group_id}", json={**patch, "Operations": [added]})
+            text = json.dumps(operations).replace('"U"', json.dumps(user_id))
+            writes, record = _writes_by_thread(engine)
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                url = f"{base}/Groups/{group_id}" + (f"?{query}" if query else "")
+                answer = await client.patch(url, json={**patch, "Operations": json.loads(text)})
+                assert answer.status_code in (200, 204)
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+        ((ident, name),) = writes
+        assert (ident == threading.get_ident()) is on_loop
+        assert name.startswith(WRITER_THREAD_NAME) is not on_loop
 
     asyncio.run(main())
 

@@ -8,9 +8,10 @@ POSTs cost (docs/performance.md). On SQLite, therefore:
 
 - an **index-probe read** (a GET by id, a ``attr eq "value"`` lookup, a first page of at most
   :data:`INLINE_PAGE_SIZE`) runs on the event loop: a few hundred microseconds of CPU, no hop;
-- a **small write** (a user's create, replace, PATCH or delete, with a body of at most
-  :data:`SMALL_WRITE_BYTES`; not a group's, whose short body may name 500,000 members) runs
-  on the event loop when the
+- a **small write** (a user's create, replace, PATCH or delete, or a group PATCH that only
+  adds or removes the members it names, with a body of at most :data:`SMALL_WRITE_BYTES`; not
+  another group write, whose short body may touch 500,000 members) runs on the event loop
+  when the
   writer lock is free at that moment and WAL checkpoints run on their own thread
   (:meth:`DatabaseThreads.small_write`, ``Storage.writer_now``): it then neither waits for
   another writer nor syncs the disk in its commit. On a writer thread, each of a write's
@@ -77,7 +78,8 @@ SMALL_WRITE_WAIT = 0.1
 """Seconds a small write waits on the loop (without blocking it) for a busy writer lock."""
 _RETRY_MIN, _RETRY_MAX = 0.0005, 0.005
 SMALL_WRITE_BYTES = 16 * 1024
-"""The largest body of a user write the event loop may run itself (Entra's user is about 1 KB)."""
+"""The largest body of a write the event loop may run itself (Entra's user is about 1 KB, its
+member PATCH of 50 members about 3 KB)."""
 
 
 def may_scan(resource_type: str | None, has_id: bool, query: QueryParams) -> bool:

@@ -17,6 +17,7 @@ never waits for a writer; a writer that cannot get the database in time gets 503
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ class ScimApi:
             except SCIMException as exc:
                 body_error = exc
             if _writes(request):
-                small = _small(request, resource_type)
+                small = _small(request, resource_type, raw)
                 write = self.threads.small_write if small else self.threads.write
                 response = await write(self._handle, call, auth, raw, body_error)
             elif self.inline_reads:
@@ -469,14 +470,44 @@ def _writes(request: Request) -> bool:
     return not (request.method == "POST" and request.url.path.endswith("/.search"))
 
 
-def _small(request: Request, resource_type: str | None) -> bool:
-    """Whether a write's work is bounded enough to run on the event loop: a user's (its rows
-    are a handful whatever the directory's size) with a body it announced as at most
-    ``SMALL_WRITE_BYTES``. Not a group's: a short body may replace or remove 500,000 members."""
-    if resource_type != "User":
-        return False
+def _small(request: Request, resource_type: str | None, body: Any) -> bool:
+    """Whether a write's work is bounded enough to run on the event loop: a body it announced
+    as at most ``SMALL_WRITE_BYTES``, and either a user's (its rows are a handful whatever the
+    directory's size) or a group PATCH that only adds or removes the members it names
+    (Entra's membership sync, docs/idp/entra.md §5) and asks for no group in its answer. Not
+    another group write: a short body may replace or remove 500,000 members."""
     length = request.headers.get("content-length")
-    return length is not None and length.isdigit() and int(length) <= SMALL_WRITE_BYTES
+    if length is None or not length.isdigit() or int(length) > SMALL_WRITE_BYTES:
+        return False
+    if resource_type == "User":
+        return True
+    if resource_type != "Group" or request.method != "PATCH" or request.scope["query_string"]:
+        return False  # ?attributes= would render the group, members and all
+    return _names_members(body)
+
+
+def _names_members(body: Any) -> bool:
+    """A PATCH body whose every operation adds or removes members given by value (a list of
+    ``{"value": id}``), or removes one member by a ``members[value eq "id"]`` path."""
+    operations = body.get("Operations") if isinstance(body, dict) else None
+    if not isinstance(operations, list) or not operations:
+        return False
+    for operation in operations:
+        if not isinstance(operation, dict):
+            return False
+        op, path = operation.get("op"), operation.get("path")
+        if not isinstance(op, str) or not isinstance(path, str):
+            return False
+        op, path = op.lower(), path.strip()
+        if path.lower() == "members" and op in ("add", "remove"):
+            if not isinstance(operation.get("value"), list) or not operation["value"]:
+                return False  # a remove without values removes every member
+        elif not (op == "remove" and _ONE_MEMBER.fullmatch(path)):
+            return False
+    return True
+
+
+_ONE_MEMBER = re.compile(r'members\[\s*value\s+eq\s+"[^"\\]*"\s*\]', re.IGNORECASE)
 
 
 class _Call:
