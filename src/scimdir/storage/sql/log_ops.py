@@ -83,29 +83,8 @@ _CREATED: Final = 21
 if LOG_ROW_COLUMNS[_QUIRKS:] != ("quirks", "created"):  # pragma: no cover
     raise RuntimeError("LOG_ROW_COLUMNS no longer ends with quirks and created")
 _UTC_DATETIME = UtcDateTime()
-_ENTRY_FIELDS = (
-    "directory_id",
-    "category",
-    "request_id",
-    "method",
-    "path",
-    "status",
-    "scim_type",
-    "resource_type",
-    "resource_id",
-    "subject",
-    "effect",
-    "problem",
-    "detail",
-    "explanation",
-    "fix",
-    "duration_ms",
-    "client",
-    "user_agent",
-    "request_body",
-    "response_body",
-    "created",
-)
+# What a stored entry reads back into a LogRecord as it is (quirks are decoded on their own).
+_ENTRY_FIELDS = tuple(name for name in LOG_ROW_COLUMNS if name != "quirks")
 _PROBLEM_FIELDS = (
     "directory_id",
     "subject_key",
