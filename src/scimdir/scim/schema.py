@@ -12,9 +12,10 @@ what we store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -63,6 +64,19 @@ class Uniqueness(StrEnum):
     GLOBAL = "global"
 
 
+_Named = TypeVar("_Named")
+
+
+def _first_by_lower(items: Iterable[_Named], name: Callable[[_Named], str]) -> dict[str, _Named]:
+    """``items`` by their lower-cased name, the first of a name winning (as a scan in order
+    would find it): lookups by name run for every key of every body and PATCH path, so the
+    dict is built once instead of lower-casing each candidate on each lookup."""
+    found: dict[str, _Named] = {}
+    for item in items:
+        found.setdefault(name(item).lower(), item)
+    return found
+
+
 @dataclass(frozen=True)
 class Attribute:
     """One attribute definition (RFC 7643 §7).
@@ -88,12 +102,7 @@ class Attribute:
     _subs: Mapping[str, Attribute] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Looked up for every sub-attribute of every value a write carries (case-insensitive):
-        # a dict built once instead of lower-casing each name on each lookup.
-        subs: dict[str, Attribute] = {}
-        for sub in self.sub_attributes:
-            subs.setdefault(sub.name.lower(), sub)  # the first of a name wins, as the scan did
-        object.__setattr__(self, "_subs", subs)
+        object.__setattr__(self, "_subs", _first_by_lower(self.sub_attributes, lambda a: a.name))
 
     def sub(self, name: str) -> Attribute | None:
         """Return the sub-attribute called ``name`` (case-insensitive, RFC 7643 §2.1)."""
@@ -382,11 +391,7 @@ class ResourceType:
     _by_urn: Mapping[str, Schema] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # :meth:`extension` runs for every key of every body and PATCH path: a dict built once.
-        by_urn: dict[str, Schema] = {}
-        for ext in self.extensions:
-            by_urn.setdefault(ext.id.lower(), ext)  # the first of a URN wins, as the scan did
-        object.__setattr__(self, "_by_urn", by_urn)
+        object.__setattr__(self, "_by_urn", _first_by_lower(self.extensions, lambda s: s.id))
 
     def schemas(self) -> Iterator[Schema]:
         """The core schema, then the extensions."""
