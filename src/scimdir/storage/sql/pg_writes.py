@@ -86,19 +86,27 @@ _next_seq = (
     .cte("next_seq")
 )
 _EVENT_COLUMNS = ("event_id", "type", "resource_type", "resource_id", "data", "changed", "created")
-EVENT_WITH_COUNTERS = (
-    postgresql.insert(events)
-    .from_select(
-        ["directory_id", "seq", *_EVENT_COLUMNS],
-        select(
-            bindparam("directory_id", type_=events.c.directory_id.type),
-            _next_seq.c.event_seq,
-            # ``ev_``: a parameter named after a directories column would join the UPDATE's SET.
-            *(bindparam(f"ev_{name}", type_=events.c[name].type) for name in _EVENT_COLUMNS),
-        ),
+
+
+def _event_at(seq: Any, directory_param: str) -> Any:
+    """``INSERT INTO events ... SELECT`` the event of the ``ev_*`` parameters at the seq the CTE
+    ``seq`` returned, ``RETURNING seq``. (``ev_``: a parameter named after a directories column
+    would join the UPDATE's SET.)"""
+    return (
+        postgresql.insert(events)
+        .from_select(
+            ["directory_id", "seq", *_EVENT_COLUMNS],
+            select(
+                bindparam(directory_param, type_=events.c.directory_id.type),
+                seq.c.event_seq,
+                *(bindparam(f"ev_{name}", type_=events.c[name].type) for name in _EVENT_COLUMNS),
+            ),
+        )
+        .returning(events.c.seq)
     )
-    .returning(events.c.seq)
-)
+
+
+EVENT_WITH_COUNTERS = _event_at(_next_seq, "directory_id")
 EVENT_WITH_COUNTERS_RUN = DriverStatement(EVENT_WITH_COUNTERS)
 
 _EMAIL_ARRAYS = (
@@ -207,18 +215,8 @@ _created_seq = (
     .returning(_d.event_seq)
     .cte("created_seq")
 )
-CREATE_USER: Any = (
-    postgresql.insert(events)
-    .from_select(
-        ["directory_id", "seq", *_EVENT_COLUMNS],
-        select(
-            bindparam("u_directory_id", type_=events.c.directory_id.type),
-            _created_seq.c.event_seq,
-            *(bindparam(f"ev_{name}", type_=events.c[name].type) for name in _EVENT_COLUMNS),
-        ),
-    )
-    .returning(events.c.seq)
-    .add_cte(_new_user, _new_emails, _new_values, _created_seq)
+CREATE_USER: Any = _event_at(_created_seq, "u_directory_id").add_cte(
+    _new_user, _new_emails, _new_values, _created_seq
 )
 """Parameters: every ``users`` column prefixed ``u_``, :func:`email_arrays`,
 :func:`value_arrays`, ``du``/``gu`` (the linked-user counter's delta and generation bump) and the
