@@ -7,6 +7,8 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,15 +40,36 @@ def _app(tmp_path: Path, **settings: Any) -> Any:
     return create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", **settings))
 
 
-def _writes_by_thread(engine: Any) -> tuple[set[tuple[int, str]], Any]:
-    """A set filled with (thread id, thread name) of every INSERT/UPDATE/DELETE, and the hook."""
+@contextmanager
+def _recorded_writes(engine: Any) -> Iterator[set[tuple[int, str]]]:
+    """The (thread id, thread name) of every INSERT/UPDATE/DELETE sent inside the block."""
     writers: set[tuple[int, str]] = set()
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             writers.add((threading.get_ident(), threading.current_thread().name))
 
-    return writers, record
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield writers
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _holding_the_writer(storage: Any, until: Callable[[], object]) -> threading.Thread:
+    """A thread in a write transaction (so holding the writer lock) until ``until()`` returns;
+    started and holding when this returns."""
+    holding = threading.Event()
+
+    def hold() -> None:
+        with storage.transaction():
+            holding.set()
+            until()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    return holder
 
 
 _RENAME = {
@@ -64,9 +87,7 @@ def test_user_writes_run_on_the_loop_and_group_writes_on_the_one_writer(tmp_path
         app = _app(tmp_path, log_enabled=False)
         engine = app.state.services.storage.engine
         async with served(app, "threads") as (client, base):
-            user_writes, record = _writes_by_thread(engine)
-            event.listen(engine, "before_cursor_execute", record)
-            try:
+            with _recorded_writes(engine) as user_writes:
                 answers = await asyncio.gather(
                     *(client.post(f"{base}/Users", json=_user(f"u{i}@x.io")) for i in range(12))
                 )
@@ -75,18 +96,12 @@ def test_user_writes_run_on_the_loop_and_group_writes_on_the_one_writer(tmp_path
                 answer = await client.patch(f"{base}/Users/{user_id}", json=_RENAME)
                 assert answer.status_code == 200
                 assert (await client.delete(f"{base}/Users/{user_id}")).status_code == 204
-            finally:
-                event.remove(engine, "before_cursor_execute", record)
-            group_writes, record = _writes_by_thread(engine)
-            event.listen(engine, "before_cursor_execute", record)
-            try:
+            with _recorded_writes(engine) as group_writes:
                 group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"]}
                 made = await client.post(f"{base}/Groups", json={**group, "displayName": "G"})
                 assert made.status_code == 201
                 gone = await client.delete(f"{base}/Groups/{made.json()['id']}")
                 assert gone.status_code == 204
-            finally:
-                event.remove(engine, "before_cursor_execute", record)
         assert user_writes == {(threading.get_ident(), threading.current_thread().name)}
         ((ident, name),) = group_writes  # the group's create and delete
         assert name.startswith(WRITER_THREAD_NAME)
@@ -128,14 +143,10 @@ def test_member_patches_that_name_their_members_run_on_the_loop(
             patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}
             await client.patch(f"{base}/Groups/{group_id}", json={**patch, "Operations": [added]})
             text = json.dumps(operations).replace('"U"', json.dumps(user_id))
-            writes, record = _writes_by_thread(engine)
-            event.listen(engine, "before_cursor_execute", record)
-            try:
+            with _recorded_writes(engine) as writes:
                 url = f"{base}/Groups/{group_id}" + (f"?{query}" if query else "")
                 answer = await client.patch(url, json={**patch, "Operations": json.loads(text)})
                 assert answer.status_code in (200, 204)
-            finally:
-                event.remove(engine, "before_cursor_execute", record)
         ((ident, name),) = writes
         assert (ident == threading.get_ident()) is on_loop
         assert name.startswith(WRITER_THREAD_NAME) is not on_loop
@@ -155,33 +166,25 @@ def test_a_user_write_that_would_wait_goes_to_the_writer_thread(tmp_path: Path) 
         async with served(app, "waits") as (client, base):
             made = await client.post(f"{base}/Users", json=_user("w@x.io"))
             user_id = made.json()["id"]
-            holding, release = threading.Event(), threading.Event()
-
-            def hold() -> None:
-                with storage.transaction():
-                    holding.set()
-                    release.wait(10)
-
-            holder = threading.Thread(target=hold)
-            holder.start()
-            assert holding.wait(10)
-            writes, record = _writes_by_thread(engine)
-            event.listen(engine, "before_cursor_execute", record)
+            release = threading.Event()
+            holder = _holding_the_writer(storage, lambda: release.wait(10))
             try:
-                patch = asyncio.ensure_future(client.patch(f"{base}/Users/{user_id}", json=_RENAME))
-                await asyncio.sleep(0.3)  # the PATCH is under way, waiting for the lock
-                query = {"filter": 'userName eq "w@x.io"'}
-                lookup = await client.get(f"{base}/Users", params=query)
-                assert lookup.status_code == 200 and not patch.done()
-                release.set()
-                assert (await patch).status_code == 200
-                assert writes  # the PATCH wrote
-                storage.stop_background()
-                other = {**_RENAME, "Operations": [{**_RENAME["Operations"][0], "value": "M"}]}
-                again = await client.patch(f"{base}/Users/{user_id}", json=other)
-                assert again.status_code == 200
+                with _recorded_writes(engine) as writes:
+                    patch = asyncio.ensure_future(
+                        client.patch(f"{base}/Users/{user_id}", json=_RENAME)
+                    )
+                    await asyncio.sleep(0.3)  # the PATCH is under way, waiting for the lock
+                    query = {"filter": 'userName eq "w@x.io"'}
+                    lookup = await client.get(f"{base}/Users", params=query)
+                    assert lookup.status_code == 200 and not patch.done()
+                    release.set()
+                    assert (await patch).status_code == 200
+                    assert writes  # the PATCH wrote
+                    storage.stop_background()
+                    other = {**_RENAME, "Operations": [{**_RENAME["Operations"][0], "value": "M"}]}
+                    again = await client.patch(f"{base}/Users/{user_id}", json=other)
+                    assert again.status_code == 200
             finally:
-                event.remove(engine, "before_cursor_execute", record)
                 release.set()
                 holder.join(10)
         assert {name.split("_")[0] for _, name in writes} == {WRITER_THREAD_NAME}
@@ -199,23 +202,12 @@ def test_a_user_write_waits_on_the_loop_for_a_short_hold(tmp_path: Path) -> None
         engine = storage.engine
         async with served(app, "short") as (client, base):
             user_id = (await client.post(f"{base}/Users", json=_user("s@x.io"))).json()["id"]
-            holding = threading.Event()
-
-            def hold() -> None:
-                with storage.transaction():
-                    holding.set()
-                    time.sleep(0.02)
-
-            holder = threading.Thread(target=hold)
-            holder.start()
-            assert holding.wait(10)
-            writes, record = _writes_by_thread(engine)
-            event.listen(engine, "before_cursor_execute", record)
+            holder = _holding_the_writer(storage, lambda: time.sleep(0.02))
             try:
-                answer = await client.patch(f"{base}/Users/{user_id}", json=_RENAME)
-                assert answer.status_code == 200
+                with _recorded_writes(engine) as writes:
+                    answer = await client.patch(f"{base}/Users/{user_id}", json=_RENAME)
+                    assert answer.status_code == 200
             finally:
-                event.remove(engine, "before_cursor_execute", record)
                 holder.join(10)
         assert writes == {(threading.get_ident(), threading.current_thread().name)}
 
