@@ -1,10 +1,10 @@
 """One group's member rows are read and deleted by statements planned for their parameters.
 
-psycopg prepares a statement after five runs on a connection, and PostgreSQL may then keep one
-generic plan for it, costed when the table was small (``storage/sql/pg_plans.py``): a
-sequential scan of ``memberships`` chosen while a group was being created stayed in use at
-100,000 members. The statements that find or delete member rows therefore run unprepared on
-PostgreSQL; every other statement is still prepared.
+A prepared statement may get one generic plan from PostgreSQL, costed when the table was small
+(``storage/sql/pg_plans.py``): a sequential scan of ``memberships`` chosen while a group was
+being created stayed in use at 100,000 members. The statements that find or delete member rows
+therefore run unprepared on PostgreSQL, while the hot statements of ``pg_wire.py`` (the group
+read among them) are prepared.
 """
 
 from __future__ import annotations
@@ -22,15 +22,14 @@ from .helpers import group, user
 
 pytestmark = pytest.mark.postgres
 
-RUNS = 12  # over psycopg's prepare_threshold (5) and PostgreSQL's five custom plans
+RUNS = 12  # past a prepared statement's five custom plans on PostgreSQL
 
 
 def test_member_row_statements_are_never_prepared(
     postgres_url: str, postgres_storage: SqlStorage
 ) -> None:
     """After a dozen runs of each membership operation on one connection, the server holds
-    prepared statements (the group read, the member insert) but none that reads or deletes
-    member rows."""
+    prepared statements (the group read) but none that reads or deletes member rows."""
     storage = SqlStorage(postgres_url, pool_size=1, max_overflow=0)  # one connection
     try:
         directory_id = uuid.uuid4().hex
@@ -57,7 +56,6 @@ def test_member_row_statements_are_never_prepared(
             statements = [" ".join(s.split()) for s in prepared]
     finally:
         storage.dispose()
-    assert any(s.startswith("INSERT INTO memberships") for s in statements), statements
     assert any(s.startswith("SELECT groups.") for s in statements), statements
     member_rows = [
         s for s in statements if s.startswith(("SELECT", "DELETE")) and "FROM memberships" in s

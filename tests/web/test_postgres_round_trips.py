@@ -31,7 +31,7 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 AUTH = 1  # Transaction.authenticate: the directory and its live secret in one statement
 LOOKUP = 1  # a matching query: the authentication reads the lookup in its statement
-WARM_UP = 10  # psycopg prepares a statement once it ran prepare_threshold (5) times
+WARM_UP = 10  # a hot statement is prepared at its second run on a connection (pg_wire.py)
 
 
 @dataclass
@@ -167,8 +167,8 @@ def test_entra_member_add_and_remove_write_without_reading_the_rows_first(pg: Ha
 
 
 def test_hot_statements_run_prepared(pg: Harness) -> None:
-    """After a few runs every statement of a lookup is a prepared statement (psycopg's
-    prepare_threshold, effective through SQLAlchemy): no Parse per request."""
+    """After a few runs every statement of a lookup is a prepared statement (``pg_wire.py``):
+    no Parse per request."""
     pg.send("POST", "/Users", json=entra_user("dave@example.test"))
     trips = pg.count("GET", "/Users", params={"filter": 'userName eq "dave@example.test"'})
     assert [m.startswith("(prepared)") for m in trips.messages] == [True] * trips.count

@@ -26,6 +26,7 @@ statements and tracing keep working.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
 from scimdir.service.ports import ReadTimeLimit, read_deadline
+from scimdir.storage.sql import pg_wire
 from scimdir.storage.sql.types import JsonText, UtcDateTime, json_from_storage, utc_from_storage
 
 __all__ = [
@@ -89,6 +91,12 @@ class _Compiled:
         names = list(compiled.positiontup or []) if dialect.positional else list(compiled.binds)
         self.positional = dialect.positional
         self.names = names
+        # On psycopg, the same statement with ``$n`` placeholders for libpq (``pg_wire.py``).
+        self.wire: tuple[str, bytes, tuple[str, ...]] | None = None
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            numbered = stmt.compile(dialect=_numbered(dialect), column_keys=column_keys)
+            text = numbered.string
+            self.wire = (text, text.encode(), tuple(numbered.positiontup or ()))
         # Values fixed in the statement itself (``.limit(1)`` binds ``param_1``).
         self.fixed = {
             name: bind.value for name, bind in compiled.binds.items() if bind.value is not None
@@ -115,11 +123,34 @@ class _Compiled:
             return tuple(values[name] for name in self.names)
         return values
 
+    def wire_parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The parameters in the order of the ``$n`` placeholders of :attr:`wire`."""
+        assert self.wire is not None
+        values = {**self.fixed, **params}
+        for name, process in self.binders:
+            values[name] = process(values[name])
+        return tuple(values[name] for name in self.wire[2])
+
     def mapping(self, row: Any) -> dict[str, Any]:
         values = list(row)
         for i, process in self.readers:
             values[i] = process(values[i])
         return dict(zip(self.keys, values, strict=True))
+
+
+def _numbered(dialect: Dialect) -> Dialect:
+    """``dialect`` rendering ``$1, $2, ...`` placeholders (libpq's), everything else the same:
+    a shallow copy whose paramstyle is SQLAlchemy's ``numeric_dollar`` (asyncpg's)."""
+    numbered = _NUMBERED.get(id(dialect))
+    if numbered is None:
+        numbered = copy.copy(dialect)
+        numbered.paramstyle = "numeric_dollar"
+        numbered.positional = True
+        _NUMBERED[id(dialect)] = numbered
+    return numbered
+
+
+_NUMBERED: dict[int, Dialect] = {}
 
 
 def _reader(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
@@ -145,17 +176,34 @@ class DriverStatement:
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row, each as a mapping of the statement's column keys to converted values."""
-        compiled = self._compiled(conn, params)
-        bound = compiled.parameters(params)
-        _, fetched = run_on_driver(conn, compiled.sql, bound, many=False, fetch=True)
-        return [compiled.mapping(row) for row in fetched]
+        return self._run(conn, params, fetch=True)[1]
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run a statement that returns no rows; its row count."""
-        compiled = self._compiled(conn, params)
-        bound = compiled.parameters(params)
-        count, _ = run_on_driver(conn, compiled.sql, bound, many=False, fetch=False)
+        count, _ = self._run(conn, params, fetch=False)
         return count
+
+    def _run(
+        self, conn: Connection, params: Mapping[str, Any], *, fetch: bool
+    ) -> tuple[int, list[dict[str, Any]]]:
+        compiled = self._compiled(conn, params)
+        driver: Any = conn.connection.dbapi_connection
+        if compiled.wire is not None and pg_wire.usable(driver):
+            text, sql, _ = compiled.wire
+            bound: Any = compiled.wire_parameters(params)
+            events = conn.dispatch
+            try:
+                if events.before_cursor_execute:
+                    events.before_cursor_execute(conn, None, text, bound, None, False)
+                count, fetched = pg_wire.execute(driver, sql, bound, fetch=fetch)
+                if events.after_cursor_execute:
+                    events.after_cursor_execute(conn, None, text, bound, None, False)
+            except conn.dialect.loaded_dbapi.Error as exc:
+                raise driver_error(conn, exc, text, bound) from exc
+        else:
+            bound = compiled.parameters(params)
+            count, fetched = run_on_driver(conn, compiled.sql, bound, many=False, fetch=fetch)
+        return count, [compiled.mapping(row) for row in fetched]
 
     def execute_many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
         """Run the statement once per parameter set (the driver's ``executemany``)."""

@@ -1,11 +1,10 @@
 """Custom plans on PostgreSQL for the statements that read or delete one group's member rows.
 
-psycopg prepares a statement on the server once it has run ``prepare_threshold`` (5) times on a
-connection, and from the sixth execution of a prepared statement PostgreSQL may switch to a
-*generic* plan (``plan_cache_mode = auto``): one plan for any parameters, costed from the
-table's size at that moment and kept until something invalidates it (an ``ANALYZE`` of the
-table, DDL). The pool keeps its connections for the life of the process (``pg_pool.py``), so a
-generic plan made early lives as long as the server.
+A statement prepared on the server gets *generic* plans from its sixth execution when
+PostgreSQL judges them no dearer than the custom ones (``plan_cache_mode = auto``): one plan for
+any parameters, costed from the table's size at that moment and kept until something
+invalidates it (an ``ANALYZE`` of the table, DDL). The pool keeps its connections for the life
+of the process (``pg_pool.py``), so a generic plan made early lives as long as the server.
 
 ``memberships`` is the table where that goes wrong. Entra creates a group empty and PATCHes
 members in (docs/idp/entra.md §5.5), so the first PATCHes run while the table is a page or two,
@@ -20,8 +19,11 @@ A statement executed with :data:`CUSTOM_PLAN` in its execution options is theref
 unprepared on PostgreSQL (psycopg's ``prepare=False``: an unnamed statement, planned for its
 parameters and the table's current size at every execution). It costs the same single round
 trip (``Parse``/``Bind``/``Execute`` in one batch) and tens of microseconds of planning, against
-the scans a stale generic plan costs. SQLite has no plan cache across statements; the option
-does nothing there.
+the scans a stale generic plan costs. scimdir's connections no longer let psycopg prepare
+anything (``pg_wire.UNPREPARED``; the prepared statements are the hot ones of ``pg_wire.py``),
+so today the option restates what the connection does; it stays on these statements so that
+their need holds whatever a connection's settings become. SQLite has no plan cache across
+statements; the option does nothing there.
 """
 
 from __future__ import annotations

@@ -60,6 +60,7 @@ from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.pg_plans import install_custom_plans
 from scimdir.storage.sql.pg_pool import install_liveness_check, server_closed
+from scimdir.storage.sql.pg_wire import UNPREPARED
 from scimdir.storage.sql.thread_readers import ThreadReaders
 from scimdir.storage.sql.transaction import SqlTransaction
 from scimdir.storage.sql.wal_checkpoints import SAFETY_PAGES, WalCheckpointer
@@ -163,7 +164,9 @@ def _sqlite_engine(
 def _loop_read_engine(url: str, timeout: float, echo: bool) -> Engine:
     """The unpooled PostgreSQL engine of the event loop's read connections: each sets its
     ``statement_timeout`` once, when it connects, and gives up connecting after two seconds."""
-    engine = create_engine(url, poolclass=NullPool, echo=echo, connect_args={"connect_timeout": 2})
+    engine = create_engine(
+        url, poolclass=NullPool, echo=echo, connect_args={"connect_timeout": 2, **UNPREPARED}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -350,7 +353,7 @@ class SqlStorage:
                 self._readers = ThreadReaders(self.engine, unpooled)
                 self._checkpoints = WalCheckpointer(unpooled)
         else:
-            self.engine = create_engine(url, **pool, echo=echo)
+            self.engine = create_engine(url, **pool, echo=echo, connect_args=UNPREPARED)
             install_liveness_check(self.engine)
             install_custom_plans(self.engine)
             self._loop_readers = ThreadReaders(

@@ -1,0 +1,181 @@
+"""PostgreSQL's hot statements through libpq's extended protocol, below psycopg's cursor.
+
+A prepared statement run through a psycopg cursor costs about 70-90 µs of CPU on the test
+machine: a new cursor, the query's placeholder conversion, parameter dumping, a generator-driven
+non-blocking wait and the result's loading, in Python. The same statement sent with
+``PGconn.exec_prepared`` (psycopg's own libpq wrapper, ``psycopg.pq``), its parameters dumped and
+its rows loaded by psycopg's ``Transformer`` (the C adapters the cursor itself uses, with the
+connection's adapters map) costs about 13 µs (docs/performance.md, "Fifth pass"). A lookup on
+PostgreSQL is one such statement; a PATCH six; an Entra member PATCH eight.
+
+What psycopg's cursor does around a statement, and this module does too:
+
+- **the transaction**: on a connection outside autocommit whose session is idle, psycopg sends
+  ``BEGIN`` before the first statement; so does :func:`execute` (plain ``BEGIN`` only: a
+  connection given an isolation level, read-only or deferrable mode is not :func:`usable` and
+  its statement goes through the cursor, which renders psycopg's own ``BEGIN ...``);
+- **prepared statements**: named on the server per connection and per (SQL, parameter types),
+  as psycopg's prepared-statement cache keys them, at a statement's second execution on the
+  connection (the first is sent unnamed, in one round trip: preparing takes one of its own); at
+  most :data:`MAX_PREPARED` per connection, further statements run unnamed (``exec_params``);
+  protocol-level prepared statements outlive a rolled-back transaction, so a name is never
+  reused;
+- **errors**: a failed statement raises psycopg's own exception for its SQLSTATE
+  (``errors.error_from_result``), so SQLAlchemy's translation, ``statement_timeout``'s 57014 and
+  unique violations read as before; a connection that broke raises ``OperationalError`` and
+  leaves the connection ``broken``, which SQLAlchemy's ``is_disconnect`` reads; a statement
+  whose name the session lost (someone ran ``DEALLOCATE ALL`` or ``DISCARD ALL``) is prepared
+  anew, and run again at once when no transaction was open (autocommit);
+- **parameters in text format** with the types psycopg's dumpers choose (``str`` as unknown, so
+  the server infers it from the column as it does for the cursor's text parameters).
+
+libpq's blocking calls release the GIL while they wait (``psycopg_binary``), as the cursor's
+wait does. Only ``DriverStatement`` uses this module, with SQL compiled for it with ``$n``
+placeholders (``driver_statements.py``); everything else keeps the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final, cast
+from weakref import WeakKeyDictionary
+
+from psycopg import Connection as PgConnection
+from psycopg import OperationalError, errors, pq
+from psycopg.adapt import PyFormat, Transformer
+
+__all__ = ["MAX_PREPARED", "UNPREPARED", "execute", "prepared_count", "usable"]
+
+MAX_PREPARED: Final = 256
+"""Named statements kept per connection (psycopg's own cache keeps 100); past it, unnamed."""
+
+UNPREPARED: Final[dict[str, Any]] = {"prepare_threshold": None}
+"""psycopg's connection arguments for every scimdir connection: psycopg itself prepares nothing.
+It answers a ``ROLLBACK``, ``DROP`` or ``ALTER`` on a connection where it has prepared statements
+with ``DEALLOCATE ALL``, which would drop this module's statements too (the pool rolls back every
+connection it takes back from a failed unit of work). Statements through the cursor are planned
+for their parameters at every execution; the hot ones are this module's."""
+
+_IDLE: Final = pq.TransactionStatus.IDLE
+_TUPLES_OK: Final = pq.ExecStatus.TUPLES_OK
+_COMMAND_OK: Final = pq.ExecStatus.COMMAND_OK
+_SUCCESS: Final = frozenset((_TUPLES_OK, _COMMAND_OK))
+_BAD: Final = pq.ConnStatus.BAD
+_TEXT: Final = pq.Format.TEXT
+_NO_SUCH_STATEMENT: Final = "26000"  # invalid_sql_statement_name: a DISCARD/DEALLOCATE ran
+
+
+class _Wire:
+    """What one psycopg connection keeps for this module: its transformer and statement names."""
+
+    __slots__ = ("_names", "encoding", "pgconn", "prepared", "seen", "transformer")
+
+    def __init__(self, driver: PgConnection[Any]) -> None:
+        self.pgconn = driver.pgconn
+        self.transformer = Transformer(driver)
+        self.encoding = driver.info.encoding
+        self.prepared: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
+        self.seen: set[tuple[bytes, tuple[int, ...]]] = set()
+        self._names = 0
+
+    def name_for(self, key: tuple[bytes, tuple[int, ...]]) -> bytes | None:
+        """The server-side name of ``key``'s statement, prepared now at its second execution;
+        None at its first (sent unnamed: preparing costs a round trip of its own) and past the
+        cap."""
+        name = self.prepared.get(key)
+        if name is None and len(self.prepared) < MAX_PREPARED:
+            if key not in self.seen:
+                if len(self.seen) < MAX_PREPARED:
+                    self.seen.add(key)
+                return None
+            self._names += 1
+            name = b"scimdir_%d" % self._names
+            self.check(self.pgconn.prepare(name, key[0], key[1]))
+            self.prepared[key] = name
+        return name
+
+    def check(self, result: pq.abc.PGresult) -> None:
+        """Raise psycopg's exception for a result that is not a success."""
+        status = result.status
+        if status in _SUCCESS:
+            return
+        if self.pgconn.status == _BAD:
+            message = pq.error_message(result, encoding=self.encoding)
+            raise OperationalError(f"the connection broke during the statement: {message}")
+        if status != pq.ExecStatus.FATAL_ERROR:
+            unexpected = pq.ExecStatus(status).name
+            raise errors.InterfaceError(f"unexpected result from the server: {unexpected}")
+        error = errors.error_from_result(result, encoding=self.encoding)
+        if error.sqlstate == _NO_SUCH_STATEMENT:
+            self.prepared.clear()  # the session's statements were dropped: prepare anew
+        raise error
+
+
+_wires: WeakKeyDictionary[PgConnection[Any], _Wire] = WeakKeyDictionary()
+
+
+def _wire(driver: PgConnection[Any]) -> _Wire:
+    wire = _wires.get(driver)
+    if wire is None:
+        wire = _wires[driver] = _Wire(driver)
+    return wire
+
+
+def usable(driver: Any) -> bool:
+    """Whether :func:`execute` can run ``driver``'s next statement: always, except when psycopg
+    would start a transaction with more than a plain ``BEGIN`` (an isolation level, read-only or
+    deferrable mode), which the cursor renders."""
+    return (
+        driver.autocommit
+        or driver.pgconn.transaction_status != _IDLE
+        or (
+            driver.isolation_level is None
+            and driver.read_only is None
+            and driver.deferrable is None
+        )
+    )
+
+
+def execute(
+    driver: PgConnection[Any], sql: bytes, params: Sequence[Any], *, fetch: bool
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """Run ``sql`` (``$n`` placeholders) with ``params``: ``(rowcount, rows)``; rows only when
+    ``fetch``. The caller checked :func:`usable`."""
+    wire = _wire(driver)
+    pgconn = wire.pgconn
+    if not driver.autocommit and pgconn.transaction_status == _IDLE:
+        wire.check(pgconn.exec_(b"BEGIN"))  # what psycopg's cursor would send first
+    try:
+        return _execute(wire, sql, params, fetch=fetch)
+    except errors.InvalidSqlStatementName:
+        if pgconn.transaction_status != _IDLE:
+            raise  # inside a transaction the failure aborted it: the unit of work fails
+        return _execute(wire, sql, params, fetch=fetch)  # in autocommit: once more, prepared anew
+
+
+def _execute(
+    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool
+) -> tuple[int, list[tuple[Any, ...]]]:
+    pgconn = wire.pgconn
+    transformer = wire.transformer
+    # None is SQL NULL for libpq (psycopg's cursor passes it too; its stubs say otherwise).
+    values = cast(list[bytes], transformer.dump_sequence(params, [PyFormat.TEXT] * len(params)))
+    key = (sql, tuple(transformer.types or ()))
+    name = wire.name_for(key)
+    if name is None:
+        result = pgconn.exec_params(sql, values, key[1], result_format=_TEXT)
+    else:
+        result = pgconn.exec_prepared(name, values, result_format=_TEXT)
+    wire.check(result)
+    rows: list[tuple[Any, ...]] = []
+    if fetch and result.ntuples:
+        transformer.set_pgresult(result)
+        rows = transformer.load_rows(0, result.ntuples, tuple)
+    count = result.command_tuples
+    return (-1 if count is None else count), rows
+
+
+def prepared_count(driver: PgConnection[Any]) -> int:
+    """How many statements this module has named on ``driver``'s session (for tests)."""
+    wire = _wires.get(driver)
+    return 0 if wire is None else len(wire.prepared)
