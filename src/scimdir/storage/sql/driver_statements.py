@@ -14,6 +14,8 @@ both databases), compiles it once per dialect, converts its parameters and resul
 the columns' own type processors (``UtcDateTime``'s ISO strings on SQLite, ``JsonText``,
 booleans), and runs it on the connection of the caller's unit of work: same transaction, same
 snapshot. SQLAlchemy has no public "run this compiled statement cheaply" API, hence this module.
+On psycopg the statement is compiled once more with libpq's ``$n`` placeholders and sent below
+the cursor (``pg_wire.py``: 13 µs of CPU per prepared statement against 70-90 through a cursor).
 
 Errors keep SQLAlchemy's semantics: a driver error leaves as SQLAlchemy's ``DBAPIError``
 (``DBAPIError.instance``, which is what the storage's error translation expects), a lost
