@@ -16,12 +16,14 @@ from scimdir.service.ports import (
     ReadTimeLimit,
     Storage,
     TransientConflict,
+    UnknownMember,
     UserRecord,
 )
 from scimdir.service.unit_of_work import time_limited
 from scimdir.storage.sql import SqlStorage
 from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.tables import directories, users
+from tests.storage.helpers import group, user
 from tests.storage.test_postgres_connections import _terminate
 
 _DIRECTORY = DriverStatement(select(directories).where(directories.c.id == bindparam("d")).limit(1))
@@ -146,3 +148,36 @@ def test_postgres_user_writes_and_their_event_run_on_the_driver(
         ).scalars()
         assert stored is not None and (stored.version, stored.document) == (2, renamed)
         assert list(emails) == ["v@example.test"]
+
+
+def test_one_member_added_or_removed_runs_on_the_driver(storage: SqlStorage) -> None:
+    """Entra's member PATCH (one member) inserts and deletes its row without SQLAlchemy's
+    ``Connection.execute``, with the same answers: new rows counted once, a missing member
+    refused, an absent one not removed."""
+    directory = _insert_directory(storage, {})
+    g = group(directory.id, "one-member")
+    member = user(directory.id, "one-member-user")
+    with storage.transaction() as tx:
+        tx.insert_group(g)
+        tx.insert_user(member)
+    executed: list[object] = []
+
+    def seen(conn: object, clause: object, *args: object) -> None:
+        executed.append(clause)
+
+    event.listen(storage.engine, "before_execute", seen)
+    try:
+        with storage.transaction() as tx:
+            assert tx.add_members(directory.id, g.id, [(member.id, "User")]) == 1
+            assert tx.add_members(directory.id, g.id, [(member.id, "User")]) == 0
+            ran_on_driver = list(executed)
+            assert tx.remove_members(directory.id, g.id, [member.id]) == 1
+            assert tx.remove_members(directory.id, g.id, [member.id]) == 0
+        with pytest.raises(UnknownMember), storage.transaction() as tx:
+            tx.add_members(directory.id, g.id, [(uuid.uuid4().hex, "User")])
+    finally:
+        event.remove(storage.engine, "before_execute", seen)
+    assert ran_on_driver == []
+    assert not [clause for clause in executed if "memberships" in str(clause)]
+    with storage.transaction(readonly=True) as tx:
+        assert tx.member_ids(directory.id, g.id) == set()

@@ -5,7 +5,9 @@ removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per c
 :data:`~scimdir.storage.sql.base.CHUNK` rows, whatever the size of the group, and idempotent.
 Each names the rows it really changed (``RETURNING``), which ``member_journal.py`` turns into
 one event per member without reading the rows first. The statements that find or delete one
-group's rows are planned for their parameters on PostgreSQL (``pg_plans.py``).
+group's rows are planned for their parameters on PostgreSQL (``pg_plans.py``). Adding or
+removing a single member (Entra's membership sync sends one per PATCH) runs its statement on
+the driver (``driver_statements.py``) instead of SQLAlchemy's execution path.
 :meth:`GroupOps.iter_members` pages by keyset on ``member_id`` (the primary key order), so a
 500,000-member group streams in bounded memory and each page is one index range scan.
 """
@@ -93,6 +95,28 @@ def _insert_members(dialect: str) -> Insert:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(memberships).on_conflict_do_nothing().returning(memberships.c.member_id)
         _INSERT_MEMBERS[dialect] = stmt
+    return stmt
+
+
+_INSERT_ONE_MEMBER: dict[str, DriverStatement] = {}
+
+_DELETE_ONE_MEMBER = DriverStatement(
+    delete(memberships)
+    .where(
+        memberships.c.directory_id == bindparam("directory_id"),
+        memberships.c.group_id == bindparam("group_id"),
+        memberships.c.member_id == bindparam("member_id"),
+    )
+    .returning(memberships.c.member_id, memberships.c.member_type),
+    prepare=False,  # a member-row statement: planned for its parameters (pg_plans.py)
+)
+
+
+def _insert_one_member(dialect: str) -> DriverStatement:
+    """:func:`_insert_members` for a single row (Entra's member PATCH), on the driver."""
+    stmt = _INSERT_ONE_MEMBER.get(dialect)
+    if stmt is None:
+        stmt = _INSERT_ONE_MEMBER[dialect] = DriverStatement(_insert_members(dialect), keyed=True)
     return stmt
 
 
@@ -276,12 +300,11 @@ class GroupOps(ExtensionOps):
                 with translating():
                     # One statement per chunk: a single row is bound to the statement built
                     # once; several are one multi-row VALUES.
-                    result = (
-                        self.conn.execute(stmt, rows[0])
-                        if len(rows) == 1
-                        else self.conn.execute(stmt.values(rows))
-                    )
-                    inserted.update(result.scalars())
+                    if len(rows) == 1:
+                        one = _insert_one_member(self.conn.dialect.name).rows(self.conn, rows[0])
+                        inserted.update(row["member_id"] for row in one)
+                    else:
+                        inserted.update(self.conn.execute(stmt.values(rows)).scalars())
             except UnknownMember:
                 raise
             except StorageError as exc:
@@ -299,6 +322,12 @@ class GroupOps(ExtensionOps):
         deleted (``RETURNING``), in the order given."""
         removed: dict[str, str] = {}
         wanted = list(dict.fromkeys(member_ids))
+        if len(wanted) == 1:  # Entra's member PATCH: one statement on the driver
+            params = {"directory_id": directory_id, "group_id": group_id, "member_id": wanted[0]}
+            return [
+                (row["member_id"], row["member_type"])
+                for row in _DELETE_ONE_MEMBER.rows(self.conn, params)
+            ]
         for part in chunks(wanted):
             rows = self.conn.execute(
                 delete(memberships)

@@ -137,31 +137,37 @@ def usable(driver: Any) -> bool:
 
 
 def execute(
-    driver: PgConnection[Any], sql: bytes, params: Sequence[Any], *, fetch: bool
+    driver: PgConnection[Any],
+    sql: bytes,
+    params: Sequence[Any],
+    *,
+    fetch: bool,
+    prepare: bool = True,
 ) -> tuple[int, list[tuple[Any, ...]]]:
     """Run ``sql`` (``$n`` placeholders) with ``params``: ``(rowcount, rows)``; rows only when
-    ``fetch``. The caller checked :func:`usable`."""
+    ``fetch``. ``prepare=False``: always unnamed, planned for its parameters at every run (the
+    statements of ``pg_plans.py``). The caller checked :func:`usable`."""
     wire = _wire(driver)
     pgconn = wire.pgconn
     if not driver.autocommit and pgconn.transaction_status == _IDLE:
         wire.check(pgconn.exec_(b"BEGIN"))  # what psycopg's cursor would send first
     try:
-        return _execute(wire, sql, params, fetch=fetch)
+        return _execute(wire, sql, params, fetch=fetch, prepare=prepare)
     except errors.InvalidSqlStatementName:
         if pgconn.transaction_status != _IDLE:
             raise  # inside a transaction the failure aborted it: the unit of work fails
-        return _execute(wire, sql, params, fetch=fetch)  # in autocommit: once more, prepared anew
+        return _execute(wire, sql, params, fetch=fetch, prepare=prepare)  # prepared anew
 
 
 def _execute(
-    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool
+    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool, prepare: bool
 ) -> tuple[int, list[tuple[Any, ...]]]:
     pgconn = wire.pgconn
     transformer = wire.transformer
     # None is SQL NULL for libpq (psycopg's cursor passes it too; its stubs say otherwise).
     values = cast(list[bytes], transformer.dump_sequence(params, [PyFormat.TEXT] * len(params)))
     key = (sql, tuple(transformer.types or ()))
-    name = wire.name_for(key)
+    name = wire.name_for(key) if prepare else None
     if name is None:
         result = pgconn.exec_params(sql, values, key[1], result_format=_TEXT)
     else:
