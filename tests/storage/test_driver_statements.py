@@ -5,6 +5,8 @@ PostgreSQL connection invalidated rather than handed out again."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -27,6 +29,22 @@ from tests.storage.helpers import group, user
 from tests.storage.test_postgres_connections import _terminate
 
 _DIRECTORY = DriverStatement(select(directories).where(directories.c.id == bindparam("d")).limit(1))
+
+
+@contextmanager
+def sqlalchemy_executions(storage: SqlStorage) -> Iterator[list[object]]:
+    """Every statement sent through SQLAlchemy's ``Connection.execute`` inside the block (driver
+    statements do not pass there)."""
+    executed: list[object] = []
+
+    def seen(conn: object, clause: object, *args: object) -> None:
+        executed.append(clause)
+
+    event.listen(storage.engine, "before_execute", seen)
+    try:
+        yield executed
+    finally:
+        event.remove(storage.engine, "before_execute", seen)
 
 
 def _insert_directory(storage: Storage, settings: dict[str, object]) -> DirectoryRecord:
@@ -119,13 +137,7 @@ def test_postgres_user_writes_and_their_event_run_on_the_driver(
     now = datetime.now(UTC)
     document = {"userName": "w@example.test", "emails": [{"value": "w@example.test"}]}
     record = UserRecord(uuid.uuid4().hex, directory.id, "w@example.test", document, 1, now, now)
-    executed: list[object] = []
-
-    def seen(conn: object, clause: object, *args: object) -> None:
-        executed.append(clause)
-
-    event.listen(storage.engine, "before_execute", seen)
-    try:
+    with sqlalchemy_executions(storage) as executed:
         with storage.transaction() as tx:
             tx.insert_user(record)
             first = tx.append_event(directory.id, "user.created", "User", record.id, {}, now)
@@ -136,8 +148,6 @@ def test_postgres_user_writes_and_their_event_run_on_the_driver(
             updated = UserRecord(record.id, directory.id, "v@example.test", renamed, 2, now, now)
             tx.update_user(updated, current.version)
             second = tx.append_event(directory.id, "user.updated", "User", record.id, {}, now)
-    finally:
-        event.remove(storage.engine, "before_execute", seen)
     assert executed == []
     assert second == first + 1
     with storage.transaction(readonly=True) as tx:
@@ -160,13 +170,7 @@ def test_one_member_added_or_removed_runs_on_the_driver(storage: SqlStorage) -> 
     with storage.transaction() as tx:
         tx.insert_group(g)
         tx.insert_user(member)
-    executed: list[object] = []
-
-    def seen(conn: object, clause: object, *args: object) -> None:
-        executed.append(clause)
-
-    event.listen(storage.engine, "before_execute", seen)
-    try:
+    with sqlalchemy_executions(storage) as executed:
         with storage.transaction() as tx:
             assert tx.add_members(directory.id, g.id, [(member.id, "User")]) == 1
             assert tx.add_members(directory.id, g.id, [(member.id, "User")]) == 0
@@ -175,8 +179,6 @@ def test_one_member_added_or_removed_runs_on_the_driver(storage: SqlStorage) -> 
             assert tx.remove_members(directory.id, g.id, [member.id]) == 0
         with pytest.raises(UnknownMember), storage.transaction() as tx:
             tx.add_members(directory.id, g.id, [(uuid.uuid4().hex, "User")])
-    finally:
-        event.remove(storage.engine, "before_execute", seen)
     assert ran_on_driver == []
     assert not [clause for clause in executed if "memberships" in str(clause)]
     with storage.transaction(readonly=True) as tx:

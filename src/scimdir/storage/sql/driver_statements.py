@@ -117,10 +117,14 @@ class _Compiled:
             if process is not None:
                 self.readers.append((i, process))
 
-    def parameters(self, params: Mapping[str, Any]) -> Any:
+    def _converted(self, params: Mapping[str, Any]) -> dict[str, Any]:
         values = {**self.fixed, **params}
         for name, process in self.binders:
             values[name] = process(values[name])
+        return values
+
+    def parameters(self, params: Mapping[str, Any]) -> Any:
+        values = self._converted(params)
         if self.positional:
             return tuple(values[name] for name in self.names)
         return values
@@ -128,9 +132,7 @@ class _Compiled:
     def wire_parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         """The parameters in the order of the ``$n`` placeholders of :attr:`wire`."""
         assert self.wire is not None
-        values = {**self.fixed, **params}
-        for name, process in self.binders:
-            values[name] = process(values[name])
+        values = self._converted(params)
         return tuple(values[name] for name in self.wire[2])
 
     def mapping(self, row: Any) -> dict[str, Any]:
