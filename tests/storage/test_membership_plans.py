@@ -1,10 +1,10 @@
-"""One group's member rows are read and deleted by statements planned for their parameters.
+"""No statement on PostgreSQL ever runs a generic plan (``storage/sql/pg_plans.py``).
 
-A prepared statement may get one generic plan from PostgreSQL, costed when the table was small
-(``storage/sql/pg_plans.py``): a sequential scan of ``memberships`` chosen while a group was
-being created stayed in use at 100,000 members. The statements that find or delete member rows
-therefore run unprepared on PostgreSQL, while the hot statements of ``pg_wire.py`` (the group
-read among them) are prepared.
+A prepared statement may get one generic plan from PostgreSQL, costed from the table's
+statistics at that moment and kept until an ``ANALYZE``: a sequential scan of ``memberships``
+chosen while a group was being created stayed in use at 100,000 members, and lookups prepared
+while ``users`` was nearly empty scanned it once it held 300,000 rows. Every connection plans
+each execution for its parameters instead; the hot statements stay prepared (``pg_wire.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from scimdir.service.ports import DirectoryRecord
+from scimdir.service.ports import DirectoryRecord, reads_on_event_loop
 from scimdir.storage.sql import SqlStorage
 
 from .helpers import group, user
@@ -25,11 +25,12 @@ pytestmark = pytest.mark.postgres
 RUNS = 12  # past a prepared statement's five custom plans on PostgreSQL
 
 
-def test_member_row_statements_are_never_prepared(
+def test_prepared_statements_are_planned_for_their_parameters_at_every_run(
     postgres_url: str, postgres_storage: SqlStorage
 ) -> None:
     """After a dozen runs of each membership operation on one connection, the server holds
-    prepared statements (the group read) but none that reads or deletes member rows."""
+    prepared statements (the group read, one member's insert and delete), each planned anew at
+    every run and never generically."""
     storage = SqlStorage(postgres_url, pool_size=1, max_overflow=0)  # one connection
     try:
         directory_id = uuid.uuid4().hex
@@ -52,12 +53,30 @@ def test_member_row_statements_are_never_prepared(
                 assert tx.remove_members(directory_id, g.id, [members[0].id]) == 1
                 assert tx.remove_all_members(directory_id, g.id) == len(members) - 1
         with storage.engine.connect() as conn:
-            prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
-            statements = [" ".join(s.split()) for s in prepared]
+            plans = conn.execute(
+                text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+            ).all()
     finally:
         storage.dispose()
+    statements = {
+        " ".join(statement.split()): (generic, custom) for statement, generic, custom in plans
+    }
     assert any(s.startswith("SELECT groups.") for s in statements), statements
-    member_rows = [
-        s for s in statements if s.startswith(("SELECT", "DELETE")) and "FROM memberships" in s
-    ]
-    assert member_rows == []
+    assert any(s.startswith("DELETE FROM memberships") for s in statements), statements
+    assert all(generic == 0 for generic, _ in statements.values()), statements
+    assert max(custom for _, custom in statements.values()) >= RUNS - 1
+
+
+def test_the_event_loops_connection_plans_for_its_parameters_too(
+    postgres_storage: SqlStorage,
+) -> None:
+    """The event loop's read connection (its own engine) has the same setting as the pool's."""
+    token = reads_on_event_loop.set(True)
+    try:
+        with postgres_storage.transaction(readonly=True, snapshot=False) as tx:
+            loop_mode = tx.conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+    finally:
+        reads_on_event_loop.reset(token)
+    with postgres_storage.transaction() as tx:
+        pooled_mode = tx.conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+    assert loop_mode == pooled_mode == "force_custom_plan"

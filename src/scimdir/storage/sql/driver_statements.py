@@ -171,14 +171,11 @@ class DriverStatement:
     """A Core statement run on the DB-API connection of a unit of work (see the module): a
     ``Select``, or an ``Insert``/``Update``/``Delete`` (with or without ``RETURNING``).
     ``keyed``: the statement has no values of its own and sets the columns its parameters name,
-    as ``Connection.execute`` would (compiled once per dialect and set of parameter names).
-    ``prepare=False``: never a prepared statement on PostgreSQL, planned for its parameters at
-    every run (``pg_plans.py``)."""
+    as ``Connection.execute`` would (compiled once per dialect and set of parameter names)."""
 
-    def __init__(self, stmt: Statement, *, keyed: bool = False, prepare: bool = True) -> None:
+    def __init__(self, stmt: Statement, *, keyed: bool = False) -> None:
         self.stmt = stmt
         self.keyed = keyed
-        self.prepare = prepare
         self._by_dialect: dict[tuple[str, tuple[str, ...] | None], _Compiled] = {}
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -202,9 +199,7 @@ class DriverStatement:
             try:
                 if events.before_cursor_execute:
                     events.before_cursor_execute(conn, None, text, bound, None, False)
-                count, fetched = pg_wire.execute(
-                    driver, sql, bound, fetch=fetch, prepare=self.prepare
-                )
+                count, fetched = pg_wire.execute(driver, sql, bound, fetch=fetch)
                 if events.after_cursor_execute:
                     events.after_cursor_execute(conn, None, text, bound, None, False)
             except conn.dialect.loaded_dbapi.Error as exc:

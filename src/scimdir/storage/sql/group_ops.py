@@ -5,7 +5,8 @@ removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per c
 :data:`~scimdir.storage.sql.base.CHUNK` rows, whatever the size of the group, and idempotent.
 Each names the rows it really changed (``RETURNING``), which ``member_journal.py`` turns into
 one event per member without reading the rows first. The statements that find or delete one
-group's rows are planned for their parameters on PostgreSQL (``pg_plans.py``). Adding or
+group's rows are planned for their parameters on PostgreSQL, as every statement is
+(``pg_plans.py``). Adding or
 removing a single member (Entra's membership sync sends one per PATCH) runs its statement on
 the driver (``driver_statements.py``) instead of SQLAlchemy's execution path.
 :meth:`GroupOps.iter_members` pages by keyset on ``member_id`` (the primary key order), so a
@@ -41,7 +42,6 @@ from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
-from scimdir.storage.sql.pg_plans import CUSTOM_PLAN
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
 
@@ -107,8 +107,7 @@ _DELETE_ONE_MEMBER = DriverStatement(
         memberships.c.group_id == bindparam("group_id"),
         memberships.c.member_id == bindparam("member_id"),
     )
-    .returning(memberships.c.member_id, memberships.c.member_type),
-    prepare=False,  # a member-row statement: planned for its parameters (pg_plans.py)
+    .returning(memberships.c.member_id, memberships.c.member_type)
 )
 
 
@@ -337,7 +336,6 @@ class GroupOps(ExtensionOps):
                     memberships.c.member_id.in_(part),
                 )
                 .returning(memberships.c.member_id, memberships.c.member_type),
-                execution_options=CUSTOM_PLAN,
             )
             removed.update((member_id, kind) for member_id, kind in rows)
         return [(member_id, removed[member_id]) for member_id in wanted if member_id in removed]
@@ -348,7 +346,6 @@ class GroupOps(ExtensionOps):
             delete(memberships)
             .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id)
             .returning(memberships.c.member_id, memberships.c.member_type),
-            execution_options=CUSTOM_PLAN,
         )
         return sorted((member_id, kind) for member_id, kind in rows)
 
@@ -360,7 +357,6 @@ class GroupOps(ExtensionOps):
                     memberships.c.directory_id == directory_id,
                     memberships.c.group_id == group_id,
                 ),
-                execution_options=CUSTOM_PLAN,
             ).scalars()
         )
 
@@ -399,7 +395,7 @@ class GroupOps(ExtensionOps):
         last: str | None = None
         while True:
             stmt = base if last is None else base.where(m.c.member_id > last)
-            rows = self.conn.execute(stmt, execution_options=CUSTOM_PLAN).all()
+            rows = self.conn.execute(stmt).all()
             for member_id, member_type, display in rows:
                 kind = cast(Literal["User", "Group"], member_type)
                 yield MemberRecord(member_id, kind, display)
@@ -413,7 +409,6 @@ class GroupOps(ExtensionOps):
             select(func.count())
             .select_from(memberships)
             .where(memberships.c.directory_id == directory_id, memberships.c.group_id == group_id),
-            execution_options=CUSTOM_PLAN,
         ).scalar_one()
 
     def delete_provisioned(self, directory_id: str, *, unlink_users: bool) -> tuple[int, int]:

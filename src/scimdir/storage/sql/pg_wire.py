@@ -53,8 +53,9 @@ UNPREPARED: Final[dict[str, Any]] = {"prepare_threshold": None}
 """psycopg's connection arguments for every scimdir connection: psycopg itself prepares nothing.
 It answers a ``ROLLBACK``, ``DROP`` or ``ALTER`` on a connection where it has prepared statements
 with ``DEALLOCATE ALL``, which would drop this module's statements too (the pool rolls back every
-connection it takes back from a failed unit of work). Statements through the cursor are planned
-for their parameters at every execution; the hot ones are this module's."""
+connection it takes back from a failed unit of work). Statements through the cursor are sent
+unnamed; the prepared ones are this module's, planned for their parameters like every statement
+(``pg_plans.py``)."""
 
 _IDLE: Final = pq.TransactionStatus.IDLE
 _TUPLES_OK: Final = pq.ExecStatus.TUPLES_OK
@@ -137,37 +138,31 @@ def usable(driver: Any) -> bool:
 
 
 def execute(
-    driver: PgConnection[Any],
-    sql: bytes,
-    params: Sequence[Any],
-    *,
-    fetch: bool,
-    prepare: bool = True,
+    driver: PgConnection[Any], sql: bytes, params: Sequence[Any], *, fetch: bool
 ) -> tuple[int, list[tuple[Any, ...]]]:
     """Run ``sql`` (``$n`` placeholders) with ``params``: ``(rowcount, rows)``; rows only when
-    ``fetch``. ``prepare=False``: always unnamed, planned for its parameters at every run (the
-    statements of ``pg_plans.py``). The caller checked :func:`usable`."""
+    ``fetch``. The caller checked :func:`usable`."""
     wire = _wire(driver)
     pgconn = wire.pgconn
     if not driver.autocommit and pgconn.transaction_status == _IDLE:
         wire.check(pgconn.exec_(b"BEGIN"))  # what psycopg's cursor would send first
     try:
-        return _execute(wire, sql, params, fetch=fetch, prepare=prepare)
+        return _execute(wire, sql, params, fetch=fetch)
     except errors.InvalidSqlStatementName:
         if pgconn.transaction_status != _IDLE:
             raise  # inside a transaction the failure aborted it: the unit of work fails
-        return _execute(wire, sql, params, fetch=fetch, prepare=prepare)  # prepared anew
+        return _execute(wire, sql, params, fetch=fetch)  # in autocommit: prepared anew
 
 
 def _execute(
-    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool, prepare: bool
+    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool
 ) -> tuple[int, list[tuple[Any, ...]]]:
     pgconn = wire.pgconn
     transformer = wire.transformer
     # None is SQL NULL for libpq (psycopg's cursor passes it too; its stubs say otherwise).
     values = cast(list[bytes], transformer.dump_sequence(params, [PyFormat.TEXT] * len(params)))
     key = (sql, tuple(transformer.types or ()))
-    name = wire.name_for(key) if prepare else None
+    name = wire.name_for(key)
     if name is None:
         result = pgconn.exec_params(sql, values, key[1], result_format=_TEXT)
     else:

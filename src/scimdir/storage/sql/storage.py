@@ -58,7 +58,7 @@ from scimdir.storage.sql.driver_statements import (
 )
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
-from scimdir.storage.sql.pg_plans import install_custom_plans
+from scimdir.storage.sql.pg_plans import CUSTOM_PLANS_ONLY, install_custom_plans
 from scimdir.storage.sql.pg_pool import install_liveness_check, server_closed
 from scimdir.storage.sql.pg_wire import UNPREPARED
 from scimdir.storage.sql.thread_readers import ThreadReaders
@@ -173,6 +173,7 @@ def _loop_read_engine(url: str, timeout: float, echo: bool) -> Engine:
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
         dbapi_connection.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
+        dbapi_connection.execute(CUSTOM_PLANS_ONLY)  # as the pool's connections (pg_plans.py)
         dbapi_connection.autocommit = autocommit
 
     return engine
