@@ -5,8 +5,8 @@ removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per c
 :data:`~scimdir.storage.sql.base.CHUNK` rows, whatever the size of the group, and idempotent.
 Each names the rows it really changed (``RETURNING``), which ``member_journal.py`` turns into
 one event per member without reading the rows first. The statements that find or delete one
-group's rows are planned for their parameters on PostgreSQL, as every statement is
-(``pg_plans.py``). Adding or
+group's rows are sent unprepared on PostgreSQL (psycopg prepares nothing, ``pg_wire.py``), so
+they are planned for their parameters at every run. Adding or
 removing a single member (Entra's membership sync sends one per PATCH) runs its statement on
 the driver (``driver_statements.py``) instead of SQLAlchemy's execution path.
 :meth:`GroupOps.iter_members` pages by keyset on ``member_id`` (the primary key order), so a

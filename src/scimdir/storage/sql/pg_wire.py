@@ -54,8 +54,8 @@ UNPREPARED: Final[dict[str, Any]] = {"prepare_threshold": None}
 It answers a ``ROLLBACK``, ``DROP`` or ``ALTER`` on a connection where it has prepared statements
 with ``DEALLOCATE ALL``, which would drop this module's statements too (the pool rolls back every
 connection it takes back from a failed unit of work). Statements through the cursor are sent
-unnamed; the prepared ones are this module's, planned for their parameters like every statement
-(``pg_plans.py``)."""
+unnamed, planned for their parameters at every run; the prepared ones are this module's, their
+cached plans kept right by fresh statistics (``pg_statistics.py``)."""
 
 _IDLE: Final = pq.TransactionStatus.IDLE
 _TUPLES_OK: Final = pq.ExecStatus.TUPLES_OK

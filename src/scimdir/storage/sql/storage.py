@@ -58,8 +58,8 @@ from scimdir.storage.sql.driver_statements import (
 )
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
-from scimdir.storage.sql.pg_plans import CUSTOM_PLANS_ONLY, install_custom_plans
 from scimdir.storage.sql.pg_pool import install_liveness_check, server_closed
+from scimdir.storage.sql.pg_statistics import StatisticsKeeper
 from scimdir.storage.sql.pg_wire import UNPREPARED
 from scimdir.storage.sql.thread_readers import ThreadReaders
 from scimdir.storage.sql.transaction import SqlTransaction
@@ -173,7 +173,6 @@ def _loop_read_engine(url: str, timeout: float, echo: bool) -> Engine:
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True
         dbapi_connection.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
-        dbapi_connection.execute(CUSTOM_PLANS_ONLY)  # as the pool's connections (pg_plans.py)
         dbapi_connection.autocommit = autocommit
 
     return engine
@@ -347,6 +346,7 @@ class SqlStorage:
         self._loop_readers: ThreadReaders | None = None  # the event loop's (PostgreSQL)
         self.loop_read_timeout = loop_read_timeout
         self._checkpoints: WalCheckpointer | None = None
+        self._statistics: StatisticsKeeper | None = None  # PostgreSQL (pg_statistics.py)
         if make_url(url).get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(url, pool, echo, self._wal_pages)
             if _writer_lock(url, writer_timeout) is not None:  # a database file
@@ -356,7 +356,7 @@ class SqlStorage:
         else:
             self.engine = create_engine(url, **pool, echo=echo, connect_args=UNPREPARED)
             install_liveness_check(self.engine)
-            install_custom_plans(self.engine)
+            self._statistics = StatisticsKeeper(self.engine)
             self._loop_readers = ThreadReaders(
                 self.engine,
                 _loop_read_engine(url, loop_read_timeout, echo),
@@ -494,7 +494,10 @@ class SqlStorage:
 
     def start_background(self) -> None:
         """A server's background work: on a SQLite file, WAL checkpoints on a thread of their
-        own instead of inside a writer's commit (``wal_checkpoints.py``)."""
+        own instead of inside a writer's commit (``wal_checkpoints.py``); on PostgreSQL,
+        statistics refreshed as the tables grow (``pg_statistics.py``)."""
+        if self._statistics is not None:
+            self._statistics.start()
         if self._checkpoints is None or self._checkpoints.running:
             return
         self._checkpoints.start()
@@ -502,6 +505,8 @@ class SqlStorage:
 
     def stop_background(self) -> None:
         """Stop the background work; the pool's next connections checkpoint as SQLite does."""
+        if self._statistics is not None:
+            self._statistics.close()
         if self._checkpoints is not None and self._checkpoints.running:
             self._checkpoints.close()
             self.engine.dispose()
@@ -511,6 +516,8 @@ class SqlStorage:
         work."""
         if self._checkpoints is not None:
             self._checkpoints.close()
+        if self._statistics is not None:
+            self._statistics.close()
         self.engine.dispose()
         for readers in (self._readers, self._loop_readers):
             if readers is not None:
