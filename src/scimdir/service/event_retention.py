@@ -9,10 +9,10 @@ pruning is one indexed ``DELETE`` and concurrent prunes in several processes are
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from scimdir.service.periodic import PeriodicThread
 from scimdir.service.ports import Storage
 from scimdir.service.runtime import utc_now
 
@@ -36,8 +36,7 @@ class EventRetention:
         self.retention = retention
         self.clock = clock
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = PeriodicThread("scimdir-events", self._turn, first_turn_now=True)
 
     def prune(self, directory_id: str | None = None) -> int:
         """Delete events older than the retention period now (of one directory, or all);
@@ -46,24 +45,15 @@ class EventRetention:
             return tx.prune_events(self.clock() - self.retention, directory_id)
 
     def start(self) -> None:
-        """Start the hourly pruning thread (idempotent)."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="scimdir-events", daemon=True)
-            self._thread.start()
+        """Start the hourly pruning thread (idempotent): it prunes at once, then every hour."""
+        self._thread.start(self.interval)
 
-    def _run(self) -> None:
-        while True:
-            try:
-                self.prune()
-            except Exception:
-                logger.exception("could not prune events")
-            if self._stop.wait(self.interval):
-                return
+    def _turn(self) -> None:
+        try:
+            self.prune()
+        except Exception:
+            logger.exception("could not prune events")
 
     def close(self) -> None:
         """Stop the thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._thread.close()

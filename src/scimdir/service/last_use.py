@@ -19,6 +19,7 @@ import logging
 import threading
 from datetime import datetime
 
+from scimdir.service.periodic import PeriodicThread
 from scimdir.service.ports import Storage
 
 __all__ = ["LastUseRecorder"]
@@ -35,15 +36,11 @@ class LastUseRecorder:
         self._pending: dict[str, datetime] = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = PeriodicThread("scimdir-last-use", self.flush)
 
     def start(self) -> None:
         """Start the writer thread (idempotent)."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="scimdir-last-use", daemon=True)
-            self._thread.start()
+        self._thread.start(self.interval)
 
     def record(self, secret_id: str, when: datetime) -> None:
         """Note a use of ``secret_id`` at ``when``; never blocks on the database."""
@@ -79,14 +76,7 @@ class LastUseRecorder:
                 return 0
             return len(batch)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.flush()
-
     def close(self) -> None:
         """Stop the thread after a last flush."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._thread.close()
         self.flush()

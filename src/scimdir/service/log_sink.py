@@ -33,6 +33,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from scimdir.service.log_bounds import bound_row
+from scimdir.service.periodic import PeriodicThread
 from scimdir.service.ports import LogRecord, LogRow, Storage, log_row
 from scimdir.service.problems import ProblemFold
 from scimdir.service.runtime import utc_now
@@ -79,16 +80,13 @@ class LogSink:
         # A deque: append and popleft are atomic, and cheaper on the request path than
         # queue.Queue's lock and condition (the writer polls every ``interval`` anyway).
         self._queue: deque[_Queued] = deque()
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._thread = PeriodicThread("scimdir-log", self._turn, at_end=self.flush)
 
     def start(self) -> None:
         """Start the writer thread (idempotent)."""
-        if self._thread is None and self.enabled:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="scimdir-log", daemon=True)
-            self._thread.start()
+        if self.enabled:
+            self._thread.start(self.interval)
 
     def record(self, entry: LogRecord) -> None:
         """Queue one entry; when the queue is full the entry is dropped and counted."""
@@ -180,21 +178,16 @@ class LogSink:
             removed += tx.cap_log(self.max_rows_per_directory)
         return removed
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.flush()
-            if time.monotonic() >= self._next_prune:
-                self._next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
-                try:
-                    self.prune()
-                except Exception:
-                    logger.exception("could not prune the provisioning log")
+    def _turn(self) -> None:
         self.flush()
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
+            try:
+                self.prune()
+            except Exception:
+                logger.exception("could not prune the provisioning log")
 
     def close(self) -> None:
         """Stop the thread after a last flush."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._thread.close()
         self.flush()

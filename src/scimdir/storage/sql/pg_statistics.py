@@ -29,10 +29,11 @@ the turn; the others skip it.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Final
 
 from sqlalchemy import Engine, text
+
+from scimdir.service.periodic import PeriodicThread
 
 __all__ = ["LOCK", "MIN_CHANGES", "StatisticsKeeper"]
 
@@ -60,22 +61,16 @@ class StatisticsKeeper:
     def __init__(self, engine: Engine, *, interval: float = 1.0) -> None:
         self.engine = engine
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = PeriodicThread("scimdir-pg-statistics", self._turn)
 
     @property
     def running(self) -> bool:
         """Whether the thread runs."""
-        return self._thread is not None
+        return self._thread.running
 
     def start(self) -> None:
         """Start the thread (idempotent)."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="scimdir-pg-statistics", daemon=True
-            )
-            self._thread.start()
+        self._thread.start(self.interval)
 
     def check(self) -> list[str]:
         """One turn now: the tables analysed (none when another process holds the turn)."""
@@ -93,16 +88,12 @@ class StatisticsKeeper:
             logger.info("analysed %s: grown since their last statistics", ", ".join(grown))
         return grown
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.check()
-            except Exception:  # the server restarting, a lock held by DDL: the next turn
-                logger.warning("refreshing PostgreSQL statistics failed", exc_info=True)
+    def _turn(self) -> None:
+        try:
+            self.check()
+        except Exception:  # the server restarting, a lock held by DDL: the next turn
+            logger.warning("refreshing PostgreSQL statistics failed", exc_info=True)
 
     def close(self) -> None:
         """Stop the thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._thread.close()

@@ -22,10 +22,11 @@ returns busy and the next turn tries again.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from sqlalchemy import Engine
+
+from scimdir.service.periodic import PeriodicThread
 
 __all__ = ["SAFETY_PAGES", "WalCheckpointer"]
 
@@ -44,23 +45,19 @@ class WalCheckpointer:
         self.interval = interval
         self.last: tuple[int, int, int] | None = None
         """The latest checkpoint's (busy, WAL frames, frames checkpointed), SQLite's answer."""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._conn: Any = None
+        self._thread = PeriodicThread(
+            "scimdir-wal-checkpoints", self._turn, at_end=self._drop_connection
+        )
 
     @property
     def running(self) -> bool:
         """Whether the thread runs."""
-        return self._thread is not None
+        return self._thread.running
 
     def start(self) -> None:
         """Start the thread (idempotent)."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(
-                target=self._run, name="scimdir-wal-checkpoints", daemon=True
-            )
-            self._thread.start()
+        self._thread.start(self.interval)
 
     def checkpoint(self) -> tuple[int, int, int]:
         """One ``PASSIVE`` checkpoint now: SQLite's (busy, WAL frames, frames checkpointed)."""
@@ -75,14 +72,12 @@ class WalCheckpointer:
         self.last = (int(busy), int(frames), int(done))
         return self.last
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.checkpoint()
-            except Exception:  # a locked or vanished file: the next turn tries again
-                logger.warning("a WAL checkpoint failed", exc_info=True)
-                self._drop_connection()
-        self._drop_connection()
+    def _turn(self) -> None:
+        try:
+            self.checkpoint()
+        except Exception:  # a locked or vanished file: the next turn tries again
+            logger.warning("a WAL checkpoint failed", exc_info=True)
+            self._drop_connection()
 
     def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
@@ -94,7 +89,4 @@ class WalCheckpointer:
 
     def close(self) -> None:
         """Stop the thread (its connection closes with it)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._thread.close()
