@@ -144,17 +144,12 @@ class _Compiled:
 
 def _numbered(dialect: Dialect) -> Dialect:
     """``dialect`` rendering ``$1, $2, ...`` placeholders (libpq's), everything else the same:
-    a shallow copy whose paramstyle is SQLAlchemy's ``numeric_dollar`` (asyncpg's)."""
-    numbered = _NUMBERED.get(id(dialect))
-    if numbered is None:
-        numbered = copy.copy(dialect)
-        numbered.paramstyle = "numeric_dollar"
-        numbered.positional = True
-        _NUMBERED[id(dialect)] = numbered
+    a shallow copy whose paramstyle is SQLAlchemy's ``numeric_dollar`` (asyncpg's). Made once
+    per compiled statement, which is cached (:class:`DriverStatement`)."""
+    numbered = copy.copy(dialect)
+    numbered.paramstyle = "numeric_dollar"
+    numbered.positional = True
     return numbered
-
-
-_NUMBERED: dict[int, Dialect] = {}
 
 
 def _reader(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:

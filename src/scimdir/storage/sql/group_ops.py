@@ -5,10 +5,11 @@ removing members is one ``INSERT ... ON CONFLICT DO NOTHING`` / ``DELETE`` per c
 :data:`~scimdir.storage.sql.base.CHUNK` rows, whatever the size of the group, and idempotent.
 Each names the rows it really changed (``RETURNING``), which ``member_journal.py`` turns into
 one event per member without reading the rows first. The statements that find or delete one
-group's rows are sent unprepared on PostgreSQL (psycopg prepares nothing, ``pg_wire.py``), so
-they are planned for their parameters at every run. Adding or
+group's rows go through SQLAlchemy and are sent unprepared on PostgreSQL (psycopg prepares
+nothing, ``pg_wire.py``), so they are planned for their parameters at every run. Adding or
 removing a single member (Entra's membership sync sends one per PATCH) runs its statement on
-the driver (``driver_statements.py``) instead of SQLAlchemy's execution path.
+the driver (``driver_statements.py``), prepared on PostgreSQL, its cached plan kept right by
+the server's statistics (``pg_statistics.py``).
 :meth:`GroupOps.iter_members` pages by keyset on ``member_id`` (the primary key order), so a
 500,000-member group streams in bounded memory and each page is one index range scan.
 """

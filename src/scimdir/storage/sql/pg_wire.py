@@ -63,7 +63,6 @@ _COMMAND_OK: Final = pq.ExecStatus.COMMAND_OK
 _SUCCESS: Final = frozenset((_TUPLES_OK, _COMMAND_OK))
 _BAD: Final = pq.ConnStatus.BAD
 _TEXT: Final = pq.Format.TEXT
-_NO_SUCH_STATEMENT: Final = "26000"  # invalid_sql_statement_name: a DISCARD/DEALLOCATE ran
 
 
 class _Wire:
@@ -107,7 +106,7 @@ class _Wire:
             unexpected = pq.ExecStatus(status).name
             raise errors.InterfaceError(f"unexpected result from the server: {unexpected}")
         error = errors.error_from_result(result, encoding=self.encoding)
-        if error.sqlstate == _NO_SUCH_STATEMENT:
+        if isinstance(error, errors.InvalidSqlStatementName):  # a DEALLOCATE/DISCARD ALL ran
             self.prepared.clear()  # the session's statements were dropped: prepare anew
         raise error
 

@@ -514,10 +514,7 @@ class SqlStorage:
     def dispose(self) -> None:
         """Close pooled connections and the threads' read connections; stop the background
         work."""
-        if self._checkpoints is not None:
-            self._checkpoints.close()
-        if self._statistics is not None:
-            self._statistics.close()
+        self.stop_background()
         self.engine.dispose()
         for readers in (self._readers, self._loop_readers):
             if readers is not None:
