@@ -35,6 +35,11 @@ class Discovery:
     reason: str
 
 
+def libpq_url(url: str) -> str:
+    """``url`` (SQLAlchemy's ``postgresql+psycopg://...``) as libpq and psycopg take it."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def _logins() -> list[tuple[str, str | None]]:
     users: list[tuple[str, str | None]] = [("postgres", None)]
     try:

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.postgres_discovery import DEFAULT_HOST, DEFAULT_PORT, discover
+from tests.postgres_discovery import DEFAULT_HOST, DEFAULT_PORT, discover, libpq_url
 
 
 def _server_answers() -> bool:
@@ -48,7 +48,7 @@ def fresh_name() -> Iterator[str]:
     yield name
     found = discover(database=name)
     assert found.url is not None
-    admin = found.url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
+    admin = libpq_url(found.url).rsplit("/", 1)[0]
     with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
@@ -59,7 +59,7 @@ def test_a_local_server_is_used_and_the_database_created(fresh_name: str) -> Non
     found = discover(database=fresh_name)
     assert found.url is not None
     assert found.url.endswith(f"@{DEFAULT_HOST}:{DEFAULT_PORT}/{fresh_name}")
-    with psycopg.connect(found.url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+    with psycopg.connect(libpq_url(found.url)) as conn:
         assert conn.execute("SELECT current_database()").fetchone() == (fresh_name,)
 
 

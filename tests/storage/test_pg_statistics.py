@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from scimdir.storage.sql import SqlStorage, pg_wire
 from scimdir.storage.sql.pg_statistics import LOCK, MIN_CHANGES, StatisticsKeeper
+from tests.postgres_discovery import libpq_url
 
 pytestmark = pytest.mark.postgres
 
@@ -90,8 +91,7 @@ def test_another_process_holding_the_turn_skips_it(
 ) -> None:
     _grow(schema_engine, MIN_CHANGES * 2)
     _wait_for_counts(schema_engine)
-    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as other:
+    with psycopg.connect(libpq_url(postgres_url), autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s)", (LOCK,))
         assert StatisticsKeeper(schema_engine).check() == []
         other.execute("SELECT pg_advisory_unlock(%s)", (LOCK,))

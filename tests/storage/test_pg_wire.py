@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -21,6 +20,7 @@ from scimdir.storage.sql import SqlStorage, pg_wire
 from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.pg_wire import UNPREPARED
 from scimdir.storage.sql.tables import directories
+from tests.postgres_discovery import libpq_url
 from tests.storage.test_postgres_connections import _terminate
 
 pytestmark = pytest.mark.postgres
@@ -30,15 +30,11 @@ _SELECT = f"SELECT id, name, active, seen, doc, n FROM {_TABLE} WHERE id = $1".e
 _SELECT_CURSOR = f"SELECT id, name, active, seen, doc, n FROM {_TABLE} WHERE id = %s"
 
 
-def _plain(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
-
-
 @pytest.fixture
 def conn(postgres_url: str) -> Iterator[psycopg.Connection[Any]]:
     """An autocommit connection as the event loop's reader has it, with a probe table of its
     own (temporary: no other session, and no schema comparison, sees it)."""
-    with psycopg.connect(_plain(postgres_url), autocommit=True, **UNPREPARED) as connection:
+    with psycopg.connect(libpq_url(postgres_url), autocommit=True, **UNPREPARED) as connection:
         connection.execute(
             f"CREATE TEMP TABLE {_TABLE} (id text PRIMARY KEY, name text, active boolean,"
             " seen timestamptz, doc text, n bigint)"
