@@ -5,7 +5,7 @@ Environment variables use the ``SCIMDIR_`` prefix (pydantic-settings). Nothing r
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -114,10 +114,10 @@ class Settings(BaseSettings):
     inline_reads: bool | None = Field(
         default=None,
         description="Serve index-probe GETs (a lookup, a read by id) on the event loop instead "
-        "of the thread pool. Default: on for SQLite (a read is a few hundred microseconds of "
-        "local CPU) and for a PostgreSQL server on this host (a loopback round trip blocks the "
-        "loop for less than the thread hop costs in CPU), off for a PostgreSQL server elsewhere "
-        "(a network round trip must not stall the loop).",
+        "of the thread pool. Default: on (SQLite: a read is a few hundred microseconds of local "
+        "CPU; PostgreSQL: the loop serves other requests while a read waits for the server, "
+        "which costs less CPU than the hop to a worker thread). Off: every GET hops to the "
+        "thread pool.",
     )
     db_pool_size: int | None = Field(
         default=None,
@@ -213,11 +213,7 @@ class Settings(BaseSettings):
 
     def reads_inline(self) -> bool:
         """Whether GETs run on the event loop (see ``inline_reads``)."""
-        if self.inline_reads is not None:
-            return self.inline_reads
-        if self.is_sqlite():
-            return True
-        return _database_host(self.database_url) in _LOCAL_HOSTS
+        return self.inline_reads is not False
 
     def is_sqlite(self) -> bool:
         """Whether the database is SQLite (one writer: writes go to one dedicated thread)."""
@@ -228,17 +224,3 @@ class Settings(BaseSettings):
         if self.public_url:
             return self.public_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
-
-
-_LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
-
-
-def _database_host(url: str) -> str:
-    """The host a database URL connects to; "" for a Unix socket (no host, or a ``host=``
-    query parameter that is a directory)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if not host:
-        named = parse_qs(parts.query).get("host", [""])[0]
-        host = "" if named.startswith("/") else named
-    return host

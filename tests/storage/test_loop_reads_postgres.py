@@ -1,23 +1,25 @@
 """PostgreSQL reads on the event loop (``storage/sql/storage.py``, ``thread_readers.py``): while
-:data:`~scimdir.service.ports.reads_on_event_loop` is set, an autocommit read runs on the loop
-thread's own connection (never a pooled one worker threads may hold), bounded by its
-``statement_timeout``, replaced when the server closed it, and closed when its thread ends."""
+:data:`~scimdir.service.ports.reads_on_event_loop` is set, an autocommit read runs on one of the
+loop's own connections (never a pooled one worker threads may hold), bounded by its
+``statement_timeout``, replaced when the server closed it; run by the greenlet bridge, it waits
+for PostgreSQL without blocking the loop, on a connection of its own, at most ``shared`` open."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import gc
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
+from scimdir.greenlet_bridge import run_bridged
 from scimdir.service.ports import ReadTimeLimit, StorageBusy, reads_on_event_loop
 from scimdir.storage.sql import SqlStorage
+from scimdir.storage.sql.pg_loop_connection import LoopConnection
 from tests.storage.helpers import create_directory
 
 pytestmark = pytest.mark.postgres
@@ -158,31 +160,111 @@ def test_a_pinned_loop_read_ends_its_transaction(storage: SqlStorage) -> None:
     assert drivers[0] is drivers[1]  # the same connection, kept
 
 
-def test_a_thread_that_ends_closes_its_loop_connection(
+def _bridged_read(storage: SqlStorage, sql: str) -> tuple[int, Any]:
+    """A loop read run by the greenlet bridge, as the server runs it: its backend and result."""
+    token = reads_on_event_loop.set(True)
+    try:
+        with storage.transaction(readonly=True, snapshot=False) as tx:
+            pid = int(tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+            return pid, tx.conn.exec_driver_sql(sql).scalar_one()
+    finally:
+        reads_on_event_loop.reset(token)
+
+
+def _holding_lock(postgres_url: str, key: int) -> Any:
+    """An engine whose one connection holds advisory lock ``key`` until ``release()``."""
+    engine = create_engine(postgres_url)
+    conn = engine.connect()
+    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+
+    class Holder:
+        @staticmethod
+        def release() -> None:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.close()
+            engine.dispose()
+
+    return Holder
+
+
+def test_a_bridged_loop_read_waits_for_postgresql_without_blocking_the_loop(
     storage: SqlStorage, postgres_url: str
 ) -> None:
-    """A thread's read connection closes when the thread ends (its backend goes away), not
-    when the garbage collector gets to it."""
-    pids: list[int] = []
-    worker = threading.Thread(target=lambda: pids.append(_backend(storage, on_loop=True)))
-    worker.start()
-    worker.join()
-    del worker
-    gc.collect()
-    deadline = time.monotonic() + 10
-    while _backends(postgres_url, set(pids)) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert pids and not _backends(postgres_url, set(pids))
+    """While one loop read waits in PostgreSQL (for a lock another session holds), a second
+    loop read runs and finishes on its own connection: the loop was free. A blocking wait would
+    have held the loop until the first read's time limit, finishing it (with an error) first."""
+    key = 0x5C1D_7E57
+    held = _holding_lock(postgres_url, key)
+
+    async def main() -> tuple[Any, Any]:
+        waiting = asyncio.ensure_future(
+            run_bridged(_bridged_read, storage, f"SELECT pg_advisory_xact_lock({key})::text")
+        )
+        await asyncio.sleep(0.05)  # the first read is now waiting for the lock
+        second = await run_bridged(_bridged_read, storage, "SELECT 'second'")
+        assert not waiting.done()
+        held.release()
+        return await waiting, second
+
+    try:
+        first, second = asyncio.run(main())
+    finally:
+        with contextlib.suppress(Exception):
+            held.release()
+    assert second[1] == "second" and first[1] == ""
+    assert first[0] != second[0]  # two connections, one per read under way
 
 
-def test_an_unreachable_server_is_not_tried_again_on_every_loop_read() -> None:
+def test_loop_reads_share_at_most_their_limit_of_connections(
+    postgres_url: str,
+) -> None:
+    """With every shared connection in use, a further loop read awaits one (without blocking
+    the loop) and runs on the first one given back; no more are opened, and later reads reuse
+    them."""
+    storage = SqlStorage(postgres_url, pool_size=1, max_overflow=0, loop_read_timeout=5)
+    readers = storage._loop_readers
+    assert readers is not None
+    readers.shared = 2
+    key = 0x5C1D_7E58
+    held = _holding_lock(postgres_url, key)
+
+    async def main() -> list[tuple[int, Any]]:
+        lock = f"SELECT pg_advisory_xact_lock({key})::text"
+        blocked = [asyncio.ensure_future(run_bridged(_bridged_read, storage, lock)) for _ in "ab"]
+        await asyncio.sleep(0.05)
+        third = asyncio.ensure_future(run_bridged(_bridged_read, storage, "SELECT 'third'"))
+        await asyncio.sleep(0.05)
+        assert not third.done() and readers.open_connections == 2
+        held.release()
+        return [*await asyncio.gather(*blocked), await third]
+
+    try:
+        results = asyncio.run(main())
+        assert [value for _, value in results] == ["", "", "third"]
+        assert results[2][0] in {results[0][0], results[1][0]}  # a connection given back
+        assert readers.open_connections == 2
+        assert _backend(storage, on_loop=True) in {pid for pid, _ in results}
+    finally:
+        with contextlib.suppress(Exception):
+            held.release()
+        storage.dispose()
+
+
+def test_an_unreachable_server_is_not_tried_again_on_every_loop_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """When the loop's connection cannot be opened (the server is down), the read answers
     StorageBusy (503), and the next reads do too, at once, without another connection attempt
     that would block the loop, until the back-off has passed."""
     storage = SqlStorage("postgresql+psycopg://postgres@127.0.0.1:1/unreachable")
     attempts: list[int] = []
-    loop_engine = storage.engines[-1]
-    event.listen(loop_engine, "do_connect", lambda *args: attempts.append(1))
+    connect = LoopConnection.connect
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(LoopConnection, "connect", counted)
     token = reads_on_event_loop.set(True)
     try:
         for _ in range(3):

@@ -4,9 +4,10 @@ prepared statements that survive what psycopg's own cache would have dropped."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +16,11 @@ import pytest
 from psycopg import errors
 from sqlalchemy import bindparam, select
 
+from scimdir.greenlet_bridge import run_bridged
 from scimdir.service.ports import DirectoryRecord
 from scimdir.storage.sql import SqlStorage, pg_wire
 from scimdir.storage.sql.driver_statements import DriverStatement
+from scimdir.storage.sql.pg_loop_connection import LoopConnection, waits_on_loop
 from scimdir.storage.sql.pg_wire import UNPREPARED
 from scimdir.storage.sql.tables import directories
 from tests.postgres_discovery import libpq_url
@@ -191,3 +194,69 @@ def test_driver_statements_run_here_with_sqlalchemys_values(postgres_storage: Sq
         general = tx.conn.execute(statement.stmt, {"d": directory_id}).one()._asdict()
         assert pg_wire.prepared_count(driver) == before + 1
     assert runs == [general] * 3
+
+
+@pytest.fixture
+def loop_conn(postgres_url: str) -> Iterator[LoopConnection]:
+    """The ``conn`` fixture's connection as the event loop's reads have it: a LoopConnection."""
+    with LoopConnection.connect(
+        libpq_url(postgres_url), autocommit=True, **UNPREPARED
+    ) as connection:
+        connection.execute(
+            f"CREATE TEMP TABLE {_TABLE} (id text PRIMARY KEY, name text, active boolean,"
+            " seen timestamptz, doc text, n bigint)"
+        )
+        yield connection
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        test_values_and_row_counts_are_the_cursors,
+        test_a_statement_is_prepared_at_its_second_execution,
+        test_prepared_statements_survive_rollbacks_and_ddl,
+        test_a_lost_statement_is_prepared_again,
+        test_outside_autocommit_the_statement_opens_a_transaction,
+        test_errors_are_psycopgs_own,
+    ],
+)
+def test_in_a_bridged_greenlet_the_same_holds_without_blocking(
+    loop_conn: LoopConnection, check: Callable[[psycopg.Connection[Any]], None]
+) -> None:
+    """On a loop connection inside the greenlet bridge, the statements are sent with libpq's
+    non-blocking calls and awaited on the loop; every behaviour above is the same."""
+
+    def bridged_check() -> None:
+        assert waits_on_loop(loop_conn)
+        check(loop_conn)
+
+    asyncio.run(run_bridged(bridged_check))
+    assert not waits_on_loop(loop_conn)  # outside the bridge: libpq's blocking calls
+
+
+def test_in_a_bridged_greenlet_a_waiting_statement_leaves_the_loop_free(
+    loop_conn: LoopConnection, postgres_url: str
+) -> None:
+    """A prepared statement waiting for a lock another session holds does not hold the loop:
+    another task runs to its end meanwhile, and the statement completes once the lock goes."""
+    key = 0x5C1D_3173
+    loop_conn.execute("SET statement_timeout = 5000")  # a blocking wait fails, not hangs
+    wait = b"SELECT pg_advisory_xact_lock($1)::text"
+    with psycopg.connect(libpq_url(postgres_url), autocommit=True) as holder:
+
+        async def main() -> list[str]:
+            order: list[str] = []
+            for _ in range(2):  # the second run is a prepared statement
+                holder.execute("SELECT pg_advisory_lock(%s)", (key,))
+                waiting = asyncio.ensure_future(
+                    run_bridged(pg_wire.execute, loop_conn, wait, (key,), fetch=True)
+                )
+                await asyncio.sleep(0.05)
+                order.append("other task done" if not waiting.done() else "statement done")
+                holder.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                assert await waiting == (1, [("",)])
+                order.append("statement done")
+            return order
+
+        assert asyncio.run(main()) == ["other task done", "statement done"] * 2
+    assert pg_wire.prepared_count(loop_conn) == 1

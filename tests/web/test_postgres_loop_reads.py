@@ -1,10 +1,11 @@
-"""Where PostgreSQL requests run when the server is on this host (``web/db_threads.py``): index
-probes on the event loop, on the loop's own connection; writes in worker threads; a read the
-database cannot answer in time (a table locked by a schema change) answers 503 at the loop's
-time limit instead of stalling every request."""
+"""Where PostgreSQL requests run (``web/db_threads.py``): index probes on the event loop, on
+the loop's own connections, waiting for PostgreSQL without blocking the loop; writes in worker
+threads; a read the database cannot answer in time (a table locked by a schema change) answers
+503 at the loop's time limit instead of stalling every request."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,9 +27,12 @@ pytestmark = pytest.mark.postgres
 
 
 @asynccontextmanager
-async def _served(postgres_url: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
-    """The app with its lifespan on a PostgreSQL storage whose loop reads stop after 0.3 s."""
-    storage = SqlStorage(postgres_url, loop_read_timeout=0.3)
+async def _served(
+    postgres_url: str, limit: float = 0.3
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
+    """The app with its lifespan on a PostgreSQL storage whose loop reads stop after
+    ``limit`` seconds."""
+    storage = SqlStorage(postgres_url, loop_read_timeout=limit)
     app = create_app(Settings(database_url=postgres_url, log_enabled=False), storage=storage)
     assert app.state.services.storage is storage
     try:
@@ -72,6 +76,35 @@ def test_index_probes_run_on_the_loop_and_writes_in_worker_threads(postgres_url:
             assert any(ident != loop_thread for ident, _ in statements), statements
 
     anyio.run(main)
+
+
+def test_a_lookup_waiting_for_postgresql_leaves_the_loop_serving(postgres_url: str) -> None:
+    """While a user lookup waits in PostgreSQL (its table locked by a schema change), a group
+    lookup, also served on the loop, is answered; once the lock goes, the user lookup is too.
+    With a blocking wait the group lookup would have waited for the user lookup's end."""
+    locker = create_engine(postgres_url)
+
+    async def main() -> None:
+        async with _served(postgres_url, limit=10) as (_app, client, base):
+            users = f"{base}/Users?filter=" + quote('userName eq "nobody@example.test"')
+            groups = f"{base}/Groups?excludedAttributes=members&filter=" + quote(
+                'displayName eq "nobody"'
+            )
+            assert (await client.get(users)).status_code == 200  # connections opened, warm
+            with locker.connect() as conn:
+                conn.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+                waiting = asyncio.ensure_future(client.get(users))
+                await asyncio.sleep(0.1)
+                answered = await client.get(groups)
+                assert answered.status_code == 200, answered.text
+                assert not waiting.done()
+                conn.rollback()
+            assert (await waiting).status_code == 200
+
+    try:
+        anyio.run(main)
+    finally:
+        locker.dispose()
 
 
 @pytest.mark.parametrize("table", ["users", "secrets"])

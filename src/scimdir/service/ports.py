@@ -971,6 +971,14 @@ class Storage(Protocol):
         :meth:`Transaction.pin_snapshot` asks for one for the rest of the unit of work."""
         ...
 
+    @property
+    def loop_reads_wait(self) -> bool:
+        """Whether the reads a server runs on its event loop (:data:`reads_on_event_loop`) may
+        wait for the database without blocking the loop, when run by
+        :func:`scimdir.greenlet_bridge.run_bridged`; False: they block it for their duration (an
+        index probe on a local file)."""
+        ...
+
     def writer_now(self) -> AbstractContextManager[bool | None]:
         """Whether a write may run on the calling thread now without waiting for another writer
         or stalling on its commit (SQLite: the file's write lock is free and WAL checkpoints run

@@ -28,12 +28,12 @@ POSTs cost (docs/performance.md). On SQLite, therefore:
   it past ``SCIMDIR_REQUEST_TIMEOUT_SECONDS`` (:data:`scimdir.service.ports.read_deadline`), by
   when the overload guard has answered 503 anyway. The loop keeps serving other requests.
 
-On PostgreSQL, writes keep the thread pool (the server admits concurrent writers). When the
-server is on the same host (``inline_reads``' default), index-probe reads run on the event loop
-too, on the loop's own connection with a statement time limit (``storage/sql/storage.py``): a
-loopback round trip blocks the loop for about 25 µs, where the hop to a worker thread and back
-costs about 190 µs of CPU (docs/performance.md). Over a network, a round trip would stall every
-other request, so reads keep the thread pool there.
+On PostgreSQL, writes keep the thread pool (the server admits concurrent writers). Index-probe
+reads run on the event loop too (``inline_reads``' default), on the loop's own connections with
+a statement time limit (``storage/sql/storage.py``), in a greenlet whose waits for PostgreSQL
+are awaited on the loop (``greenlet_bridge.py``, ``storage/sql/pg_loop_connection.py``): the
+loop serves other requests during each round trip, near or across a network, where the hop to
+a worker thread and back costs about 190 µs of CPU (docs/performance.md).
 
 A request cancelled at its deadline while its write is still queued drops the write (it never
 runs); one whose write already runs keeps its in-flight slot until the write has finished
@@ -54,6 +54,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
+from scimdir.greenlet_bridge import run_bridged
 from scimdir.scim.fast_filter import is_simple_equality
 from scimdir.service.ports import Storage, reads_on_event_loop
 from scimdir.service.unit_of_work import time_limited
@@ -160,12 +161,20 @@ class DatabaseThreads:
                     await asyncio.wait([asyncio.wrap_future(work)])
             raise
 
-    def inline(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn`` here, on the event loop, its reads on the loop's own connection
-        (:data:`~scimdir.service.ports.reads_on_event_loop`)."""
+    async def inline(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` here, on the event loop, its reads on the loop's own connections
+        (:data:`~scimdir.service.ports.reads_on_event_loop`). When the storage's loop reads
+        wait without blocking the loop (PostgreSQL), ``fn`` runs in a bridged greenlet
+        (``greenlet_bridge.py``) and the loop serves other requests during its round trips;
+        shielded from cancellation, as a thread's work is: a request past its deadline still
+        waits for its read (which the loop connection's statement time limit bounds)."""
         token = reads_on_event_loop.set(True)
         try:
-            return fn(*args, **kwargs)
+            if self.storage is None or not self.storage.loop_reads_wait:
+                return fn(*args, **kwargs)
+            with anyio.CancelScope(shield=True):
+                result = await run_bridged(fn, *args, **kwargs)
+            return result
         finally:
             reads_on_event_loop.reset(token)
 

@@ -6,8 +6,8 @@ Each request: refuse unchecked a secret that keeps failing from the same address
 secret, only then read the body (streamed, refused with 413 past ``max_body_bytes``), hand it to
 the use case (which applies the directory's IdP dialect), render SCIM JSON, and queue a
 provisioning log entry (``web/request_log.py``). A GET authenticates and reads in one unit of
-work, an index probe on the event loop (``inline_reads``: SQLite, and PostgreSQL on the same
-host); a request with a body authenticates before its
+work, an index probe on the event loop (``inline_reads``; on PostgreSQL its waits for the
+server are awaited there, ``web/db_threads.py``); a request with a body authenticates before its
 body is read, then runs the use case in a worker thread. Nothing on the request path writes the
 secret's last use (:class:`scimdir.service.last_use.LastUseRecorder` does, in batches), so a read
 never waits for a writer; a writer that cannot get the database in time gets 503 with
@@ -151,12 +151,12 @@ class ScimApi:
                     return await self.threads.scan(self._serve, call)
                 # An index probe is a few hundred microseconds of CPU: serving it on the event
                 # loop saves the worker-thread hop (docs/performance.md).
-                return self.threads.inline(self._serve, call)
+                return await self.threads.inline(self._serve, call)
             # Authenticate before reading a byte of the body: an anonymous client cannot make
             # the server buffer anything. Then stream the body with the cap (413 past it).
             try:
                 if self.inline_reads:
-                    auth = self.threads.inline(self._authenticate, call)
+                    auth = await self.threads.inline(self._authenticate, call)
                 else:
                     auth = await run_in_threadpool(self._authenticate, call)
             except StorageBusy as exc:

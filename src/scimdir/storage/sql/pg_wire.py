@@ -30,8 +30,13 @@ What psycopg's cursor does around a statement, and this module does too:
   the server infers it from the column as it does for the cursor's text parameters).
 
 libpq's blocking calls release the GIL while they wait (``psycopg_binary``), as the cursor's
-wait does. Only ``DriverStatement`` uses this module, with SQL compiled for it with ``$n``
-placeholders (``driver_statements.py``); everything else keeps the cursor.
+wait does. On the event loop's connections inside a bridged greenlet
+(``pg_loop_connection.py``) the same statements are sent with libpq's non-blocking ``send_*``
+calls and their results awaited on the loop (psycopg's own ``generators.execute`` through the
+connection's ``wait``), so the loop serves other requests during the round trip.
+
+Only ``DriverStatement`` uses this module, with SQL compiled for it with ``$n`` placeholders
+(``driver_statements.py``); everything else keeps the cursor.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ from typing import Any, Final, cast
 from weakref import WeakKeyDictionary
 
 from psycopg import Connection as PgConnection
-from psycopg import OperationalError, errors, pq
+from psycopg import OperationalError, errors, generators, pq
 from psycopg.adapt import PyFormat, Transformer
+
+from scimdir.storage.sql.pg_loop_connection import waits_on_loop
 
 __all__ = ["MAX_PREPARED", "UNPREPARED", "execute", "prepared_count", "usable"]
 
@@ -68,9 +75,10 @@ _TEXT: Final = pq.Format.TEXT
 class _Wire:
     """What one psycopg connection keeps for this module: its transformer and statement names."""
 
-    __slots__ = ("_names", "encoding", "pgconn", "prepared", "seen", "transformer")
+    __slots__ = ("_names", "driver", "encoding", "pgconn", "prepared", "seen", "transformer")
 
     def __init__(self, driver: PgConnection[Any]) -> None:
+        self.driver = driver
         self.pgconn = driver.pgconn
         self.transformer = Transformer(driver)
         self.encoding = driver.info.encoding
@@ -90,9 +98,42 @@ class _Wire:
                 return None
             self._names += 1
             name = b"scimdir_%d" % self._names
-            self.check(self.pgconn.prepare(name, key[0], key[1]))
+            if waits_on_loop(self.driver):
+                self.pgconn.send_prepare(name, key[0], key[1])
+                self.check(self.awaited())
+            else:
+                self.check(self.pgconn.prepare(name, key[0], key[1]))
             self.prepared[key] = name
         return name
+
+    def run(
+        self, sql: bytes, values: list[bytes], types: tuple[int, ...], name: bytes | None
+    ) -> pq.abc.PGresult:
+        """One statement's result: ``sql`` unnamed, or the prepared statement ``name``."""
+        pgconn = self.pgconn
+        if waits_on_loop(self.driver):
+            if name is None:
+                pgconn.send_query_params(sql, values, types, result_format=_TEXT)
+            else:
+                pgconn.send_query_prepared(name, values, result_format=_TEXT)
+            return self.awaited()
+        if name is None:
+            return pgconn.exec_params(sql, values, types, result_format=_TEXT)
+        return pgconn.exec_prepared(name, values, result_format=_TEXT)
+
+    def begin(self) -> None:
+        """``BEGIN``, as psycopg's cursor sends it before a transaction's first statement."""
+        if waits_on_loop(self.driver):
+            self.pgconn.send_query(b"BEGIN")
+            self.check(self.awaited())
+        else:
+            self.check(self.pgconn.exec_(b"BEGIN"))
+
+    def awaited(self) -> pq.abc.PGresult:
+        """The result of the statement just sent, awaited through the connection's ``wait`` (on
+        the event loop: ``pg_loop_connection.py``)."""
+        results: list[pq.abc.PGresult] = self.driver.wait(generators.execute(self.pgconn))
+        return results[-1]  # one statement sent, one result
 
     def check(self, result: pq.abc.PGresult) -> None:
         """Raise psycopg's exception for a result that is not a success."""
@@ -144,7 +185,7 @@ def execute(
     wire = _wire(driver)
     pgconn = wire.pgconn
     if not driver.autocommit and pgconn.transaction_status == _IDLE:
-        wire.check(pgconn.exec_(b"BEGIN"))  # what psycopg's cursor would send first
+        wire.begin()  # what psycopg's cursor would send first
     try:
         return _execute(wire, sql, params, fetch=fetch)
     except errors.InvalidSqlStatementName:
@@ -156,16 +197,11 @@ def execute(
 def _execute(
     wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool
 ) -> tuple[int, list[tuple[Any, ...]]]:
-    pgconn = wire.pgconn
     transformer = wire.transformer
     # None is SQL NULL for libpq (psycopg's cursor passes it too; its stubs say otherwise).
     values = cast(list[bytes], transformer.dump_sequence(params, [PyFormat.TEXT] * len(params)))
     key = (sql, tuple(transformer.types or ()))
-    name = wire.name_for(key)
-    if name is None:
-        result = pgconn.exec_params(sql, values, key[1], result_format=_TEXT)
-    else:
-        result = pgconn.exec_prepared(name, values, result_format=_TEXT)
+    result = wire.run(sql, values, key[1], wire.name_for(key))
     wire.check(result)
     rows: list[tuple[Any, ...]] = []
     if fetch and result.ntuples:

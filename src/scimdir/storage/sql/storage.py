@@ -58,6 +58,7 @@ from scimdir.storage.sql.driver_statements import (
 )
 from scimdir.storage.sql.errors import transient
 from scimdir.storage.sql.page_marks import PageMarks
+from scimdir.storage.sql.pg_loop_connection import LoopConnection
 from scimdir.storage.sql.pg_pool import install_liveness_check, server_closed
 from scimdir.storage.sql.pg_statistics import StatisticsKeeper
 from scimdir.storage.sql.pg_wire import UNPREPARED
@@ -73,6 +74,11 @@ LOOP_READ_TIMEOUT = 2.0
 """Seconds a PostgreSQL read on the event loop may run (an index probe takes well under a
 millisecond; the limit only bounds how long a wedged database can stall the loop)."""
 
+LOOP_CONNECTIONS = 8
+"""PostgreSQL: connections the event loop's reads may hold open at once. Its reads wait for the
+server without blocking the loop (``pg_loop_connection.py``), so as many run at once as requests
+do; past this many, a read awaits a free connection. Eight covers an identity provider's
+concurrency (Entra sends a handful of requests at once) and the benchmarks' eight connections."""
 LOOP_UNREACHABLE_FOR = 5.0
 """Seconds the event loop's reads answer 503 at once after failing to connect to PostgreSQL
 (each attempt can block the loop up to the two-second connect timeout)."""
@@ -162,11 +168,17 @@ def _sqlite_engine(
 
 
 def _loop_read_engine(url: str, timeout: float, echo: bool) -> Engine:
-    """The unpooled PostgreSQL engine of the event loop's read connections: each sets its
-    ``statement_timeout`` once, when it connects, and gives up connecting after two seconds."""
+    """The unpooled PostgreSQL engine of the event loop's read connections: each is a
+    :class:`LoopConnection`, sets its ``statement_timeout`` once, when it connects, and gives up
+    connecting after two seconds."""
     engine = create_engine(
         url, poolclass=NullPool, echo=echo, connect_args={"connect_timeout": 2, **UNPREPARED}
     )
+
+    @event.listens_for(engine, "do_connect")
+    def _loop_connection(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        # A psycopg connection whose waits await on the event loop (pg_loop_connection.py).
+        return LoopConnection.connect(*cargs, **cparams)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -363,6 +375,7 @@ class SqlStorage:
                 alive=_pg_alive,
                 info={STATEMENT_LIMIT: loop_read_timeout},
                 unreachable_for=LOOP_UNREACHABLE_FOR,
+                shared=LOOP_CONNECTIONS,
             )
 
             @event.listens_for(self.engine, "handle_error")
@@ -471,6 +484,12 @@ class SqlStorage:
         checkpoints run, SQLite's own otherwise."""
         running = self._checkpoints is not None and self._checkpoints.running
         return SAFETY_PAGES if running else None
+
+    @property
+    def loop_reads_wait(self) -> bool:
+        """Whether reads on the event loop wait for the database without blocking it when run
+        by :func:`scimdir.greenlet_bridge.run_bridged` (PostgreSQL's loop connections)."""
+        return self._loop_readers is not None
 
     @contextmanager
     def writer_now(self) -> Iterator[bool | None]:

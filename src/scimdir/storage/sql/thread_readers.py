@@ -28,13 +28,22 @@ check, ``pg_pool.py``) replaces one the server has closed before a unit of work 
 the server cannot be reached, a connection attempt blocks the loop up to its connect timeout:
 after a failed attempt, the readers answer :class:`~scimdir.service.ports.StorageBusy` at once
 for ``unreachable_for`` seconds (503 with ``Retry-After``) instead of stalling every request.
+
+The loop's PostgreSQL reads wait for the server without blocking the loop
+(``pg_loop_connection.py``), so several of them are under way at once, each needing a
+connection of its own: the loop's readers are ``shared`` (a unit of work takes a free
+connection and gives it back at its end), at most ``shared`` of them open; a unit that finds
+them all in use awaits one on the loop (a unit outside a bridged greenlet, which cannot await,
+opens one more and closes it at its end).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,6 +52,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from scimdir.greenlet_bridge import blocking, bridged, wait_for
 from scimdir.service.ports import StorageBusy
 from scimdir.storage.sql.autocommit_reads import end_autocommit, read_in_autocommit
 from scimdir.storage.sql.base import READONLY
@@ -51,11 +61,12 @@ __all__ = ["ThreadReaders"]
 
 
 class ThreadReaders:
-    """One autocommit read connection per thread (see the module docstring): ``engine`` is the
-    storage's, ``connections`` the unpooled engine the DB-API connections come from, ``alive``
-    whether a held DB-API connection may still be used (None: always), ``info`` entries every
-    connection's ``Connection.info`` starts with, ``unreachable_for`` seconds without a new
-    connection attempt after one failed (0: always try)."""
+    """Autocommit read connections (see the module docstring): one per thread, or with
+    ``shared`` a set of at most that many that units of work take and give back. ``engine`` is
+    the storage's, ``connections`` the unpooled engine the DB-API connections come from,
+    ``alive`` whether a held DB-API connection may still be used (None: always), ``info``
+    entries every connection's ``Connection.info`` starts with, ``unreachable_for`` seconds
+    without a new connection attempt after one failed (0: always try)."""
 
     def __init__(
         self,
@@ -65,21 +76,27 @@ class ThreadReaders:
         alive: Callable[[Any], bool] | None = None,
         info: dict[str, Any] | None = None,
         unreachable_for: float = 0.0,
+        shared: int = 0,
     ) -> None:
         self.engine = engine
         self.connections = connections
         self.alive = alive
         self.info = info or {}
         self.unreachable_for = unreachable_for
+        self.shared = shared
         self._retry_at = 0.0  # time.monotonic() before which no connection is attempted
         self._local = threading.local()
         self._held: weakref.WeakSet[Connection] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._free: list[_Slot] = []  # shared: open connections no unit uses
+        self._open = 0  # shared: open connections, free or in use
+        self._waiters: deque[asyncio.Future[None]] = deque()  # shared: units awaiting one
 
     @contextmanager
     def unit(self) -> Iterator[Connection]:
-        """The thread's connection in autocommit for one read-only unit of work."""
-        conn = self._connection()
+        """A connection in autocommit for one read-only unit of work."""
+        slot = self._take()
+        conn = slot.conn
         conn.info[READONLY] = True
         read_in_autocommit(conn)
         # No ``begin()``: a unit that runs only driver statements (a lookup) then costs no
@@ -87,17 +104,61 @@ class ThreadReaders:
         try:
             yield conn
         except BaseException:
-            self._end(conn, commit=False)
+            self._end(slot, commit=False)
             raise
-        self._end(conn, commit=True)
+        self._end(slot, commit=True)
 
-    def _connection(self) -> Connection:
+    @property
+    def open_connections(self) -> int:
+        """Shared: the connections open now, in use or free (for tests)."""
+        return self._open
+
+    def _take(self) -> _Slot:
+        if self.shared:
+            return self._take_shared()
         slot: _Slot | None = getattr(self._local, "slot", None)
-        held = slot.conn if slot is not None else None
-        if held is not None and not held.closed and not held.invalidated:
-            if self.alive is None or self.alive(held.connection.dbapi_connection):
-                return held
-            self._drop()  # the server closed it (a restart, a terminated backend)
+        if slot is not None:
+            if self._usable(slot.conn):
+                return slot
+            self._drop(slot)  # the server closed it (a restart, a terminated backend)
+        slot = self._local.slot = self._new_slot()
+        return slot
+
+    def _take_shared(self) -> _Slot:
+        while True:
+            with self._lock:
+                slot = self._free.pop() if self._free else None
+                opening = slot is None and (self._open < self.shared or not bridged())
+                if opening:
+                    self._open += 1
+            if slot is not None:
+                if self._usable(slot.conn):
+                    return slot
+                self._drop(slot)
+                continue
+            if opening:
+                try:
+                    return self._new_slot()
+                except BaseException:
+                    with self._lock:
+                        self._open -= 1
+                    raise
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                wait_for(waiter)
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # the connection it was woken for goes to the next waiter
+                waiter.cancel()
+                raise
+
+    def _usable(self, held: Connection) -> bool:
+        if held.closed or held.invalidated:
+            return False
+        return self.alive is None or self.alive(held.connection.dbapi_connection)
+
+    def _new_slot(self) -> _Slot:
         # A connection of ``engine`` (its events, its dialect) over a DB-API connection of
         # the unpooled ``connections`` engine, detached from its pool: no pool bookkeeping runs
         # (or complains) when the thread ends and its slot closes the connection.
@@ -105,10 +166,9 @@ class ThreadReaders:
         raw.detach()
         held = Connection(self.engine, connection=raw)
         held.info.update(self.info)
-        self._local.slot = _Slot(held)
         with self._lock:
             self._held.add(held)
-        return held
+        return _Slot(held)
 
     def _connect(self) -> Any:
         if self.unreachable_for and time.monotonic() < self._retry_at:
@@ -117,14 +177,18 @@ class ThreadReaders:
         # Connection), or SQLAlchemy's for a failure in its own connect handling.
         failures = (DBAPIError, self.connections.dialect.loaded_dbapi.Error)
         try:
-            return self.connections.raw_connection()
+            # Connecting blocks (SQLAlchemy's connect hooks run under a thread lock, which
+            # another unit on this thread would wait for if this one switched away).
+            with blocking():
+                return self.connections.raw_connection()
         except failures as exc:
             if not self.unreachable_for:
                 raise
             self._retry_at = time.monotonic() + self.unreachable_for
             raise StorageBusy(f"the database could not be reached: {exc}".strip()) from exc
 
-    def _end(self, conn: Connection, *, commit: bool) -> None:
+    def _end(self, slot: _Slot, *, commit: bool) -> None:
+        conn = slot.conn
         try:
             if conn.in_transaction():
                 if commit:
@@ -133,25 +197,56 @@ class ThreadReaders:
                     conn.rollback()
             driver = conn.connection.dbapi_connection
             if driver is not None and _holds_transaction(driver):
-                driver.rollback()  # never leave the thread's connection holding a snapshot
+                driver.rollback()  # never leave the connection holding a snapshot
         except BaseException:
-            self._drop()
+            self._drop(slot)
             raise
         finally:
-            end_autocommit(conn, resting=True)
+            if not conn.closed:
+                end_autocommit(conn, resting=True)
         if conn.invalidated:
-            self._drop()
+            self._drop(slot)
+        elif self.shared:
+            self._give(slot)
 
-    def _drop(self) -> None:
-        slot: _Slot | None = getattr(self._local, "slot", None)
-        self._local.slot = None
-        if slot is not None:
+    def _give(self, slot: _Slot) -> None:
+        """A shared connection back to the free ones, or closed past the limit; the first
+        waiting unit is woken to take it."""
+        with self._lock:
+            if self._open > self.shared:
+                self._open -= 1
+                keep = False
+            else:
+                self._free.append(slot)
+                keep = True
+        if not keep:
             slot.close()
+        self._wake()
+
+    def _drop(self, slot: _Slot) -> None:
+        if self.shared:
+            with self._lock:
+                self._open -= 1
+            slot.close()
+            self._wake()
+            return
+        if getattr(self._local, "slot", None) is slot:
+            self._local.slot = None
+        slot.close()
+
+    def _wake(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     def close(self) -> None:
-        """Close every thread's connection (the storage is being disposed of)."""
+        """Close every connection (the storage is being disposed of)."""
         with self._lock:
             held = list(self._held)
+            self._free.clear()
+            self._open = 0
         for conn in held:
             if not conn.closed:
                 conn.close()
