@@ -8,7 +8,7 @@ import contextvars
 
 import pytest
 
-from scimdir.greenlet_bridge import blocking, bridged, run_bridged, wait_for
+from scimdir.greenlet_bridge import blocking, bridged, run_bridged, sleep, wait_for
 
 marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
 
@@ -130,3 +130,22 @@ def test_inside_blocking_the_code_is_not_bridged() -> None:
     assert asyncio.run(run_bridged(probe)) == (True, False, True)
     with blocking():  # outside a bridged greenlet: nothing to suspend
         assert not bridged()
+
+
+def test_sleep_lets_the_loop_run_when_bridged() -> None:
+    """A bridged sleep (a retry's back-off) awaits on the loop: another task runs meanwhile."""
+    order: list[str] = []
+
+    def backs_off() -> None:
+        sleep(0.02)
+        order.append("slept")
+
+    async def other() -> None:
+        order.append("other ran")
+
+    async def main() -> None:
+        await asyncio.gather(run_bridged(backs_off), other())
+
+    asyncio.run(main())
+    assert order == ["other ran", "slept"]
+    sleep(0)  # outside the bridge: time.sleep

@@ -24,14 +24,16 @@ False and callers wait the blocking way, so the same code runs unchanged in a wo
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar, cast
 
 from greenlet import getcurrent, greenlet
 
-__all__ = ["blocking", "bridged", "run_bridged", "wait_for"]
+__all__ = ["blocking", "bridged", "run_bridged", "sleep", "wait_for"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -93,3 +95,11 @@ def wait_for(awaitable: Awaitable[T]) -> T:
     if not isinstance(current, _Bridged):
         raise RuntimeError("wait_for() needs a greenlet started by run_bridged()")
     return cast(T, current.parent.switch(awaitable))
+
+
+def sleep(seconds: float) -> None:
+    """Sleep without blocking the loop when bridged (a retry's back-off), else ``time.sleep``."""
+    if bridged():
+        wait_for(asyncio.sleep(seconds))
+    else:
+        time.sleep(seconds)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -302,3 +303,71 @@ def test_the_loop_connection_rests_in_autocommit_between_units(storage: SqlStora
         assert driver.info.transaction_status == TransactionStatus.IDLE
     finally:
         reads_on_event_loop.reset(token)
+
+
+def test_a_bridged_write_awaits_a_row_lock_on_a_loop_connection_and_commits(
+    storage: SqlStorage, postgres_url: str
+) -> None:
+    """A write run by the greenlet bridge takes one of the loop's write connections (never the
+    pool's), and while it waits for a row another session holds, the loop runs a read to its
+    end; once the row is free the write commits, and its connection goes back with no
+    transaction open."""
+    directory_id = create_directory(storage)
+    locker = create_engine(postgres_url)
+    pool_backend = _backend(storage, on_loop=False)
+
+    def rename(name: str) -> int:
+        with storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+            assert record is not None
+            tx.update_directory(replace(record, name=name))
+            return int(tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+    async def main() -> tuple[int, tuple[int, Any]]:
+        with locker.connect() as conn:
+            conn.execute(
+                text("SELECT 1 FROM directories WHERE id = :id FOR UPDATE"), {"id": directory_id}
+            )
+            writing = asyncio.ensure_future(run_bridged(rename, "renamed"))
+            await asyncio.sleep(0.05)
+            read = await run_bridged(_bridged_read, storage, "SELECT 'read'")
+            assert not writing.done()
+            conn.rollback()
+        return await writing, read
+
+    try:
+        writer, read = asyncio.run(main())
+    finally:
+        locker.dispose()
+    assert read[1] == "read"
+    assert writer not in {pool_backend, read[0]}
+    with storage.transaction(readonly=True) as tx:
+        found = tx.get_directory(directory_id)
+        assert found is not None and found.name == "renamed"
+    writers = storage._loop_writers
+    assert writers is not None and writers.open_connections == 1
+    held: Any = writers._free[0].conn.connection.dbapi_connection
+    assert held.info.transaction_status == TransactionStatus.IDLE and held.autocommit is False
+
+
+def test_a_bridged_write_that_fails_rolls_back_and_leaves_its_connection_usable(
+    storage: SqlStorage,
+) -> None:
+    directory_id = create_directory(storage)
+
+    def fails() -> None:
+        with storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+            assert record is not None
+            tx.update_directory(replace(record, name="never"))
+            raise RuntimeError("the use case failed")
+
+    def name() -> str:
+        with storage.transaction() as tx:
+            record = tx.get_directory(directory_id)
+            assert record is not None
+            return record.name
+
+    with pytest.raises(RuntimeError, match="use case failed"):
+        asyncio.run(run_bridged(fails))
+    assert asyncio.run(run_bridged(name)) == "test"

@@ -1,7 +1,7 @@
-"""Where PostgreSQL requests run (``web/db_threads.py``): index probes on the event loop, on
-the loop's own connections, waiting for PostgreSQL without blocking the loop; writes in worker
-threads; a read the database cannot answer in time (a table locked by a schema change) answers
-503 at the loop's time limit instead of stalling every request."""
+"""Where PostgreSQL requests run (``web/db_threads.py``): index probes and small writes on the
+event loop, on the loop's own connections, awaiting PostgreSQL without blocking the loop; other
+writes in worker threads; a read the database cannot answer in time (a table locked by a schema
+change) answers 503 at the loop's time limit instead of stalling every request."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from tests.web.conftest import entra_user, served
 
 pytestmark = pytest.mark.postgres
 
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
 
 @asynccontextmanager
 async def _served(
@@ -42,13 +44,16 @@ async def _served(
         storage.dispose()
 
 
-def test_index_probes_run_on_the_loop_and_writes_in_worker_threads(postgres_url: str) -> None:
-    """A lookup and a GET by id run every statement on the event loop's thread; a POST's
-    statements (after its authentication) run on another thread."""
+def test_index_probes_and_small_writes_run_on_the_loop_others_in_worker_threads(
+    postgres_url: str,
+) -> None:
+    """A lookup, a GET by id, a user's POST and PATCH run every statement on the event loop's
+    thread (awaiting PostgreSQL there); a group's POST (whose members may be many) runs its
+    write in a worker thread."""
     statements: list[tuple[int, str]] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append((threading.get_ident(), statement.lstrip().split(" ")[0].upper()))
+        statements.append((threading.get_ident(), statement.upper()))
 
     async def main() -> None:
         async with _served(postgres_url) as (app, client, base):
@@ -64,15 +69,25 @@ def test_index_probes_run_on_the_loop_and_writes_in_worker_threads(postgres_url:
                 found = await client.get(f"{base}/Users?filter={lookup}")
                 assert found.json()["totalResults"] == 1
                 assert (await client.get(f"{base}/Users/{user_id}")).status_code == 200
-                reads = list(statements)
-                statements.clear()
                 made = await client.post(f"{base}/Users", json=entra_user("w@example.test"))
                 assert made.status_code == 201
+                rename = {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "Replace", "path": "displayName", "value": "L"}],
+                }
+                patched = await client.patch(f"{base}/Users/{user_id}", json=rename)
+                assert patched.status_code == 200, patched.text
+                on_loop = list(statements)
+                statements.clear()
+                group = {"schemas": [GROUP], "displayName": "threads"}
+                assert (await client.post(f"{base}/Groups", json=group)).status_code == 201
             finally:
                 for engine in engines:
                     event.remove(engine, "before_cursor_execute", record)
-            assert reads and {ident for ident, _ in reads} == {loop_thread}
-            # The POST's authentication reads on the loop; its write, in a worker thread.
+            writes = [text for _, text in on_loop if "INSERT INTO" in text or "UPDATE " in text]
+            assert len(writes) >= 2, on_loop  # the create and the PATCH wrote
+            assert {ident for ident, _ in on_loop} == {loop_thread}
+            # The group's POST authenticates on the loop; its write, in a worker thread.
             assert any(ident != loop_thread for ident, _ in statements), statements
 
     anyio.run(main)

@@ -972,11 +972,11 @@ class Storage(Protocol):
         ...
 
     @property
-    def loop_reads_wait(self) -> bool:
-        """Whether the reads a server runs on its event loop (:data:`reads_on_event_loop`) may
-        wait for the database without blocking the loop, when run by
-        :func:`scimdir.greenlet_bridge.run_bridged`; False: they block it for their duration (an
-        index probe on a local file)."""
+    def awaits_on_loop(self) -> bool:
+        """Whether database work a server runs on its event loop with
+        :func:`scimdir.greenlet_bridge.run_bridged` (reads under :data:`reads_on_event_loop`,
+        small writes) awaits the database there instead of blocking the loop; False: a read
+        blocks it for its duration (an index probe on a local file)."""
         ...
 
     def writer_now(self) -> AbstractContextManager[bool | None]:

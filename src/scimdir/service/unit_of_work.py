@@ -31,6 +31,7 @@ from typing import TypeVar
 
 from scim2_models.exceptions import ConflictException
 
+from scimdir import greenlet_bridge
 from scimdir.scim.errors import SCIMException
 from scimdir.service.ports import Storage, Transaction, TransientConflict, read_deadline
 
@@ -120,5 +121,6 @@ def write(
                     f"({attempts} attempts, nothing was applied); send it again."
                 ) from exc
             logger.info("unit of work rolled back (%s); running it again, attempt %d", exc, attempt)
-            time.sleep(random.uniform(0, _BACKOFF_S * attempt))  # jitter, not security
+            # Jitter, not security; on the event loop (a bridged write) the loop keeps serving.
+            greenlet_bridge.sleep(random.uniform(0, _BACKOFF_S * attempt))
     raise AssertionError("unreachable")  # pragma: no cover

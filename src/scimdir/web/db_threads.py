@@ -28,8 +28,11 @@ POSTs cost (docs/performance.md). On SQLite, therefore:
   it past ``SCIMDIR_REQUEST_TIMEOUT_SECONDS`` (:data:`scimdir.service.ports.read_deadline`), by
   when the overload guard has answered 503 anyway. The loop keeps serving other requests.
 
-On PostgreSQL, writes keep the thread pool (the server admits concurrent writers). Index-probe
-reads run on the event loop too (``inline_reads``' default), on the loop's own connections with
+On PostgreSQL, a small write (as above, whatever the writer lock) runs on the event loop in a
+greenlet that awaits the server (:meth:`DatabaseThreads.small_write`): no thread hop, and no
+GIL hand-over between its statements while it holds row locks (the directory's counters row
+among them, which every write of the directory takes); other writes keep the thread pool (the
+server admits concurrent writers). Index-probe reads run on the event loop too (``inline_reads``' default), on the loop's own connections with
 a statement time limit (``storage/sql/storage.py``), in a greenlet whose waits for PostgreSQL
 are awaited on the loop (``greenlet_bridge.py``, ``storage/sql/pg_loop_connection.py``): the
 loop serves other requests during each round trip, near or across a network, where the hop to
@@ -123,13 +126,20 @@ class DatabaseThreads:
         self._writer: ThreadPoolExecutor | None = None
 
     async def small_write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a write whose work is bounded (see the module docstring) on the event loop when
-        the storage says it can start without waiting and commit without a checkpoint. While
+        """Run a write whose work is bounded (see the module docstring) on the event loop: on
+        PostgreSQL in a bridged greenlet that awaits the server (shielded from cancellation, as
+        a thread's write is); on SQLite when the storage says it can start without waiting and
+        commit without a checkpoint. While
         another writer holds the lock (the log writer's batch, another process), the loop
         keeps serving and tries again, for up to :data:`SMALL_WRITE_WAIT` seconds; then, or
         when the storage never writes on the loop, as :meth:`write` does. (Handing it to the
         writer thread at once would keep that thread busy, and every later write queued behind
         it, for as long as writes keep coming.)"""
+        if self.storage is not None and self.storage.awaits_on_loop:
+            # PostgreSQL: on the loop, awaiting the server; shielded as a thread's write is.
+            with anyio.CancelScope(shield=True):
+                result = await run_bridged(fn, *args, **kwargs)
+            return result
         if self.single_writer and self.storage is not None:
             delay, deadline = _RETRY_MIN, time.monotonic() + SMALL_WRITE_WAIT
             while True:
@@ -170,7 +180,7 @@ class DatabaseThreads:
         waits for its read (which the loop connection's statement time limit bounds)."""
         token = reads_on_event_loop.set(True)
         try:
-            if self.storage is None or not self.storage.loop_reads_wait:
+            if self.storage is None or not self.storage.awaits_on_loop:
                 return fn(*args, **kwargs)
             with anyio.CancelScope(shield=True):
                 result = await run_bridged(fn, *args, **kwargs)

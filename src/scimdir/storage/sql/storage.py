@@ -42,11 +42,13 @@ from typing import Any, NoReturn
 
 from alembic import command
 from alembic.config import Config
+from psycopg import IsolationLevel
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 
+from scimdir.greenlet_bridge import bridged
 from scimdir.service.ports import ReadTimeLimit, StorageBusy, read_deadline, reads_on_event_loop
 from scimdir.storage.sql.autocommit_reads import end_autocommit, in_autocommit, read_in_autocommit
 from scimdir.storage.sql.base import READONLY
@@ -167,10 +169,10 @@ def _sqlite_engine(
     return engine
 
 
-def _loop_read_engine(url: str, timeout: float, echo: bool) -> Engine:
-    """The unpooled PostgreSQL engine of the event loop's read connections: each is a
-    :class:`LoopConnection`, sets its ``statement_timeout`` once, when it connects, and gives up
-    connecting after two seconds."""
+def _loop_engine(url: str, timeout: float | None, echo: bool) -> Engine:
+    """The unpooled PostgreSQL engine of the event loop's connections: each is a
+    :class:`LoopConnection`, sets ``timeout`` as its ``statement_timeout`` once, when it
+    connects (reads; None: none, writes), and gives up connecting after two seconds."""
     engine = create_engine(
         url, poolclass=NullPool, echo=echo, connect_args={"connect_timeout": 2, **UNPREPARED}
     )
@@ -180,12 +182,14 @@ def _loop_read_engine(url: str, timeout: float, echo: bool) -> Engine:
         # A psycopg connection whose waits await on the event loop (pg_loop_connection.py).
         return LoopConnection.connect(*cargs, **cparams)
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        dbapi_connection.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
-        dbapi_connection.autocommit = autocommit
+    if timeout is not None:
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute(f"SET statement_timeout = {max(1, round(timeout * 1000))}")
+            dbapi_connection.autocommit = autocommit
 
     return engine
 
@@ -356,6 +360,7 @@ class SqlStorage:
         pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
         self._readers: ThreadReaders | None = None  # every thread's autocommit reads (SQLite)
         self._loop_readers: ThreadReaders | None = None  # the event loop's (PostgreSQL)
+        self._loop_writers: ThreadReaders | None = None  # its bridged writes' (PostgreSQL)
         self.loop_read_timeout = loop_read_timeout
         self._checkpoints: WalCheckpointer | None = None
         self._statistics: StatisticsKeeper | None = None  # PostgreSQL (pg_statistics.py)
@@ -371,9 +376,18 @@ class SqlStorage:
             self._statistics = StatisticsKeeper(self.engine)
             self._loop_readers = ThreadReaders(
                 self.engine,
-                _loop_read_engine(url, loop_read_timeout, echo),
+                _loop_engine(url, loop_read_timeout, echo),
                 alive=_pg_alive,
                 info={STATEMENT_LIMIT: loop_read_timeout},
+                unreachable_for=LOOP_UNREACHABLE_FOR,
+                shared=LOOP_CONNECTIONS,
+            )
+            # The loop's writes: the same kind of connections, without the reads' time limit
+            # (a write waits for row locks as a worker thread's would).
+            self._loop_writers = ThreadReaders(
+                self.engine,
+                _loop_engine(url, None, echo),
+                alive=_pg_alive,
                 unreachable_for=LOOP_UNREACHABLE_FOR,
                 shared=LOOP_CONNECTIONS,
             )
@@ -392,10 +406,11 @@ class SqlStorage:
     @property
     def engines(self) -> tuple[Engine, ...]:
         """Every engine whose connections run statements: the pool's, then the event loop's
-        read connections' (PostgreSQL). For tools that watch connections (round trips)."""
-        if self._loop_readers is None:
+        read and write connections' (PostgreSQL). For tools that watch connections (round
+        trips)."""
+        if self._loop_readers is None or self._loop_writers is None:
             return (self.engine,)
-        return (self.engine, self._loop_readers.connections)
+        return (self.engine, self._loop_readers.connections, self._loop_writers.connections)
 
     @property
     def dialect(self) -> str:
@@ -439,12 +454,16 @@ class SqlStorage:
         leaves as ``TransientConflict`` after the rollback. On a SQLite file, autocommit reads
         run on the thread's own connection (``thread_readers.py``).
         """
+        on_loop = self._loop_readers is not None and (reads_on_event_loop.get() or bridged())
         if readonly and not snapshot:
             if self._readers is not None:
                 return self._thread_read(self._readers)
-            if self._loop_readers is not None and reads_on_event_loop.get():
+            if on_loop and self._loop_readers is not None:
                 return self._thread_read(self._loop_readers)
-        return self._pooled(readonly=readonly, snapshot=snapshot)
+        if on_loop and self._loop_writers is not None:
+            # Never the pool on the loop: a checkout could wait for worker threads, blocking it.
+            return self._unit(self._loop_writers.held, readonly=readonly, snapshot=snapshot)
+        return self._unit(self.engine.connect, readonly=readonly, snapshot=snapshot)
 
     @contextmanager
     def _thread_read(self, readers: ThreadReaders) -> Iterator[SqlTransaction]:
@@ -455,18 +474,29 @@ class SqlStorage:
             _raise_transient(exc, committing=False)
 
     @contextmanager
-    def _pooled(self, *, readonly: bool, snapshot: bool) -> Iterator[SqlTransaction]:
+    def _unit(
+        self,
+        connect: Callable[[], AbstractContextManager[Connection]],
+        *,
+        readonly: bool,
+        snapshot: bool,
+    ) -> Iterator[SqlTransaction]:
+        """A unit of work on a connection of ``connect``: the pool's, or the event loop's own
+        (PostgreSQL work run by the greenlet bridge)."""
         writer = nullcontext() if readonly or self._writer is None else self._writer
         committing = False
         try:
-            with writer, self.engine.connect() as conn:
+            with writer, connect() as conn:
                 conn.info[READONLY] = readonly
                 postgres = readonly and conn.dialect.name == "postgresql"
                 autocommit = readonly and not snapshot
                 if autocommit:
                     read_in_autocommit(conn)
-                elif postgres:
-                    conn.execution_options(isolation_level="REPEATABLE READ")
+                elif postgres and connect == self.engine.connect:
+                    conn.execution_options(isolation_level="REPEATABLE READ")  # reset by the pool
+                elif postgres:  # the loop's own connection: reset when it is given back
+                    driver: Any = conn.connection.dbapi_connection
+                    driver.isolation_level = IsolationLevel.REPEATABLE_READ
                 try:
                     with conn.begin():
                         tx = SqlTransaction(conn, self.marks)
@@ -486,9 +516,9 @@ class SqlStorage:
         return SAFETY_PAGES if running else None
 
     @property
-    def loop_reads_wait(self) -> bool:
-        """Whether reads on the event loop wait for the database without blocking it when run
-        by :func:`scimdir.greenlet_bridge.run_bridged` (PostgreSQL's loop connections)."""
+    def awaits_on_loop(self) -> bool:
+        """Whether work on the event loop run by :func:`scimdir.greenlet_bridge.run_bridged`
+        awaits PostgreSQL there (its units of work take the loop's connections)."""
         return self._loop_readers is not None
 
     @contextmanager
@@ -535,7 +565,7 @@ class SqlStorage:
         work."""
         self.stop_background()
         self.engine.dispose()
-        for readers in (self._readers, self._loop_readers):
+        for readers in (self._readers, self._loop_readers, self._loop_writers):
             if readers is not None:
                 readers.close()
         if self._writer is not None:

@@ -108,6 +108,19 @@ class ThreadReaders:
             raise
         self._end(slot, commit=True)
 
+    @contextmanager
+    def held(self) -> Iterator[Connection]:
+        """A connection outside autocommit, as the pool lends one, for a unit of work that
+        begins and ends its own transaction (``storage.py``); the connection is given back
+        with no transaction open."""
+        slot = self._take()
+        try:
+            yield slot.conn
+        except BaseException:
+            self._end(slot, commit=False, resting=False)
+            raise
+        self._end(slot, commit=False, resting=False)
+
     @property
     def open_connections(self) -> int:
         """Shared: the connections open now, in use or free (for tests)."""
@@ -187,7 +200,7 @@ class ThreadReaders:
             self._retry_at = time.monotonic() + self.unreachable_for
             raise StorageBusy(f"the database could not be reached: {exc}".strip()) from exc
 
-    def _end(self, slot: _Slot, *, commit: bool) -> None:
+    def _end(self, slot: _Slot, *, commit: bool, resting: bool = True) -> None:
         conn = slot.conn
         try:
             if conn.in_transaction():
@@ -203,7 +216,7 @@ class ThreadReaders:
             raise
         finally:
             if not conn.closed:
-                end_autocommit(conn, resting=True)
+                end_autocommit(conn, resting=resting)
         if conn.invalidated:
             self._drop(slot)
         elif self.shared:
