@@ -1,8 +1,9 @@
-"""PostgreSQL reads on the event loop (``storage/sql/storage.py``, ``thread_readers.py``): while
+"""PostgreSQL reads on the event loop (``storage/sql/storage.py``, ``held_connections.py``): while
 :data:`~scimdir.service.ports.reads_on_event_loop` is set, an autocommit read runs on one of the
 loop's own connections (never a pooled one worker threads may hold), bounded by its
 ``statement_timeout``, replaced when the server closed it; run by the greenlet bridge, it waits
-for PostgreSQL without blocking the loop, on a connection of its own, at most ``shared`` open."""
+for PostgreSQL without blocking the loop, on a connection of its own, at most ``shared`` open;
+a write run by the bridge takes one of the loop's write connections, outside autocommit."""
 
 from __future__ import annotations
 

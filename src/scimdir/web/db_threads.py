@@ -32,11 +32,12 @@ On PostgreSQL, a small write (as above, whatever the writer lock) runs on the ev
 greenlet that awaits the server (:meth:`DatabaseThreads.small_write`): no thread hop, and no
 GIL hand-over between its statements while it holds row locks (the directory's counters row
 among them, which every write of the directory takes); other writes keep the thread pool (the
-server admits concurrent writers). Index-probe reads run on the event loop too (``inline_reads``' default), on the loop's own connections with
-a statement time limit (``storage/sql/storage.py``), in a greenlet whose waits for PostgreSQL
-are awaited on the loop (``greenlet_bridge.py``, ``storage/sql/pg_loop_connection.py``): the
-loop serves other requests during each round trip, near or across a network, where the hop to
-a worker thread and back costs about 190 µs of CPU (docs/performance.md).
+server admits concurrent writers). Index-probe reads run on the event loop too
+(``inline_reads``' default), on the loop's own connections with a statement time limit
+(``storage/sql/storage.py``), in a greenlet whose waits for PostgreSQL are awaited on the loop
+(``greenlet_bridge.py``, ``storage/sql/pg_loop_connection.py``): the loop serves other requests
+during each round trip, near or across a network, where the hop to a worker thread and back
+costs about 190 µs of CPU (docs/performance.md).
 
 A request cancelled at its deadline while its write is still queued drops the write (it never
 runs); one whose write already runs keeps its in-flight slot until the write has finished

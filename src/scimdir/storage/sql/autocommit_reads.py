@@ -55,7 +55,7 @@ def read_in_autocommit(conn: Connection) -> None:
 
 def end_autocommit(conn: Connection, *, resting: bool = False) -> None:
     """Give the connection back as it came: to the pool not in autocommit, or (``resting``:
-    a connection kept for reads only, ``thread_readers.py``) in autocommit, where the next unit
+    a connection kept for reads only, ``held_connections.py``) in autocommit, where the next unit
     finds it without a switch; either way with the default isolation level."""
     conn.info.pop(AUTOCOMMIT_READ, None)
     if conn.dialect.name != "postgresql":

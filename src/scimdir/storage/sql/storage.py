@@ -19,7 +19,7 @@ concurrent ``scimdir migrate`` runs (several servers starting at once) are safe,
 migration in its own transaction (an index built ``CONCURRENTLY`` needs none). Connections
 (``pg_pool.py``): no pre-ping (a dead pooled connection is dropped at checkout without a round
 trip). The reads the event loop serves itself (index probes, ``web/db_threads.py``) run on the
-loop's own connection (``thread_readers.py``) with a ``statement_timeout`` of
+loop's own connection (``held_connections.py``) with a ``statement_timeout`` of
 ``loop_read_timeout``: a pool checkout could wait behind busy worker threads, and a statement
 that blocks the loop must be bounded (a lock held by a schema change, a wedged server).
 
@@ -59,12 +59,12 @@ from scimdir.storage.sql.driver_statements import (
     run_driver_sql,
 )
 from scimdir.storage.sql.errors import transient
+from scimdir.storage.sql.held_connections import HeldConnections
 from scimdir.storage.sql.page_marks import PageMarks
 from scimdir.storage.sql.pg_loop_connection import LoopConnection
 from scimdir.storage.sql.pg_pool import install_liveness_check, server_closed
 from scimdir.storage.sql.pg_statistics import StatisticsKeeper
 from scimdir.storage.sql.pg_wire import UNPREPARED
-from scimdir.storage.sql.thread_readers import ThreadReaders
 from scimdir.storage.sql.transaction import SqlTransaction
 from scimdir.storage.sql.wal_checkpoints import SAFETY_PAGES, WalCheckpointer
 
@@ -358,9 +358,9 @@ class SqlStorage:
         loop_read_timeout: float = LOOP_READ_TIMEOUT,
     ) -> None:
         pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
-        self._readers: ThreadReaders | None = None  # every thread's autocommit reads (SQLite)
-        self._loop_readers: ThreadReaders | None = None  # the event loop's (PostgreSQL)
-        self._loop_writers: ThreadReaders | None = None  # its bridged writes' (PostgreSQL)
+        self._readers: HeldConnections | None = None  # every thread's autocommit reads (SQLite)
+        self._loop_readers: HeldConnections | None = None  # the event loop's (PostgreSQL)
+        self._loop_writers: HeldConnections | None = None  # its bridged writes' (PostgreSQL)
         self.loop_read_timeout = loop_read_timeout
         self._checkpoints: WalCheckpointer | None = None
         self._statistics: StatisticsKeeper | None = None  # PostgreSQL (pg_statistics.py)
@@ -368,13 +368,13 @@ class SqlStorage:
             self.engine = _sqlite_engine(url, pool, echo, self._wal_pages)
             if _writer_lock(url, writer_timeout) is not None:  # a database file
                 unpooled = _sqlite_engine(url, {"poolclass": NullPool}, echo)
-                self._readers = ThreadReaders(self.engine, unpooled)
+                self._readers = HeldConnections(self.engine, unpooled)
                 self._checkpoints = WalCheckpointer(unpooled)
         else:
             self.engine = create_engine(url, **pool, echo=echo, connect_args=UNPREPARED)
             install_liveness_check(self.engine)
             self._statistics = StatisticsKeeper(self.engine)
-            self._loop_readers = ThreadReaders(
+            self._loop_readers = HeldConnections(
                 self.engine,
                 _loop_engine(url, loop_read_timeout, echo),
                 alive=_pg_alive,
@@ -384,7 +384,7 @@ class SqlStorage:
             )
             # The loop's writes: the same kind of connections, without the reads' time limit
             # (a write waits for row locks as a worker thread's would).
-            self._loop_writers = ThreadReaders(
+            self._loop_writers = HeldConnections(
                 self.engine,
                 _loop_engine(url, None, echo),
                 alive=_pg_alive,
@@ -452,7 +452,7 @@ class SqlStorage:
         it runs in autocommit until a read pins a snapshot (``autocommit_reads.py``). A
         deadlock, serialization failure, busy database or a connection lost before ``COMMIT``
         leaves as ``TransientConflict`` after the rollback. On a SQLite file, autocommit reads
-        run on the thread's own connection (``thread_readers.py``).
+        run on the thread's own connection (``held_connections.py``).
         """
         on_loop = self._loop_readers is not None and (reads_on_event_loop.get() or bridged())
         if readonly and not snapshot:
@@ -466,7 +466,7 @@ class SqlStorage:
         return self._unit(self.engine.connect, readonly=readonly, snapshot=snapshot)
 
     @contextmanager
-    def _thread_read(self, readers: ThreadReaders) -> Iterator[SqlTransaction]:
+    def _thread_read(self, readers: HeldConnections) -> Iterator[SqlTransaction]:
         try:
             with readers.unit() as conn:
                 yield SqlTransaction(conn, self.marks)

@@ -1,4 +1,4 @@
-"""SQLite's per-thread read connections (``storage/sql/thread_readers.py``): one connection per
+"""SQLite's per-thread read connections (``storage/sql/held_connections.py``): one connection per
 thread for autocommit reads, never left inside a transaction, dropped with its thread, closed by
 ``dispose``; the checkpointer is never blocked by an idle reader."""
 

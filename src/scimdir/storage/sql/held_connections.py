@@ -1,5 +1,6 @@
-"""Each thread keeps one connection for its autocommit reads, instead of a pool checkout per
-unit of work: on SQLite for every thread, on PostgreSQL for the event loop's reads only.
+"""Connections held outside the pool, instead of a pool checkout per unit of work: on SQLite
+one per thread for its autocommit reads; on PostgreSQL a shared set for the event loop's reads
+and another for the writes it runs itself.
 
 A GET authenticates and reads in one read-only unit of work without a snapshot
 (``autocommit_reads.py``), which needs neither ``BEGIN`` nor ``COMMIT``. What remained
@@ -29,12 +30,13 @@ the server cannot be reached, a connection attempt blocks the loop up to its con
 after a failed attempt, the readers answer :class:`~scimdir.service.ports.StorageBusy` at once
 for ``unreachable_for`` seconds (503 with ``Retry-After``) instead of stalling every request.
 
-The loop's PostgreSQL reads wait for the server without blocking the loop
-(``pg_loop_connection.py``), so several of them are under way at once, each needing a
-connection of its own: the loop's readers are ``shared`` (a unit of work takes a free
-connection and gives it back at its end), at most ``shared`` of them open; a unit that finds
-them all in use awaits one on the loop (a unit outside a bridged greenlet, which cannot await,
-opens one more and closes it at its end).
+The loop's PostgreSQL work waits for the server without blocking the loop
+(``pg_loop_connection.py``), so several units are under way at once, each needing a connection
+of its own: the loop's connections are ``shared`` (a unit of work takes a free connection and
+gives it back at its end), at most ``shared`` of them open; a unit that finds them all in use
+awaits one on the loop (a unit outside a bridged greenlet, which cannot await, opens one more
+and closes it at its end). The loop's reads take theirs in autocommit (:meth:`unit`), its
+writes outside autocommit, beginning and ending their own transaction (:meth:`held`).
 """
 
 from __future__ import annotations
@@ -57,11 +59,11 @@ from scimdir.service.ports import StorageBusy
 from scimdir.storage.sql.autocommit_reads import end_autocommit, read_in_autocommit
 from scimdir.storage.sql.base import READONLY
 
-__all__ = ["ThreadReaders"]
+__all__ = ["HeldConnections"]
 
 
-class ThreadReaders:
-    """Autocommit read connections (see the module docstring): one per thread, or with
+class HeldConnections:
+    """Connections outside the pool (see the module docstring): one per thread, or with
     ``shared`` a set of at most that many that units of work take and give back. ``engine`` is
     the storage's, ``connections`` the unpooled engine the DB-API connections come from,
     ``alive`` whether a held DB-API connection may still be used (None: always), ``info``
