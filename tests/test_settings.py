@@ -33,3 +33,23 @@ def test_base_url_defaults_to_host_and_port() -> None:
     local = Settings(host="127.0.0.1", port=8123, public_url=None)
     assert local.base_url() == "http://127.0.0.1:8123"
     assert Settings(public_url="https://scim.example.com/").base_url() == "https://scim.example.com"
+
+
+@pytest.mark.parametrize(
+    ("url", "awaiting"),
+    [
+        ("postgresql+psycopg://u@127.0.0.1:5432/db", False),
+        ("postgresql+psycopg://u@localhost/db", False),
+        ("postgresql+psycopg://u@[::1]:5432/db", False),
+        ("postgresql+psycopg:///db", False),  # a Unix socket
+        ("postgresql+psycopg://u@/db?host=/var/run/postgresql", False),
+        ("postgresql+psycopg://u@db.internal:5432/db", True),
+        ("postgresql+psycopg://u@10.0.0.7/db", True),
+        ("postgresql+psycopg://u@/db?host=db.internal", True),
+    ],
+)
+def test_loop_reads_await_a_server_on_another_host_by_default(url: str, awaiting: bool) -> None:
+    """A read on the event loop awaits PostgreSQL across a network (a round trip must not stall
+    the loop) and blocks the loop for a loopback round trip (cheaper in CPU when it is busy)."""
+    assert Settings(database_url=url).reads_await() is awaiting
+    assert Settings(database_url=url, loop_reads_await=not awaiting).reads_await() is not awaiting

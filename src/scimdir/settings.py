@@ -5,7 +5,7 @@ Environment variables use the ``SCIMDIR_`` prefix (pydantic-settings). Nothing r
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -115,9 +115,17 @@ class Settings(BaseSettings):
         default=None,
         description="Serve index-probe GETs (a lookup, a read by id) on the event loop instead "
         "of the thread pool. Default: on (SQLite: a read is a few hundred microseconds of local "
-        "CPU; PostgreSQL: the loop serves other requests while a read waits for the server, "
-        "which costs less CPU than the hop to a worker thread). Off: every GET hops to the "
-        "thread pool.",
+        "CPU; PostgreSQL: a read on the loop costs less CPU than the hop to a worker thread; "
+        "how it waits for the server: `SCIMDIR_LOOP_READS_AWAIT`). Off: every GET hops to "
+        "the thread pool.",
+    )
+    loop_reads_await: bool | None = Field(
+        default=None,
+        description="PostgreSQL: whether a read served on the event loop awaits the server "
+        "there (the loop serves other requests during the round trip) instead of blocking the "
+        "loop for it. Default: on for a server on another host (a network round trip must not "
+        "stall the loop), off for one on this host (a loopback round trip is shorter than what "
+        "awaiting costs in CPU once the cores are busy: docs/performance.md).",
     )
     db_pool_size: int | None = Field(
         default=None,
@@ -215,6 +223,12 @@ class Settings(BaseSettings):
         """Whether GETs run on the event loop (see ``inline_reads``)."""
         return self.inline_reads is not False
 
+    def reads_await(self) -> bool:
+        """Whether PostgreSQL reads on the event loop await the server (``loop_reads_await``)."""
+        if self.loop_reads_await is not None:
+            return self.loop_reads_await
+        return _database_host(self.database_url) not in _LOCAL_HOSTS
+
     def is_sqlite(self) -> bool:
         """Whether the database is SQLite (one writer: writes go to one dedicated thread)."""
         return self.database_url.startswith("sqlite")
@@ -224,3 +238,17 @@ class Settings(BaseSettings):
         if self.public_url:
             return self.public_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
+
+
+_LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
+def _database_host(url: str) -> str:
+    """The host a database URL connects to; "" for a Unix socket (no host, or a ``host=``
+    query parameter that is a directory)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host:
+        named = parse_qs(parts.query).get("host", [""])[0]
+        host = "" if named.startswith("/") else named
+    return host

@@ -30,12 +30,13 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 @asynccontextmanager
 async def _served(
-    postgres_url: str, limit: float = 0.3
+    postgres_url: str, limit: float = 0.3, *, awaiting: bool | None = None
 ) -> AsyncIterator[tuple[Any, httpx.AsyncClient, str]]:
     """The app with its lifespan on a PostgreSQL storage whose loop reads stop after
-    ``limit`` seconds."""
+    ``limit`` seconds; ``awaiting``: ``loop_reads_await``."""
     storage = SqlStorage(postgres_url, loop_read_timeout=limit)
-    app = create_app(Settings(database_url=postgres_url, log_enabled=False), storage=storage)
+    settings = Settings(database_url=postgres_url, log_enabled=False, loop_reads_await=awaiting)
+    app = create_app(settings, storage=storage)
     assert app.state.services.storage is storage
     try:
         async with served(app, "loop reads") as (client, base):
@@ -93,24 +94,25 @@ def test_index_probes_and_small_writes_run_on_the_loop_others_in_worker_threads(
     anyio.run(main)
 
 
-def test_a_lookup_waiting_for_postgresql_leaves_the_loop_serving(postgres_url: str) -> None:
-    """While a user lookup waits in PostgreSQL (its table locked by a schema change), a group
-    lookup, also served on the loop, is answered; once the lock goes, the user lookup is too.
-    With a blocking wait the group lookup would have waited for the user lookup's end."""
+def test_an_awaiting_lookup_leaves_the_loop_serving(postgres_url: str) -> None:
+    """With ``loop_reads_await`` (a server on another host), while a group lookup waits in
+    PostgreSQL (its table locked by a schema change), a user lookup, also served on the loop,
+    is answered; once the lock goes, the group lookup is too. With a blocking wait the user
+    lookup would have waited for the group lookup's end. (``groups``: no other test locks it.)"""
     locker = create_engine(postgres_url)
 
     async def main() -> None:
-        async with _served(postgres_url, limit=10) as (_app, client, base):
+        async with _served(postgres_url, limit=10, awaiting=True) as (_app, client, base):
             users = f"{base}/Users?filter=" + quote('userName eq "nobody@example.test"')
             groups = f"{base}/Groups?excludedAttributes=members&filter=" + quote(
                 'displayName eq "nobody"'
             )
-            assert (await client.get(users)).status_code == 200  # connections opened, warm
+            assert (await client.get(groups)).status_code == 200  # connections opened, warm
             with locker.connect() as conn:
-                conn.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
-                waiting = asyncio.ensure_future(client.get(users))
+                conn.execute(text("LOCK TABLE groups IN ACCESS EXCLUSIVE MODE"))
+                waiting = asyncio.ensure_future(client.get(groups))
                 await asyncio.sleep(0.1)
-                answered = await client.get(groups)
+                answered = await client.get(users)
                 assert answered.status_code == 200, answered.text
                 assert not waiting.done()
                 conn.rollback()

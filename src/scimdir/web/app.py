@@ -68,6 +68,7 @@ def create_app(
         public_url=settings.base_url(),
         max_body_bytes=settings.max_body_bytes,
         inline_reads=settings.reads_inline(),
+        awaiting_reads=settings.reads_await(),
         single_writer=settings.is_sqlite(),
         rate_limiter=rate_limiter or RateLimiter(),
         api_keys=services.api_keys,

@@ -34,10 +34,12 @@ GIL hand-over between its statements while it holds row locks (the directory's c
 among them, which every write of the directory takes); other writes keep the thread pool (the
 server admits concurrent writers). Index-probe reads run on the event loop too
 (``inline_reads``' default), on the loop's own connections with a statement time limit
-(``storage/sql/storage.py``), in a greenlet whose waits for PostgreSQL are awaited on the loop
+(``storage/sql/storage.py``), where the hop to a worker thread and back would cost about 190 µs
+of CPU (docs/performance.md). With ``awaiting_reads`` (the default for a server on another
+host) a read runs in a greenlet whose waits for PostgreSQL are awaited on the loop
 (``greenlet_bridge.py``, ``storage/sql/pg_loop_connection.py``): the loop serves other requests
-during each round trip, near or across a network, where the hop to a worker thread and back
-costs about 190 µs of CPU (docs/performance.md).
+during its round trip. Without (a server on this host), the read blocks the loop for its
+loopback round trip, which costs less CPU than awaiting once the cores are busy.
 
 A request cancelled at its deadline while its write is still queued drops the write (it never
 runs); one whose write already runs keeps its in-flight slot until the write has finished
@@ -112,6 +114,8 @@ class DatabaseThreads:
 
     :param storage: lets :meth:`small_write` ask whether a write may run on the loop now
         (``Storage.writer_now``); None: every write goes to the writer thread.
+    :param awaiting_reads: :meth:`inline` reads await the database on the loop when the storage
+        can (PostgreSQL); False: they block the loop for their round trip.
     """
 
     def __init__(
@@ -120,10 +124,12 @@ class DatabaseThreads:
         single_writer: bool,
         read_time_limit: float | None,
         storage: Storage | None = None,
+        awaiting_reads: bool = True,
     ) -> None:
         self.single_writer = single_writer
         self.read_time_limit = read_time_limit
         self.storage = storage
+        self.awaiting_reads = awaiting_reads
         self._writer: ThreadPoolExecutor | None = None
 
     async def small_write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -174,14 +180,14 @@ class DatabaseThreads:
 
     async def inline(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` here, on the event loop, its reads on the loop's own connections
-        (:data:`~scimdir.service.ports.reads_on_event_loop`). When the storage's loop reads
-        wait without blocking the loop (PostgreSQL), ``fn`` runs in a bridged greenlet
+        (:data:`~scimdir.service.ports.reads_on_event_loop`). With ``awaiting_reads``, when the
+        storage can await on the loop (PostgreSQL), ``fn`` runs in a bridged greenlet
         (``greenlet_bridge.py``) and the loop serves other requests during its round trips;
         shielded from cancellation, as a thread's work is: a request past its deadline still
         waits for its read (which the loop connection's statement time limit bounds)."""
         token = reads_on_event_loop.set(True)
         try:
-            if self.storage is None or not self.storage.awaits_on_loop:
+            if not self.awaiting_reads or self.storage is None or not self.storage.awaits_on_loop:
                 return fn(*args, **kwargs)
             with anyio.CancelScope(shield=True):
                 result = await run_bridged(fn, *args, **kwargs)

@@ -81,6 +81,8 @@ class ScimApi:
     public_url: str
     max_body_bytes: int
     inline_reads: bool = True
+    awaiting_reads: bool = True
+    """PostgreSQL: the loop's reads await the server instead of blocking the loop."""
     throttle: FailureThrottle = field(default_factory=FailureThrottle)
     rate_limiter: RateLimiter | None = None
     api_keys: ApiKeyService | None = None
@@ -97,6 +99,7 @@ class ScimApi:
             single_writer=self.single_writer,
             read_time_limit=self.read_time_limit,
             storage=self.directories.storage,
+            awaiting_reads=self.awaiting_reads,
         )
 
     def routes(self) -> list[Route]:
