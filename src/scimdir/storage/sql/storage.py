@@ -77,10 +77,11 @@ LOOP_READ_TIMEOUT = 2.0
 millisecond; the limit only bounds how long a wedged database can stall the loop)."""
 
 LOOP_CONNECTIONS = 8
-"""PostgreSQL: connections the event loop's reads may hold open at once. Its reads wait for the
-server without blocking the loop (``pg_loop_connection.py``), so as many run at once as requests
-do; past this many, a read awaits a free connection. Eight covers an identity provider's
-concurrency (Entra sends a handful of requests at once) and the benchmarks' eight connections."""
+"""PostgreSQL: connections the event loop's reads may hold open at once, and as many for the
+writes it runs. Work run by the greenlet bridge awaits the server without blocking the loop
+(``pg_loop_connection.py``), so as many units run at once as requests do; past this many, a
+unit awaits a free connection. Eight covers an identity provider's concurrency (Entra sends a
+handful of requests at once) and the benchmarks' eight connections."""
 LOOP_UNREACHABLE_FOR = 5.0
 """Seconds the event loop's reads answer 503 at once after failing to connect to PostgreSQL
 (each attempt can block the loop up to the two-second connect timeout)."""
