@@ -2,8 +2,8 @@
 
 The service layer and the storage port are synchronous (a unit of work is a ``with`` block);
 the reads the server runs on its event loop (an identity provider's lookups, ``web/db_threads``)
-are too. On PostgreSQL such a read used to block the loop for its round trip: the loop and the
-database took turns instead of overlapping (docs/performance.md, "Sixth pass"). A greenlet
+are too. On PostgreSQL such a read blocks the loop for its round trip, so the loop and the
+database take turns instead of overlapping (docs/performance.md, "Sixth pass"). A greenlet
 bridge lets that same synchronous code wait asynchronously: :func:`run_bridged` runs a function
 in a greenlet of its own; when the code deep inside it must wait for a socket, it calls
 :func:`wait_for` with an awaitable, which switches back to the coroutine that spawned it; that

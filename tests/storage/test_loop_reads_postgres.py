@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from psycopg.pq import TransactionStatus
@@ -25,6 +26,8 @@ from scimdir.storage.sql.pg_loop_connection import LoopConnection
 from tests.storage.helpers import create_directory
 
 pytestmark = pytest.mark.postgres
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -173,20 +176,32 @@ def _bridged_read(storage: SqlStorage, sql: str) -> tuple[int, Any]:
         reads_on_event_loop.reset(token)
 
 
-def _holding_lock(postgres_url: str, key: int) -> Any:
-    """An engine whose one connection holds advisory lock ``key`` until ``release()``."""
+def _holding_lock(postgres_url: str, key: int) -> Callable[[], None]:
+    """Take advisory lock ``key`` on a connection of its own; returns what releases it."""
     engine = create_engine(postgres_url)
     conn = engine.connect()
     conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
 
-    class Holder:
-        @staticmethod
-        def release() -> None:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            conn.close()
-            engine.dispose()
+    def release() -> None:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        conn.close()
+        engine.dispose()
 
-    return Holder
+    return release
+
+
+async def _overtaken(
+    storage: SqlStorage, work: Callable[[], T], release: Callable[[], None]
+) -> tuple[T, tuple[int, Any]]:
+    """Run ``work`` bridged; while it waits in PostgreSQL, run a bridged loop read to its end
+    (possible only if the wait left the loop free), then ``release`` what ``work`` waits for.
+    ``work``'s result and the read's (backend, value)."""
+    waiting = asyncio.ensure_future(run_bridged(work))
+    await asyncio.sleep(0.05)  # ``work`` is now waiting
+    read = await run_bridged(_bridged_read, storage, "SELECT 'read'")
+    assert not waiting.done()
+    release()
+    return await waiting, read
 
 
 def test_a_bridged_loop_read_waits_for_postgresql_without_blocking_the_loop(
@@ -196,24 +211,16 @@ def test_a_bridged_loop_read_waits_for_postgresql_without_blocking_the_loop(
     loop read runs and finishes on its own connection: the loop was free. A blocking wait would
     have held the loop until the first read's time limit, finishing it (with an error) first."""
     key = 0x5C1D_7E57
-    held = _holding_lock(postgres_url, key)
-
-    async def main() -> tuple[Any, Any]:
-        waiting = asyncio.ensure_future(
-            run_bridged(_bridged_read, storage, f"SELECT pg_advisory_xact_lock({key})::text")
-        )
-        await asyncio.sleep(0.05)  # the first read is now waiting for the lock
-        second = await run_bridged(_bridged_read, storage, "SELECT 'second'")
-        assert not waiting.done()
-        held.release()
-        return await waiting, second
-
+    release = _holding_lock(postgres_url, key)
+    lock = f"SELECT pg_advisory_xact_lock({key})::text"
     try:
-        first, second = asyncio.run(main())
+        first, second = asyncio.run(
+            _overtaken(storage, functools.partial(_bridged_read, storage, lock), release)
+        )
     finally:
         with contextlib.suppress(Exception):
-            held.release()
-    assert second[1] == "second" and first[1] == ""
+            release()
+    assert second[1] == "read" and first[1] == ""
     assert first[0] != second[0]  # two connections, one per read under way
 
 
@@ -228,7 +235,7 @@ def test_loop_reads_share_at_most_their_limit_of_connections(
     assert readers is not None
     readers.shared = 2
     key = 0x5C1D_7E58
-    held = _holding_lock(postgres_url, key)
+    release = _holding_lock(postgres_url, key)
 
     async def main() -> list[tuple[int, Any]]:
         lock = f"SELECT pg_advisory_xact_lock({key})::text"
@@ -237,7 +244,7 @@ def test_loop_reads_share_at_most_their_limit_of_connections(
         third = asyncio.ensure_future(run_bridged(_bridged_read, storage, "SELECT 'third'"))
         await asyncio.sleep(0.05)
         assert not third.done() and readers.open_connections == 2
-        held.release()
+        release()
         return [*await asyncio.gather(*blocked), await third]
 
     try:
@@ -248,7 +255,7 @@ def test_loop_reads_share_at_most_their_limit_of_connections(
         assert _backend(storage, on_loop=True) in {pid for pid, _ in results}
     finally:
         with contextlib.suppress(Exception):
-            held.release()
+            release()
         storage.dispose()
 
 
@@ -329,12 +336,7 @@ def test_a_bridged_write_awaits_a_row_lock_on_a_loop_connection_and_commits(
             conn.execute(
                 text("SELECT 1 FROM directories WHERE id = :id FOR UPDATE"), {"id": directory_id}
             )
-            writing = asyncio.ensure_future(run_bridged(rename, "renamed"))
-            await asyncio.sleep(0.05)
-            read = await run_bridged(_bridged_read, storage, "SELECT 'read'")
-            assert not writing.done()
-            conn.rollback()
-        return await writing, read
+            return await _overtaken(storage, functools.partial(rename, "renamed"), conn.rollback)
 
     try:
         writer, read = asyncio.run(main())
@@ -372,3 +374,24 @@ def test_a_bridged_write_that_fails_rolls_back_and_leaves_its_connection_usable(
     with pytest.raises(RuntimeError, match="use case failed"):
         asyncio.run(run_bridged(fails))
     assert asyncio.run(run_bridged(name)) == "test"
+
+
+def test_a_snapshot_read_gives_its_connection_back_at_the_default_isolation_level(
+    storage: SqlStorage,
+) -> None:
+    """A read-only unit with a snapshot reads REPEATABLE READ; the next unit on the same
+    connection (the pool's one, or the loop's own write connection under the bridge) is back
+    at READ COMMITTED."""
+
+    def levels() -> tuple[str, str, int, int]:
+        with storage.transaction(readonly=True) as tx:
+            pinned = tx.conn.exec_driver_sql("SHOW transaction_isolation").scalar_one()
+            first = id(tx.conn.connection.dbapi_connection)
+        with storage.transaction() as tx:
+            after = tx.conn.exec_driver_sql("SHOW transaction_isolation").scalar_one()
+            second = id(tx.conn.connection.dbapi_connection)
+        return pinned, after, first, second
+
+    for pinned, after, first, second in (levels(), asyncio.run(run_bridged(levels))):
+        assert (pinned, after) == ("repeatable read", "read committed")
+        assert first == second  # one connection: the pool's only one, the loop's one free

@@ -143,10 +143,7 @@ class DatabaseThreads:
         writer thread at once would keep that thread busy, and every later write queued behind
         it, for as long as writes keep coming.)"""
         if self.storage is not None and self.storage.awaits_on_loop:
-            # PostgreSQL: on the loop, awaiting the server; shielded as a thread's write is.
-            with anyio.CancelScope(shield=True):
-                result = await run_bridged(fn, *args, **kwargs)
-            return result
+            return await _awaiting(fn, *args, **kwargs)  # PostgreSQL: on the loop
         if self.single_writer and self.storage is not None:
             delay, deadline = _RETRY_MIN, time.monotonic() + SMALL_WRITE_WAIT
             while True:
@@ -189,9 +186,7 @@ class DatabaseThreads:
         try:
             if not self.awaiting_reads or self.storage is None or not self.storage.awaits_on_loop:
                 return fn(*args, **kwargs)
-            with anyio.CancelScope(shield=True):
-                result = await run_bridged(fn, *args, **kwargs)
-            return result
+            return await _awaiting(fn, *args, **kwargs)
         finally:
             reads_on_event_loop.reset(token)
 
@@ -208,3 +203,12 @@ class DatabaseThreads:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
+
+
+async def _awaiting(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run ``fn`` on the loop in a bridged greenlet that awaits the database
+    (``greenlet_bridge.py``), shielded from cancellation as a thread's work is: a request past
+    its deadline still waits for work already under way."""
+    with anyio.CancelScope(shield=True):
+        result = await run_bridged(fn, *args, **kwargs)
+    return result

@@ -118,10 +118,8 @@ class HeldConnections:
         slot = self._take()
         try:
             yield slot.conn
-        except BaseException:
+        finally:
             self._end(slot, commit=False, resting=False)
-            raise
-        self._end(slot, commit=False, resting=False)
 
     @property
     def open_connections(self) -> int:
@@ -269,9 +267,10 @@ class HeldConnections:
 
 
 class _Slot:
-    """A thread's read connection, closed when the thread ends (its ``threading.local`` drops
-    the slot) rather than left to the garbage collector: psycopg warns about a connection
-    deleted while open, and the server would keep its backend until the socket closed."""
+    """A held connection, closed when dropped, when a thread's ends (its ``threading.local``
+    drops the slot) or when the storage is disposed of, rather than left to the garbage
+    collector: psycopg warns about a connection deleted while open, and the server would keep
+    its backend until the socket closed."""
 
     __slots__ = ("__weakref__", "_closer", "conn")
 

@@ -10,8 +10,8 @@ cursor as well as ``pg_wire``'s, then waits for PostgreSQL while the loop serves
 anywhere else it waits as psycopg does. ``pg_wire`` sends its statements with libpq's
 non-blocking ``send_*`` calls on such a connection for the same reason (:func:`waits_on_loop`).
 
-Only the loop's read connections are LoopConnections (``storage.py``); the pool's connections
-for worker threads are psycopg's own.
+Only the event loop's own connections, for its reads and its small writes, are LoopConnections
+(``storage.py``); the pool's connections for worker threads are psycopg's own.
 """
 
 from __future__ import annotations

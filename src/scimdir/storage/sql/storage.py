@@ -18,10 +18,13 @@ PostgreSQL (``postgresql+psycopg://``): scale-out target; ``migrate`` holds an a
 concurrent ``scimdir migrate`` runs (several servers starting at once) are safe, and runs each
 migration in its own transaction (an index built ``CONCURRENTLY`` needs none). Connections
 (``pg_pool.py``): no pre-ping (a dead pooled connection is dropped at checkout without a round
-trip). The reads the event loop serves itself (index probes, ``web/db_threads.py``) run on the
-loop's own connection (``held_connections.py``) with a ``statement_timeout`` of
+trip). The reads the event loop serves itself (index probes, ``web/db_threads.py``) run on
+connections of the loop's own (``held_connections.py``) with a ``statement_timeout`` of
 ``loop_read_timeout``: a pool checkout could wait behind busy worker threads, and a statement
-that blocks the loop must be bounded (a lock held by a schema change, a wedged server).
+that blocks the loop must be bounded (a lock held by a schema change, a wedged server). Work
+the loop runs through the greenlet bridge (``scimdir/greenlet_bridge.py``: small writes, and
+reads when they await the server) awaits PostgreSQL on those connections, writes on a set of
+their own without the time limit (``pg_loop_connection.py``).
 
 On both, read-only units of work that ask for no snapshot run in autocommit, each statement its
 own snapshot, until a read that needs several statements to agree (a list's total, its
@@ -493,9 +496,7 @@ class SqlStorage:
                 autocommit = readonly and not snapshot
                 if autocommit:
                     read_in_autocommit(conn)
-                elif postgres and connect == self.engine.connect:
-                    conn.execution_options(isolation_level="REPEATABLE READ")  # reset by the pool
-                elif postgres:  # the loop's own connection: reset when it is given back
+                elif postgres:  # on the driver, as pin_snapshot does; end_autocommit resets it
                     driver: Any = conn.connection.dbapi_connection
                     driver.isolation_level = IsolationLevel.REPEATABLE_READ
                 try:
@@ -505,7 +506,7 @@ class SqlStorage:
                         tx.flush_counts()  # the directory row last (port rule 8, counters.py)
                         committing = True
                 finally:
-                    if autocommit:
+                    if autocommit or postgres:
                         end_autocommit(conn)
         except DBAPIError as exc:
             _raise_transient(exc, committing=committing)
