@@ -1,6 +1,8 @@
-"""SQLite's per-thread read connections (``storage/sql/held_connections.py``): one connection per
-thread for autocommit reads, never left inside a transaction, dropped with its thread, closed by
-``dispose``; the checkpointer is never blocked by an idle reader."""
+"""SQLite's per-thread connections (``storage/sql/held_connections.py``): one connection per
+thread for its autocommit reads and its units of work with a transaction (writes, snapshots),
+never left inside a transaction, dropped with its thread, closed by ``dispose``; a unit nested
+in another of its thread's gets a connection of its own; the checkpointer is never blocked by
+an idle reader."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from typing import Any
 import pytest
 
 from scimdir.storage.sql import SqlStorage
+from scimdir.storage.sql.storage import SQLITE_WAL_PAGES
+from scimdir.storage.sql.wal_checkpoints import SAFETY_PAGES
 from tests.storage.helpers import create_directory
 
 
@@ -115,3 +119,59 @@ def test_a_pinned_unit_of_driver_statements_only_ends_its_snapshot(
         driver = _driver(tx)
         assert driver.in_transaction  # the snapshot is held inside the unit
     assert not driver.in_transaction
+
+
+def test_writes_and_reads_of_a_thread_share_its_connection(sqlite_storage: SqlStorage) -> None:
+    """A write keeps the page cache its thread's reads use: SQLite drops a connection's cache
+    when another connection has written, so a read after a write elsewhere re-reads its pages."""
+    with sqlite_storage.transaction(readonly=True, snapshot=False) as tx:
+        reads = _driver(tx)
+    directory = create_directory(sqlite_storage)  # a write unit
+    with sqlite_storage.transaction() as tx:
+        assert tx.get_directory(directory) is not None
+        assert _driver(tx) is reads
+        assert reads.in_transaction  # BEGIN IMMEDIATE, as on a pooled connection
+    with sqlite_storage.transaction(readonly=True) as tx:  # a snapshot
+        assert _driver(tx) is reads
+    assert not reads.in_transaction
+
+
+def test_a_unit_nested_in_another_of_its_thread_gets_a_connection_of_its_own(
+    sqlite_storage: SqlStorage,
+) -> None:
+    """A unit begun inside another of the same thread's neither joins nor ends the outer one's
+    transaction; its extra connection is closed at its end."""
+    directory = create_directory(sqlite_storage)
+    with sqlite_storage.transaction() as outer:
+        outer_driver = _driver(outer)
+        with sqlite_storage.transaction(readonly=True, snapshot=False) as inner:
+            inner_driver = _driver(inner)
+            assert inner_driver is not outer_driver
+            assert inner.get_directory(directory) is not None
+        assert outer_driver.in_transaction  # the inner unit's end left it alone
+        outer.delete_directory(directory)
+    with pytest.raises(sqlite3.ProgrammingError):
+        inner_driver.execute("SELECT 1")  # closed
+    with sqlite_storage.transaction(readonly=True, snapshot=False) as tx:
+        assert _driver(tx) is outer_driver
+        assert tx.get_directory(directory) is None  # the outer unit committed
+
+
+def _automatic_checkpoint(sqlite_storage: SqlStorage) -> int:
+    with sqlite_storage.transaction() as tx:
+        row = _driver(tx).execute("PRAGMA wal_autocheckpoint").fetchone()
+    return int(row[0])
+
+
+def test_a_threads_writes_checkpoint_as_the_background_checkpoints_say(
+    sqlite_storage: SqlStorage,
+) -> None:
+    """The thread's connection may predate the checkpoint thread's start or stop: a write
+    unit sets its automatic checkpoint as the pool's new connections have it."""
+    assert _automatic_checkpoint(sqlite_storage) == SQLITE_WAL_PAGES
+    sqlite_storage.start_background()
+    try:
+        assert _automatic_checkpoint(sqlite_storage) == SAFETY_PAGES
+    finally:
+        sqlite_storage.stop_background()
+    assert _automatic_checkpoint(sqlite_storage) == SQLITE_WAL_PAGES

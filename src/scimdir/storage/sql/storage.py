@@ -90,6 +90,10 @@ LOOP_UNREACHABLE_FOR = 5.0
 (each attempt can block the loop up to the two-second connect timeout)."""
 _MIGRATION_POLL_SECONDS = 0.1
 _SQLITE_BUSY_MS = 30_000
+SQLITE_WAL_PAGES = 1000
+"""SQLite's own automatic checkpoint, in pages
+(https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint)."""
+_WAL_PAGES = "scimdir_wal_autocheckpoint"  # Connection.info: the automatic checkpoint it has
 DEFAULT_WRITER_TIMEOUT = 30.0  # seconds a writer queues for the writer lock before StorageBusy
 _FLOCK_POLL_MIN = 0.0005
 _FLOCK_POLL_MAX = 0.002
@@ -455,8 +459,8 @@ class SqlStorage:
         PostgreSQL it reads one ``REPEATABLE READ`` snapshot); with ``snapshot=False`` as well,
         it runs in autocommit until a read pins a snapshot (``autocommit_reads.py``). A
         deadlock, serialization failure, busy database or a connection lost before ``COMMIT``
-        leaves as ``TransientConflict`` after the rollback. On a SQLite file, autocommit reads
-        run on the thread's own connection (``held_connections.py``).
+        leaves as ``TransientConflict`` after the rollback. On a SQLite file, every unit runs
+        on the thread's own connection (``held_connections.py``).
         """
         on_loop = self._loop_readers is not None and (reads_on_event_loop.get() or bridged())
         if readonly and not snapshot:
@@ -467,7 +471,25 @@ class SqlStorage:
         if on_loop and self._loop_writers is not None:
             # Never the pool on the loop: a checkout could wait for worker threads, blocking it.
             return self._unit(self._loop_writers.held, readonly=readonly, snapshot=snapshot)
+        if self._readers is not None:
+            # A SQLite file: the thread's own connection, the one its reads use, whose page
+            # cache its own commits keep (held_connections.py).
+            return self._unit(self._thread_connection, readonly=readonly, snapshot=snapshot)
         return self._unit(self.engine.connect, readonly=readonly, snapshot=snapshot)
+
+    @contextmanager
+    def _thread_connection(self) -> Iterator[Connection]:
+        """The thread's own SQLite connection for a unit of work with a transaction, its
+        automatic checkpoint set as the pool's connections' is (raised while the background
+        checkpoints run, ``wal_checkpoints.py``; the thread's connection may be older than
+        their start or stop)."""
+        assert self._readers is not None
+        with self._readers.held() as conn:
+            pages = self._wal_pages() or SQLITE_WAL_PAGES
+            if conn.info.get(_WAL_PAGES) != pages:
+                run_driver_sql(conn, f"PRAGMA wal_autocheckpoint={pages}")
+                conn.info[_WAL_PAGES] = pages
+            yield conn
 
     @contextmanager
     def _thread_read(self, readers: HeldConnections) -> Iterator[SqlTransaction]:
