@@ -22,11 +22,13 @@ from scimdir.devtools.asgi_client import InProcessClient
 from scimdir.service.context import Limits
 from scimdir.service.ports import LookupHint
 from scimdir.settings import Settings
+from scimdir.storage.sql.tables import user_record_columns
 from scimdir.web.app import create_app
 from scimdir.web.list_params import lookup_hint
 from tests.web.conftest import Tenant, entra_user
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 LIMITS = Limits()
 
 
@@ -131,6 +133,37 @@ def test_a_lookup_is_one_statement_on_sqlite(
         assert len(statements) > 1
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_user_lookup_reads_only_the_columns_of_its_record(
+    sqlite_app: tuple[InProcessClient, Any, str],
+) -> None:
+    """The matching query selects the columns a user record is built from, not the columns
+    derived from its document (SQLite copies every selected column of a matched row), and its
+    answer still holds what those columns held (name, department, the enterprise extension)."""
+    client, engine, base = sqlite_app
+    body = entra_user("carol@x.io")
+    body["name"] = {"givenName": "Carol", "familyName": "Jones"}
+    body[ENTERPRISE] = {"department": "Sales"}
+    assert client.request("POST", f"{base}/Users", json=body).status_code == 201
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = client.request(
+            "GET", f"{base}/Users", params={"filter": 'userName eq "carol@x.io"'}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    (found,) = answer.json()["Resources"]
+    assert (found["name"]["givenName"], found[ENTERPRISE]["department"]) == ("Carol", "Sales")
+    (statement,) = statements
+    lookup = statement.split("FROM users")[0].rsplit("SELECT", 1)[1]
+    selected = {part.split(" AS ")[0].strip() for part in lookup.split(",")}
+    assert selected == {f"users.{c.name}" for c in user_record_columns}
 
 
 def test_requests_around_the_lookup_answer_as_before(entra: Tenant) -> None:

@@ -38,7 +38,14 @@ from scimdir.scim.schema import AttrType
 from scimdir.service.ports import normalize_user_name
 from scimdir.storage.sql.extension_filters import extension_predicate
 from scimdir.storage.sql.lookups import PreparedLookups
-from scimdir.storage.sql.tables import groups, memberships, user_emails, user_values, users
+from scimdir.storage.sql.tables import (
+    groups,
+    memberships,
+    user_emails,
+    user_record_columns,
+    user_values,
+    users,
+)
 
 __all__ = [
     "GROUP_LOOKUPS",
@@ -147,6 +154,7 @@ USER_LOOKUPS = PreparedLookups(
     users,
     {k: (c.column, c.fold) for k, c in _USER_SCALARS.items() if k != "active"},
     linked_column=users.c.linked,
+    returning=user_record_columns,
 )
 """Prepared ``eq`` lookups over the users' scalar columns (Entra's matching queries)."""
 GROUP_LOOKUPS = PreparedLookups(groups, {k: (c.column, c.fold) for k, c in _GROUP_SCALARS.items()})

@@ -18,10 +18,10 @@ size, attribute, directory) runs its own statement and gets exactly what it aske
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, select
 
 from scimdir.scim.filter import Compare, Op
 from scimdir.service.ports import SearchQuery
@@ -48,10 +48,12 @@ class PreparedLookups:
         columns: dict[str, tuple[Any, Fold]],
         *,
         linked_column: Any | None = None,
+        returning: Sequence[ColumnElement[Any]] | None = None,
     ) -> None:
         self.table = table
         self.columns = columns
         self.linked_column = linked_column
+        self.returning = tuple(returning) if returning is not None else tuple(table.c)
         self._statements: dict[tuple[str, bool], DriverStatement] = {}
 
     def key(
@@ -102,10 +104,12 @@ class PreparedLookups:
 
     def select(self, filter_key: str, linked: bool) -> Select[Any]:
         """The lookup's statement: the rows of directory ``:d`` whose ``filter_key`` column
-        equals ``:v`` (folded), linked ones only if ``linked``, oldest first, at most ``:n``."""
+        equals ``:v`` (folded), linked ones only if ``linked``, oldest first, at most ``:n``;
+        the ``returning`` columns of each (the table's, unless given)."""
         t = self.table
         column = self.columns[filter_key][0]
-        stmt = select(t).where(t.c.directory_id == bindparam("d"), column == bindparam("v"))
+        stmt = select(*self.returning)
+        stmt = stmt.where(t.c.directory_id == bindparam("d"), column == bindparam("v"))
         if linked and self.linked_column is not None:
             stmt = stmt.where(self.linked_column.is_(True))
         return stmt.order_by(t.c.created, t.c.id).limit(bindparam("n"))

@@ -50,6 +50,7 @@ __all__ = [
     "secrets",
     "user_emails",
     "user_extension_values",
+    "user_record_columns",
     "user_values",
     "users",
     "webhook_deliveries",
@@ -185,6 +186,24 @@ users = Table(
     # no index write (docs/performance.md, "The users table's indexes"; migration 0010).
     *(_present_index(name) for name in PARTIAL_USER_COLUMNS),
 )
+
+user_record_columns = tuple(
+    users.c[name]
+    for name in (
+        "directory_id",
+        "id",
+        "user_name",
+        "document",
+        "version",
+        "created",
+        "last_modified",
+        "source",
+        "linked",
+    )
+)
+"""The columns a ``UserRecord`` is read from; the others derive from its document (filters and
+sorting use them). A read that builds records only selects these: the matching query's lookup
+then copies 9 columns instead of 24 (SQLite: 13 against 17 µs for the joined authentication)."""
 
 user_emails = Table(
     "user_emails",

@@ -39,7 +39,14 @@ from scimdir.storage.sql.pg_writes import (
     email_arrays,
 )
 from scimdir.storage.sql.search import Unfiltered, search_rows
-from scimdir.storage.sql.tables import groups, memberships, user_emails, user_values, users
+from scimdir.storage.sql.tables import (
+    groups,
+    memberships,
+    user_emails,
+    user_record_columns,
+    user_values,
+    users,
+)
 
 __all__ = ["UserOps"]
 
@@ -69,12 +76,12 @@ _BY_ID = DriverStatement(_BY_ID_SELECT)
 # SQLite's single writer needs no lock and the clause compiles to nothing there.
 _BY_ID_LOCKED = DriverStatement(_BY_ID_SELECT.with_for_update(key_share=True))
 _BY_USER_NAME = DriverStatement(
-    select(users).where(
+    select(*user_record_columns).where(
         users.c.directory_id == bindparam("d"), users.c.user_name_norm == bindparam("v")
     )
 )
 _BY_EXTERNAL_ID = DriverStatement(
-    select(users)
+    select(*user_record_columns)
     .where(users.c.directory_id == bindparam("d"), users.c.external_id == bindparam("v"))
     .order_by(users.c.created, users.c.id)
     .limit(1)
