@@ -9,13 +9,15 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import errors
+from psycopg import errors, pq
 from sqlalchemy import bindparam, select
 
+from scimdir.devtools.round_trips import sync_points
 from scimdir.greenlet_bridge import run_bridged
 from scimdir.service.ports import DirectoryRecord
 from scimdir.storage.sql import SqlStorage, pg_wire
@@ -143,6 +145,57 @@ def test_outside_autocommit_the_statement_opens_a_transaction(
     assert pg_wire.execute(conn, _SELECT, ("a",), fetch=True) == (0, [])
 
 
+def _traced(conn: psycopg.Connection[Any], tmp: Path, work: Callable[[], Any]) -> list[str]:
+    """The round trips ``work`` costs on ``conn``, read from libpq's trace of it."""
+    path = tmp / f"trace-{uuid.uuid4().hex}"
+    with open(path, "w") as out:
+        conn.pgconn.trace(out.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            work()
+        finally:
+            conn.pgconn.untrace()
+    return sync_points(path.read_text(encoding="utf-8"))
+
+
+def _begin_shares_the_round_trip(conn: psycopg.Connection[Any], tmp: Path) -> None:
+    _insert(conn, "a", "Ann", True, None, None, 1)
+    conn.autocommit = False
+    trips = _traced(conn, tmp, lambda: pg_wire.execute(conn, _SELECT, ("a",), fetch=True))
+    (trip,) = trips  # one Sync: BEGIN and the SELECT queued before it
+    assert '"BEGIN"' in trip, trips
+    assert conn.info.transaction_status == pq.TransactionStatus.INTRANS
+    assert conn.pgconn.pipeline_status == pq.PipelineStatus.OFF
+    assert pg_wire.execute(conn, _SELECT, ("a",), fetch=True)[1][0][:2] == ("a", "Ann")
+    conn.rollback()
+
+
+def test_begin_shares_the_first_statements_round_trip(
+    conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    """The transaction's BEGIN and its first statement are one wait for the server (pipeline
+    mode), whose answer is the statement's; the connection leaves pipeline mode."""
+    _begin_shares_the_round_trip(conn, tmp_path)
+
+
+def test_a_first_statement_that_fails_leaves_the_transaction_failed(
+    conn: psycopg.Connection[Any],
+) -> None:
+    """A statement refused in BEGIN's round trip raises psycopg's own error, as after a BEGIN
+    of its own: the transaction is aborted until rolled back, and the connection works after."""
+    _insert(conn, "a", "Ann", True, None, None, 1)
+    conn.autocommit = False
+    with pytest.raises(errors.UniqueViolation):
+        _insert(conn, "a", "again", True, None, None, 1)
+    assert conn.info.transaction_status == pq.TransactionStatus.INERROR
+    assert conn.pgconn.pipeline_status == pq.PipelineStatus.OFF
+    conn.rollback()
+    assert _insert(conn, "b", "Bob", True, None, None, 2) == (1, [])
+    conn.commit()
+    assert len(pg_wire.execute(conn, b"SELECT id FROM " + _TABLE.encode(), (), fetch=True)[1]) == 2
+    conn.commit()
+
+
 def test_a_connection_with_an_isolation_level_goes_through_the_cursor(
     conn: psycopg.Connection[Any],
 ) -> None:
@@ -217,6 +270,7 @@ def loop_conn(postgres_url: str) -> Iterator[LoopConnection]:
         test_prepared_statements_survive_rollbacks_and_ddl,
         test_a_lost_statement_is_prepared_again,
         test_outside_autocommit_the_statement_opens_a_transaction,
+        test_a_first_statement_that_fails_leaves_the_transaction_failed,
         test_errors_are_psycopgs_own,
     ],
 )
@@ -232,6 +286,18 @@ def test_in_a_bridged_greenlet_the_same_holds_without_blocking(
 
     asyncio.run(run_bridged(bridged_check))
     assert not waits_on_loop(loop_conn)  # outside the bridge: libpq's blocking calls
+
+
+def test_in_a_bridged_greenlet_begin_shares_the_first_statements_round_trip(
+    loop_conn: LoopConnection, tmp_path: Path
+) -> None:
+    """The pipeline of BEGIN and the statement is awaited on the loop as one statement is."""
+
+    def bridged_check() -> None:
+        assert waits_on_loop(loop_conn)
+        _begin_shares_the_round_trip(loop_conn, tmp_path)
+
+    asyncio.run(run_bridged(bridged_check))
 
 
 def test_in_a_bridged_greenlet_a_waiting_statement_leaves_the_loop_free(

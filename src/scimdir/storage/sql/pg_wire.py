@@ -11,9 +11,12 @@ PostgreSQL is one such statement; a PATCH six; an Entra member PATCH eight.
 What psycopg's cursor does around a statement, and this module does too:
 
 - **the transaction**: on a connection outside autocommit whose session is idle, psycopg sends
-  ``BEGIN`` before the first statement; so does :func:`execute` (plain ``BEGIN`` only: a
+  ``BEGIN`` before the first statement, and waits for its answer; :func:`execute` sends it in
+  the same round trip as the statement, both in libpq's pipeline mode
+  (https://www.postgresql.org/docs/current/libpq-pipeline-mode.html): a PATCH's ``BEGIN`` and
+  its locked read cost one wait for the server instead of two. Plain ``BEGIN`` only: a
   connection given an isolation level, read-only or deferrable mode is not :func:`usable` and
-  its statement goes through the cursor, which renders psycopg's own ``BEGIN ...``);
+  its statement goes through the cursor, which renders psycopg's own ``BEGIN ...``;
 - **prepared statements**: named on the server per connection and per (SQL, parameter types),
   as psycopg's prepared-statement cache keys them, at a statement's second execution on the
   connection (the first is sent unnamed, in one round trip: preparing takes one of its own); at
@@ -121,13 +124,29 @@ class _Wire:
             return pgconn.exec_params(sql, values, types, result_format=_TEXT)
         return pgconn.exec_prepared(name, values, result_format=_TEXT)
 
-    def begin(self) -> None:
-        """``BEGIN``, as psycopg's cursor sends it before a transaction's first statement."""
-        if waits_on_loop(self.driver):
-            self.pgconn.send_query(b"BEGIN")
-            self.check(self.awaited())
-        else:
-            self.check(self.pgconn.exec_(b"BEGIN"))
+    def begin_and_run(
+        self, sql: bytes, values: list[bytes], types: tuple[int, ...], name: bytes | None
+    ) -> pq.abc.PGresult:
+        """``BEGIN`` (as psycopg's cursor sends it before a transaction's first statement) and
+        :meth:`run`'s statement in one round trip: both queued in pipeline mode, then one
+        ``Sync``. The statement's result; a failed ``BEGIN`` raises (its statement is then
+        skipped by the server: ``PIPELINE_ABORTED``)."""
+        pgconn = self.pgconn
+        pgconn.enter_pipeline_mode()
+        try:
+            pgconn.send_query_params(b"BEGIN", None)
+            if name is None:
+                pgconn.send_query_params(sql, values, types, result_format=_TEXT)
+            else:
+                pgconn.send_query_prepared(name, values, result_format=_TEXT)
+            pgconn.pipeline_sync()
+            results: tuple[pq.abc.PGresult, pq.abc.PGresult]
+            results = self.driver.wait(_begun_and_run(pgconn))
+            begun, result = results
+        finally:
+            _leave_pipeline(pgconn)
+        self.check(begun)
+        return result
 
     def awaited(self) -> pq.abc.PGresult:
         """The result of the statement just sent, awaited through the connection's ``wait`` (on
@@ -150,6 +169,27 @@ class _Wire:
         if isinstance(error, errors.InvalidSqlStatementName):  # a DEALLOCATE/DISCARD ALL ran
             self.prepared.clear()  # the session's statements were dropped: prepare anew
         raise error
+
+
+def _begun_and_run(pgconn: pq.abc.PGconn) -> Any:
+    """psycopg's generator protocol (the connection's ``wait`` drives it, blocking or on the
+    event loop): flush the pipeline of ``BEGIN``, one statement and ``Sync``, then take its
+    three results, each followed by libpq's end-of-query marker but the last."""
+    yield from generators.send(pgconn)
+    (begun,) = yield from generators.fetch_many(pgconn)
+    (result,) = yield from generators.fetch_many(pgconn)
+    yield from generators.fetch_many(pgconn)  # PIPELINE_SYNC
+    return begun, result
+
+
+def _leave_pipeline(pgconn: pq.abc.PGconn) -> None:
+    """Back out of pipeline mode; on a connection that broke half-way libpq refuses (results
+    still pending), and the connection, ``BAD`` by then, is invalidated by its caller."""
+    try:
+        pgconn.exit_pipeline_mode()
+    except OperationalError:
+        if pgconn.status != _BAD:
+            raise
 
 
 _wires: WeakKeyDictionary[PgConnection[Any], _Wire] = WeakKeyDictionary()
@@ -184,10 +224,10 @@ def execute(
     ``fetch``. The caller checked :func:`usable`."""
     wire = _wire(driver)
     pgconn = wire.pgconn
-    if not driver.autocommit and pgconn.transaction_status == _IDLE:
-        wire.begin()  # what psycopg's cursor would send first
+    # What psycopg's cursor would send first, in the statement's round trip.
+    begin = not driver.autocommit and pgconn.transaction_status == _IDLE
     try:
-        return _execute(wire, sql, params, fetch=fetch)
+        return _execute(wire, sql, params, fetch=fetch, begin=begin)
     except errors.InvalidSqlStatementName:
         if pgconn.transaction_status != _IDLE:
             raise  # inside a transaction the failure aborted it: the unit of work fails
@@ -195,13 +235,17 @@ def execute(
 
 
 def _execute(
-    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool
+    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool, begin: bool = False
 ) -> tuple[int, list[tuple[Any, ...]]]:
     transformer = wire.transformer
     # None is SQL NULL for libpq (psycopg's cursor passes it too; its stubs say otherwise).
     values = cast(list[bytes], transformer.dump_sequence(params, [PyFormat.TEXT] * len(params)))
     key = (sql, tuple(transformer.types or ()))
-    result = wire.run(sql, values, key[1], wire.name_for(key))
+    name = wire.name_for(key)  # preparing is not transactional: before BEGIN is fine
+    if begin:
+        result = wire.begin_and_run(sql, values, key[1], name)
+    else:
+        result = wire.run(sql, values, key[1], name)
     wire.check(result)
     rows: list[tuple[Any, ...]] = []
     if fetch and result.ntuples:
