@@ -11,6 +11,7 @@ from scimdir.mapping.mappings import (
     MappingType,
     build_payload,
     load_mappings,
+    matching_targets,
     preset_text,
 )
 
@@ -119,3 +120,17 @@ def test_invalid_mapping_files_name_the_item(document: str, fragment: str) -> No
     with pytest.raises(ValueError) as info:
         load_mappings(document)
     assert fragment in str(info.value)
+
+
+def test_matching_targets_follow_their_precedence_and_default_to_user_name() -> None:
+    """Entra tries the attribute of precedence 1 first, then 2; without any, userName."""
+    mappings = load_mappings(
+        """
+mappings:
+  - {target: externalId, source: objectId, matchingPrecedence: 2}
+  - {target: displayName, source: displayName}
+  - {target: userName, source: userPrincipalName, matchingPrecedence: 1}
+"""
+    )
+    assert matching_targets(mappings) == ["userName", "externalId"]
+    assert matching_targets([m for m in mappings if m.matching_precedence is None]) == ["userName"]

@@ -23,7 +23,12 @@ import click
 
 from scimdir.composition import build_services
 from scimdir.mapping import EvalContext, MappingError, evaluate
-from scimdir.mapping.mappings import PRESETS, AttributeMapping, load_mappings, preset_text
+from scimdir.mapping.mappings import (
+    PRESETS,
+    load_mappings,
+    matching_targets,
+    preset_text,
+)
 from scimdir.mapping.preview import (
     TargetWarning,
     UserPreview,
@@ -149,14 +154,6 @@ def _read_users(path: Path) -> list[dict[str, Any]]:
         raise click.BadParameter(str(exc)) from None
 
 
-def _matching(mappings: list[AttributeMapping]) -> list[str]:
-    ranked = sorted(
-        (m for m in mappings if m.matching_precedence is not None),
-        key=lambda m: m.matching_precedence or 0,
-    )
-    return [m.target for m in ranked] or ["userName"]
-
-
 @mapping.command("preview")
 @click.option(
     "--mappings",
@@ -211,7 +208,7 @@ def preview_command(
             services.storage.migrate()
             try:
                 policy = DirectoryPreviewPolicy(
-                    services.directories, services.storage, directory_id, _matching(mappings)
+                    services.directories, services.storage, directory_id, matching_targets(mappings)
                 )
             except DirectoryNotFound:
                 raise click.BadParameter(

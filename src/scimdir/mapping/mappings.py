@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -38,6 +38,7 @@ __all__ = [
     "MappingType",
     "build_payload",
     "load_mappings",
+    "matching_targets",
     "preset_text",
 ]
 
@@ -85,6 +86,18 @@ class AttributeMapping:
         if self.type is MappingType.EXPRESSION:
             return self.source
         return None
+
+
+def matching_targets(mappings: Sequence[AttributeMapping]) -> list[str]:
+    """The SCIM attributes Entra matches a source user on, in order of their matching precedence
+    (the first is tried first); ``userName`` when no mapping sets one, as in Entra's defaults
+    (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes,
+    "Matching users in the source and target systems")."""
+    ranked = sorted(
+        (m for m in mappings if m.matching_precedence is not None),
+        key=lambda m: m.matching_precedence or 0,
+    )
+    return [m.target for m in ranked] or ["userName"]
 
 
 def load_mappings(text: str) -> list[AttributeMapping]:

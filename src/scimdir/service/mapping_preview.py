@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scimdir.mapping.mappings import PRESETS, AttributeMapping, load_mappings, preset_text
+from scimdir.mapping.mappings import (
+    PRESETS,
+    load_mappings,
+    matching_targets,
+    preset_text,
+)
 from scimdir.mapping.preview import UserPreview, duplicate_user_names, preview_users
 from scimdir.service.directories import AdminError, DirectoryService
 from scimdir.service.ports import Storage, normalize_user_name
@@ -21,14 +26,6 @@ from scimdir.service.preview_policy import DirectoryPreviewPolicy
 __all__ = ["MAX_USERS", "MappingPreviewService"]
 
 MAX_USERS = 1000
-
-
-def _matching(mappings: list[AttributeMapping]) -> list[str]:
-    ranked = sorted(
-        (m for m in mappings if m.matching_precedence is not None),
-        key=lambda m: m.matching_precedence or 0,
-    )
-    return [m.target for m in ranked] or ["userName"]
 
 
 class MappingPreviewService:
@@ -59,7 +56,7 @@ class MappingPreviewService:
             )
         mappings = load_mappings(preset_text(preset))
         policy = DirectoryPreviewPolicy(
-            self.directories, self.storage, directory_id, _matching(mappings)
+            self.directories, self.storage, directory_id, matching_targets(mappings)
         )
         previews = preview_users(mappings, users, policy=policy.required)
         previews = duplicate_user_names(previews, normalize_user_name)

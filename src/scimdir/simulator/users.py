@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from scimdir.mapping.context import EvalContext
-from scimdir.mapping.mappings import AttributeMapping, build_payload
+from scimdir.mapping.mappings import AttributeMapping, build_payload, matching_targets
 from scimdir.simulator.client import EntraClient, Reply
 from scimdir.simulator.diff import MANAGER, Change, changes, current_value, desired_values
 from scimdir.simulator.report import Entry, Outcome
@@ -40,11 +40,7 @@ class UserSync:
         self.mappings = mappings
         self.state = state
         self.context = context
-        ranked = sorted(
-            (m for m in mappings if m.matching_precedence is not None),
-            key=lambda m: m.matching_precedence or 0,
-        )
-        self.matching = [m.target for m in ranked] or ["userName"]
+        self.matching = matching_targets(mappings)
         self._current_manager: dict[str, Any] = {}
 
     def _entry(
