@@ -22,29 +22,12 @@ from typing import Any
 import httpx
 
 from scimdir.devtools.asgi_client import InProcessClient
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.devtools.round_trips import RoundTrips
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
 
 ENV = "SCIMDIR_TEST_POSTGRES_URL"
-
-
-def entra_user(name: str) -> dict[str, Any]:
-    """A user as Entra POSTs it (docs/idp/entra.md §4.2)."""
-    return {
-        "schemas": [
-            "urn:ietf:params:scim:schemas:core:2.0:User",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        ],
-        "externalId": f"ext-{name}",
-        "userName": name,
-        "active": True,
-        "displayName": name.split("@", maxsplit=1)[0],
-        "emails": [{"primary": True, "type": "work", "value": name}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": "A B", "familyName": "B", "givenName": "A"},
-        "roles": [],
-    }
 
 
 def rename(value: str) -> dict[str, Any]:

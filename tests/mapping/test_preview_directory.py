@@ -14,11 +14,11 @@ from starlette.testclient import TestClient
 
 from scimdir.cli.mapping_commands import mapping
 from scimdir.composition import Services
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.mapping.preview import UserPreview, duplicate_user_names
 from scimdir.service.policies import REQUIREMENTS
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
-from tests.web.conftest import entra_user
 
 
 @dataclass

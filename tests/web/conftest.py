@@ -96,26 +96,6 @@ def okta(app_services: tuple[TestClient, Services]) -> Tenant:
     return make_tenant(*app_services, idp="okta")
 
 
-def entra_user(name: str = "alice@contoso.com", **extra: Any) -> dict[str, Any]:
-    """A user as Entra POSTs it with the recommended mappings (docs/idp/entra.md §4.2)."""
-    body: dict[str, Any] = {
-        "schemas": [
-            "urn:ietf:params:scim:schemas:core:2.0:User",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        ],
-        "externalId": f"ext-{name}",
-        "userName": name,
-        "active": True,
-        "displayName": name.split("@", maxsplit=1)[0].title(),
-        "emails": [{"primary": True, "type": "work", "value": name}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": "Alice Smith", "familyName": "Smith", "givenName": "Alice"},
-        "roles": [],
-    }
-    body.update(extra)
-    return body
-
-
 @asynccontextmanager
 async def served(app: Any, name: str = "served") -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     """``app`` with its lifespan running (log writer, thread pools), an Entra directory named

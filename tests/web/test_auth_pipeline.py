@@ -12,13 +12,14 @@ import pytest
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.scim.errors import SCIMException
 from scimdir.settings import Settings
 from scimdir.storage.sql import SqlStorage
 from scimdir.web.app import create_app
 from scimdir.web.auth_throttle import BURST
 from scimdir.web.http import read_json
-from tests.web.conftest import Tenant, entra_user
+from tests.web.conftest import Tenant
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 

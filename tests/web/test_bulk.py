@@ -14,11 +14,12 @@ from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from scimdir.composition import Services
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.service.ports import LogRecord
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
 from scimdir.web.rate_limit import RateLimiter
-from tests.web.conftest import Tenant, entra_user, make_tenant
+from tests.web.conftest import Tenant, make_tenant
 
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import Tenant, entra_user
+from scimdir.devtools.entra_bodies import entra_user
+
+from .conftest import Tenant
 
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

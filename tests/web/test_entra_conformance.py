@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.web.conftest import Tenant, entra_user
+from scimdir.devtools.entra_bodies import entra_user
+from tests.web.conftest import Tenant
 
 SCIM_JSON = "application/scim+json"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.service.event_feed import event_json
 from tests.web.conftest import Tenant
-from tests.web.test_entra_conformance import create_group, create_user, entra_user, patch_body
+from tests.web.test_entra_conformance import create_group, create_user, patch_body
 from tests.web.test_okta_conformance import make_group, make_user
 
 

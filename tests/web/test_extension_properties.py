@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
 
-from .conftest import Tenant, entra_user, make_tenant
+from .conftest import Tenant, make_tenant
 
 URN = "urn:ietf:params:scim:schemas:extension:prop:2.0:User"
 TYPES = ("string", "boolean", "integer", "decimal", "dateTime", "reference")

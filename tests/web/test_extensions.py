@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import Tenant, entra_user, make_tenant
+from scimdir.devtools.entra_bodies import entra_user
+from tests.web.conftest import Tenant, make_tenant
 
 ACME = "urn:ietf:params:scim:schemas:extension:acme:2.0:User"
 ACME_GROUP = "urn:ietf:params:scim:schemas:extension:acme:2.0:Group"

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.service.ports import StaleVersion
 from scimdir.storage.sql.user_ops import UserOps
-from tests.web.conftest import Tenant, entra_user
+from tests.web.conftest import Tenant
 from tests.web.test_entra_conformance import create_group, create_user, patch_body
 from tests.web.test_okta_conformance import make_group, make_user
 

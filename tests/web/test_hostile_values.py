@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import Tenant, entra_user
+from scimdir.devtools.entra_bodies import entra_user
+from tests.web.conftest import Tenant
 from tests.web.test_entra_conformance import create_group, create_user, patch_body
 
 

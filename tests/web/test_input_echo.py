@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import Tenant, entra_user
+from scimdir.devtools.entra_bodies import entra_user
+from tests.web.conftest import Tenant
 
 MEGABYTE = 1_000_000
 

@@ -10,9 +10,10 @@ from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from scimdir.composition import Services
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.service.explanations import DISPLAY_NAME_FALLBACK
 from scimdir.service.ports import LogRecord
-from tests.web.conftest import Tenant, entra_user
+from tests.web.conftest import Tenant
 from tests.web.test_entra_conformance import create_user, patch_body
 
 

@@ -19,13 +19,14 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from scimdir.devtools.asgi_client import InProcessClient
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.service.context import Limits
 from scimdir.service.ports import LookupHint
 from scimdir.settings import Settings
 from scimdir.storage.sql.tables import user_record_columns
 from scimdir.web.app import create_app
 from scimdir.web.list_params import lookup_hint
-from tests.web.conftest import Tenant, entra_user
+from tests.web.conftest import Tenant
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

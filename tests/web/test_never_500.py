@@ -7,8 +7,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scimdir.devtools.entra_bodies import entra_user
 from tests.scim.fuzz_budget import FUZZ_EXAMPLES
-from tests.web.conftest import Tenant, entra_user
+from tests.web.conftest import Tenant
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),

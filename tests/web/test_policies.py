@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import Tenant, entra_user
+from scimdir.devtools.entra_bodies import entra_user
+from tests.web.conftest import Tenant
 from tests.web.test_entra_conformance import create_user, patch_body
 
 

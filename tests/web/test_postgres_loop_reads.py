@@ -18,10 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, event, text
 
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.settings import Settings
 from scimdir.storage.sql import SqlStorage
 from scimdir.web.app import create_app
-from tests.web.conftest import entra_user, served
+from tests.web.conftest import served
 
 pytestmark = pytest.mark.postgres
 

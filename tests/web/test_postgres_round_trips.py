@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from scimdir.devtools.asgi_client import InProcessClient
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.devtools.round_trips import RoundTrips, Window
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
-from tests.web.conftest import entra_user
 
 pytestmark = pytest.mark.postgres
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.scim.schema import ENTERPRISE_USER_SCHEMA
 from scimdir.service.ports import LogRecord
-from tests.web.conftest import Tenant, entra_user
+from tests.web.conftest import Tenant
 from tests.web.test_entra_conformance import create_group, create_user, patch_body
 
 

@@ -13,8 +13,9 @@ from starlette.testclient import TestClient
 from scimdir.cli.main import cli
 from scimdir.cli.state import CliState
 from scimdir.composition import Services
+from scimdir.devtools.entra_bodies import entra_user
 
-from .conftest import Tenant, entra_user, make_tenant
+from .conftest import Tenant, make_tenant
 
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from scimdir.devtools.entra_bodies import entra_user
 from scimdir.settings import Settings
 from scimdir.web.app import create_app
 from scimdir.web.resource_routes import ResourceRoutes
 from scimdir.web.scim_dispatch import scim_stack
-from tests.web.conftest import entra_user
 
 _READ_HEADERS = ("content-type", "allow", "etag", "location", "retry-after")
 

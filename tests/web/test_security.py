@@ -8,7 +8,8 @@ from datetime import timedelta
 from starlette.testclient import TestClient
 
 from scimdir.composition import Services
-from tests.web.conftest import Tenant, entra_user, make_tenant
+from scimdir.devtools.entra_bodies import entra_user
+from tests.web.conftest import Tenant, make_tenant
 from tests.web.test_entra_conformance import create_user, patch_body
 
 
