@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,9 +25,8 @@ import httpx
 import pytest
 
 from tests.admin.conftest import PASSWORD
-from tests.e2e.test_quickstart import free_port
+from tests.real_servers import SCIMDIR, running_server
 
-SCIMDIR = [sys.executable, "-m", "scimdir.cli"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
 ADMIN = "admin@example.com"
@@ -98,39 +96,12 @@ class Connected:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real server on a free port, a fresh SQLite database and one admin account."""
     tmp_path = tmp_path_factory.mktemp("console")
-    port = free_port()
-    env = {
-        **os.environ,
-        "SCIMDIR_DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-        "SCIMDIR_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [*SCIMDIR, "serve", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90  # a loaded CI machine starts slowly
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                proc.kill()
-                pytest.fail(f"server did not start:\n{log_path.read_text()}")
-            running = Server(base, env)
-            running.cli("admin", "create", "--email", ADMIN, "--password-stdin", stdin=PASSWORD)
-            yield running
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    database = f"sqlite:///{tmp_path / 'console.db'}"
+    # A loaded CI machine starts slowly.
+    with running_server(database, tmp_path, start_timeout=90) as served:
+        running = Server(served.url, served.env)
+        running.cli("admin", "create", "--email", ADMIN, "--password-stdin", stdin=PASSWORD)
+        yield running
 
 
 @pytest.fixture(scope="module")

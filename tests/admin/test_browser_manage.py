@@ -15,9 +15,7 @@ and ``CI`` is unset, as ``test_browser.py``.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ import pytest
 
 from tests.admin.conftest import PASSWORD
 from tests.admin.test_browser import _ARGS, ARTIFACTS, CHROMIUM, SCIMDIR
-from tests.e2e.test_quickstart import free_port
+from tests.real_servers import running_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -83,63 +81,36 @@ def _list_users(tenant_url: str, secret: str) -> httpx.Response:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One server on a fresh SQLite database and one signed-in chromium page for the module."""
     tmp_path = tmp_path_factory.mktemp("console-manage")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "SCIMDIR_DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-        "SCIMDIR_PUBLIC_URL": base,
-    }
-    log_path = tmp_path / "server.log"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [*SCIMDIR, "serve", "--port", str(port)],
+    database = f"sqlite:///{tmp_path / 'console.db'}"
+    # A loaded CI machine starts slowly.
+    with running_server(database, tmp_path, start_timeout=120) as served:
+        base, env = served.url, served.env
+        subprocess.run(
+            [*SCIMDIR, "admin", "create", "--email", "ops@example.com", "--password-stdin"],
+            input=PASSWORD + "\n",
             env=env,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            text=True,
+            check=True,
+            capture_output=True,
         )
-        try:
-            deadline = time.monotonic() + 120  # a loaded CI machine starts slowly
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"server did not start:\n{log_path.read_text()}")
-            subprocess.run(
-                [*SCIMDIR, "admin", "create", "--email", "ops@example.com", "--password-stdin"],
-                input=PASSWORD + "\n",
-                env=env,
-                text=True,
-                check=True,
-                capture_output=True,
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=_ARGS
             )
-            with sync_api.sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=_ARGS
-                )
-                try:
-                    page = browser.new_page(viewport={"width": 1280, "height": 860})
-                    errors: list[str] = []
-                    page.on(
-                        "console", lambda m: errors.append(m.text) if m.type == "error" else None
-                    )
-                    page.goto(f"{base}/admin/login")
-                    page.get_by_label("Email").fill("ops@example.com")
-                    page.get_by_label("Password").fill(PASSWORD)
-                    page.get_by_role("button", name="Sign in").click()
-                    page.wait_for_url(f"{base}/admin/")
-                    yield Site(base, env, page, errors)
-                    assert errors == []  # no CSP violation or script error on any page
-                finally:
-                    browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 860})
+                errors: list[str] = []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.goto(f"{base}/admin/login")
+                page.get_by_label("Email").fill("ops@example.com")
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(f"{base}/admin/")
+                yield Site(base, env, page, errors)
+                assert errors == []  # no CSP violation or script error on any page
+            finally:
+                browser.close()
 
 
 def test_turning_on_user_linking_links_a_user_that_failed(site: Site) -> None:

@@ -17,8 +17,7 @@ import pytest
 
 from scimdir.composition import Services, build_services
 from scimdir.settings import Settings
-
-from .servers import Server, running_servers
+from tests.real_servers import Server, running_servers
 
 T = TypeVar("T")
 SERVERS = 3

@@ -14,9 +14,9 @@ import pytest
 
 from scimdir.composition import build_services
 from scimdir.settings import Settings
+from tests.real_servers import Server, running_servers, server_env
 
 from .conftest import user_body
-from .servers import Server, running_servers, server_env
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def test_reads_are_served_while_another_process_holds_the_writer_lock(
     created = services.directories.create("locked", "entra")
     auth = {"Authorization": f"Bearer {created.secret}"}
     monkeypatch.setattr(
-        "tests.concurrency.servers.server_env",
+        "tests.real_servers.server_env",
         lambda database_url, **extra: server_env(
             database_url, SCIMDIR_WRITER_LOCK_TIMEOUT="1", **extra
         ),

@@ -27,9 +27,9 @@ import pytest
 from scimdir.composition import Services, build_services
 from scimdir.service.event_feed import EventFeed
 from scimdir.settings import Settings
+from tests.real_servers import SCIMDIR, running_servers, server_env
 
 from .conftest import SERVERS, Tenant, patch_body, user_body
-from .servers import SCIMDIR, running_servers, server_env
 
 pytestmark = pytest.mark.slow
 

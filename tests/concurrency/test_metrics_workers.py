@@ -13,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from .servers import SCIMDIR, free_port, run_cli, server_env
+from tests.real_servers import SCIMDIR, free_port, run_cli, server_env
 
 pytestmark = pytest.mark.slow
 

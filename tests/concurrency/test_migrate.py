@@ -18,8 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from scimdir.storage.sql.storage import alembic_config
-
-from .servers import SCIMDIR, server_env
+from tests.real_servers import SCIMDIR, server_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

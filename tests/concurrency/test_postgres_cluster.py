@@ -14,9 +14,9 @@ import pytest
 
 from scimdir.composition import Services
 from scimdir.service.ports import SearchQuery
+from tests.real_servers import run_cli
 
 from .conftest import Tenant, patch_body, race, user_body
-from .servers import run_cli
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -15,9 +15,9 @@ import pytest
 from scimdir.composition import build_services
 from scimdir.service.ports import SearchQuery
 from scimdir.settings import Settings
+from tests.real_servers import running_servers
 
 from .conftest import SERVERS, Tenant, race, user_body
-from .servers import running_servers
 
 pytestmark = pytest.mark.slow
 

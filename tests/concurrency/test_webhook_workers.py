@@ -14,8 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from scimdir.composition import Services
-
-from .servers import SCIMDIR, server_env
+from tests.real_servers import SCIMDIR, server_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -33,7 +33,7 @@ from scimdir.composition import build_services
 from scimdir.settings import Settings
 from scimdir.storage.sql import SqlStorage
 from scimdir.storage.sql.tables import memberships, users
-from tests.concurrency.servers import running_servers
+from tests.real_servers import running_servers
 
 from .consistency import (
     integrity_problems,

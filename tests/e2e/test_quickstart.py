@@ -7,64 +7,22 @@ CLI (``--json``), and provisions a user over HTTP with the printed secret.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-SCIMDIR = [sys.executable, "-m", "scimdir.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.real_servers import SCIMDIR, running_server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SCIMDIR_DATABASE_URL": f"sqlite:///{tmp_path / 'quickstart.db'}",
-        "SCIMDIR_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    log_path = tmp_path / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [*SCIMDIR, "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            proc.kill()
-            pytest.fail(f"server did not start:\n{log_path.read_text()}")
-        yield base, env
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    with running_server(f"sqlite:///{tmp_path / 'quickstart.db'}", tmp_path) as served:
+        yield served.url, served.env
 
 
-@pytest.mark.slow
 def test_quick_start_provisions_a_user_over_http(server: tuple[str, dict[str, str]]) -> None:
     """CLI-created directory + printed secret → Test Connection, POST, lookup over real HTTP."""
     base, env = server

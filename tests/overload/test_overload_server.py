@@ -30,7 +30,7 @@ import pytest
 
 from scimdir.composition import build_services
 from scimdir.settings import Settings
-from tests.concurrency.servers import running_servers
+from tests.real_servers import running_servers
 
 pytestmark = pytest.mark.slow
 

@@ -22,7 +22,7 @@ from standardwebhooks.webhooks import Webhook
 
 from scimdir.worker.delivery import DeliveryWorker
 from tests.api.conftest import Api, Directory
-from tests.concurrency.servers import SCIMDIR, server_env
+from tests.real_servers import SCIMDIR, server_env
 
 SLOW_S = 2.0  # the "slow" answer comes after this; the worker's timeout is shorter
 

@@ -1,8 +1,9 @@
-"""Real ``scimdir serve`` processes sharing one database, for the cross-process tests.
+"""Real ``scimdir serve`` processes, for the tests that need one over HTTP (the quick start,
+the console in a browser) or several sharing one database (the cross-process tests).
 
-Each server runs in its own process group on a free loopback port (the quick-start test's way of
-starting one), and all of them are started before any is awaited, so their start-up migrations
-race each other too (the advisory lock of ``SqlStorage.migrate`` must make that safe).
+Each server runs in its own process group on a free loopback port, and all of them are started
+before any is awaited, so their start-up migrations race each other too (the advisory lock of
+``SqlStorage.migrate`` must make that safe).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    env: dict[str, str]  # the process's environment, for CLI commands against the same setup
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -82,33 +84,44 @@ def running_servers(
     *,
     workers: int = 1,
     env: dict[str, str] | None = None,
+    start_timeout: float = _START_TIMEOUT_S,
 ) -> Iterator[list[Server]]:
     """Start ``count`` servers on ``database_url`` (``env``: extra settings); stop them all when
-    the block ends."""
+    the block ends. ``start_timeout``: seconds for all of them to answer ``/healthz``."""
     servers: list[Server] = []
     try:
         for n in range(count):
             port = free_port()
             log = workdir / f"server-{n}.log"
+            process_env = server_env(
+                database_url, SCIMDIR_PUBLIC_URL=f"http://127.0.0.1:{port}", **(env or {})
+            )
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     [*SCIMDIR, "serve", "--port", str(port), "--workers", str(workers)],
-                    env=server_env(
-                        database_url, SCIMDIR_PUBLIC_URL=f"http://127.0.0.1:{port}", **(env or {})
-                    ),
+                    env=process_env,
                     cwd=workdir,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
-            servers.append(Server(f"http://127.0.0.1:{port}", process, log))
-        deadline = time.monotonic() + _START_TIMEOUT_S
+            servers.append(Server(f"http://127.0.0.1:{port}", process, log, process_env))
+        deadline = time.monotonic() + start_timeout
         for server in servers:
             _wait_ready(server, deadline)
         yield servers
     finally:
         for server in servers:
             _stop(server)
+
+
+@contextmanager
+def running_server(
+    database_url: str, workdir: Path, *, start_timeout: float = _START_TIMEOUT_S
+) -> Iterator[Server]:
+    """One server on ``database_url`` for the block (see :func:`running_servers`)."""
+    with running_servers(database_url, 1, workdir, start_timeout=start_timeout) as (server,):
+        yield server
 
 
 def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
