@@ -91,19 +91,20 @@ member PATCH of 50 members about 3 KB)."""
 
 def may_scan(resource_type: str | None, has_id: bool, query: QueryParams) -> bool:
     """Whether a GET may read more than an index probe's worth of rows."""
-    excluded = (query.get("excludedAttributes") or "").lower()
+    given = dict(query.items())  # a plain dict: a Mapping's get of an absent key raises inside
+    excluded = (given.get("excludedAttributes") or "").lower()
     if resource_type == "Group" and "members" not in excluded:
         return True  # a group's members may number 100,000
     if has_id:
         return False
-    text = query.get("filter")
+    text = given.get("filter")
     if text is not None and not is_simple_equality(text):
         return True
-    if "sortBy" in query:
+    if "sortBy" in given:
         return True
     try:
-        count = int(query.get("count") or INLINE_PAGE_SIZE)
-        start = int(query.get("startIndex") or 1)
+        count = int(given.get("count") or INLINE_PAGE_SIZE)
+        start = int(given.get("startIndex") or 1)
     except ValueError:
         return False  # refused with 400 before any statement runs
     return count > INLINE_PAGE_SIZE or start > _INLINE_MAX_START
