@@ -115,10 +115,7 @@ class _Wire:
         """One statement's result: ``sql`` unnamed, or the prepared statement ``name``."""
         pgconn = self.pgconn
         if waits_on_loop(self.driver):
-            if name is None:
-                pgconn.send_query_params(sql, values, types, result_format=_TEXT)
-            else:
-                pgconn.send_query_prepared(name, values, result_format=_TEXT)
+            self._send(sql, values, types, name)
             return self.awaited()
         if name is None:
             return pgconn.exec_params(sql, values, types, result_format=_TEXT)
@@ -135,10 +132,7 @@ class _Wire:
         pgconn.enter_pipeline_mode()
         try:
             pgconn.send_query_params(b"BEGIN", None)
-            if name is None:
-                pgconn.send_query_params(sql, values, types, result_format=_TEXT)
-            else:
-                pgconn.send_query_prepared(name, values, result_format=_TEXT)
+            self._send(sql, values, types, name)
             pgconn.pipeline_sync()
             results: tuple[pq.abc.PGresult, pq.abc.PGresult]
             results = self.driver.wait(_begun_and_run(pgconn))
@@ -147,6 +141,15 @@ class _Wire:
             _leave_pipeline(pgconn)
         self.check(begun)
         return result
+
+    def _send(
+        self, sql: bytes, values: list[bytes], types: tuple[int, ...], name: bytes | None
+    ) -> None:
+        """Queue :meth:`run`'s statement with libpq's non-blocking call, its result unread."""
+        if name is None:
+            self.pgconn.send_query_params(sql, values, types, result_format=_TEXT)
+        else:
+            self.pgconn.send_query_prepared(name, values, result_format=_TEXT)
 
     def awaited(self) -> pq.abc.PGresult:
         """The result of the statement just sent, awaited through the connection's ``wait`` (on
