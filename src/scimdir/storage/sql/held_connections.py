@@ -135,23 +135,23 @@ class HeldConnections:
         return self._open
 
     def _take(self) -> _Slot:
-        if self.shared:
-            return self._take_shared()
+        slot = self._take_shared() if self.shared else self._take_own()
+        slot.busy = True
+        return slot
+
+    def _take_own(self) -> _Slot:
+        """The thread's connection, or for a unit begun inside another of this thread's a
+        connection of its own, closed at its end (as a pool would lend it a second one)."""
         slot: _Slot | None = getattr(self._local, "slot", None)
         if slot is not None and slot.busy:
-            # A unit of work begun inside another of this thread's: a connection of its own,
-            # closed at its end (as a pool would lend it a second one).
             extra = self._new_slot()
             extra.extra = True
-            extra.busy = True
             return extra
         if slot is not None:
             if self._usable(slot.conn):
-                slot.busy = True
                 return slot
             self._drop(slot)  # the server closed it (a restart, a terminated backend)
         slot = self._local.slot = self._new_slot()
-        slot.busy = True
         return slot
 
     def _take_shared(self) -> _Slot:
