@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from scimdir.scim.dialects import dialect_for
+from scimdir.scim.errors import SCIMException
 from scimdir.scim.onelogin_quirks import emails_object, legacy_schema_urns
 from scimdir.scim.resource import parse_resource
 from scimdir.scim.schema import GROUP_SCHEMA, GROUP_TYPE, USER_SCHEMA, USER_TYPE
@@ -63,6 +64,17 @@ def test_duplicate_urns_collapse_to_one() -> None:
         USER_TYPE, {"schemas": [USER_SCHEMA, "urn:scim:schemas:core:2.0"]}
     )
     assert fired and new == {"schemas": [USER_SCHEMA]}
+
+
+def test_a_malformed_schemas_item_is_kept_for_the_core_to_refuse() -> None:
+    """A list or object among the URNs is not a URN: it stays where it was (never hashed, which
+    raised TypeError, a 500, before) and the core refuses the body with a 400."""
+    nested: list[Any] = ["urn:scim:schemas:core:1.0", ["x"], {"y": 1}, USER_SCHEMA, ["x"]]
+    new, fired = legacy_schema_urns(USER_TYPE, {"schemas": nested, "userName": "a"})
+    assert fired and new["schemas"] == [USER_SCHEMA, ["x"], {"y": 1}, ["x"]]
+    with pytest.raises(SCIMException) as refused:
+        parse_resource(USER_TYPE, new)
+    assert refused.value.status == 400
 
 
 EMAIL = {"value": "a@example.com", "primary": True}

@@ -59,7 +59,7 @@ def legacy_schema_urns(rt: ResourceType, body: Any) -> tuple[Any, bool]:
     for key, value in body.items():
         if isinstance(key, str) and key.lower() == "schemas" and isinstance(value, list):
             fixed = [_modern(rt, s) for s in value]
-            out[key] = list(dict.fromkeys(fixed)) if fixed != value else value
+            out[key] = _without_repeated_urns(fixed) if fixed != value else value
             continue
         new_key = _modern(rt, key)
         if new_key != key and new_key in body:
@@ -67,6 +67,20 @@ def legacy_schema_urns(rt: ResourceType, body: Any) -> tuple[Any, bool]:
         else:
             out[new_key] = value
     return (out, True) if out != body else (body, False)
+
+
+def _without_repeated_urns(schemas: list[Any]) -> list[Any]:
+    """``schemas`` with each URN once, in order; an item that is not a string (a malformed
+    body: a nested list or object) is kept for the core to refuse, never hashed."""
+    seen: set[str] = set()
+    kept: list[Any] = []
+    for item in schemas:
+        if isinstance(item, str):
+            if item in seen:
+                continue
+            seen.add(item)
+        kept.append(item)
+    return kept
 
 
 def _email_list(value: Any) -> Any:
