@@ -13,6 +13,8 @@ import json
 import pytest
 
 from scimdir.composition import Services
+from scimdir.scim.filter import parse_filter
+from scimdir.scim.schema import USER_TYPE
 from scimdir.service.ports import SearchQuery
 from tests.real_servers import run_cli
 
@@ -63,6 +65,34 @@ def test_concurrent_member_patches_lose_nothing(pg_tenant: Tenant, pg_services: 
     assert set(statuses) <= {200, 204}
     with pg_services.storage.transaction() as tx:
         assert tx.member_ids(pg_tenant.id, group_id) == set(keep + new)
+
+
+def test_concurrent_patches_of_one_user_lose_nothing(
+    pg_tenant: Tenant, pg_services: Services
+) -> None:
+    """Racing PATCHes of one user, each adding its own e-mail, without If-Match: every one is
+    applied (200) and none is lost, though each first reads the user unlocked (a lost race runs
+    again reading it locked: ``service/versions.py``); the events count one change each."""
+    created = pg_tenant.request(0, "POST", "/Users", user_body("many@c.io"))
+    user_id = created.json()["id"]
+
+    def add_email(i: int) -> int:
+        value = [{"value": f"racer{i}@c.io", "type": "other"}]
+        body = patch_body({"op": "add", "path": "emails", "value": value})
+        return pg_tenant.request(i, "PATCH", f"/Users/{user_id}", body).status_code
+
+    assert race(RACERS, add_email) == [200] * RACERS
+    final = pg_tenant.request(1, "GET", f"/Users/{user_id}")
+    emails = {e["value"] for e in final.json()["emails"]}
+    assert emails == {"many@c.io"} | {f"racer{i}@c.io" for i in range(RACERS)}
+    assert final.headers["etag"] == f'W/"{RACERS + 1}"'
+    with pg_services.storage.transaction() as tx:
+        events = tx.list_events(pg_tenant.id, 0, 100)
+        found = tx.search_users(
+            pg_tenant.id, SearchQuery(filter=parse_filter(USER_TYPE, 'emails eq "racer7@c.io"'))
+        )
+    assert [e.type for e in events] == ["user.created"] + ["user.updated"] * RACERS
+    assert [u.id for u in found.items] == [user_id]
 
 
 def test_same_if_match_one_winner(pg_tenant: Tenant) -> None:

@@ -18,6 +18,7 @@ from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
 from .contract_prefetch import PrefetchContract
 from .contract_search import SearchContract
+from .contract_user_updates import UserUpdateContract
 
 
 @pytest.mark.postgres
@@ -30,6 +31,7 @@ class TestPostgres(
     ApiKeyContract,
     ExtensionContract,
     PrefetchContract,
+    UserUpdateContract,
 ):
     """Every contract rule on PostgreSQL."""
 

@@ -15,6 +15,7 @@ from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
 from .contract_prefetch import PrefetchContract
 from .contract_search import SearchContract
+from .contract_user_updates import UserUpdateContract
 
 
 class TestSqlite(
@@ -26,6 +27,7 @@ class TestSqlite(
     ApiKeyContract,
     ExtensionContract,
     PrefetchContract,
+    UserUpdateContract,
 ):
     """Every contract rule on SQLite."""
 

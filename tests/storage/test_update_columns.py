@@ -1,4 +1,5 @@
-"""An update preceded by a read for update sets only the columns that changed.
+"""An update preceded by a read of the user in its unit of work sets only the columns that
+changed.
 
 SQLite rewrites every index whose column an UPDATE sets, changed or not (docs/performance.md,
 "The users table's indexes"), so a PATCH of displayName must not set the other indexed columns.
@@ -37,10 +38,12 @@ def _set_clause(statement: str) -> str:
     return statement.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
 
 
+@pytest.mark.parametrize("locked", [True, False], ids=["read locked", "read unlocked"])
 def test_patch_of_display_name_sets_only_changed_columns(
-    sqlite_storage: SqlStorage, directory_id: str
+    sqlite_storage: SqlStorage, directory_id: str, locked: bool
 ) -> None:
-    """After get_user(for_update), the UPDATE sets display_name(_norm), not the other columns."""
+    """After a read of the user, locked or not (a PATCH reads it unlocked first), the update
+    with its event sets display_name(_norm), not the other columns."""
     alice = user(
         directory_id,
         "alice",
@@ -54,10 +57,11 @@ def test_patch_of_display_name_sets_only_changed_columns(
     event.listen(sqlite_storage.engine, "before_cursor_execute", record)
     try:
         with sqlite_storage.transaction() as tx:
-            current = tx.get_user(directory_id, alice.id, for_update=True)
-            assert current is not None
+            found = tx.get_user_with_groups(directory_id, alice.id, for_update=locked)
+            assert found is not None
+            current = found[0]
             current.document = {**current.document, "displayName": "Alicia"}
-            tx.update_user(current, expected_version=current.version)
+            tx.update_user_with_event(current, current.version, "user.updated", {}, current.created)
     finally:
         event.remove(sqlite_storage.engine, "before_cursor_execute", record)
     assigned = {part.split("=")[0].strip() for part in _set_clause(seen[0]).split(",")}
@@ -74,7 +78,7 @@ def test_patch_of_display_name_sets_only_changed_columns(
 def test_update_without_a_read_for_update_sets_every_column(
     sqlite_storage: SqlStorage, directory_id: str
 ) -> None:
-    """Without a remembered row (no read for update) every derived column is set, as before."""
+    """Without a remembered row (no read in the unit) every derived column is set, as before."""
     alice = user(directory_id, "alice", displayName="Alice")
     with sqlite_storage.transaction() as tx:
         tx.insert_user(alice)

@@ -9,6 +9,7 @@ import pytest
 
 from scimdir.devtools.entra_bodies import entra_user
 from scimdir.service.ports import StaleVersion
+from scimdir.storage.sql.transaction import SqlTransaction
 from scimdir.storage.sql.user_ops import UserOps
 from tests.web.conftest import Tenant
 from tests.web.test_entra_conformance import create_group, create_user, patch_body
@@ -151,10 +152,13 @@ def test_lost_races_without_if_match_are_never_412(
     user = create_user(entra, "race@contoso.com")
     tag = entra.get(f"/Users/{user['id']}").headers["etag"]
 
-    def always_stale(self: UserOps, record: Any, expected_version: int) -> None:
+    def always_stale(
+        self: SqlTransaction, record: Any, expected_version: int, *_: Any, **__: Any
+    ) -> int:
         raise StaleVersion("changed")
 
-    monkeypatch.setattr(UserOps, "update_user", always_stale)
+    # The write of a user PATCH: it raises as update_user would (a lost race every time).
+    monkeypatch.setattr(SqlTransaction, "update_user_with_event", always_stale)
     body = patch_body({"op": "replace", "path": "displayName", "value": "New"})
     plain = entra.patch(f"/Users/{user['id']}", body)
     guarded = entra.patch(f"/Users/{user['id']}", body, headers={"If-Match": tag})

@@ -691,6 +691,26 @@ class Transaction(Protocol):
         self, directory_id: str, external_id: str
     ) -> UserRecord | None: ...
     def update_user(self, record: UserRecord, expected_version: int) -> None: ...
+    def update_user_with_event(
+        self,
+        record: UserRecord,
+        expected_version: int,
+        type: str,
+        data: dict[str, Any],
+        created: datetime,
+        *,
+        changed: Sequence[str] | None = None,
+    ) -> int:
+        """:meth:`update_user`, then :meth:`append_event` of ``type`` for it (resource type
+        ``User``, ``changed`` attributes); returns the event's seq. Raises as
+        :meth:`update_user` does (:class:`StaleVersion`, :class:`UniquenessViolation`) having
+        written neither.
+
+        The unit of work's last write, as :meth:`insert_user_with_event` is: when the unit has
+        written nothing before it, a backend may send it as a transaction of its own
+        (PostgreSQL: one statement, after an unlocked read that needed no ``BEGIN`` either)."""
+        ...
+
     def delete_user(
         self,
         directory_id: str,

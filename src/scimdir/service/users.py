@@ -46,7 +46,7 @@ from scimdir.service.ports import (
 from scimdir.service.render import add_groups, etag, list_response, render_user
 from scimdir.service.runtime import Runtime
 from scimdir.service.unit_of_work import transaction
-from scimdir.service.versions import check_if_match, write_with_retry
+from scimdir.service.versions import check_if_match, write_optimistically, write_with_retry
 
 T = TypeVar("T")
 
@@ -270,8 +270,8 @@ class UserService:
         """
         document = self._normalize(ctx, body)
 
-        def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=True)
+        def work(tx: Transaction, lock: bool) -> tuple[dict[str, Any], str]:
+            found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=lock)
             if found is None or not found[0].linked:
                 raise user_not_found(user_id)
             current, groups = found
@@ -281,15 +281,17 @@ class UserService:
                 resource = self._render(tx, ctx, current, with_groups=True, groups=groups)
                 return resource, etag(current.version)
             updated = self._updated(current, document)
-            tx.update_user(updated, current.version)
-            rendered = self._event(tx, ctx, _change_kind(current, updated), updated, current)
-            ctx.effect = document_change(current.document, updated.document)
+            rendered = self._update_with_event(tx, ctx, updated, current)
             resource = self._render(
                 tx, ctx, updated, with_groups=True, rendered=rendered, groups=groups
             )
             return resource, etag(updated.version)
 
-        return self._unique(document["userName"], lambda: self._write(if_match, work), ctx)
+        return self._unique(
+            document["userName"],
+            lambda: write_optimistically(self.storage, if_match, work),
+            ctx,
+        )
 
     def patch(
         self, ctx: ScimContext, user_id: str, body: Any, if_match: str | None
@@ -305,8 +307,8 @@ class UserService:
         core = has_operations(body) or not kept.operations
         operations = parse_patch_request(body, self.limits) if core else []
 
-        def work(tx: Transaction) -> tuple[dict[str, Any], str]:
-            found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=True)
+        def work(tx: Transaction, lock: bool) -> tuple[dict[str, Any], str]:
+            found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=lock)
             if found is None or not found[0].linked:
                 raise user_not_found(user_id)
             current, groups = found
@@ -323,15 +325,13 @@ class UserService:
                 resource = self._render(tx, ctx, current, with_groups=True, groups=groups)
                 return resource, etag(current.version)
             updated = self._updated(current, patched)
-            tx.update_user(updated, current.version)
-            rendered = self._event(tx, ctx, _change_kind(current, updated), updated, current)
-            ctx.effect = document_change(current.document, updated.document)
+            rendered = self._update_with_event(tx, ctx, updated, current)
             resource = self._render(
                 tx, ctx, updated, with_groups=True, rendered=rendered, groups=groups
             )
             return resource, etag(updated.version)
 
-        return self._unique(None, lambda: self._write(if_match, work), ctx)
+        return self._unique(None, lambda: write_optimistically(self.storage, if_match, work), ctx)
 
     def delete(self, ctx: ScimContext, user_id: str, if_match: str | None) -> None:
         """DELETE /Users/{id} (RFC 7644 §3.6): removes the user, or with the directory's
@@ -363,6 +363,21 @@ class UserService:
             ctx.effect = "deleted"
 
         self._write(if_match, work)
+
+    def _update_with_event(
+        self, tx: Transaction, ctx: ScimContext, updated: UserRecord, current: UserRecord
+    ) -> dict[str, Any]:
+        """Write ``updated`` over ``current`` (at its version) with its change event, the unit of
+        work's last write (:meth:`Transaction.update_user_with_event`); returns the event's
+        ``data``, the user rendered without groups."""
+        kind = _change_kind(current, updated)
+        data = user_data(kind, updated, ctx.base_url)
+        changed = changed_attributes(current.document, updated.document)
+        tx.update_user_with_event(
+            updated, current.version, kind, data, self.runtime.clock(), changed=changed
+        )
+        ctx.effect = document_change(current.document, updated.document)
+        return data
 
     def _updated(self, current: UserRecord, document: dict[str, Any]) -> UserRecord:
         return replace(

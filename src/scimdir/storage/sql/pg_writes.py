@@ -63,6 +63,8 @@ __all__ = [
     "SETTABLE_USER_COLUMNS",
     "UPDATE_USER",
     "UPDATE_USER_RUN",
+    "UPDATE_USER_WITH_EVENT",
+    "UPDATE_USER_WITH_EVENT_RUN",
     "USER_WITH_EMAILS",
     "USER_WITH_EMAILS_RUN",
     "email_arrays",
@@ -257,7 +259,7 @@ _updated = (
         .exists(),
     )
     .values({c: bindparam(f"s_{c.name}", type_=c.type) for c in SETTABLE_USER_COLUMNS})
-    .returning(users.c.id)
+    .returning(users.c.id, users.c.directory_id)
     .cte("updated")
 )
 _kept_insert = postgresql.insert(user_emails).from_select(
@@ -288,3 +290,63 @@ matter), in one statement. Parameters: ``w_directory_id``, ``w_id``, ``w_version
 Returns 1 when the user was updated; 0 when its version or ``linked`` differ, it is gone, or
 its new userName is taken (the caller tells these apart on the savepoint path)."""
 UPDATE_USER_RUN = DriverStatement(UPDATE_USER)
+
+
+# --- the same update with its user_values rows, the list counters' row and the event ----------
+
+_kept_values_insert = postgresql.insert(user_values).from_select(
+    ["directory_id", "user_id", "attribute", "position", "value_norm"],
+    select(
+        _updated.c.directory_id,
+        _updated.c.id,
+        _values.c.attribute,
+        _values.c.position,
+        _values.c.value_norm,
+    ).select_from(_updated.join(_values, true())),
+)
+_kept_values = _kept_values_insert.on_conflict_do_update(
+    index_elements=[c for c in user_values.primary_key.columns],
+    set_={"value_norm": _kept_values_insert.excluded.value_norm},
+).cte("kept_values")
+_new_set = (
+    func.unnest(
+        bindparam("v_attribute", type_=ARRAY(Text)),
+        bindparam("v_position", type_=ARRAY(Integer)),
+    )
+    .table_valued("attribute", "position", name="kept")
+    .render_derived()
+)
+_dropped_values = (
+    delete(user_values)
+    .where(
+        user_values.c.directory_id == bindparam("w_directory_id", type_=String),
+        user_values.c.user_id == bindparam("w_id", type_=String),
+        ~select(_new_set.c.attribute)
+        .where(
+            _new_set.c.attribute == user_values.c.attribute,
+            _new_set.c.position == user_values.c.position,
+        )
+        .exists(),
+        select(_updated.c.id).exists(),
+    )
+    .cte("dropped_values")
+)
+_updated_seq = (
+    update(directories)
+    # FROM updated: the directory row is taken after the user's, and not at all without it.
+    .where(_d.id == _updated.c.directory_id)
+    .values({_d.event_seq: _d.event_seq + 1})
+    .returning(_d.event_seq)
+    .cte("updated_seq")
+)
+UPDATE_USER_WITH_EVENT: Any = _event_at(_updated_seq, "w_directory_id").add_cte(
+    _updated, _kept_emails, _dropped_emails, _kept_values, _dropped_values, _updated_seq
+)
+"""A user update whose ``linked`` is unchanged (:data:`UPDATE_USER`: version, ``linked`` and
+the userName's availability checked), its e-mail and ``user_values`` rows upserted by position
+and the surplus ones deleted (disjoint rows again), the outbox seq and the event, in one
+statement. Parameters: those of :data:`UPDATE_USER`, :func:`value_arrays` and the event's
+columns prefixed ``ev_``. Returns the event's seq; no row when the user was not updated (then
+nothing was written), which the caller tells apart on the savepoint path. Declared extension
+attributes are not indexed here: a user that has or had one takes the general path."""
+UPDATE_USER_WITH_EVENT_RUN = DriverStatement(UPDATE_USER_WITH_EVENT)

@@ -27,14 +27,11 @@ from __future__ import annotations
 
 import secrets as random_source
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Row, bindparam, delete, or_, select, update
 
 from scimdir.scim.extensions import extension_urns
 from scimdir.service.ports import (
@@ -43,6 +40,7 @@ from scimdir.service.ports import (
     LookupHint,
     SecretRecord,
     StorageError,
+    TransientConflict,
     UniquenessViolation,
     UserRecord,
 )
@@ -56,9 +54,12 @@ from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.log_ops import LogOps
 from scimdir.storage.sql.member_journal import MemberJournal
+from scimdir.storage.sql.own_transaction import own_transaction
 from scimdir.storage.sql.pg_writes import (
     CREATE_USER_RUN,
     EVENT_WITH_COUNTERS_RUN,
+    SETTABLE_USER_COLUMNS,
+    UPDATE_USER_WITH_EVENT_RUN,
     email_arrays,
     value_arrays,
 )
@@ -116,33 +117,6 @@ def _secret(row: Row[Any]) -> SecretRecord:
         revoked=m["revoked"],
         last_used=m["last_used"],
     )
-
-
-@contextmanager
-def _alone_in_autocommit(conn: Connection) -> Iterator[None]:
-    """Run the block's one statement in autocommit when the unit of work has sent nothing yet
-    (PostgreSQL: psycopg has not begun its transaction), so that it costs no ``BEGIN`` and no
-    ``COMMIT``: the statement is the whole transaction. The storage's commit then finds the
-    connection idle and sends nothing (``pg_pool.py``). A connection lost during the statement
-    leaves an unknown outcome, as during a ``COMMIT``: a ``StorageError``, never run again."""
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    if dbapi.info.transaction_status != TransactionStatus.IDLE:
-        yield
-        return
-    dbapi.autocommit = True
-    try:
-        yield
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise StorageError(
-                "The database connection was lost while the write committed; whether it was "
-                "applied is unknown."
-            ) from exc
-        raise
-    finally:
-        if not dbapi.closed:
-            dbapi.autocommit = False
 
 
 class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiKeyOps, AdminOps):
@@ -313,7 +287,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
             ev_changed=None,
             ev_created=created,
         )
-        with _alone_in_autocommit(self.conn):
+        with own_transaction(self.conn, writes=True):
             with translating():
                 row = CREATE_USER_RUN.first(self.conn, params)
             if row is None:
@@ -326,6 +300,72 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         self._note_read("User", record.directory_id, record.id, record.document)
         self._values_held()[(record.directory_id, record.id)] = bool(values)
         return int(row["seq"])
+
+    def update_user_with_event(
+        self,
+        record: UserRecord,
+        expected_version: int,
+        type: str,
+        data: dict[str, Any],
+        created: datetime,
+        *,
+        changed: Sequence[str] | None = None,
+    ) -> int:
+        """:meth:`update_user` then :meth:`append_event` of ``type`` for it (resource type
+        ``User``); returns the event's seq. Raises as :meth:`update_user` does, having written
+        neither.
+
+        On PostgreSQL one statement (``pg_writes.UPDATE_USER_WITH_EVENT``) when ``linked`` is
+        unchanged, no list counter is buffered and the user neither has nor had a declared
+        extension attribute; as the unit of work's first write it runs as a transaction of its
+        own (``own_transaction.py``). When it updates nothing (a lost race, a taken userName,
+        ``linked`` changed), the general path runs and raises the precise error."""
+        key = ("User", record.directory_id, record.id)
+        one_statement = (
+            self.postgres
+            and not self.counts
+            and self._may_have_rows.get(key, True) is False
+            and not extension_urns(record.document)
+        )
+        if one_statement:
+            columns = {**user_columns(record), "version": expected_version + 1}
+            params: dict[str, Any] = {
+                f"s_{column.name}": columns[column.name] for column in SETTABLE_USER_COLUMNS
+            }
+            emails = email_rows(record)
+            values = value_rows(record)
+            params.update(email_arrays(emails), e_count=len(emails))
+            params.update(value_arrays(values))
+            params.update(
+                w_directory_id=record.directory_id,
+                w_id=record.id,
+                w_version=expected_version,
+                w_linked=record.linked,
+                ev_event_id=f"evt_{uuid.uuid4().hex}",
+                ev_type=type,
+                ev_resource_type="User",
+                ev_resource_id=record.id,
+                ev_data=data,
+                ev_changed=None if changed is None else list(changed),
+                ev_created=created,
+            )
+            self._read_rows().pop((record.directory_id, record.id), None)
+            with own_transaction(self.conn, writes=True):
+                try:
+                    with translating():
+                        row = UPDATE_USER_WITH_EVENT_RUN.first(self.conn, params)
+                except UniquenessViolation as exc:
+                    # A writer committed the same userName while the statement ran (it checks
+                    # for a holder first): nothing was written, run the unit again.
+                    raise TransientConflict("a concurrent write took the same userName") from exc
+            if row is not None:
+                self._values_held()[(record.directory_id, record.id)] = bool(values)
+                record.version = expected_version + 1
+                return int(row["seq"])
+        self.update_user(record, expected_version)
+        return self.append_event(
+            record.directory_id, type, "User", record.id, data, created, changed=changed
+        )
 
     def append_events(
         self,

@@ -32,6 +32,7 @@ from scimdir.storage.sql.driver_statements import DriverStatement, driver_savepo
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import USER_LOOKUPS, USER_SORT_KEYS, compile_user_filter
+from scimdir.storage.sql.own_transaction import own_transaction
 from scimdir.storage.sql.pg_writes import (
     SETTABLE_USER_COLUMNS,
     UPDATE_USER_RUN,
@@ -217,13 +218,13 @@ class UserOps(ExtensionOps):
     ) -> UserRecord | None:
         """The user with this id in this directory, if any; ``for_update`` locks it (rule 4).
 
-        A row read for update is remembered until its update, which then sets only the columns
-        whose value changed (:meth:`_changed_columns`).
+        A row read in a writing unit of work, locked or not, is remembered until its update,
+        which then sets only the columns whose value changed (:meth:`_changed_columns`).
         """
         locked = for_update and self.writing
         stmt = _BY_ID_LOCKED if locked else _BY_ID
         row = stmt.first(self.conn, {"d": directory_id, "v": user_id})
-        return None if row is None else self._read_user(row, for_update=for_update)
+        return None if row is None else self._read_user(row)
 
     def get_user_with_groups(
         self, directory_id: str, user_id: str, *, for_update: bool = False
@@ -235,18 +236,22 @@ class UserOps(ExtensionOps):
             if record is None:
                 return None
             return record, self.groups_of_user(directory_id, user_id)
-        locked = for_update and self.writing
-        stmt = _BY_ID_WITH_GROUPS_LOCKED if locked else _BY_ID_WITH_GROUPS
-        row = stmt.first(self.conn, {"d": directory_id, "v": user_id})
+        params = {"d": directory_id, "v": user_id}
+        if for_update and self.writing:
+            row = _BY_ID_WITH_GROUPS_LOCKED.first(self.conn, params)
+        else:  # a writer's first, unlocked read needs no BEGIN (own_transaction.py)
+            with own_transaction(self.conn, writes=False):
+                row = _BY_ID_WITH_GROUPS.first(self.conn, params)
         if row is None:
             return None
         pairs = row["member_of"] or ()
-        return self._read_user(row, for_update=for_update), [(g, name) for g, name in pairs]
+        return self._read_user(row), [(g, name) for g, name in pairs]
 
-    def _read_user(self, row: dict[str, Any], *, for_update: bool) -> UserRecord:
-        """The record of a row read by id, remembered for the unit of work's update."""
+    def _read_user(self, row: dict[str, Any]) -> UserRecord:
+        """The record of a row read by id, remembered in a writing unit of work for its update:
+        an update matches only at the version read, so the row it replaces is this one."""
         directory_id, user_id = row["directory_id"], row["id"]
-        if for_update:
+        if self.writing:
             self._read_rows()[(directory_id, user_id)] = {key: row[key] for key in _DERIVED_COLUMNS}
         record = _user(row)
         self._note_read("User", directory_id, record.id, record.document)
@@ -264,12 +269,12 @@ class UserOps(ExtensionOps):
         return rows
 
     def _changed_columns(self, record: UserRecord, values: dict[str, Any]) -> dict[str, Any]:
-        """``values`` without the derived columns equal to those of the row read for update.
+        """``values`` without the derived columns equal to those of the row read before it.
 
         SQLite rewrites every index whose column an UPDATE sets, changed or not: a PATCH of
         ``displayName`` set all twenty columns and so rewrote every index of ``users``
         (docs/performance.md, "The users table's indexes"). Without a remembered row (an update
-        not preceded by a read for update) every column is set, as before.
+        not preceded by a read in its unit of work) every column is set, as before.
         """
         before = self._read_rows().pop((record.directory_id, record.id), None)
         if before is None:
