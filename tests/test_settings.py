@@ -1,5 +1,7 @@
 """Process settings."""
 
+import os
+
 import pytest
 
 from scimdir.settings import Settings
@@ -50,6 +52,28 @@ def test_base_url_defaults_to_host_and_port() -> None:
 )
 def test_loop_reads_await_a_server_on_another_host_by_default(url: str, awaiting: bool) -> None:
     """A read on the event loop awaits PostgreSQL across a network (a round trip must not stall
-    the loop) and blocks the loop for a loopback round trip (cheaper in CPU when it is busy)."""
-    assert Settings(database_url=url).reads_await() is awaiting
-    assert Settings(database_url=url, loop_reads_await=not awaiting).reads_await() is not awaiting
+    the loop) and, once every core runs a worker, blocks the loop for a loopback round trip
+    (cheaper in CPU when the cores are busy); the setting overrides both."""
+    cores = os.cpu_count() or 1
+    assert Settings(database_url=url, workers=cores).reads_await() is awaiting
+    forced = Settings(database_url=url, workers=cores, loop_reads_await=not awaiting)
+    assert forced.reads_await() is not awaiting
+
+
+@pytest.mark.parametrize(
+    "local", ["postgresql+psycopg://u@127.0.0.1/db", "postgresql+psycopg:///db"]
+)
+def test_loop_reads_await_a_local_server_while_a_core_is_free(
+    local: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On this host, fewer workers than cores await (the database works on a free core while
+    the loop serves); as many as the cores block; ``scimdir serve --workers`` sets the count."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert [Settings(database_url=local, workers=n).reads_await() for n in (1, 3, 4, 8)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # unknown: one core, nothing to spare
+    assert Settings(database_url=local).reads_await() is False

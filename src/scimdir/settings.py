@@ -5,6 +5,7 @@ Environment variables use the ``SCIMDIR_`` prefix (pydantic-settings). Nothing r
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -124,8 +125,16 @@ class Settings(BaseSettings):
         description="PostgreSQL: whether a read served on the event loop awaits the server "
         "there (the loop serves other requests during the round trip) instead of blocking the "
         "loop for it. Default: on for a server on another host (a network round trip must not "
-        "stall the loop), off for one on this host (a loopback round trip is shorter than what "
-        "awaiting costs in CPU once the cores are busy: docs/performance.md).",
+        "stall the loop); for one on this host, on while the machine has a core to spare for "
+        "it (fewer `SCIMDIR_WORKERS` than cores: the database works while the loop does), off "
+        "once every core runs a worker (a loopback round trip is shorter than what awaiting "
+        "costs in CPU then: docs/performance.md).",
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Worker processes serving requests; `scimdir serve --workers` sets it for "
+        "its workers. Read by the `SCIMDIR_LOOP_READS_AWAIT` default.",
     )
     db_pool_size: int | None = Field(
         default=None,
@@ -227,7 +236,9 @@ class Settings(BaseSettings):
         """Whether PostgreSQL reads on the event loop await the server (``loop_reads_await``)."""
         if self.loop_reads_await is not None:
             return self.loop_reads_await
-        return _database_host(self.database_url) not in _LOCAL_HOSTS
+        if _database_host(self.database_url) not in _LOCAL_HOSTS:
+            return True
+        return self.workers < (os.cpu_count() or 1)
 
     def is_sqlite(self) -> bool:
         """Whether the database is SQLite (one writer: writes go to one dedicated thread)."""

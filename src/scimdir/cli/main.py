@@ -60,6 +60,7 @@ def serve(
         os.environ["SCIMDIR_HOST"] = host
     if port:
         os.environ["SCIMDIR_PORT"] = str(port)
+    os.environ["SCIMDIR_WORKERS"] = str(workers)
     state.settings = load_settings()
     services = state.services
     if bootstrap and not services.directories.list_all():
