@@ -104,3 +104,42 @@ class MembershipContract:
                 tx.get_group(directory_id, g.id, for_update=True),
             )
         assert locked == (alice, g)
+
+    def test_a_membership_change_bumps_the_group_with_its_events(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """update_group_with_events after a member add (the group read, its name and document
+        as read): the version and last_modified move, the events follow in seq order with
+        their data; at another version, StaleVersion and neither the bump nor an event."""
+        g = group(directory_id, "g")
+        alice, bob, carol = (user(directory_id, name) for name in ("alice", "bob", "carol"))
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            for u in (alice, bob, carol):
+                tx.insert_user(u)
+            first = tx.append_event(directory_id, "before", "Group", g.id, {}, T0)
+        for added in ([alice], [bob, carol]):  # one event, then two
+            with storage.transaction() as tx:
+                current = tx.get_group(directory_id, g.id, for_update=True)
+                assert current is not None
+                tx.add_members(directory_id, g.id, [(u.id, "User") for u in added])
+                current.version, current.last_modified = current.version + 1, at(current.version)
+                items = [("group.member_added", "Group", g.id, {"m": u.id}) for u in added]
+                tx.update_group_with_events(current, current.version - 1, items, at(5))
+        with storage.transaction(readonly=True) as tx:
+            stored = tx.get_group(directory_id, g.id)
+            listed = tx.list_events(directory_id, first, 10)
+        assert stored is not None and (stored.version, stored.last_modified) == (3, at(2))
+        assert [(e.seq, e.type, e.data, e.created) for e in listed] == [
+            (first + 1, "group.member_added", {"m": alice.id}, at(5)),
+            (first + 2, "group.member_added", {"m": bob.id}, at(5)),
+            (first + 3, "group.member_added", {"m": carol.id}, at(5)),
+        ]
+        with storage.transaction() as tx:
+            current = tx.get_group(directory_id, g.id, for_update=True)
+            assert current is not None
+            with pytest.raises(StaleVersion):
+                tx.update_group_with_events(current, 1, [("x", "Group", g.id, {})], at(6))
+        with storage.transaction(readonly=True) as tx:
+            assert tx.get_group(directory_id, g.id) == stored
+            assert tx.event_high_water(directory_id) == first + 3

@@ -113,12 +113,18 @@ class GroupService:
         displayName, which the write stored as they are: no read back)."""
         if counts == (0, 0):
             return
-        group_id = group.id
-        items = [
-            (member_event_type(c), "Group", group_id, member_data(c, group, ctx.base_url))
-            for c in tx.take_member_changes(group_id)
+        tx.append_events(
+            ctx.directory_id, self._member_events(tx, ctx, group), self.runtime.clock()
+        )
+
+    def _member_events(
+        self, tx: Transaction, ctx: ScimContext, group: GroupRecord
+    ) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """The ``(type, resource type, id, data)`` of the journal's member changes to ``group``."""
+        return [
+            (member_event_type(c), "Group", group.id, member_data(c, group, ctx.base_url))
+            for c in tx.take_member_changes(group.id)
         ]
-        tx.append_events(ctx.directory_id, items, self.runtime.clock())
 
     def _change(
         self,
@@ -143,10 +149,13 @@ class GroupService:
             version=current.version + 1,
             last_modified=self.runtime.clock(),
         )
-        tx.update_group(updated, current.version)
         if renamed:
+            tx.update_group(updated, current.version)
             self._event(tx, ctx, "group.updated", current.id, {"displayName": updated.display_name})
-        self._members_event(tx, ctx, updated, counts)
+            self._members_event(tx, ctx, updated, counts)
+        else:  # members only: the version bump and the events together (one statement on PG)
+            events = self._member_events(tx, ctx, updated)
+            tx.update_group_with_events(updated, current.version, events, self.runtime.clock())
         return updated
 
     def _render(

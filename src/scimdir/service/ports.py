@@ -852,6 +852,18 @@ class Transaction(Protocol):
         ``seq`` numbers (rule 7); one counter update for all of them."""
         ...
 
+    def update_group_with_events(
+        self,
+        record: GroupRecord,
+        expected_version: int,
+        items: Sequence[tuple[str, str, str, dict[str, Any]]],
+        created: datetime,
+    ) -> None:
+        """:meth:`update_group` (:class:`StaleVersion` at another version), then
+        :meth:`append_events` of ``items``: a group write's last two steps, which a backend may
+        run as one statement."""
+        ...
+
     def list_events(
         self,
         directory_id: str,

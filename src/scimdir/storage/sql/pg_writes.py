@@ -53,9 +53,18 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from scimdir.storage.sql.driver_statements import DriverStatement
-from scimdir.storage.sql.tables import directories, events, user_emails, user_values, users
+from scimdir.storage.sql.tables import (
+    directories,
+    events,
+    groups,
+    user_emails,
+    user_values,
+    users,
+)
 
 __all__ = [
+    "BUMP_GROUP_WITH_EVENT",
+    "BUMP_GROUP_WITH_EVENT_RUN",
     "CREATE_USER",
     "CREATE_USER_RUN",
     "EVENT_WITH_COUNTERS",
@@ -350,3 +359,41 @@ columns prefixed ``ev_``. Returns the event's seq; no row when the user was not 
 nothing was written), which the caller tells apart on the savepoint path. Declared extension
 attributes are not indexed here: a user that has or had one takes the general path."""
 UPDATE_USER_WITH_EVENT_RUN = DriverStatement(UPDATE_USER_WITH_EVENT)
+
+
+# --- a group's version bump (a membership change) with its event ----------------------------
+
+_bumped = (
+    update(groups)
+    .where(
+        groups.c.directory_id == bindparam("g_directory_id", type_=String),
+        groups.c.id == bindparam("g_id", type_=String),
+        groups.c.version == bindparam("g_expected", type_=Integer),
+    )
+    .values(version=bindparam("g_version", type_=Integer), last_modified=bindparam("g_modified"))
+    .returning(groups.c.directory_id)
+    .cte("bumped")
+)
+_bumped_seq = (
+    update(directories)
+    # FROM bumped: the directory row is taken after the group's, and not at all without it.
+    .where(_d.id == _bumped.c.directory_id)
+    .values(
+        {
+            _d.event_seq: _d.event_seq + 1,
+            _d.user_count: _d.user_count + bindparam("du", type_=Integer),
+            _d.user_generation: _d.user_generation + bindparam("gu", type_=Integer),
+            _d.group_count: _d.group_count + bindparam("dg", type_=Integer),
+            _d.group_generation: _d.group_generation + bindparam("gg", type_=Integer),
+        }
+    )
+    .returning(_d.event_seq)
+    .cte("bumped_seq")
+)
+BUMP_GROUP_WITH_EVENT: Any = _event_at(_bumped_seq, "g_directory_id").add_cte(_bumped, _bumped_seq)
+"""A group's version and ``last_modified`` set at the version expected (port rule 4: a
+membership change bumps them), the buffered list counters, the outbox seq and one event, in
+one statement. Parameters: ``g_directory_id``, ``g_id``, ``g_expected``, ``g_version``,
+``g_modified``, ``du``/``gu``/``dg``/``gg`` and the event's columns prefixed ``ev_``. Returns
+the event's seq; no row when the group is not at that version (then nothing was written)."""
+BUMP_GROUP_WITH_EVENT_RUN = DriverStatement(BUMP_GROUP_WITH_EVENT)

@@ -37,8 +37,10 @@ from scimdir.scim.extensions import extension_urns
 from scimdir.service.ports import (
     DirectoryRecord,
     EventRecord,
+    GroupRecord,
     LookupHint,
     SecretRecord,
+    StaleVersion,
     StorageError,
     TransientConflict,
     UniquenessViolation,
@@ -56,6 +58,7 @@ from scimdir.storage.sql.log_ops import LogOps
 from scimdir.storage.sql.member_journal import MemberJournal
 from scimdir.storage.sql.own_transaction import own_transaction
 from scimdir.storage.sql.pg_writes import (
+    BUMP_GROUP_WITH_EVENT_RUN,
     CREATE_USER_RUN,
     EVENT_WITH_COUNTERS_RUN,
     SETTABLE_USER_COLUMNS,
@@ -366,6 +369,51 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         return self.append_event(
             record.directory_id, type, "User", record.id, data, created, changed=changed
         )
+
+    def update_group_with_events(
+        self,
+        record: GroupRecord,
+        expected_version: int,
+        items: Sequence[tuple[str, str, str, dict[str, Any]]],
+        created: datetime,
+    ) -> None:
+        """:meth:`update_group` then :meth:`append_events` of ``items``, under the same rules.
+
+        On PostgreSQL one statement (``pg_writes.BUMP_GROUP_WITH_EVENT``) for a membership
+        change of one event: the group was read in this unit of work and its name and document
+        stay as read, so only its version and ``last_modified`` move."""
+        key = (record.directory_id, record.id)
+        bump_only = self._groups_read().get(key) == (record.display_name, record.document)
+        if self.postgres and len(items) == 1 and bump_only:
+            counts = self.counts.take(record.directory_id)
+            if counts is not None:
+                del self._groups_read()[key]
+                du, gu, dg, gg = counts
+                type, resource_type, resource_id, data = items[0]
+                params: dict[str, Any] = {
+                    "g_directory_id": record.directory_id,
+                    "g_id": record.id,
+                    "g_expected": expected_version,
+                    "g_version": expected_version + 1,
+                    "g_modified": record.last_modified,
+                    "du": du,
+                    "gu": gu,
+                    "dg": dg,
+                    "gg": gg,
+                    "ev_event_id": f"evt_{uuid.uuid4().hex}",
+                    "ev_type": type,
+                    "ev_resource_type": resource_type,
+                    "ev_resource_id": resource_id,
+                    "ev_data": data,
+                    "ev_changed": None,
+                    "ev_created": created,
+                }
+                if BUMP_GROUP_WITH_EVENT_RUN.first(self.conn, params) is None:
+                    raise StaleVersion(f"group {record.id} changed or vanished")
+                record.version = expected_version + 1
+                return
+        self.update_group(record, expected_version)
+        self.append_events(record.directory_id, items, created)
 
     def append_events(
         self,
