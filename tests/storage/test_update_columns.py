@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from scimdir.scim.filter import parse_filter
+from scimdir.scim.schema import USER_TYPE
+from scimdir.service.ports import SearchQuery
 from scimdir.storage.sql import SqlStorage
 from tests.storage.helpers import create_directory
 
@@ -91,3 +94,40 @@ def test_update_without_a_read_for_update_sets_every_column(
     finally:
         event.remove(sqlite_storage.engine, "before_cursor_execute", record)
     assert "given_name" in _set_clause(seen[0]) and "title" in _set_clause(seen[0])
+
+
+def test_an_update_leaves_unchanged_e_mail_rows_alone(
+    sqlite_storage: SqlStorage, directory_id: str
+) -> None:
+    """After a read, an update whose e-mails are those read writes no user_emails row; one
+    that changes them rewrites them, and a filter finds the new address only."""
+    alice = user(directory_id, "alice", emails=[{"value": "a@x.io", "primary": True}])
+    with sqlite_storage.transaction() as tx:
+        tx.insert_user(alice)
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "user_emails" in statement and not statement.startswith("SELECT"):
+            seen.append(statement)
+
+    def update(document: dict[str, Any]) -> list[str]:
+        seen.clear()
+        event.listen(sqlite_storage.engine, "before_cursor_execute", record)
+        try:
+            with sqlite_storage.transaction() as tx:
+                found = tx.get_user_with_groups(directory_id, alice.id)
+                assert found is not None
+                current = found[0]
+                current.document = {**current.document, **document}
+                tx.update_user_with_event(current, current.version, "u", {}, current.created)
+        finally:
+            event.remove(sqlite_storage.engine, "before_cursor_execute", record)
+        return list(seen)
+
+    assert update({"displayName": "Alicia"}) == []
+    rewritten = update({"emails": [{"value": "b@x.io", "primary": True}]})
+    assert [s.split()[0] for s in rewritten] == ["DELETE", "INSERT"]
+    with sqlite_storage.transaction(readonly=True) as tx:
+        for address, found in (("a@x.io", []), ("b@x.io", [alice.id])):
+            query = SearchQuery(filter=parse_filter(USER_TYPE, f'emails eq "{address}"'))
+            assert [u.id for u in tx.search_users(directory_id, query).items] == found

@@ -45,6 +45,7 @@ from sqlalchemy import (
     delete,
     func,
     literal_column,
+    or_,
     select,
     true,
     update,
@@ -275,9 +276,17 @@ _kept_insert = postgresql.insert(user_emails).from_select(
     _EMAIL_TARGET,
     _emails_from(bindparam("w_directory_id", type_=String), _updated.c.id, _updated),
 )
+_EMAIL_FIELDS = ("value", "value_norm", "type", "primary")
 _kept_emails = _kept_insert.on_conflict_do_update(
     index_elements=[user_emails.c.directory_id, user_emails.c.user_id, user_emails.c.position],
-    set_={name: _kept_insert.excluded[name] for name in ("value", "value_norm", "type", "primary")},
+    set_={name: _kept_insert.excluded[name] for name in _EMAIL_FIELDS},
+    # An unchanged e-mail (a PATCH of displayName) is not rewritten: no new row version.
+    where=or_(
+        *(
+            user_emails.c[name].is_distinct_from(_kept_insert.excluded[name])
+            for name in _EMAIL_FIELDS
+        )
+    ),
 ).cte("kept_emails")
 _dropped_emails = (
     delete(user_emails)
@@ -316,6 +325,7 @@ _kept_values_insert = postgresql.insert(user_values).from_select(
 _kept_values = _kept_values_insert.on_conflict_do_update(
     index_elements=[c for c in user_values.primary_key.columns],
     set_={"value_norm": _kept_values_insert.excluded.value_norm},
+    where=user_values.c.value_norm != _kept_values_insert.excluded.value_norm,
 ).cte("kept_values")
 _new_set = (
     func.unnest(

@@ -353,6 +353,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
                 ev_created=created,
             )
             self._read_rows().pop((record.directory_id, record.id), None)
+            self._emails_read().pop((record.directory_id, record.id), None)
             with own_transaction(self.conn, writes=True):
                 try:
                     with translating():

@@ -201,11 +201,6 @@ class UserOps(ExtensionOps):
         if record.linked:
             self.counts.add(record.directory_id, "users", 1)
 
-    def _write_emails(self, record: UserRecord) -> None:
-        rows = email_rows(record)
-        if rows:
-            _INSERT_EMAILS.execute_many(self.conn, rows)
-
     def _write_values(self, record: UserRecord) -> bool:
         """Insert the user's ``user_values`` rows; whether it has any."""
         rows = value_rows(record)
@@ -251,9 +246,10 @@ class UserOps(ExtensionOps):
         """The record of a row read by id, remembered in a writing unit of work for its update:
         an update matches only at the version read, so the row it replaces is this one."""
         directory_id, user_id = row["directory_id"], row["id"]
+        record = _user(row)
         if self.writing:
             self._read_rows()[(directory_id, user_id)] = {key: row[key] for key in _DERIVED_COLUMNS}
-        record = _user(row)
+            self._emails_read()[(directory_id, user_id)] = email_rows(record)
         self._note_read("User", directory_id, record.id, record.document)
         self._values_held()[(directory_id, record.id)] = bool(value_rows(record))
         return record
@@ -263,6 +259,13 @@ class UserOps(ExtensionOps):
         update of one that has none (most users) skips their ``DELETE``."""
         held: dict[tuple[str, str], bool] = self.__dict__.setdefault("_user_values_held", {})
         return held
+
+    def _emails_read(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """The ``user_emails`` rows of each user read in this writing unit of work (derived from
+        the document read): an update whose e-mails are those leaves the rows alone."""
+        read: dict[tuple[str, str], list[dict[str, Any]]]
+        read = self.__dict__.setdefault("_user_emails_read", {})
+        return read
 
     def _read_rows(self) -> dict[tuple[str, str], dict[str, Any]]:
         rows: dict[tuple[str, str], dict[str, Any]] = self.__dict__.setdefault("_users_read", {})
@@ -291,6 +294,7 @@ class UserOps(ExtensionOps):
 
     def update_user(self, record: UserRecord, expected_version: int) -> None:
         """Write ``record`` if the stored version is ``expected_version``; bumps the version."""
+        emails_read = self._emails_read().pop((record.directory_id, record.id), None)
         values = user_columns(record)
         for key in ("directory_id", "id", "created"):
             del values[key]
@@ -321,8 +325,11 @@ class UserOps(ExtensionOps):
                 if changed == 0:
                     raise StaleVersion(f"user {record.id} changed or vanished")
                 self.counts.add(record.directory_id, "users", 1 if record.linked else -1)
-            _DELETE_EMAILS.execute(self.conn, {"d": record.directory_id, "u": record.id})
-            self._write_emails(record)
+            emails = email_rows(record)
+            if emails != emails_read:  # the rows of the version read, which it matched
+                _DELETE_EMAILS.execute(self.conn, {"d": record.directory_id, "u": record.id})
+                if emails:
+                    _INSERT_EMAILS.execute_many(self.conn, emails)
             self._reindex_side_tables(record)
         record.version = expected_version + 1
 
