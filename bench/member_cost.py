@@ -58,43 +58,41 @@ def members_patch(op: str, ids: list[str]) -> dict[str, Any]:
     }
 
 
-class TimedTrace:
-    """libpq's trace of every connection of ``engine``, with timestamps, in one file.
+class _Traced:
+    """One connection's libpq trace: its file, how far it was read, its parser state."""
 
-    libpq writes a server message to the trace when it reads it, but the file is flushed when
-    the client next sends: a window's last round trip (``COMMIT``) is completed by the next
-    window's first message, so the parser keeps its state across windows and files each round
-    trip under the window that sent it. Read the windows after one more request.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        engine.dispose()
-        self.engine = engine
+    def __init__(self, pgconn: Any) -> None:
+        self.pgconn = pgconn
         fd, self.path = tempfile.mkstemp(prefix="scimdir-member-cost-")
         os.close(fd)
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         self.read_to = 0
         self.prepared: dict[str, str] = {}  # statement name -> text, from Parse messages
-        self.target: list[tuple[str, float]] | None = None
-        self.pending: tuple[str, float, list[tuple[str, float]] | None] | None = None
-        event.listen(engine, "connect", self._trace)
+        self.pending: tuple[str, float, list[tuple[float, str, float]] | None] | None = None
+        self.start()
 
-    def _trace(self, dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.pgconn.trace(self.fd)
-        dbapi_connection.pgconn.set_trace_flags(pq.Trace.REGRESS_MODE)
+    def start(self) -> None:
+        self.pgconn.trace(self.fd)
+        self.pgconn.set_trace_flags(pq.Trace.REGRESS_MODE)
 
-    def _read(self) -> None:
+    def flush(self) -> None:
+        """libpq writes its trace through a buffered stream; stopping the trace flushes it
+        (then it starts again on the same file)."""
+        if self.pgconn.status == pq.ConnStatus.OK:
+            self.pgconn.untrace()
+            self.start()
+
+    def read(self, target: list[tuple[float, str, float]] | None) -> None:
         with open(self.path, "rb") as trace:
             trace.seek(self.read_to)
             data = trace.read()
         complete = data[: data.rfind(b"\n") + 1]
         self.read_to += len(complete)
         for line in complete.decode("utf-8", errors="replace").splitlines():
-            self._line(line)
+            self._line(line, target)
 
-    def _line(self, line: str) -> None:
-        """One trace line: a frontend message may open a round trip, ``ReadyForQuery`` ends it
-        (one connection in use at a time is assumed: one request at a time)."""
+    def _line(self, line: str, target: list[tuple[float, str, float]] | None) -> None:
+        """A frontend message may open a round trip, ``ReadyForQuery`` ends it."""
         parts = line.split("\t")
         if len(parts) < 4:
             return
@@ -109,30 +107,62 @@ class TimedTrace:
                 label = "(prepared) " + self.prepared.get(name, name)
             else:
                 label = detail
-            self.pending = (label, _stamp(when), self.target)
+            self.pending = (label, _stamp(when), target)
         elif side == "B" and kind == "ReadyForQuery" and self.pending is not None:
-            label, sent, target = self.pending
-            if target is not None:
-                target.append((label, (_stamp(when) - sent) * 1000))
+            label, sent, filed = self.pending
+            if filed is not None:
+                filed.append((sent, label, (_stamp(when) - sent) * 1000))
             self.pending = None
+
+    def close(self) -> None:
+        os.close(self.fd)
+        os.unlink(self.path)
+
+
+class TimedTrace:
+    """libpq's trace of every connection of ``engines`` (the storage's pool and the event loop's
+    own connections, which serve reads and small writes), with timestamps, one file per
+    connection. A round trip is filed under the window in which it was sent; the windows read
+    every trace at their start and end, after flushing it."""
+
+    def __init__(self, *engines: Engine) -> None:
+        for engine in engines:
+            engine.dispose()
+        self.engines = engines
+        self.traced: list[_Traced] = []
+        self.target: list[tuple[float, str, float]] | None = None
+        for engine in engines:
+            event.listen(engine, "connect", self._trace)
+
+    def _trace(self, dbapi_connection: Any, _record: Any) -> None:
+        self.traced.append(_Traced(dbapi_connection.pgconn))
+
+    def _read(self) -> None:
+        for traced in self.traced:
+            traced.flush()
+            traced.read(self.target)
 
     @contextmanager
     def window(self) -> Iterator[list[tuple[str, float]]]:
-        """``(statement, ms)`` for each round trip sent while the block runs (see the class)."""
+        """``(statement, ms)`` for each round trip sent while the block runs, in the order they
+        were sent."""
         trips: list[tuple[str, float]] = []
+        timed: list[tuple[float, str, float]] = []
         self._read()
-        self.target = trips
+        self.target = timed
         try:
             yield trips
         finally:
             self._read()
             self.target = None
+            trips.extend((label, ms) for _, label, ms in sorted(timed))
 
     def close(self) -> None:
-        event.remove(self.engine, "connect", self._trace)
-        self.engine.dispose()
-        os.close(self.fd)
-        os.unlink(self.path)
+        for engine in self.engines:
+            event.remove(engine, "connect", self._trace)
+            engine.dispose()
+        for traced in self.traced:
+            traced.close()
 
 
 def _stamp(text: str) -> float:
@@ -191,9 +221,6 @@ def measure(
             wall[name].append((w1 - w0) * 1000)
             cpu[name].append((c1 - c0) * 1000)
             windows.append((name, seen))
-    _ok(client, "GET", path + "?excludedAttributes=members")  # completes the last window
-    with trace.window():
-        pass
     for name, seen in windows:
         for n, (statement, ms) in enumerate(seen):
             trips[name][f"{n:2d} {_short(statement)}"].append(ms)
@@ -247,7 +274,7 @@ def main() -> None:
     if not url:
         raise SystemExit(f"set {ENV} to a PostgreSQL database (postgresql+psycopg://...)")
     bench = Bench(url)
-    trace = TimedTrace(bench.services.storage.engine)
+    trace = TimedTrace(*bench.services.storage.engines)
     try:
         sizes = [int(s) for s in args.sizes.split(",")]
         (seeded if args.grow == "seed" else grown)(bench, sizes, args.reps, trace)
