@@ -146,18 +146,23 @@ class UserUpdateContract:
             assert tx.list_events(directory_id, 0, 10) == []
         assert stored is not None and (stored.document["title"], stored.version) == ("two", 2)
 
-    def test_a_taken_user_name_writes_nothing(self, storage: Storage, directory_id: str) -> None:
+    @pytest.mark.parametrize("emails", ["changed", "unchanged"])
+    def test_a_taken_user_name_writes_nothing(
+        self, storage: Storage, directory_id: str, emails: str
+    ) -> None:
         """A userName another user holds (any case): UniquenessViolation naming it, nothing
-        written, and the unit of work stays usable for another write."""
+        written, and the unit of work stays usable for another write; whether the update also
+        rewrites the e-mail rows or writes the user's row alone."""
         alice = user(directory_id, "alice", userName="alice", emails=[{"value": "a@x.io"}])
         bob = user(directory_id, "bob", userName="bob")
         with storage.transaction() as tx:
             tx.insert_user(alice)
             tx.insert_user(bob)
+        address = "new@x.io" if emails == "changed" else "a@x.io"
         with storage.transaction() as tx:
             assert tx.get_user_with_groups(directory_id, alice.id) is not None
             with pytest.raises(UniquenessViolation) as caught:
-                taken = _next(alice, userName="BOB", emails=[{"value": "new@x.io"}])
+                taken = _next(alice, userName="BOB", emails=[{"value": address}])
                 tx.update_user_with_event(taken, 1, "user.updated", {}, at(5))
             tx.append_event(directory_id, "after", "User", alice.id, {}, at(6))
         assert caught.value.field == "userName"
@@ -165,6 +170,7 @@ class UserUpdateContract:
             assert tx.get_user(directory_id, alice.id) == alice
             assert [e.type for e in tx.list_events(directory_id, 0, 10)] == ["after"]
         assert _found(storage, directory_id, 'emails eq "a@x.io"') == ["alice"]
+        assert _found(storage, directory_id, 'userName eq "bob"') == ["bob"]
 
     def test_linking_an_account_is_counted(self, storage: Storage, directory_id: str) -> None:
         """An update that links an account the IdP did not manage counts it in the list total,

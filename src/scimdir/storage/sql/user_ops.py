@@ -3,12 +3,15 @@
 Hot paths are single indexed statements: lookup by id is the primary key, by userName the
 ``(directory_id, user_name_norm)`` unique index. Inserts use ``ON CONFLICT DO NOTHING`` so that a
 duplicate userName is detected by the database under concurrency (rule 3) without aborting the
-transaction; updates run in a savepoint for the same reason and compare the version (rule 4).
+transaction; updates run in a savepoint for the same reason (on SQLite only when they send more
+than the user's own row: SQLite backs out a failed statement alone) and compare the version
+(rule 4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +19,7 @@ from sqlalchemy import Row, Text, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from scimdir.scim.extensions import extension_urns
 from scimdir.service.ports import (
     Page,
     SearchQuery,
@@ -316,7 +320,12 @@ class UserOps(ExtensionOps):
         else:
             values = self._changed_columns(record, values)
         params = {**values, **where}
-        with driver_savepoint(self.conn), translating():
+        emails = email_rows(record)
+        rewrite_emails = emails != emails_read  # the rows of the version read, if it matches
+        # SQLite backs out a failed statement alone and keeps the transaction: an update that
+        # writes the user's row and nothing else needs no savepoint (two statements fewer).
+        alone = not self.postgres and not rewrite_emails and self._side_tables_quiet(record)
+        with nullcontext() if alone else driver_savepoint(self.conn), translating():
             # Usually ``linked`` is unchanged: one statement. Otherwise the second one matches
             # and the linked-user counter follows (counters.py).
             changed = _UPDATE_SAME_LINK.execute(self.conn, params)
@@ -325,13 +334,23 @@ class UserOps(ExtensionOps):
                 if changed == 0:
                     raise StaleVersion(f"user {record.id} changed or vanished")
                 self.counts.add(record.directory_id, "users", 1 if record.linked else -1)
-            emails = email_rows(record)
-            if emails != emails_read:  # the rows of the version read, which it matched
+            if rewrite_emails:
                 _DELETE_EMAILS.execute(self.conn, {"d": record.directory_id, "u": record.id})
                 if emails:
                     _INSERT_EMAILS.execute_many(self.conn, emails)
             self._reindex_side_tables(record)
         record.version = expected_version + 1
+
+    def _side_tables_quiet(self, record: UserRecord) -> bool:
+        """Whether :meth:`_reindex_side_tables` would send no statement: the user had and has no
+        declared extension value and no ``user_values`` row (as read in this unit of work)."""
+        key = (record.directory_id, record.id)
+        return (
+            self._may_have_rows.get(("User", *key), True) is False
+            and not extension_urns(record.document)
+            and self._values_held().get(key, True) is False
+            and not value_rows(record)
+        )
 
     def _reindex_side_tables(self, record: UserRecord) -> None:
         """The rows filters read besides the user's own columns and e-mails: declared extension
