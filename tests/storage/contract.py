@@ -117,6 +117,21 @@ class StorageContract:
             assert tx.delete_user(other, alice.id) is False
             assert tx.get_user(directory_id, alice.id) == alice
 
+    def test_existing_user_ids(self, storage: Storage, directory_id: str) -> None:
+        """The ids that are users of the directory, for one id (repeated or not) as for many."""
+        alice, bob = user(directory_id, "alice"), user(directory_id, "bob")
+        with storage.transaction() as tx:
+            tx.insert_user(alice)
+            tx.insert_user(bob)
+        with storage.transaction(readonly=True) as tx:
+            assert tx.existing_user_ids(directory_id, [alice.id]) == {alice.id}
+            assert tx.existing_user_ids(directory_id, [alice.id, alice.id]) == {alice.id}
+            assert tx.existing_user_ids(directory_id, ["nobody"]) == set()
+            assert tx.existing_user_ids(directory_id, [bob.id, "nobody", alice.id]) == {
+                alice.id,
+                bob.id,
+            }
+
     def test_same_user_name_in_two_directories(
         self, storage: Storage, new_directory: Callable[[], str], directory_id: str
     ) -> None:

@@ -76,6 +76,10 @@ _BY_ID_SELECT = select(users).where(
     users.c.directory_id == bindparam("d"), users.c.id == bindparam("v")
 )
 _BY_ID = DriverStatement(_BY_ID_SELECT)
+# Whether one id is a user of the directory (Entra adds members one at a time).
+_USER_EXISTS = DriverStatement(
+    select(users.c.id).where(users.c.directory_id == bindparam("d"), users.c.id == bindparam("v"))
+)
 # A writer's read of the row it will update (port rule 4): PostgreSQL locks it until commit
 # (``FOR NO KEY UPDATE``, which leaves the key-share locks of membership inserts compatible);
 # SQLite's single writer needs no lock and the clause compiles to nothing there.
@@ -433,8 +437,11 @@ class UserOps(ExtensionOps):
         # Not locked: the foreign key takes the key-share lock on the users a membership insert
         # names (only those), and refuses one deleted meanwhile (UnknownMember, rule 6). Locking
         # every id here would write a lock into each row of a 20,000-member PUT.
+        unique = list(dict.fromkeys(ids))
+        if len(unique) == 1:  # the prepared statement on the driver, not Connection.execute
+            return {r["id"] for r in _USER_EXISTS.rows(self.conn, {"d": directory_id, "v": ids[0]})}
         found: set[str] = set()
-        for part in chunks(list(dict.fromkeys(ids))):
+        for part in chunks(unique):
             found.update(
                 self.conn.execute(
                     select(users.c.id).where(
