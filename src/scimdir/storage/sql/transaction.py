@@ -427,7 +427,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         the same row lock as :meth:`append_event` (rule 7)."""
         if not items:
             return
-        if len(items) == 1 and self.postgres:  # one member: one statement (pg_writes.py)
+        if len(items) == 1:  # one member: append_event's statements, on the driver
             type, resource_type, resource_id, data = items[0]
             self.append_event(directory_id, type, resource_type, resource_id, data, created)
             return
