@@ -122,6 +122,32 @@ def _secret(row: Row[Any]) -> SecretRecord:
     )
 
 
+def _event_columns(
+    type: str,
+    resource_type: str,
+    resource_id: str,
+    data: dict[str, Any],
+    created: datetime,
+    changed: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """An outbox event's columns but its directory and seq, a new ``event_id`` among them."""
+    return {
+        "event_id": f"evt_{uuid.uuid4().hex}",
+        "type": type,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "data": data,
+        "changed": None if changed is None else list(changed),
+        "created": created,
+    }
+
+
+def _prefixed(columns: dict[str, Any]) -> dict[str, Any]:
+    """The event's columns as the ``ev_*`` parameters of the one-statement writes
+    (``pg_writes.py``)."""
+    return {f"ev_{name}": value for name, value in columns.items()}
+
+
 class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiKeyOps, AdminOps):
     """The SQL implementation of the port's ``Transaction``."""
 
@@ -236,20 +262,11 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         """Append an event to the directory's outbox; returns its ``seq`` (rule 7). Buffered
         counter adjustments are written with it: both lock the directory row, last (rule 8).
         On PostgreSQL the counters, the seq and the event are one statement (``pg_writes.py``)."""
-        params: dict[str, Any] = {
-            "directory_id": directory_id,
-            "event_id": f"evt_{uuid.uuid4().hex}",
-            "type": type,
-            "resource_type": resource_type,
-            "resource_id": resource_id,
-            "data": data,
-            "changed": None if changed is None else list(changed),
-            "created": created,
-        }
+        columns = _event_columns(type, resource_type, resource_id, data, created, changed)
         counts = self.counts.take(directory_id) if self.postgres else None
         if counts is not None:
             du, gu, dg, gg = counts
-            prefixed = {f"ev_{k}": v for k, v in params.items() if k != "directory_id"}
+            prefixed = _prefixed(columns)
             prefixed.update(directory_id=directory_id, du=du, gu=gu, dg=dg, gg=gg)
             row = EVENT_WITH_COUNTERS_RUN.first(self.conn, prefixed)
             seq = None if row is None else row["seq"]
@@ -261,7 +278,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         if row is None:
             raise StorageError(f"Directory {directory_id} does not exist; create it first.")
         seq = int(row["event_seq"])
-        _INSERT_EVENT.execute(self.conn, {**params, "seq": seq})
+        _INSERT_EVENT.execute(self.conn, {**columns, "directory_id": directory_id, "seq": seq})
         return seq
 
     def insert_user_with_event(
@@ -281,15 +298,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         values = value_rows(record)
         params.update(value_arrays(values))
         params.update(du=int(record.linked), gu=int(record.linked))
-        params.update(
-            ev_event_id=f"evt_{uuid.uuid4().hex}",
-            ev_type=type,
-            ev_resource_type="User",
-            ev_resource_id=record.id,
-            ev_data=data,
-            ev_changed=None,
-            ev_created=created,
-        )
+        params.update(_prefixed(_event_columns(type, "User", record.id, data, created)))
         with own_transaction(self.conn, writes=True):
             with translating():
                 row = CREATE_USER_RUN.first(self.conn, params)
@@ -344,13 +353,9 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
                 w_id=record.id,
                 w_version=expected_version,
                 w_linked=record.linked,
-                ev_event_id=f"evt_{uuid.uuid4().hex}",
-                ev_type=type,
-                ev_resource_type="User",
-                ev_resource_id=record.id,
-                ev_data=data,
-                ev_changed=None if changed is None else list(changed),
-                ev_created=created,
+            )
+            params.update(
+                _prefixed(_event_columns(type, "User", record.id, data, created, changed))
             )
             self._read_rows().pop((record.directory_id, record.id), None)
             self._emails_read().pop((record.directory_id, record.id), None)
@@ -401,13 +406,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
                     "gu": gu,
                     "dg": dg,
                     "gg": gg,
-                    "ev_event_id": f"evt_{uuid.uuid4().hex}",
-                    "ev_type": type,
-                    "ev_resource_type": resource_type,
-                    "ev_resource_id": resource_id,
-                    "ev_data": data,
-                    "ev_changed": None,
-                    "ev_created": created,
+                    **_prefixed(_event_columns(type, resource_type, resource_id, data, created)),
                 }
                 if BUMP_GROUP_WITH_EVENT_RUN.first(self.conn, params) is None:
                     raise StaleVersion(f"group {record.id} changed or vanished")
@@ -441,13 +440,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
             {
                 "directory_id": directory_id,
                 "seq": first + n,
-                "event_id": f"evt_{uuid.uuid4().hex}",
-                "type": type,
-                "resource_type": resource_type,
-                "resource_id": resource_id,
-                "data": data,
-                "changed": None,
-                "created": created,
+                **_event_columns(type, resource_type, resource_id, data, created),
             }
             for n, (type, resource_type, resource_id, data) in enumerate(items)
         ]
