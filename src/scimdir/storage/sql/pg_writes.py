@@ -82,21 +82,34 @@ __all__ = [
 ]
 
 _d = directories.c
-_next_seq = (
-    update(directories)
-    .where(_d.id == bindparam("directory_id"))
-    .values(
-        {
-            _d.event_seq: _d.event_seq + 1,
-            _d.user_count: _d.user_count + bindparam("du", type_=Integer),
-            _d.user_generation: _d.user_generation + bindparam("gu", type_=Integer),
-            _d.group_count: _d.group_count + bindparam("dg", type_=Integer),
-            _d.group_generation: _d.group_generation + bindparam("gg", type_=Integer),
-        }
+_COUNTERS = {
+    "du": _d.user_count,
+    "gu": _d.user_generation,
+    "dg": _d.group_count,
+    "gg": _d.group_generation,
+}
+
+
+def _seq_cte(directory: Any, name: str, counters: tuple[str, ...] = ()) -> Any:
+    """The CTE ``name``: ``UPDATE directories SET event_seq = event_seq + 1`` and each of the
+    list counters named (``du``, ``gu``, ``dg``, ``gg``: the parameter adds to its column)
+    ``WHERE id = directory RETURNING event_seq``. ``directory`` is a parameter, or a column of
+    the CTE that writes the resource: then the directory row is taken after the resource's
+    (rule 8), and not at all when that CTE wrote nothing."""
+    values: dict[Any, Any] = {_d.event_seq: _d.event_seq + 1}
+    for param in counters:
+        values[_COUNTERS[param]] = _COUNTERS[param] + bindparam(param, type_=Integer)
+    return (
+        update(directories)
+        .where(_d.id == directory)
+        .values(values)
+        .returning(_d.event_seq)
+        .cte(name)
     )
-    .returning(_d.event_seq)
-    .cte("next_seq")
-)
+
+
+_ALL_COUNTERS = ("du", "gu", "dg", "gg")
+_next_seq = _seq_cte(bindparam("directory_id"), "next_seq", _ALL_COUNTERS)
 _EVENT_COLUMNS = ("event_id", "type", "resource_type", "resource_id", "data", "changed", "created")
 
 
@@ -213,20 +226,7 @@ _new_emails = (
     .from_select(_EMAIL_TARGET, _emails_from(_new_user.c.directory_id, _new_user.c.id, _new_user))
     .cte("new_emails")
 )
-_created_seq = (
-    update(directories)
-    # FROM new_user: the directory row is taken after the user's, and not at all without it.
-    .where(_d.id == _new_user.c.directory_id)
-    .values(
-        {
-            _d.event_seq: _d.event_seq + 1,
-            _d.user_count: _d.user_count + bindparam("du", type_=Integer),
-            _d.user_generation: _d.user_generation + bindparam("gu", type_=Integer),
-        }
-    )
-    .returning(_d.event_seq)
-    .cte("created_seq")
-)
+_created_seq = _seq_cte(_new_user.c.directory_id, "created_seq", ("du", "gu"))
 CREATE_USER: Any = _event_at(_created_seq, "u_directory_id").add_cte(
     _new_user, _new_emails, _new_values, _created_seq
 )
@@ -350,14 +350,7 @@ _dropped_values = (
     )
     .cte("dropped_values")
 )
-_updated_seq = (
-    update(directories)
-    # FROM updated: the directory row is taken after the user's, and not at all without it.
-    .where(_d.id == _updated.c.directory_id)
-    .values({_d.event_seq: _d.event_seq + 1})
-    .returning(_d.event_seq)
-    .cte("updated_seq")
-)
+_updated_seq = _seq_cte(_updated.c.directory_id, "updated_seq")
 UPDATE_USER_WITH_EVENT: Any = _event_at(_updated_seq, "w_directory_id").add_cte(
     _updated, _kept_emails, _dropped_emails, _kept_values, _dropped_values, _updated_seq
 )
@@ -384,22 +377,7 @@ _bumped = (
     .returning(groups.c.directory_id)
     .cte("bumped")
 )
-_bumped_seq = (
-    update(directories)
-    # FROM bumped: the directory row is taken after the group's, and not at all without it.
-    .where(_d.id == _bumped.c.directory_id)
-    .values(
-        {
-            _d.event_seq: _d.event_seq + 1,
-            _d.user_count: _d.user_count + bindparam("du", type_=Integer),
-            _d.user_generation: _d.user_generation + bindparam("gu", type_=Integer),
-            _d.group_count: _d.group_count + bindparam("dg", type_=Integer),
-            _d.group_generation: _d.group_generation + bindparam("gg", type_=Integer),
-        }
-    )
-    .returning(_d.event_seq)
-    .cte("bumped_seq")
-)
+_bumped_seq = _seq_cte(_bumped.c.directory_id, "bumped_seq", _ALL_COUNTERS)
 BUMP_GROUP_WITH_EVENT: Any = _event_at(_bumped_seq, "g_directory_id").add_cte(_bumped, _bumped_seq)
 """A group's version and ``last_modified`` set at the version expected (port rule 4: a
 membership change bumps them), the buffered list counters, the outbox seq and one event, in
