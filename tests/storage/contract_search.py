@@ -127,6 +127,14 @@ GROUP_CASES = [
     ("members pr", {"admins", "staff"}),
     ('meta.created gt "2026-01-01T12:00:01Z"', {"staff"}),
     ('not (members.value eq "{bob}")', {"admins"}),
+    # Entra's membership check, in each shape the prepared statement answers
+    # (storage/sql/membership_check.py), and one it leaves to the general path.
+    ('id eq "{staff}" and members[value eq "{bob}"]', {"staff"}),
+    ('members[value eq "{alice}"] and id eq "{admins}"', {"admins"}),
+    ('id eq "{admins}" and members.value eq "{bob}"', set()),
+    ('id eq "{staff}" and members[value eq "{admins}"]', {"staff"}),
+    ('id eq "{admins}" and members[value eq "{admins}"]', set()),
+    ('id eq "{staff}" and members[value eq "{bob}"] and displayName pr', {"staff"}),
 ]
 
 

@@ -43,6 +43,7 @@ from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.extension_ops import ExtensionOps
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_group_filter
+from scimdir.storage.sql.membership_check import run_membership_check
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
 
@@ -236,6 +237,9 @@ class GroupOps(ExtensionOps):
         prepared = GROUP_LOOKUPS.run(self.conn, directory_id, query, self.prefetched)
         if prepared is not None:
             return Page(prepared[0], [_group(r) for r in prepared[1]])
+        checked = run_membership_check(self.conn, directory_id, query)
+        if checked is not None:
+            return Page(len(checked), [_group(r) for r in checked])
         where = [groups.c.directory_id == directory_id]
         if query.filter is not None:
             where.append(compile_group_filter(query.filter, directory_id))
