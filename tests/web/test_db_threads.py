@@ -14,11 +14,17 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event
 from starlette.datastructures import QueryParams
 
+from scimdir.scim.fast_filter import is_membership_check
+from scimdir.scim.filter import parse_filter
+from scimdir.scim.schema import GROUP_TYPE
 from scimdir.service.users import UserService
 from scimdir.settings import Settings
+from scimdir.storage.sql.membership_check import membership_check
 from scimdir.web.app import create_app
 from scimdir.web.db_threads import WRITER_THREAD_NAME, DatabaseThreads, may_scan
 from tests.web.conftest import served
@@ -273,6 +279,9 @@ def test_a_scanning_read_past_its_time_limit_gets_503(tmp_path: Path) -> None:
     asyncio.run(main())
 
 
+_CHECK = "excludedAttributes=members&filter="  # Entra's membership check follows
+
+
 @pytest.mark.parametrize(
     ("resource", "has_id", "query", "scans"),
     [
@@ -287,12 +296,44 @@ def test_a_scanning_read_past_its_time_limit_gets_503(tmp_path: Path) -> None:
         ("User", False, "sortBy=displayName", True),
         ("Group", True, "", True),
         ("Group", False, 'filter=displayName eq "g"', True),
+        ("Group", False, _CHECK + 'id eq "g" and members[value eq "u"]', False),
+        ("Group", False, _CHECK + 'members.value eq "u" and id eq "g"', False),
+        ("Group", False, 'filter=id eq "g" and members[value eq "u"]', True),  # with members
+        ("Group", False, _CHECK + 'id eq "g" and members[value eq "u"] and id pr', True),
+        ("Group", False, _CHECK + 'id eq "g" or members[value eq "u"]', True),
     ],
 )
 def test_which_gets_may_scan(resource: str, has_id: bool, query: str, scans: bool) -> None:
-    """Only index probes stay on the loop: substring filters, large or deep pages, sorting and
-    groups with their members go to the thread pool."""
+    """Only index probes stay on the loop (a lookup, a read by id, Entra's membership check):
+    substring filters, large or deep pages, sorting and groups with their members go to the
+    thread pool."""
     assert may_scan(resource, has_id, QueryParams(query)) is scans
+
+
+_SPACES = st.sampled_from(["", " ", "  ", "\t"])
+_WORD = st.text(alphabet="abcXYZ019-", min_size=1, max_size=8)
+
+
+@given(
+    group=_WORD,
+    member=_WORD,
+    form=st.sampled_from(["members[{s}value eq {s}{v}{s}]", "members.value eq {s}{v}"]),
+    first=st.booleans(),
+    case=st.sampled_from([str.lower, str.upper, str.title]),
+    space=_SPACES,
+)
+def test_a_membership_check_on_the_loop_is_the_one_the_storage_answers(
+    group: str, member: str, form: str, first: bool, case: Any, space: str
+) -> None:
+    """Whenever the text-level check keeps a filter on the loop, the parsed filter is the shape
+    the storage answers with its two index probes, for that group and member."""
+    id_eq = f'{case("id")} {case("eq")} "{group}"'
+    member_eq = case(form.split("{v}", maxsplit=1)[0].format(s=space)) + f'"{member}"'
+    member_eq += form.split("{v}")[1].format(s=space)
+    parts = [id_eq, member_eq] if first else [member_eq, id_eq]
+    text = f" {case('and')} ".join(parts)
+    assert is_membership_check(text), text
+    assert membership_check(parse_filter(GROUP_TYPE, text)) == (group, member)
 
 
 def test_a_cancelled_write_never_runs_if_queued_and_finishes_if_running() -> None:

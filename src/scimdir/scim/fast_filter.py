@@ -28,7 +28,7 @@ import re
 
 from scim2_models.path import AttrPath, CompareOperator, Comparison
 
-__all__ = ["equality_parts", "is_simple_equality", "simple_equality"]
+__all__ = ["equality_parts", "is_membership_check", "is_simple_equality", "simple_equality"]
 
 _SPACE = r"[ \t\f\r\n]"
 _NAME = r"\$?[A-Za-z][A-Za-z0-9$_-]*"
@@ -84,3 +84,23 @@ def simple_equality(text: str) -> Comparison | None:
     return Comparison(
         attr_path=AttrPath(attr=attr, sub_attr=sub), op=CompareOperator.eq, value=value
     )
+
+
+_ID_EQ = rf"id{_SPACE}+eq{_SPACE}*{_STRING}"
+_MEMBER_EQ = (
+    rf"members(?:\[{_SPACE}*value{_SPACE}+eq{_SPACE}*{_STRING}{_SPACE}*\]"
+    rf"|\.value{_SPACE}+eq{_SPACE}*{_STRING})"
+)
+_MEMBERSHIP_CHECK = re.compile(
+    rf"{_SPACE}*(?:{_ID_EQ}{_SPACE}+and{_SPACE}+{_MEMBER_EQ}"
+    rf"|{_MEMBER_EQ}{_SPACE}+and{_SPACE}+{_ID_EQ}){_SPACE}*",
+    re.IGNORECASE,
+)
+
+
+def is_membership_check(text: str) -> bool:
+    """Whether ``text`` is Entra's membership check, ``id eq "G" and members[value eq "U"]``
+    (either order, or ``members.value eq``; names and operators in any case): two index probes
+    whatever the directory's size (``storage/sql/membership_check.py``). For routing only: the
+    storage decides from the parsed filter."""
+    return _MEMBERSHIP_CHECK.fullmatch(text) is not None

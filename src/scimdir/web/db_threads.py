@@ -61,7 +61,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
 from scimdir.greenlet_bridge import run_bridged
-from scimdir.scim.fast_filter import is_simple_equality
+from scimdir.scim.fast_filter import is_membership_check, is_simple_equality
 from scimdir.service.ports import Storage, reads_on_event_loop
 from scimdir.service.unit_of_work import time_limited
 
@@ -98,7 +98,7 @@ def may_scan(resource_type: str | None, has_id: bool, query: QueryParams) -> boo
     if has_id:
         return False
     text = given.get("filter")
-    if text is not None and not is_simple_equality(text):
+    if text is not None and not is_simple_equality(text) and not is_membership_check(text):
         return True
     if "sortBy" in given:
         return True
