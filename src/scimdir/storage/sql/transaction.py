@@ -49,7 +49,6 @@ from scimdir.service.ports import (
 from scimdir.storage.sql.admin_ops import AdminOps
 from scimdir.storage.sql.api_key_ops import ApiKeyOps
 from scimdir.storage.sql.authentication import authenticate, directory_record
-from scimdir.storage.sql.base import chunks
 from scimdir.storage.sql.browse import BrowseOps
 from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.driver_statements import DriverStatement
@@ -82,7 +81,7 @@ _NEXT_EVENT_SEQ = DriverStatement(
     .returning(directories.c.event_seq)
 )
 _INSERT_EVENT = DriverStatement(events.insert(), keyed=True)
-_ADVANCE_EVENT_SEQ = (
+_ADVANCE_EVENT_SEQ = DriverStatement(
     update(directories)
     .where(directories.c.id == bindparam("directory_id"))
     .values(event_seq=directories.c.event_seq + bindparam("n"))
@@ -422,20 +421,20 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         created: datetime,
     ) -> None:
         """Append several ``(type, resource_type, resource_id, data)`` events in order with one
-        counter update and one multi-row insert per chunk (a 50-member PATCH's events), under
-        the same row lock as :meth:`append_event` (rule 7)."""
+        counter update and one prepared insert run for each (the driver's ``executemany``: a
+        50-member PATCH's events), under the same row lock as :meth:`append_event` (rule 7)."""
         if not items:
             return
         if len(items) == 1:  # one member: append_event's statements, on the driver
             type, resource_type, resource_id, data = items[0]
             self.append_event(directory_id, type, resource_type, resource_id, data, created)
             return
-        last = self.conn.execute(
-            _ADVANCE_EVENT_SEQ, {"directory_id": directory_id, "n": len(items)}
-        ).scalar()
-        if last is None:
+        advanced = _ADVANCE_EVENT_SEQ.first(
+            self.conn, {"directory_id": directory_id, "n": len(items)}
+        )
+        if advanced is None:
             raise StorageError(f"Directory {directory_id} does not exist; create it first.")
-        first = int(last) - len(items) + 1
+        first = int(advanced["event_seq"]) - len(items) + 1
         rows = [
             {
                 "directory_id": directory_id,
@@ -444,8 +443,7 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
             }
             for n, (type, resource_type, resource_id, data) in enumerate(items)
         ]
-        for part in chunks(rows):
-            self.conn.execute(events.insert().values(list(part)))
+        _INSERT_EVENT.execute_many(self.conn, rows)  # the driver's executemany, prepared once
 
     def list_events(
         self,
