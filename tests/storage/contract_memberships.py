@@ -29,6 +29,27 @@ class MembershipContract:
         with storage.transaction() as tx:
             assert tx.member_ids(directory_id, g.id) == set()
 
+    def test_several_members_one_unknown_add_none(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """A batch naming a user that does not exist raises UnknownMember and adds none of the
+        batch; a valid batch adds each new row once and reports only the new ones."""
+        g = group(directory_id, "g")
+        alice, bob, carol = (user(directory_id, name) for name in ("alice", "bob", "carol"))
+        with storage.transaction() as tx:
+            tx.insert_group(g)
+            for u in (alice, bob, carol):
+                tx.insert_user(u)
+        batch = [(alice.id, "User"), ("no-such-user", "User"), (bob.id, "User")]
+        with pytest.raises(UnknownMember), storage.transaction() as tx:
+            tx.add_members(directory_id, g.id, batch)
+        with storage.transaction() as tx:
+            assert tx.member_ids(directory_id, g.id) == set()
+            assert tx.add_members(directory_id, g.id, [(alice.id, "User"), (bob.id, "User")]) == 2
+            added = [(bob.id, "User"), (carol.id, "User"), (alice.id, "User")]
+            assert tx.add_members(directory_id, g.id, added) == 1
+            assert tx.member_ids(directory_id, g.id) == {alice.id, bob.id, carol.id}
+
     def test_deleted_user_cannot_become_a_member(self, storage: Storage, directory_id: str) -> None:
         """After a user is deleted, adding it as a member raises UnknownMember."""
         g, alice = group(directory_id, "g"), user(directory_id, "alice")

@@ -21,7 +21,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Row, and_, bindparam, delete, func, select, update
+import orjson
+from sqlalchemy import (
+    Row,
+    String,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -111,6 +124,66 @@ _DELETE_ONE_MEMBER = DriverStatement(
     )
     .returning(memberships.c.member_id, memberships.c.member_type)
 )
+
+
+_INSERT_MANY_MEMBERS: dict[str, DriverStatement] = {}
+
+
+def _insert_many_members(dialect: str) -> DriverStatement:
+    """:func:`_insert_members` of several rows as ONE statement prepared once, on the driver: the
+    rows arrive as arrays (PostgreSQL: ``unnest(:ids, :types, :user_ids)``) or as one JSON array
+    of ``[member_id, type, user_id]`` (SQLite: ``json_each(:rows)``), where a multi-row
+    ``VALUES`` was a new statement for SQLAlchemy to compile at every request. Parameters ``d``,
+    ``g`` and those rows (:func:`_many_members_params`)."""
+    stmt = _INSERT_MANY_MEMBERS.get(dialect)
+    if stmt is not None:
+        return stmt
+    if dialect == "postgresql":
+        rows = (
+            func.unnest(
+                bindparam("ids", type_=postgresql.ARRAY(Text)),
+                bindparam("types", type_=postgresql.ARRAY(Text)),
+                bindparam("user_ids", type_=postgresql.ARRAY(Text)),
+            )
+            .table_valued("member_id", "member_type", "user_id", name="m")
+            .render_derived()
+        )
+        columns: list[Any] = [rows.c.member_id, rows.c.member_type, rows.c.user_id]
+        insert: Any = postgresql.insert
+    else:
+        rows = func.json_each(bindparam("rows", type_=String)).table_valued("value", name="m")
+        columns = [rows.c.value.op("->>")(literal_column(str(i))) for i in range(3)]
+        insert = sqlite.insert
+    source = (
+        select(bindparam("d", type_=String), bindparam("g", type_=String), *columns)
+        .select_from(rows)
+        .where(true())  # SQLite: an INSERT ... SELECT with ON CONFLICT needs a WHERE
+    )
+    built = (
+        insert(memberships)
+        .from_select(["directory_id", "group_id", "member_id", "member_type", "user_id"], source)
+        .on_conflict_do_nothing()
+        .returning(memberships.c.member_id)
+    )
+    stmt = _INSERT_MANY_MEMBERS[dialect] = DriverStatement(built)
+    return stmt
+
+
+def _many_members_params(
+    dialect: str, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
+    """The parameters of :func:`_insert_many_members` for ``(member_id, type)`` pairs."""
+    user_ids = [member_id if kind == "User" else None for member_id, kind in members]
+    if dialect == "postgresql":
+        return {
+            "d": directory_id,
+            "g": group_id,
+            "ids": [member_id for member_id, _ in members],
+            "types": [kind for _, kind in members],
+            "user_ids": user_ids,
+        }
+    rows = [[m, kind, user_id] for (m, kind), user_id in zip(members, user_ids, strict=True)]
+    return {"d": directory_id, "g": group_id, "rows": orjson.dumps(rows).decode()}
 
 
 def _insert_one_member(dialect: str) -> DriverStatement:
@@ -288,27 +361,26 @@ class GroupOps(ExtensionOps):
         type)`` of the rows this statement inserted (``RETURNING``), in the order given."""
         unique = list(dict(members).items())
         inserted: set[str] = set()
-        stmt = _insert_members(self.conn.dialect.name)
+        dialect = self.conn.dialect.name
         for part in chunks(unique):
-            rows = [
-                {
-                    "directory_id": directory_id,
-                    "group_id": group_id,
-                    "member_id": member_id,
-                    "member_type": member_type,
-                    "user_id": member_id if member_type == "User" else None,
-                }
-                for member_id, member_type in part
-            ]
             try:
                 with translating():
-                    # One statement per chunk: a single row is bound to the statement built
-                    # once; several are one multi-row VALUES.
-                    if len(rows) == 1:
-                        one = _insert_one_member(self.conn.dialect.name).rows(self.conn, rows[0])
-                        inserted.update(row["member_id"] for row in one)
+                    # One statement per chunk, prepared once: a single row bound as it is,
+                    # several as arrays (_insert_many_members).
+                    if len(part) == 1:
+                        ((member_id, member_type),) = part
+                        row = {
+                            "directory_id": directory_id,
+                            "group_id": group_id,
+                            "member_id": member_id,
+                            "member_type": member_type,
+                            "user_id": member_id if member_type == "User" else None,
+                        }
+                        found = _insert_one_member(dialect).rows(self.conn, row)
                     else:
-                        inserted.update(self.conn.execute(stmt.values(rows)).scalars())
+                        params = _many_members_params(dialect, directory_id, group_id, part)
+                        found = _insert_many_members(dialect).rows(self.conn, params)
+                    inserted.update(r["member_id"] for r in found)
             except UnknownMember:
                 raise
             except StorageError as exc:
