@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Row, Text, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -167,6 +168,25 @@ _GROUP_PAIRS = (
 _WITH_GROUPS_SELECT = _BY_ID_SELECT.add_columns(_GROUP_PAIRS)
 _BY_ID_WITH_GROUPS = DriverStatement(_WITH_GROUPS_SELECT)
 _BY_ID_WITH_GROUPS_LOCKED = DriverStatement(_WITH_GROUPS_SELECT.with_for_update(key_share=True))
+
+
+_USERS_AMONG: dict[str, DriverStatement] = {}
+
+
+def _users_among(dialect: str) -> DriverStatement:
+    """The ids among ``:ids`` that are users of directory ``:d``, one statement prepared once:
+    ``:ids`` an array (PostgreSQL, ``= ANY``) or one JSON array (SQLite, ``json_each``), where an
+    ``IN`` list was a statement for SQLAlchemy to build at every request."""
+    stmt = _USERS_AMONG.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            among: Any = users.c.id == func.any(bindparam("ids", type_=postgresql.ARRAY(Text)))
+        else:
+            listed = func.json_each(bindparam("ids", type_=Text)).table_valued("value", name="i")
+            among = users.c.id.in_(select(listed.c.value))
+        query = select(users.c.id).where(users.c.directory_id == bindparam("d"), among)
+        stmt = _USERS_AMONG[dialect] = DriverStatement(query)
+    return stmt
 
 
 class UserOps(ExtensionOps):
@@ -441,14 +461,13 @@ class UserOps(ExtensionOps):
         if len(unique) == 1:  # the prepared statement on the driver, not Connection.execute
             return {r["id"] for r in _USER_EXISTS.rows(self.conn, {"d": directory_id, "v": ids[0]})}
         found: set[str] = set()
+        dialect = self.conn.dialect.name
         for part in chunks(unique):
-            found.update(
-                self.conn.execute(
-                    select(users.c.id).where(
-                        users.c.directory_id == directory_id, users.c.id.in_(part)
-                    )
-                ).scalars()
-            )
+            params = {
+                "d": directory_id,
+                "ids": part if self.postgres else orjson.dumps(part).decode(),
+            }
+            found.update(r["id"] for r in _users_among(dialect).rows(self.conn, params))
         return found
 
     def groups_of_user(self, directory_id: str, user_id: str) -> list[tuple[str, str]]:
