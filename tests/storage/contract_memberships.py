@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import pytest
 
-from scimdir.service.ports import StaleVersion, Storage, UnknownMember
+from scimdir.service.ports import GroupRecord, StaleVersion, Storage, UnknownMember, UserRecord
 
 from .helpers import T0, at, group, user
 
 __all__ = ["MembershipContract"]
+
+
+def _group_and_three_users(
+    storage: Storage, directory_id: str
+) -> tuple[GroupRecord, UserRecord, UserRecord, UserRecord]:
+    """A group ``g`` and the users alice, bob and carol, stored, none a member yet."""
+    g = group(directory_id, "g")
+    alice, bob, carol = (user(directory_id, name) for name in ("alice", "bob", "carol"))
+    with storage.transaction() as tx:
+        tx.insert_group(g)
+        for u in (alice, bob, carol):
+            tx.insert_user(u)
+    return g, alice, bob, carol
 
 
 class MembershipContract:
@@ -34,12 +47,7 @@ class MembershipContract:
     ) -> None:
         """A batch naming a user that does not exist raises UnknownMember and adds none of the
         batch; a valid batch adds each new row once and reports only the new ones."""
-        g = group(directory_id, "g")
-        alice, bob, carol = (user(directory_id, name) for name in ("alice", "bob", "carol"))
-        with storage.transaction() as tx:
-            tx.insert_group(g)
-            for u in (alice, bob, carol):
-                tx.insert_user(u)
+        g, alice, bob, carol = _group_and_three_users(storage, directory_id)
         batch = [(alice.id, "User"), ("no-such-user", "User"), (bob.id, "User")]
         with pytest.raises(UnknownMember), storage.transaction() as tx:
             tx.add_members(directory_id, g.id, batch)
@@ -132,12 +140,8 @@ class MembershipContract:
         """update_group_with_events after a member add (the group read, its name and document
         as read): the version and last_modified move, the events follow in seq order with
         their data; at another version, StaleVersion and neither the bump nor an event."""
-        g = group(directory_id, "g")
-        alice, bob, carol = (user(directory_id, name) for name in ("alice", "bob", "carol"))
+        g, alice, bob, carol = _group_and_three_users(storage, directory_id)
         with storage.transaction() as tx:
-            tx.insert_group(g)
-            for u in (alice, bob, carol):
-                tx.insert_user(u)
             first = tx.append_event(directory_id, "before", "Group", g.id, {}, T0)
         for added in ([alice], [bob, carol]):  # one event, then two
             with storage.transaction() as tx:

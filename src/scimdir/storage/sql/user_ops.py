@@ -77,10 +77,6 @@ _BY_ID_SELECT = select(users).where(
     users.c.directory_id == bindparam("d"), users.c.id == bindparam("v")
 )
 _BY_ID = DriverStatement(_BY_ID_SELECT)
-# Whether one id is a user of the directory (Entra adds members one at a time).
-_USER_EXISTS = DriverStatement(
-    select(users.c.id).where(users.c.directory_id == bindparam("d"), users.c.id == bindparam("v"))
-)
 # A writer's read of the row it will update (port rule 4): PostgreSQL locks it until commit
 # (``FOR NO KEY UPDATE``, which leaves the key-share locks of membership inserts compatible);
 # SQLite's single writer needs no lock and the clause compiles to nothing there.
@@ -458,8 +454,6 @@ class UserOps(ExtensionOps):
         # names (only those), and refuses one deleted meanwhile (UnknownMember, rule 6). Locking
         # every id here would write a lock into each row of a 20,000-member PUT.
         unique = list(dict.fromkeys(ids))
-        if len(unique) == 1:  # the prepared statement on the driver, not Connection.execute
-            return {r["id"] for r in _USER_EXISTS.rows(self.conn, {"d": directory_id, "v": ids[0]})}
         found: set[str] = set()
         dialect = self.conn.dialect.name
         for part in chunks(unique):
