@@ -27,6 +27,16 @@ from tests.postgres_discovery import discover
 
 POSTGRES_URL_ENV = "SCIMDIR_TEST_POSTGRES_URL"
 
+# Every app a test starts prunes events and log entries past their retention period in every
+# directory of its database as soon as it starts (service/event_retention.py, the log sink). The
+# PostgreSQL test database is shared by every test of a run (xdist workers included), and tests
+# date their rows at a fixed day (tests/storage/helpers.py ``T0``), so with the default 30 days an
+# app starting in one test could delete another test's rows while it runs. Tests of retention
+# itself pass their own period; every other app, and every server process a test spawns (they
+# inherit the environment), keeps a century.
+for _name in ("SCIMDIR_EVENT_RETENTION_DAYS", "SCIMDIR_LOG_RETENTION_DAYS"):
+    os.environ.setdefault(_name, "36500")
+
 
 @pytest.fixture
 def sqlite_storage(tmp_path: Path) -> Iterator[SqlStorage]:
