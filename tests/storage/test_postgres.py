@@ -17,6 +17,7 @@ from .contract_counts import CountContract
 from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
 from .contract_prefetch import PrefetchContract
+from .contract_read_ahead import ReadAheadContract
 from .contract_search import SearchContract
 from .contract_user_updates import UserUpdateContract
 
@@ -31,6 +32,7 @@ class TestPostgres(
     ApiKeyContract,
     ExtensionContract,
     PrefetchContract,
+    ReadAheadContract,
     UserUpdateContract,
 ):
     """Every contract rule on PostgreSQL."""

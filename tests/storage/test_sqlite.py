@@ -14,6 +14,7 @@ from .contract_counts import CountContract
 from .contract_extensions import ExtensionContract
 from .contract_memberships import MembershipContract
 from .contract_prefetch import PrefetchContract
+from .contract_read_ahead import ReadAheadContract
 from .contract_search import SearchContract
 from .contract_user_updates import UserUpdateContract
 
@@ -27,6 +28,7 @@ class TestSqlite(
     ApiKeyContract,
     ExtensionContract,
     PrefetchContract,
+    ReadAheadContract,
     UserUpdateContract,
 ):
     """Every contract rule on SQLite."""

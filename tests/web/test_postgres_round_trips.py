@@ -106,12 +106,20 @@ def test_a_sorted_lookup_is_authentication_plus_its_statements(pg: Harness) -> N
     assert pg.count("GET", "/Users", params=params).count > LOOKUP
 
 
-def test_a_get_by_id_reads_the_user_and_its_groups_without_a_transaction(pg: Harness) -> None:
-    """GET /Users/{id}: authentication, the user with its groups (one statement); no
-    transaction control."""
+def test_a_get_by_id_is_one_statement_with_the_authentication(pg: Harness) -> None:
+    """GET /Users/{id}: the user with its groups read by the authentication's own statement
+    (``authentication.py``, a ``UserHint``); no transaction control. An unknown id costs the
+    read of its own, as it did (the 404 path is not worth a second statement shape)."""
     user = pg.send("POST", "/Users", json=entra_user("bob@example.test"))
+    group = pg.send("POST", "/Groups", json={"schemas": [GROUP], "displayName": "team"})["id"]
+    pg.send("PATCH", f"/Groups/{group}", json=_members("Add", user["id"]))
     trips = pg.count("GET", f"/Users/{user['id']}")
-    assert (trips.count, _transaction_control(trips)) == (AUTH + 1, []), trips.messages
+    assert (trips.count, _transaction_control(trips)) == (AUTH, []), trips.messages
+    shown = pg.send("GET", f"/Users/{user['id']}")
+    assert [g["value"] for g in shown["groups"]] == [group]
+    with pg.counter.window() as missing:
+        assert pg.client.request("GET", pg.base + "/Users/no-such-user").status_code == 404
+    assert (missing.count, _transaction_control(missing)) == (AUTH + 1, []), missing.messages
 
 
 def test_a_create_is_one_statement_after_authentication(pg: Harness) -> None:
@@ -121,11 +129,11 @@ def test_a_create_is_one_statement_after_authentication(pg: Harness) -> None:
     assert (trips.count, _transaction_control(trips)) == (AUTH + 1, []), trips.messages
 
 
-def test_a_user_patch_or_put_is_two_statements_after_authentication(pg: Harness) -> None:
-    """PATCH and PUT /Users/{id}: the unlocked read of the user and its groups for the response,
-    then the update with its e-mails, values and event in one statement; neither needs BEGIN,
-    COMMIT or a savepoint (``storage/sql/own_transaction.py``,
-    ``pg_writes.UPDATE_USER_WITH_EVENT``)."""
+def test_a_user_patch_or_put_is_one_statement_after_authentication(pg: Harness) -> None:
+    """PATCH and PUT /Users/{id}: the unlocked read of the user and its groups for the response
+    rides on the authentication's statement (a ``UserHint``), then the update with its e-mails,
+    values and event is one statement; neither needs BEGIN, COMMIT or a savepoint
+    (``storage/sql/own_transaction.py``, ``pg_writes.UPDATE_USER_WITH_EVENT``)."""
     user = pg.send("POST", "/Users", json=entra_user("carol@example.test"))
     rename = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -143,7 +151,7 @@ def test_a_user_patch_or_put_is_two_statements_after_authentication(pg: Harness)
     with pg.counter.window() as put:
         pg.send("PUT", f"/Users/{user['id']}", json=replacement)
     for trips in (patched, put):
-        assert (trips.count, _transaction_control(trips)) == (AUTH + 2, []), trips.messages
+        assert (trips.count, _transaction_control(trips)) == (AUTH + 1, []), trips.messages
         assert not [m for m in trips.messages if "SAVEPOINT" in m.upper()], trips.messages
 
 
@@ -156,17 +164,13 @@ def test_entra_member_add_and_remove_write_without_reading_the_rows_first(pg: Ha
     member = pg.send("POST", "/Users", json=entra_user("frank@example.test"))["id"]
     group = pg.send("POST", "/Groups", json={"schemas": [GROUP], "displayName": "g"})["id"]
 
-    def members(op: str) -> dict[str, Any]:
-        operation = {"op": op, "path": "members", "value": [{"value": member}]}
-        return {"schemas": [PATCH_OP], "Operations": [operation]}
-
     for _ in range(WARM_UP):
-        pg.send("PATCH", f"/Groups/{group}", json=members("Add"))
-        pg.send("PATCH", f"/Groups/{group}", json=members("Remove"))
+        pg.send("PATCH", f"/Groups/{group}", json=_members("Add", member))
+        pg.send("PATCH", f"/Groups/{group}", json=_members("Remove", member))
     with pg.counter.window() as added:
-        pg.send("PATCH", f"/Groups/{group}", json=members("Add"))
+        pg.send("PATCH", f"/Groups/{group}", json=_members("Add", member))
     with pg.counter.window() as removed:
-        pg.send("PATCH", f"/Groups/{group}", json=members("Remove"))
+        pg.send("PATCH", f"/Groups/{group}", json=_members("Remove", member))
     assert added.count <= AUTH + 5, added.messages
     assert removed.count <= AUTH + 4, removed.messages
     both = added.messages + removed.messages
@@ -192,3 +196,21 @@ def test_sequential_requests_reuse_one_pooled_connection(pg: Harness) -> None:
         for _ in range(20):
             pg.send("GET", "/Users", **lookup)
     assert trips.count == 20 * LOOKUP, trips.messages
+
+
+def _members(op: str, member: str) -> dict[str, Any]:
+    """Entra's PATCH adding or removing one member."""
+    operation = {"op": op, "path": "members", "value": [{"value": member}]}
+    return {"schemas": [PATCH_OP], "Operations": [operation]}
+
+
+def test_a_user_delete_reads_the_user_with_the_authentication(pg: Harness) -> None:
+    """DELETE /Users/{id}: the unlocked read of the user rides on the authentication's
+    statement; what follows is the delete's own work: BEGIN, its containers, its locked row
+    (port rule 8: containers first), the delete, the event, COMMIT."""
+    ids = [pg.send("POST", "/Users", json=entra_user(f"d{n}@x.test"))["id"] for n in range(12)]
+    for user_id in ids[:WARM_UP]:
+        pg.send("DELETE", f"/Users/{user_id}")
+    with pg.counter.window() as trips:
+        pg.send("DELETE", f"/Users/{ids[-1]}")
+    assert trips.count == AUTH + 6, trips.messages

@@ -16,7 +16,7 @@ from scimdir.scim.filter import SORTABLE_KEYS, Expr, parse_filter, resolve_attri
 from scimdir.scim.limits import InputLimits
 from scimdir.scim.schema import AttrType, ResourceType
 from scimdir.service.directory_settings import DirectorySettings
-from scimdir.service.ports import DirectoryRecord, SearchQuery
+from scimdir.service.ports import DirectoryRecord, ReadAhead, SearchQuery, Transaction
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,24 @@ class ScimContext:
     effect: str | None = None
     kept_undeclared: list[str] = field(default_factory=list)
     """Attributes of undeclared extensions this request stored as sent (``keep``), for the log."""
+    read_ahead: ReadAhead | None = None
+    """The user the request names, read with its authentication; the use case's first unit of
+    work adopts it (:meth:`adopt_read_ahead`)."""
 
     @property
     def directory_id(self) -> str:
         """The tenant id."""
         return self.directory.id
+
+    def adopt_read_ahead(self, tx: Transaction, user_id: str) -> None:
+        """Hand ``tx`` the row of user ``user_id`` read with the authentication, once: a unit
+        of work run again after a lost race reads for itself (and locked). Another user's row
+        is never handed over (``Transaction.adopt_read_ahead``)."""
+        ahead = self.read_ahead
+        if ahead is not None and ahead.user_id == user_id:
+            self.read_ahead = None
+            if ahead.directory_id == self.directory_id:
+                tx.adopt_read_ahead(ahead)
 
     @cached_property
     def schema(self) -> DirectorySchema:

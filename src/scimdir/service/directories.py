@@ -28,9 +28,11 @@ from scimdir.service.ports import (
     DirectoryRecord,
     LogRecord,
     LookupHint,
+    ReadAhead,
     SecretRecord,
     Storage,
     UniquenessViolation,
+    UserHint,
     UserRecord,
 )
 from scimdir.service.runtime import Runtime
@@ -52,6 +54,9 @@ class Authenticated:
     secret: SecretRecord | None
     stale: bool
     reader_key: ApiKeyRecord | None = None
+    read_ahead: ReadAhead | None = None
+    """The user the request names, read by the authentication's statement (a ``UserHint``),
+    for the use case's unit of work to adopt (:meth:`Transaction.adopt_read_ahead`)."""
 
     @property
     def read_only(self) -> bool:
@@ -306,7 +311,11 @@ class DirectoryService:
             return [s for s in tx.list_secrets(directory_id) if is_live(s, now)]
 
     def authenticate(
-        self, directory_id: str, presented: str, *, prefetch: LookupHint | None = None
+        self,
+        directory_id: str,
+        presented: str,
+        *,
+        prefetch: LookupHint | UserHint | None = None,
     ) -> Authenticated | None:
         """The directory when ``presented`` is one of its live secrets, else None.
 
@@ -323,18 +332,20 @@ class DirectoryService:
         read it in the same statement for the search of the same read scope (an identity
         provider's matching query then costs one statement; see
         :meth:`~scimdir.service.ports.Transaction.authenticate`). It changes nothing of the
-        answer here, nor of the search's.
+        answer here, nor of the search's. A :class:`UserHint`'s user, when the directory has
+        it, comes back as ``read_ahead`` for the request's unit of work to adopt.
         """
         now = self.runtime.clock()
         # No snapshot: one statement reads the latest committed state (and no BEGIN/COMMIT on
         # PostgreSQL).
         with transaction(self.storage, readonly=True, snapshot=False) as tx:
             found = tx.authenticate(directory_id, hash_secret(presented), now, prefetch)
+            ahead = tx.take_read_ahead() if isinstance(prefetch, UserHint) else None
         if found is None:
             return None
         record, secret = found
         stale = secret.last_used is None or now - secret.last_used > _LAST_USED_PRECISION
-        return Authenticated(record, secret, stale)
+        return Authenticated(record, secret, stale, read_ahead=ahead)
 
     def diagnose_auth_failure(self, tenant: str, presented: str | None) -> AuthDiagnosis:
         """Why ``presented`` did not open ``tenant`` (for the provisioning log only; the client

@@ -103,6 +103,7 @@ __all__ = [
     "Page",
     "ProblemHit",
     "ProblemRecord",
+    "ReadAhead",
     "ReadTimeLimit",
     "SearchQuery",
     "SecretRecord",
@@ -115,6 +116,7 @@ __all__ = [
     "TransientConflict",
     "UniquenessViolation",
     "UnknownMember",
+    "UserHint",
     "UserRecord",
     "log_row",
     "normalize_user_name",
@@ -289,6 +291,27 @@ class LookupHint:
     attribute: str
     value: str
     count: int
+
+
+@dataclass(frozen=True)
+class UserHint:
+    """The user a request names by id (``GET``, ``PUT`` or ``PATCH /Users/{id}``), known before
+    the request is authenticated, for :meth:`Transaction.authenticate` to read with the
+    authentication. Never trusted: it only decides what may be read early, and only a read of
+    that same user in that same directory takes the row."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """A user's row that one unit of work's authentication read for another unit of work
+    (:meth:`Transaction.take_read_ahead`, :meth:`Transaction.adopt_read_ahead`). ``row`` is the
+    backend's own: the service only carries it from one unit to the next."""
+
+    directory_id: str
+    user_id: str
+    row: Any
 
 
 @dataclass
@@ -635,7 +658,7 @@ class Transaction(Protocol):
         directory_id: str,
         secret_hash: str,
         now: datetime,
-        prefetch: LookupHint | None = None,
+        prefetch: LookupHint | UserHint | None = None,
     ) -> tuple[DirectoryRecord, SecretRecord] | None:
         """The directory and its secret stored as ``secret_hash`` when that secret is live at
         ``now`` (not revoked at or before it, not expired), in ONE statement; None otherwise
@@ -652,7 +675,27 @@ class Transaction(Protocol):
         every search's (as of the authentication's statement when it uses the rows): a search
         that asks for anything else runs its own statements, and nothing is kept past the unit
         of work. Whatever the hint, nothing is read ahead when the secret does not open the
-        directory."""
+        directory.
+
+        A :class:`UserHint` reads the user with that id in the same statement (one round trip
+        on PostgreSQL where a ``GET``, ``PUT`` or ``PATCH /Users/{id}`` took two): the first
+        unlocked :meth:`get_user` or :meth:`get_user_with_groups` of that user in this unit of
+        work returns it without a statement of its own, or another unit does after
+        :meth:`take_read_ahead` and :meth:`adopt_read_ahead`."""
+        ...
+
+    def take_read_ahead(self) -> ReadAhead | None:
+        """The user row this unit's authentication read for a :class:`UserHint` and no read of
+        this unit took, now removed from it; None when there is none (no hint, no such user)."""
+        ...
+
+    def adopt_read_ahead(self, read_ahead: ReadAhead) -> None:
+        """Serve this unit's first unlocked read of ``read_ahead``'s user from its row, read in
+        another unit of work moments before: as of that earlier statement, as an unlocked read
+        is as of its own. A writer of that user still writes at the version it read (rule 4),
+        so a version that moved in between fails the write as any lost race does. A locked
+        read, a read of another user or directory, and any read after a pinned snapshot ignore
+        it."""
         ...
 
     def update_secret(self, record: SecretRecord) -> None: ...

@@ -231,6 +231,7 @@ class UserService:
         excl = parse_attribute_list(rt, excluded)
         with_groups = wants_attribute(rt, "groups", attrs, excl)
         with transaction(self.storage, readonly=True) as tx:
+            ctx.adopt_read_ahead(tx, user_id)
             groups: list[tuple[str, str]] | None = None
             if with_groups:
                 found = tx.get_user_with_groups(ctx.directory_id, user_id)
@@ -271,6 +272,7 @@ class UserService:
         document = self._normalize(ctx, body)
 
         def work(tx: Transaction, lock: bool) -> tuple[dict[str, Any], str]:
+            ctx.adopt_read_ahead(tx, user_id)
             found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=lock)
             if found is None or not found[0].linked:
                 raise user_not_found(user_id)
@@ -308,6 +310,7 @@ class UserService:
         operations = parse_patch_request(body, self.limits) if core else []
 
         def work(tx: Transaction, lock: bool) -> tuple[dict[str, Any], str]:
+            ctx.adopt_read_ahead(tx, user_id)
             found = tx.get_user_with_groups(ctx.directory_id, user_id, for_update=lock)
             if found is None or not found[0].linked:
                 raise user_not_found(user_id)
@@ -342,6 +345,7 @@ class UserService:
         deactivate = ctx.settings.deletion == "deactivate"
 
         def work(tx: Transaction) -> None:
+            ctx.adopt_read_ahead(tx, user_id)
             current = tx.get_user(ctx.directory_id, user_id, for_update=deactivate)
             if current is None or not current.linked:
                 raise user_not_found(user_id)

@@ -43,7 +43,7 @@ from scimdir.service.directories import Authenticated, DirectoryService
 from scimdir.service.directory_settings import DirectorySettings
 from scimdir.service.groups import GroupService
 from scimdir.service.log_sink import LogSink
-from scimdir.service.ports import LookupHint, ReadTimeLimit, StorageBusy
+from scimdir.service.ports import LookupHint, ReadTimeLimit, StorageBusy, UserHint
 from scimdir.service.root_search import search_all
 from scimdir.service.runtime import API_KEY_PREFIX, Runtime
 from scimdir.service.unit_of_work import read_scope
@@ -158,10 +158,11 @@ class ScimApi:
             # Authenticate before reading a byte of the body: an anonymous client cannot make
             # the server buffer anything. Then stream the body with the cap (413 past it).
             try:
+                hint = _user_hint(call)
                 if self.inline_reads:
-                    auth = await self.threads.inline(self._authenticate, call)
+                    auth = await self.threads.inline(self._authenticate, call, hint)
                 else:
-                    auth = await run_in_threadpool(self._authenticate, call)
+                    auth = await run_in_threadpool(self._authenticate, call, hint)
             except StorageBusy as exc:
                 return self._unavailable(call, exc)
             if auth is None:
@@ -189,7 +190,7 @@ class ScimApi:
         """Authenticate and run a bodiless request; a GET does both in one read-only snapshot."""
         try:
             if call.request.method == "GET":
-                hint = None
+                hint: LookupHint | UserHint | None = _user_hint(call)
                 if call.resource_type is not None and "id" not in call.request.path_params:
                     # A matching query's lookup, read by authentication's own statement.
                     hint = lookup_hint(call.resource_type, call.request.query_params, self.limits)
@@ -199,7 +200,7 @@ class ScimApi:
                         return self._refusal(call, call.retry_after)
                     response = self._handle(call, auth, None, None)
             else:
-                auth = self._authenticate(call)
+                auth = self._authenticate(call, _user_hint(call))
                 if auth is None:
                     return self._refusal(call, call.retry_after)
                 response = self._handle(call, auth, None, None)
@@ -237,7 +238,9 @@ class ScimApi:
             f"Retry after {BUSY_RETRY_AFTER} seconds."
         )
 
-    def _authenticate(self, call: _Call, hint: LookupHint | None = None) -> Authenticated | None:
+    def _authenticate(
+        self, call: _Call, hint: LookupHint | UserHint | None = None
+    ) -> Authenticated | None:
         """The request's directory, or None (then ``call.retry_after`` says 401 or 429);
         ``hint``: see :meth:`DirectoryService.authenticate` (a reader key ignores it)."""
         if call.secret is None:
@@ -278,6 +281,7 @@ class ScimApi:
             base_url=f"{self.public_url}/scim/{call.tenant}/v2",
             dialect=dialect_for(directory.idp),
             settings=DirectorySettings.of(directory) if stored else DirectorySettings(),
+            read_ahead=auth.read_ahead,
         )
 
     def _handle(
@@ -513,6 +517,14 @@ def _names_members(body: Any) -> bool:
 
 
 _ONE_MEMBER = re.compile(r'members\[\s*value\s+eq\s+"[^"\\]*"\s*\]', re.IGNORECASE)
+
+
+def _user_hint(call: _Call) -> UserHint | None:
+    """The user a request on ``/Users/{id}`` names, for its authentication's statement to read
+    along (``Transaction.authenticate``): one round trip fewer on PostgreSQL for a GET, PUT,
+    PATCH or DELETE of a user."""
+    user_id = call.request.path_params.get("id") if call.resource_type == "User" else None
+    return None if user_id is None else UserHint(user_id)
 
 
 class _Call:

@@ -26,6 +26,15 @@ in CPU (SQLite runs the materialised lookup and the outer sort for about what th
 execution's Python cost was), so it runs there for one path on both databases, which the
 contract suite checks on both.
 
+The same goes for a request that names a user by id (``GET``, ``PUT``, ``PATCH`` and ``DELETE
+/Users/{id}``, a :class:`~scimdir.service.ports.UserHint`): the user's row (with its groups on
+PostgreSQL, as ``UserOps.get_user_with_groups`` reads it) is LEFT JOINed to the authentication
+and kept in ``SqlBase.users_ahead`` for the unit's first unlocked read of that user, or taken
+out for a writing unit of work to adopt (``Transaction.take_read_ahead``). On PostgreSQL that
+makes Entra's user PATCH two round trips (this statement, then the update with its event) where
+it was three; the update checks the version read (port rule 4), so a user changed in between
+is a lost race, run again with a locked read, exactly as after a separate unlocked read.
+
 The matches are kept in the transaction (``SqlBase.prefetched``) under the key of the lookup
 statement they stand in for (:meth:`~scimdir.storage.sql.lookups.PreparedLookups.key`: table,
 filter key, folded value, linked restriction, directory id, page size), and a search of the same
@@ -45,11 +54,12 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, or_, select, true
 
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE, AttrType
-from scimdir.service.ports import DirectoryRecord, LookupHint, SecretRecord
+from scimdir.service.ports import DirectoryRecord, LookupHint, SecretRecord, UserHint
 from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.filters import GROUP_LOOKUPS, USER_LOOKUPS
 from scimdir.storage.sql.lookups import LookupKey, Prefetched, PreparedLookups
 from scimdir.storage.sql.tables import directories, secrets
+from scimdir.storage.sql.user_ops import by_id_select
 
 __all__ = ["authenticate", "directory_record"]
 
@@ -79,12 +89,16 @@ def authenticate(
     directory_id: str,
     secret_hash: str,
     now: datetime,
-    prefetch: LookupHint | None,
+    prefetch: LookupHint | UserHint | None,
     prefetched: Prefetched,
+    users_ahead: dict[tuple[str, str], dict[str, Any]],
 ) -> tuple[DirectoryRecord, SecretRecord] | None:
     """``Transaction.authenticate`` (see the module): one statement, which also reads the
-    hinted lookup's rows into ``prefetched`` when the hint maps to a prepared lookup."""
+    hinted lookup's rows into ``prefetched`` when the hint maps to a prepared lookup, or the
+    hinted user's row into ``users_ahead``."""
     params = {"directory_id": directory_id, "secret_hash": secret_hash, "now": now}
+    if isinstance(prefetch, UserHint):
+        return _with_user(conn, params, prefetch.id, users_ahead)
     planned = _plan(directory_id, prefetch)
     if planned is None:
         m = _AUTHENTICATE.first(conn, params)
@@ -99,6 +113,24 @@ def authenticate(
         {name: row[label] for label, name in labels} for row in rows if row[_FOUND_ID] is not None
     ]
     return _records(rows[0])
+
+
+def _with_user(
+    conn: Connection,
+    params: dict[str, Any],
+    user_id: str,
+    users_ahead: dict[tuple[str, str], dict[str, Any]],
+) -> tuple[DirectoryRecord, SecretRecord] | None:
+    """Authentication LEFT JOINed to the read of user ``user_id`` of the same directory: no
+    row is 401; the user's columns NULL, no such user (nothing is read ahead then)."""
+    statement, labels = _joined_user(conn.dialect.name)
+    directory_id = params["directory_id"]
+    row = statement.first(conn, {**params, "d": directory_id, "v": user_id})
+    if row is None:
+        return None
+    if row[_FOUND_ID] is not None:
+        users_ahead[(directory_id, user_id)] = {name: row[label] for label, name in labels}
+    return _records(row)
 
 
 def _plan(directory_id: str, hint: LookupHint | None) -> tuple[PreparedLookups, LookupKey] | None:
@@ -141,6 +173,25 @@ def _joined(
             .order_by(found.c.created, found.c.id)
         )
         prepared = _JOINED[cache_key] = (DriverStatement(stmt), labels)
+    return prepared
+
+
+# The joined statements of a read by id, built on first use per dialect.
+_JOINED_USER: dict[str, tuple[DriverStatement, list[tuple[str, str]]]] = {}
+
+
+def _joined_user(dialect: str) -> tuple[DriverStatement, list[tuple[str, str]]]:
+    """Authentication LEFT JOINed to the read of one user by id (``:d``, ``:v``), and the
+    (label, column name) pairs of the user's columns in it."""
+    prepared = _JOINED_USER.get(dialect)
+    if prepared is None:
+        auth = _AUTH_SELECT.subquery("auth")
+        found = by_id_select(dialect == "postgresql").subquery("found")
+        labels = [(_FOUND + c.name, c.name) for c in found.c]
+        stmt = select(
+            *auth.c, *[c.label(label) for c, (label, _) in zip(found.c, labels, strict=True)]
+        ).select_from(auth.outerjoin(found, true()))
+        prepared = _JOINED_USER[dialect] = (DriverStatement(stmt), labels)
     return prepared
 
 

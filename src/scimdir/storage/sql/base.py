@@ -34,13 +34,17 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 class SqlBase:
     """Holds the transaction's connection and the storage's page marks; the mixins add the
     port's methods. ``prefetched``: lookup rows the authentication read ahead for this unit of
-    work's search (``authentication.py``), never kept past it."""
+    work's search (``authentication.py``), never kept past it; ``users_ahead``: user rows by
+    (directory id, user id) the authentication read ahead for a read by id, of this unit or
+    adopted from another (``Transaction.adopt_read_ahead``)."""
 
     def __init__(self, conn: Connection, marks: PageMarks | None = None) -> None:
         self.conn = conn
         self.marks = marks
         self.counts = CounterBuffer()
         self.prefetched: Prefetched = {}
+        self.users_ahead: dict[tuple[str, str], dict[str, Any]] = {}
+        self.pinned = False
 
     @property
     def postgres(self) -> bool:
@@ -56,6 +60,8 @@ class SqlBase:
         """Read one snapshot from here to the end of the unit of work (``autocommit_reads.py``).
         Rows read ahead before it are dropped: the unit's reads from here on must agree."""
         self.prefetched.clear()
+        self.users_ahead.clear()
+        self.pinned = True
         pin_snapshot(self.conn)
 
     def flush_counts(self) -> None:

@@ -39,11 +39,13 @@ from scimdir.service.ports import (
     EventRecord,
     GroupRecord,
     LookupHint,
+    ReadAhead,
     SecretRecord,
     StaleVersion,
     StorageError,
     TransientConflict,
     UniquenessViolation,
+    UserHint,
     UserRecord,
 )
 from scimdir.storage.sql.admin_ops import AdminOps
@@ -222,12 +224,33 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         directory_id: str,
         secret_hash: str,
         now: datetime,
-        prefetch: LookupHint | None = None,
+        prefetch: LookupHint | UserHint | None = None,
     ) -> tuple[DirectoryRecord, SecretRecord] | None:
         """The directory and its live secret stored as ``secret_hash``, in one statement; with
         ``prefetch``, the same statement reads the hinted lookup's rows for this unit of work's
-        search (``authentication.py``)."""
-        return authenticate(self.conn, directory_id, secret_hash, now, prefetch, self.prefetched)
+        search, or the hinted user for a read by id (``authentication.py``)."""
+        return authenticate(
+            self.conn,
+            directory_id,
+            secret_hash,
+            now,
+            prefetch,
+            self.prefetched,
+            self.users_ahead,
+        )
+
+    def take_read_ahead(self) -> ReadAhead | None:
+        """The user row the authentication read ahead and no read took, out of this unit."""
+        if not self.users_ahead:
+            return None
+        (directory_id, user_id), row = self.users_ahead.popitem()
+        return ReadAhead(directory_id, user_id, row)
+
+    def adopt_read_ahead(self, read_ahead: ReadAhead) -> None:
+        """Serve this unit's first unlocked read of the user from ``read_ahead`` (ignored once
+        the unit pinned a snapshot: its reads must agree, and this one came before)."""
+        if not self.pinned:
+            self.users_ahead[(read_ahead.directory_id, read_ahead.user_id)] = read_ahead.row
 
     def update_secret(self, record: SecretRecord) -> None:
         """Write a secret's hash, expiry, revocation and last use."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, Text, bindparam, cast, delete, func, select, update
+from sqlalchemy import Row, Select, Text, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -54,7 +54,7 @@ from scimdir.storage.sql.tables import (
     users,
 )
 
-__all__ = ["UserOps"]
+__all__ = ["UserOps", "by_id_select"]
 
 
 def _user(row: Row[Any] | Mapping[str, Any]) -> UserRecord:
@@ -166,6 +166,14 @@ _BY_ID_WITH_GROUPS = DriverStatement(_WITH_GROUPS_SELECT)
 _BY_ID_WITH_GROUPS_LOCKED = DriverStatement(_WITH_GROUPS_SELECT.with_for_update(key_share=True))
 
 
+def by_id_select(postgres: bool) -> Select[Any]:
+    """What an unlocked read of a user by id selects (``:d``, ``:v``), for the authentication
+    that reads it ahead (``authentication.py``): the row with its groups on PostgreSQL
+    (:meth:`UserOps.get_user_with_groups`), the row alone on SQLite, whose groups are a
+    statement of their own there anyway."""
+    return _WITH_GROUPS_SELECT if postgres else _BY_ID_SELECT
+
+
 _USERS_AMONG: dict[str, DriverStatement] = {}
 
 
@@ -241,15 +249,18 @@ class UserOps(ExtensionOps):
         which then sets only the columns whose value changed (:meth:`_changed_columns`).
         """
         locked = for_update and self.writing
-        stmt = _BY_ID_LOCKED if locked else _BY_ID
-        row = stmt.first(self.conn, {"d": directory_id, "v": user_id})
+        row = None if locked else self.users_ahead.pop((directory_id, user_id), None)
+        if row is None:
+            stmt = _BY_ID_LOCKED if locked else _BY_ID
+            row = stmt.first(self.conn, {"d": directory_id, "v": user_id})
         return None if row is None else self._read_user(row)
 
     def get_user_with_groups(
         self, directory_id: str, user_id: str, *, for_update: bool = False
     ) -> tuple[UserRecord, list[tuple[str, str]]] | None:
         """:meth:`get_user` and :meth:`groups_of_user` together; on PostgreSQL one statement
-        (``_BY_ID_WITH_GROUPS``), which saves a PATCH, a PUT and a GET by id a round trip."""
+        (``_BY_ID_WITH_GROUPS``), which saves a PATCH, a PUT and a GET by id a round trip;
+        none at all when the authentication read it ahead (``users_ahead``)."""
         if not self.postgres:
             record = self.get_user(directory_id, user_id, for_update=for_update)
             if record is None:
@@ -258,9 +269,11 @@ class UserOps(ExtensionOps):
         params = {"d": directory_id, "v": user_id}
         if for_update and self.writing:
             row = _BY_ID_WITH_GROUPS_LOCKED.first(self.conn, params)
-        else:  # a writer's first, unlocked read needs no BEGIN (own_transaction.py)
-            with own_transaction(self.conn, writes=False):
-                row = _BY_ID_WITH_GROUPS.first(self.conn, params)
+        else:
+            row = self.users_ahead.pop((directory_id, user_id), None)
+            if row is None:  # a writer's first, unlocked read needs no BEGIN (own_transaction.py)
+                with own_transaction(self.conn, writes=False):
+                    row = _BY_ID_WITH_GROUPS.first(self.conn, params)
         if row is None:
             return None
         pairs = row["member_of"] or ()
