@@ -64,14 +64,15 @@ class FailureThrottle:
 
     def refuse_before_checking(self, key: Key, secret: str) -> int | None:
         """Seconds to put in ``Retry-After`` when ``secret`` already failed from ``key`` and its
-        bucket is empty, so the request is refused unchecked; None: check it."""
-        digest = _digest(secret)
+        bucket is empty, so the request is refused unchecked; None: check it. Every request
+        asks, and nearly every one comes from a key with no failure: the secret is hashed only
+        when its key's bucket is empty."""
         with self._lock:
             bucket = self._buckets.get(key)
             if bucket is None:
                 return None
             self._refill(bucket)
-            if bucket.tokens >= 1 or digest not in bucket.failed:
+            if bucket.tokens >= 1 or _digest(secret) not in bucket.failed:
                 return None
             return self._wait(bucket)
 
