@@ -7,6 +7,8 @@ membership.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from scimdir.service.ports import GroupRecord, StaleVersion, Storage, UnknownMember, UserRecord
@@ -57,6 +59,50 @@ class MembershipContract:
             added = [(bob.id, "User"), (carol.id, "User"), (alice.id, "User")]
             assert tx.add_members(directory_id, g.id, added) == 1
             assert tx.member_ids(directory_id, g.id) == {alice.id, bob.id, carol.id}
+
+    def test_add_user_members_checks_and_adds_in_one_call(
+        self, storage: Storage, new_directory: Callable[[], str]
+    ) -> None:
+        """``add_user_members`` adds the users among the ids (once each, present rows left
+        alone and not counted), journals only the new rows, and names every other id in the
+        order given: a group, an unknown id, and a user of another directory (tenancy)."""
+        directory_id, other_id = new_directory(), new_directory()
+        g, alice, bob, carol = _group_and_three_users(storage, directory_id)
+        nested = group(directory_id, "nested")
+        stranger = user(other_id, "stranger")
+        with storage.transaction() as tx:
+            tx.insert_group(nested)
+            tx.insert_user(stranger)
+            tx.add_members(directory_id, g.id, [(bob.id, "User")])
+            tx.take_member_changes(g.id)
+        ids = [carol.id, nested.id, alice.id, "no-such-id", bob.id, stranger.id, carol.id]
+        with storage.transaction() as tx:
+            added, others = tx.add_user_members(directory_id, g.id, ids)
+            assert (added, others) == (2, [nested.id, "no-such-id", stranger.id])
+            changes = tx.take_member_changes(g.id)
+            assert [(c.member_id, c.member_type, c.added) for c in changes] == [
+                (carol.id, "User", True),
+                (alice.id, "User", True),
+            ]
+            assert tx.member_ids(directory_id, g.id) == {alice.id, bob.id, carol.id}
+            assert tx.add_user_members(directory_id, g.id, [alice.id]) == (0, [])
+        with storage.transaction() as tx:
+            assert tx.member_ids(other_id, g.id) == set()
+
+    def test_add_user_members_rolled_back_with_its_unit(
+        self, storage: Storage, directory_id: str
+    ) -> None:
+        """The rows ``add_user_members`` added go with a unit of work that fails afterwards (the
+        service refuses an unknown id after the users were added)."""
+        g, alice, _, _ = _group_and_three_users(storage, directory_id)
+        with pytest.raises(RuntimeError), storage.transaction() as tx:
+            assert tx.add_user_members(directory_id, g.id, [alice.id, "no-such-id"]) == (
+                1,
+                ["no-such-id"],
+            )
+            raise RuntimeError("refused")
+        with storage.transaction() as tx:
+            assert tx.member_ids(directory_id, g.id) == set()
 
     def test_deleted_user_cannot_become_a_member(self, storage: Storage, directory_id: str) -> None:
         """After a user is deleted, adding it as a member raises UnknownMember."""

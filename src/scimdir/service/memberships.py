@@ -56,6 +56,30 @@ def _add(
         raise unknown_members([m for m, kind in members if kind == "User"]) from exc
 
 
+def _add_checked(
+    tx: Transaction, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
+) -> int:
+    """Add ``members``: the users among them in the same statement as their check
+    (:meth:`Transaction.add_user_members`), then the rest as groups; unknown ids are refused
+    as by :func:`_check` (the unit of work rolls back the users' rows with the request)."""
+    ids = list(dict.fromkeys(value for value, _ in members))
+    if not ids:
+        return 0
+    try:
+        added, rest = tx.add_user_members(directory_id, group_id, ids)
+    except UnknownMember as exc:  # deleted after the check: the foreign key refused it
+        raise unknown_members(ids) from exc
+    if not rest:
+        return added
+    groups = tx.existing_group_ids(directory_id, rest)
+    unknown = [i for i in rest if i not in groups]
+    if unknown:
+        raise unknown_members(unknown)
+    if group_id in groups:
+        raise invalid_value("A group cannot be a member of itself.")
+    return added + _add(tx, directory_id, group_id, [(i, "Group") for i in rest])
+
+
 def apply_member_changes(
     tx: Transaction, directory_id: str, group_id: str, changes: Iterable[MemberChange]
 ) -> tuple[int, int]:
@@ -63,8 +87,7 @@ def apply_member_changes(
     added = removed = 0
     for change in changes:
         if change.kind == "add":
-            checked = _check(tx, directory_id, group_id, change.members)
-            added += _add(tx, directory_id, group_id, checked)
+            added += _add_checked(tx, directory_id, group_id, change.members)
         elif change.kind == "remove":
             ids = [value for value, _ in change.members]
             removed += tx.remove_members(directory_id, group_id, ids)

@@ -21,7 +21,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
-import orjson
 from sqlalchemy import (
     Row,
     String,
@@ -30,13 +29,13 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal,
     literal_column,
     select,
     true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from scimdir.service.ports import (
     GroupRecord,
@@ -49,6 +48,7 @@ from scimdir.service.ports import (
     UnknownMember,
 )
 from scimdir.storage.sql.base import chunks
+from scimdir.storage.sql.bound_lists import among, bound_list
 from scimdir.storage.sql.columns import group_columns
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.counters import set_count
@@ -59,6 +59,7 @@ from scimdir.storage.sql.filters import GROUP_LOOKUPS, GROUP_SORT_KEYS, compile_
 from scimdir.storage.sql.membership_check import run_membership_check
 from scimdir.storage.sql.search import Unfiltered, search_rows
 from scimdir.storage.sql.tables import groups, memberships, users
+from scimdir.storage.sql.user_ops import users_among
 
 __all__ = ["GroupOps"]
 
@@ -98,22 +99,6 @@ _BUMP_GROUP = DriverStatement(
     )
     .values(version=bindparam("version"), last_modified=bindparam("modified"))
 )
-
-_INSERT_MEMBERS: dict[str, Insert] = {}
-
-
-def _insert_members(dialect: str) -> Insert:
-    """``INSERT INTO memberships ... ON CONFLICT DO NOTHING RETURNING member_id``, built once
-    per dialect: the ids of the rows the statement inserted, none for rows already present."""
-    stmt = _INSERT_MEMBERS.get(dialect)
-    if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(memberships).on_conflict_do_nothing().returning(memberships.c.member_id)
-        _INSERT_MEMBERS[dialect] = stmt
-    return stmt
-
-
-_INSERT_ONE_MEMBER: dict[str, DriverStatement] = {}
 
 _DELETE_ONE_MEMBER = DriverStatement(
     delete(memberships)
@@ -183,14 +168,66 @@ def _many_members_params(
             "user_ids": user_ids,
         }
     rows = [[m, kind, user_id] for (m, kind), user_id in zip(members, user_ids, strict=True)]
-    return {"d": directory_id, "g": group_id, "rows": orjson.dumps(rows).decode()}
+    return {"d": directory_id, "g": group_id, "rows": bound_list(dialect, rows)}
 
 
-def _insert_one_member(dialect: str) -> DriverStatement:
-    """:func:`_insert_members` for a single row (Entra's member PATCH), on the driver."""
-    stmt = _INSERT_ONE_MEMBER.get(dialect)
+_ADD_USERS: dict[str, DriverStatement] = {}
+
+
+def _add_users(dialect: str) -> DriverStatement:
+    """PostgreSQL: the membership rows of the users among the list ``:ids`` (directory ``:d``,
+    group ``:g``) inserted by ONE statement, which also names which ids are users and which of
+    their rows are new, where the users were first checked by a statement of their own::
+
+        WITH known AS (SELECT id FROM users WHERE directory_id = :d AND id = ANY(:ids)),
+             new AS (INSERT INTO memberships SELECT :d, :g, id, 'User', id FROM known
+                     ON CONFLICT DO NOTHING RETURNING member_id)
+        SELECT known.id, new.member_id FROM known LEFT OUTER JOIN new ON ...
+
+    The insert's foreign key takes the key-share lock on each user and refuses one deleted
+    since the statement's snapshot, as the insert alone did (``UnknownMember``, rule 6)."""
+    stmt = _ADD_USERS.get(dialect)
     if stmt is None:
-        stmt = _INSERT_ONE_MEMBER[dialect] = DriverStatement(_insert_members(dialect), keyed=True)
+        known = (
+            select(users.c.id)
+            .where(users.c.directory_id == bindparam("d"), among(dialect, users.c.id, "ids"))
+            .cte("known")
+        )
+        rows = select(
+            bindparam("d", type_=String),
+            bindparam("g", type_=String),
+            known.c.id,
+            literal("User", type_=String),
+            known.c.id,
+        )
+        new = (
+            postgresql.insert(memberships)
+            .from_select(["directory_id", "group_id", "member_id", "member_type", "user_id"], rows)
+            .on_conflict_do_nothing()
+            .returning(memberships.c.member_id)
+            .cte("new")
+        )
+        query = select(known.c.id, new.c.member_id).select_from(
+            known.outerjoin(new, new.c.member_id == known.c.id)
+        )
+        stmt = _ADD_USERS[dialect] = DriverStatement(query)
+    return stmt
+
+
+_GROUPS_AMONG: dict[tuple[str, bool], DriverStatement] = {}
+
+
+def _groups_among(dialect: str, locked: bool) -> DriverStatement:
+    """The ids among the list ``:ids`` that are groups of directory ``:d``, one statement
+    prepared once (``bound_lists.py``); ``locked``: with a key-share lock on each (rule 8)."""
+    stmt = _GROUPS_AMONG.get((dialect, locked))
+    if stmt is None:
+        query = select(groups.c.id).where(
+            groups.c.directory_id == bindparam("d"), among(dialect, groups.c.id, "ids")
+        )
+        if locked:
+            query = query.with_for_update(read=True, key_share=True)
+        stmt = _GROUPS_AMONG[(dialect, locked)] = DriverStatement(query)
     return stmt
 
 
@@ -330,13 +367,11 @@ class GroupOps(ExtensionOps):
     def existing_group_ids(self, directory_id: str, ids: Sequence[str]) -> set[str]:
         """The subset of ``ids`` that are groups of this directory."""
         found: set[str] = set()
+        # Locked when writing (shared, until commit): a concurrent delete waits (rule 8).
+        stmt = _groups_among(self.conn.dialect.name, self.writing)
         for part in chunks(sorted(set(ids))):
-            stmt = select(groups.c.id).where(
-                groups.c.directory_id == directory_id, groups.c.id.in_(part)
-            )
-            if self.writing:  # shared, until commit: a concurrent delete waits (rule 8)
-                stmt = stmt.with_for_update(read=True, key_share=True)
-            found.update(self.conn.execute(stmt).scalars())
+            params = {"d": directory_id, "ids": bound_list(self.conn.dialect.name, part)}
+            found.update(r["id"] for r in stmt.rows(self.conn, params))
         return found
 
     def add_members(
@@ -354,6 +389,29 @@ class GroupOps(ExtensionOps):
         """Empty the group; returns how many rows were removed."""
         return len(self._delete_all_members(directory_id, group_id))
 
+    def _insert_user_members(
+        self, directory_id: str, group_id: str, ids: Sequence[str]
+    ) -> tuple[list[tuple[str, str]], list[str]]:
+        """Insert a row for each of ``ids`` that is a user of the directory (rows present are
+        left alone); the ``(member_id, "User")`` of the rows inserted and the ids that are not
+        users, each in the order given. PostgreSQL: one statement per chunk (``_add_users``);
+        SQLite, where a statement costs no round trip: the check, then the insert."""
+        unique = list(dict.fromkeys(ids))
+        if not self.postgres:
+            found = users_among(self.conn, directory_id, unique)
+            wanted = [(i, "User") for i in unique if i in found]
+            inserted = self._insert_members(directory_id, group_id, wanted) if wanted else []
+            return inserted, [i for i in unique if i not in found]
+        known: set[str] = set()
+        new: set[str] = set()
+        for part in chunks(unique):
+            params = {"d": directory_id, "g": group_id, "ids": part}
+            with translating():
+                rows = _add_users("postgresql").rows(self.conn, params)
+            known.update(r["id"] for r in rows)
+            new.update(r["id"] for r in rows if r["member_id"] is not None)
+        return [(i, "User") for i in unique if i in new], [i for i in unique if i not in known]
+
     def _insert_members(
         self, directory_id: str, group_id: str, members: Sequence[tuple[str, str]]
     ) -> list[tuple[str, str]]:
@@ -364,22 +422,9 @@ class GroupOps(ExtensionOps):
         dialect = self.conn.dialect.name
         for part in chunks(unique):
             try:
-                with translating():
-                    # One statement per chunk, prepared once: a single row bound as it is,
-                    # several as arrays (_insert_many_members).
-                    if len(part) == 1:
-                        ((member_id, member_type),) = part
-                        row = {
-                            "directory_id": directory_id,
-                            "group_id": group_id,
-                            "member_id": member_id,
-                            "member_type": member_type,
-                            "user_id": member_id if member_type == "User" else None,
-                        }
-                        found = _insert_one_member(dialect).rows(self.conn, row)
-                    else:
-                        params = _many_members_params(dialect, directory_id, group_id, part)
-                        found = _insert_many_members(dialect).rows(self.conn, params)
+                with translating():  # one statement per chunk, prepared once
+                    params = _many_members_params(dialect, directory_id, group_id, part)
+                    found = _insert_many_members(dialect).rows(self.conn, params)
                     inserted.update(r["member_id"] for r in found)
             except UnknownMember:
                 raise

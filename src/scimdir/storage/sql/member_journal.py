@@ -53,6 +53,14 @@ class MemberJournal(GroupOps):
         inserted = self._insert_members(directory_id, group_id, members)
         return self._record(group_id, inserted, added=True)
 
+    def add_user_members(
+        self, directory_id: str, group_id: str, ids: Sequence[str]
+    ) -> tuple[int, list[str]]:
+        """Add the users among ``ids`` (rule 6), journal the rows that were new, and name the
+        ids that are not users."""
+        inserted, others = self._insert_user_members(directory_id, group_id, ids)
+        return self._record(group_id, inserted, added=True), others
+
     def remove_members(self, directory_id: str, group_id: str, member_ids: Sequence[str]) -> int:
         """Remove members (rule 6) and journal the rows that were there."""
         deleted = self._delete_members(directory_id, group_id, member_ids)

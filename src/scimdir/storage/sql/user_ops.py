@@ -15,8 +15,18 @@ from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import Row, Select, Text, bindparam, cast, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -31,6 +41,7 @@ from scimdir.service.ports import (
     normalize_user_name,
 )
 from scimdir.storage.sql.base import chunks
+from scimdir.storage.sql.bound_lists import among, bound_list
 from scimdir.storage.sql.columns import email_rows, user_columns, value_rows
 from scimdir.storage.sql.containers import delete_member
 from scimdir.storage.sql.driver_statements import DriverStatement, driver_savepoint
@@ -54,7 +65,7 @@ from scimdir.storage.sql.tables import (
     users,
 )
 
-__all__ = ["UserOps", "by_id_select"]
+__all__ = ["UserOps", "by_id_select", "users_among"]
 
 
 def _user(row: Row[Any] | Mapping[str, Any]) -> UserRecord:
@@ -178,19 +189,26 @@ _USERS_AMONG: dict[str, DriverStatement] = {}
 
 
 def _users_among(dialect: str) -> DriverStatement:
-    """The ids among ``:ids`` that are users of directory ``:d``, one statement prepared once:
-    ``:ids`` an array (PostgreSQL, ``= ANY``) or one JSON array (SQLite, ``json_each``), where an
-    ``IN`` list was a statement for SQLAlchemy to build at every request."""
+    """The ids among the list ``:ids`` that are users of directory ``:d``, one statement
+    prepared once (``bound_lists.py``)."""
     stmt = _USERS_AMONG.get(dialect)
     if stmt is None:
-        if dialect == "postgresql":
-            among: Any = users.c.id == func.any(bindparam("ids", type_=postgresql.ARRAY(Text)))
-        else:
-            listed = func.json_each(bindparam("ids", type_=Text)).table_valued("value", name="i")
-            among = users.c.id.in_(select(listed.c.value))
-        query = select(users.c.id).where(users.c.directory_id == bindparam("d"), among)
+        query = select(users.c.id).where(
+            users.c.directory_id == bindparam("d"), among(dialect, users.c.id, "ids")
+        )
         stmt = _USERS_AMONG[dialect] = DriverStatement(query)
     return stmt
+
+
+def users_among(conn: Connection, directory_id: str, ids: Sequence[str]) -> set[str]:
+    """The subset of ``ids`` that are users of the directory: one prepared statement per
+    :data:`~scimdir.storage.sql.base.CHUNK` ids (``_users_among``)."""
+    found: set[str] = set()
+    dialect = conn.dialect.name
+    for part in chunks(list(dict.fromkeys(ids))):
+        params = {"d": directory_id, "ids": bound_list(dialect, part)}
+        found.update(r["id"] for r in _users_among(dialect).rows(conn, params))
+    return found
 
 
 class UserOps(ExtensionOps):
@@ -466,16 +484,7 @@ class UserOps(ExtensionOps):
         # Not locked: the foreign key takes the key-share lock on the users a membership insert
         # names (only those), and refuses one deleted meanwhile (UnknownMember, rule 6). Locking
         # every id here would write a lock into each row of a 20,000-member PUT.
-        unique = list(dict.fromkeys(ids))
-        found: set[str] = set()
-        dialect = self.conn.dialect.name
-        for part in chunks(unique):
-            params = {
-                "d": directory_id,
-                "ids": part if self.postgres else orjson.dumps(part).decode(),
-            }
-            found.update(r["id"] for r in _users_among(dialect).rows(self.conn, params))
-        return found
+        return users_among(self.conn, directory_id, ids)
 
     def groups_of_user(self, directory_id: str, user_id: str) -> list[tuple[str, str]]:
         """``(group id, group displayName)`` of the groups the user is a direct member of."""
