@@ -118,3 +118,36 @@ def test_prune_keeps_the_newest_rows_of_each_directory(sqlite_storage: SqlStorag
     with storage.transaction(readonly=True) as tx:
         assert [r.status for r in tx.list_log(busy)] == [209, 208, 207]
         assert [r.status for r in tx.list_log(quiet)] == [201]
+
+
+def test_a_prune_caps_every_directory_once_then_those_it_wrote_since(
+    sqlite_storage: SqlStorage,
+) -> None:
+    """The first prune of a sink caps every directory (another process may have left any over
+    the cap); the next ones only the directories this sink wrote entries of since, so a turn
+    costs a probe per active directory, not a read of the whole log. A new sink (a restarted
+    process) covers every directory again."""
+    storage = sqlite_storage
+    a, b = _directory(storage), _directory(storage)
+    elsewhere = LogSink(storage, max_rows_per_directory=100, clock=lambda: NOW)
+    sink = LogSink(storage, max_rows_per_directory=3, clock=lambda: NOW)
+
+    def statuses(directory_id: str) -> list[int]:
+        with storage.transaction(readonly=True) as tx:
+            return [r.status for r in tx.list_log(directory_id)]
+
+    for status in range(200, 206):
+        elsewhere.record(_entry(a, NOW, status))
+    elsewhere.flush()
+    sink.prune()
+    assert statuses(a) == [205, 204, 203]
+    for status in range(210, 215):
+        elsewhere.record(_entry(a, NOW, status))
+        sink.record(_entry(b, NOW, status))
+    elsewhere.flush()
+    sink.flush()
+    sink.prune()
+    assert statuses(b) == [214, 213, 212]
+    assert len(statuses(a)) == 8  # not written by this sink since its last cap
+    LogSink(storage, max_rows_per_directory=3, clock=lambda: NOW).prune()
+    assert statuses(a) == [214, 213, 212]

@@ -164,3 +164,22 @@ def test_the_log_writers_batch_commits_asynchronously_on_postgresql(
         tx.append_log(_entry(directory_id, 200, 0))
         settings.append(tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar())  # type: ignore[attr-defined]
     assert settings == ["off", "off", "on"]
+
+
+def test_cap_log_of_named_owners_touches_only_them(
+    storage: Storage, new_directory: Callable[[], str]
+) -> None:
+    """``cap_log`` with owners keeps the newest N rows of each one named and leaves every other
+    directory's rows alone, however many they hold (safe beside other tests on a shared
+    database: it touches nothing it was not given)."""
+    capped, untouched = new_directory(), new_directory()
+    with storage.transaction() as tx:
+        rows = [log_row(_entry(d, 200 + i, i)) for d in (capped, untouched) for i in range(6)]
+        tx.append_log_rows(rows)
+    with storage.transaction() as tx:
+        assert tx.cap_log(2, [capped]) == 4
+    with storage.transaction(readonly=True) as tx:
+        assert [r.status for r in tx.list_log(capped)] == [205, 204]
+        assert len(tx.list_log(untouched)) == 6
+    with storage.transaction() as tx:
+        assert tx.cap_log(2, [capped]) == 0

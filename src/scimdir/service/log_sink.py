@@ -10,7 +10,9 @@ field is bounded before insert (:mod:`scimdir.service.log_bounds`), and a batch 
 fails is written again row by row, so only the rows that cannot be stored are dropped. Drops
 (queue full, row refused) are counted in ``scimdir_log_rows_dropped_total``. The same batch
 counts and resolves open problems (:mod:`scimdir.service.problems`). Retention runs in this
-thread too: by age and by rows per directory.
+thread too: by age and by rows per directory, the latter only for the directories this sink
+wrote entries of since its previous cap (every directory at its first), so that a turn costs
+a probe per active directory, not a read of the whole log.
 
 The writer runs in the requests' process, so every microsecond it spends per entry is taken
 from them, and while it builds a batch it holds the GIL the event loop needs: a turn every
@@ -85,6 +87,11 @@ class LogSink:
         self.clock = clock
         self.enabled = enabled
         self._next_prune = 0.0
+        # The log's owners (directory ids, None for unknown tenants) this sink wrote entries of
+        # since its last cap: only those can have grown past the cap since. None until the
+        # first cap, which covers every directory (another process, or an earlier run of this
+        # one with a larger cap, may have left any of them over it).
+        self._grown: set[str | None] | None = None
         self.max_queue = max_queue
         # A deque: append and popleft are atomic, and cheaper on the request path than
         # queue.Queue's lock and condition (the writer polls every ``interval`` anyway).
@@ -177,14 +184,26 @@ class LogSink:
             for directory_id, keys in changes.resolved.items():
                 tx.resolve_problems(directory_id, keys, now)
             tx.upsert_problems(changes.hits)
+        grown = self._grown
+        if grown is not None:
+            grown.update(row[0] for row in rows)
 
     def prune(self) -> int:
         """Enforce retention: delete entries older than the retention period, then the oldest
         entries of each directory beyond ``max_rows_per_directory``; returns how many."""
         with self.storage.transaction() as tx:
             removed = tx.prune_log(self.clock() - self.retention)
-        with self.storage.transaction() as tx:
-            removed += tx.cap_log(self.max_rows_per_directory)
+        # Owners written from here on are capped next time; these, now (see ``_grown``). Under
+        # the lock a batch is written with, so no owner of a batch falls between the two.
+        with self._lock:
+            owners, self._grown = self._grown, set()
+        try:
+            with self.storage.transaction() as tx:
+                removed += tx.cap_log(self.max_rows_per_directory, owners)
+        except BaseException:
+            with self._lock:
+                self._grown = None  # not capped: the next turn covers every directory again
+            raise
         return removed
 
     def _turn(self) -> None:

@@ -73,7 +73,7 @@ Records are plain dataclasses; ``document`` is the stored SCIM JSON of the resou
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -992,9 +992,13 @@ class Transaction(Protocol):
         """Delete log rows (and resolved problems) older than ``before``; returns how many rows."""
         ...
 
-    def cap_log(self, max_rows_per_directory: int) -> int:
-        """Keep only the newest ``max_rows_per_directory`` rows of each directory (and of the
-        unknown-tenant entries); returns how many rows were deleted."""
+    def cap_log(
+        self, max_rows_per_directory: int, owners: Collection[str | None] | None = None
+    ) -> int:
+        """Keep only the newest ``max_rows_per_directory`` rows of each of ``owners`` (directory
+        ids; None among them: the unknown-tenant entries), or with ``owners`` None of every
+        directory and of the unknown-tenant entries; returns how many rows were deleted. Costs
+        an indexed probe per owner, whatever the size of the log."""
         ...
 
     def list_log(
