@@ -94,3 +94,84 @@ def test_a_create_alone_is_one_statement_and_leaves_the_connection_transactional
         assert tx.get_user(directory_id, bob.id) is None
         assert tx.get_user(directory_id, carol.id) is None
         assert [e.resource_id for e in tx.list_events(directory_id, 0, 10)] == [alice.id]
+
+
+def _group_with_member(storage: SqlStorage) -> tuple[str, str, str]:
+    directory_id = create_directory(storage)
+    g, alice = group(directory_id, "g"), user(directory_id, "alice")
+    with storage.transaction() as tx:
+        tx.insert_group(g)
+        tx.insert_user(alice)
+    return directory_id, g.id, alice.id
+
+
+def _add_as_last(
+    storage: SqlStorage, directory_id: str, group_id: str, member: str, event_type: str
+) -> None:
+    """A member PATCH's unit of work: the locked group, the row, then the bump with its event
+    as the unit's last statement (``last=True``)."""
+    with storage.transaction() as tx:
+        current = tx.get_group(directory_id, group_id, for_update=True)
+        assert current is not None
+        tx.add_members(directory_id, group_id, [(member, "User")])
+        tx.take_member_changes(group_id)
+        current.version += 1
+        event = (event_type, "Group", group_id, {"id": group_id})
+        tx.update_group_with_events(current, current.version - 1, [event], NOW, last=True)
+
+
+NOW = datetime.now(UTC)
+
+
+def test_a_last_statement_commits_in_its_round_trip(one_connection: SqlStorage) -> None:
+    """``update_group_with_events(last=True)`` sends the bump and COMMIT as one round trip; the
+    unit's own commit then sends nothing; the row, the version and the event are committed."""
+    storage = one_connection
+    directory_id, group_id, alice = _group_with_member(storage)
+    counter = RoundTrips.install(storage.engine)
+    try:
+        with counter.window() as trips:
+            _add_as_last(storage, directory_id, group_id, alice, "group.member_added")
+    finally:
+        counter.close()
+    assert not [m for m in trips.messages if m.strip('"') == "COMMIT"], trips.messages
+    with storage.transaction(readonly=True) as tx:
+        assert tx.member_ids(directory_id, group_id) == {alice}
+        found = tx.get_group(directory_id, group_id)
+        assert found is not None and found.version == 2
+        events = tx.list_events(directory_id, 0, 10)
+        assert [e.type for e in events][-1] == "group.member_added"
+
+
+def test_a_last_statement_that_fails_commits_nothing(one_connection: SqlStorage) -> None:
+    """The bump fails (an event type longer than its column): the server skips the COMMIT
+    queued after it, and the unit rolls back the member row written before it."""
+    storage = one_connection
+    directory_id, group_id, alice = _group_with_member(storage)
+    with pytest.raises(Exception, match="too long"):
+        _add_as_last(storage, directory_id, group_id, alice, "x" * 100)
+    with storage.transaction(readonly=True) as tx:
+        assert tx.member_ids(directory_id, group_id) == set()
+        found = tx.get_group(directory_id, group_id)
+        assert found is not None and found.version == 1
+
+
+def test_a_statement_after_the_last_fails_the_unit(one_connection: SqlStorage) -> None:
+    """A write run after the statement the unit committed with is not committed as if it were
+    part of the unit: the unit fails and that write is rolled back."""
+    storage = one_connection
+    directory_id, group_id, alice = _group_with_member(storage)
+    late = user(directory_id, "late")
+    committed = "after the unit of work committed"
+    with pytest.raises(RuntimeError, match=committed), storage.transaction() as tx:
+        current = tx.get_group(directory_id, group_id, for_update=True)
+        assert current is not None
+        tx.add_members(directory_id, group_id, [(alice, "User")])
+        tx.take_member_changes(group_id)
+        current.version += 1
+        event = ("group.member_added", "Group", group_id, {"id": group_id})
+        tx.update_group_with_events(current, 1, [event], NOW, last=True)
+        tx.insert_user(late)
+    with storage.transaction(readonly=True) as tx:
+        assert tx.get_user(directory_id, late.id) is None
+        assert tx.member_ids(directory_id, group_id) == {alice}

@@ -155,7 +155,9 @@ class GroupService:
             self._members_event(tx, ctx, updated, counts)
         else:  # members only: the version bump and the events together (one statement on PG)
             events = self._member_events(tx, ctx, updated)
-            tx.update_group_with_events(updated, current.version, events, self.runtime.clock())
+            # The unit's last statement, on the group read locked: it may commit with it.
+            clock = self.runtime.clock()
+            tx.update_group_with_events(updated, current.version, events, clock, last=True)
         return updated
 
     def _render(

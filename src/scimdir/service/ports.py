@@ -913,10 +913,18 @@ class Transaction(Protocol):
         expected_version: int,
         items: Sequence[tuple[str, str, str, dict[str, Any]]],
         created: datetime,
+        *,
+        last: bool = False,
     ) -> None:
         """:meth:`update_group` (:class:`StaleVersion` at another version), then
         :meth:`append_events` of ``items``: a group write's last two steps, which a backend may
-        run as one statement."""
+        run as one statement.
+
+        ``last``: the caller runs nothing more in this unit of work and read the group locked
+        in it (so its version cannot have moved). A backend may then commit the unit with this
+        statement (PostgreSQL: the statement and ``COMMIT`` in one round trip); a statement
+        run after it fails the unit of work. A connection lost during such a commit leaves its
+        outcome unknown: :class:`StorageError`, never run again."""
         ...
 
     def list_events(

@@ -45,6 +45,7 @@ class SqlBase:
         self.prefetched: Prefetched = {}
         self.users_ahead: dict[tuple[str, str], dict[str, Any]] = {}
         self.pinned = False
+        self.committed_early = False  # the unit committed with its last statement (PostgreSQL)
 
     @property
     def postgres(self) -> bool:

@@ -173,9 +173,13 @@ class DriverStatement:
         self.keyed = keyed
         self._by_dialect: dict[tuple[str, tuple[str, ...] | None], _Compiled] = {}
 
-    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Every row, each as a mapping of the statement's column keys to converted values."""
-        return self._run(conn, params, fetch=True)[1]
+    def rows(
+        self, conn: Connection, params: Mapping[str, Any], *, commit: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every row, each as a mapping of the statement's column keys to converted values.
+        ``commit``: the unit of work's last statement; on PostgreSQL (below the cursor) its
+        open transaction commits in the statement's round trip (``pg_wire.execute``)."""
+        return self._run(conn, params, fetch=True, commit=commit)[1]
 
     def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run a statement that returns no rows; its row count."""
@@ -183,7 +187,7 @@ class DriverStatement:
         return count
 
     def _run(
-        self, conn: Connection, params: Mapping[str, Any], *, fetch: bool
+        self, conn: Connection, params: Mapping[str, Any], *, fetch: bool, commit: bool = False
     ) -> tuple[int, list[dict[str, Any]]]:
         compiled = self._compiled(conn, params)
         driver: Any = conn.connection.dbapi_connection
@@ -194,7 +198,7 @@ class DriverStatement:
             try:
                 if events.before_cursor_execute:
                     events.before_cursor_execute(conn, None, text, bound, None, False)
-                count, fetched = pg_wire.execute(driver, sql, bound, fetch=fetch)
+                count, fetched = pg_wire.execute(driver, sql, bound, fetch=fetch, commit=commit)
                 if events.after_cursor_execute:
                     events.after_cursor_execute(conn, None, text, bound, None, False)
             except conn.dialect.loaded_dbapi.Error as exc:
@@ -220,9 +224,12 @@ class DriverStatement:
             self._by_dialect[(conn.dialect.name, keys)] = compiled
         return compiled
 
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The first row, or None (the statement should carry its own ``LIMIT``)."""
-        found = self.rows(conn, params)
+    def first(
+        self, conn: Connection, params: Mapping[str, Any], *, commit: bool = False
+    ) -> dict[str, Any] | None:
+        """The first row, or None (the statement should carry its own ``LIMIT``); ``commit``:
+        as for :meth:`rows`."""
+        found = self.rows(conn, params, commit=commit)
         return found[0] if found else None
 
 

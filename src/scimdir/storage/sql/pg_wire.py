@@ -68,6 +68,7 @@ unnamed, planned for their parameters at every run; the prepared ones are this m
 cached plans kept right by fresh statistics (``pg_statistics.py``)."""
 
 _IDLE: Final = pq.TransactionStatus.IDLE
+_INTRANS: Final = pq.TransactionStatus.INTRANS
 _TUPLES_OK: Final = pq.ExecStatus.TUPLES_OK
 _COMMAND_OK: Final = pq.ExecStatus.COMMAND_OK
 _SUCCESS: Final = frozenset((_TUPLES_OK, _COMMAND_OK))
@@ -142,6 +143,25 @@ class _Wire:
         self.check(begun)
         return result
 
+    def run_and_commit(
+        self, sql: bytes, values: list[bytes], types: tuple[int, ...], name: bytes | None
+    ) -> tuple[pq.abc.PGresult, pq.abc.PGresult]:
+        """:meth:`run`'s statement and ``COMMIT`` of the open transaction in one round trip,
+        queued in pipeline mode with one ``Sync``: the statement's result and the commit's. A
+        failed statement makes the server skip the ``COMMIT`` (``PIPELINE_ABORTED``), and the
+        transaction is left failed for its unit of work to roll back."""
+        pgconn = self.pgconn
+        pgconn.enter_pipeline_mode()
+        try:
+            self._send(sql, values, types, name)
+            pgconn.send_query_params(b"COMMIT", None)
+            pgconn.pipeline_sync()
+            results: tuple[pq.abc.PGresult, pq.abc.PGresult]
+            results = self.driver.wait(_begun_and_run(pgconn))
+        finally:
+            _leave_pipeline(pgconn)
+        return results
+
     def _send(
         self, sql: bytes, values: list[bytes], types: tuple[int, ...], name: bytes | None
     ) -> None:
@@ -176,8 +196,9 @@ class _Wire:
 
 def _begun_and_run(pgconn: pq.abc.PGconn) -> Any:
     """psycopg's generator protocol (the connection's ``wait`` drives it, blocking or on the
-    event loop): flush the pipeline of ``BEGIN``, one statement and ``Sync``, then take its
-    three results, each followed by libpq's end-of-query marker but the last."""
+    event loop): flush a pipeline of two commands and ``Sync`` (``BEGIN`` and a statement, or a
+    statement and ``COMMIT``), then take its three results, each followed by libpq's
+    end-of-query marker but the last; the two commands' results."""
     yield from generators.send(pgconn)
     (begun,) = yield from generators.fetch_many(pgconn)
     (result,) = yield from generators.fetch_many(pgconn)
@@ -221,16 +242,24 @@ def usable(driver: Any) -> bool:
 
 
 def execute(
-    driver: PgConnection[Any], sql: bytes, params: Sequence[Any], *, fetch: bool
+    driver: PgConnection[Any],
+    sql: bytes,
+    params: Sequence[Any],
+    *,
+    fetch: bool,
+    commit: bool = False,
 ) -> tuple[int, list[tuple[Any, ...]]]:
     """Run ``sql`` (``$n`` placeholders) with ``params``: ``(rowcount, rows)``; rows only when
-    ``fetch``. The caller checked :func:`usable`."""
+    ``fetch``. ``commit``: when a transaction is open, commit it in the statement's round trip
+    (:meth:`_Wire.run_and_commit`; the session is idle after, so psycopg's own ``commit`` then
+    sends nothing). The caller checked :func:`usable`."""
     wire = _wire(driver)
     pgconn = wire.pgconn
     # What psycopg's cursor would send first, in the statement's round trip.
     begin = not driver.autocommit and pgconn.transaction_status == _IDLE
+    commit = commit and not begin and pgconn.transaction_status == _INTRANS
     try:
-        return _execute(wire, sql, params, fetch=fetch, begin=begin)
+        return _execute(wire, sql, params, fetch=fetch, begin=begin, commit=commit)
     except errors.InvalidSqlStatementName:
         if pgconn.transaction_status != _IDLE:
             raise  # inside a transaction the failure aborted it: the unit of work fails
@@ -238,18 +267,29 @@ def execute(
 
 
 def _execute(
-    wire: _Wire, sql: bytes, params: Sequence[Any], *, fetch: bool, begin: bool = False
+    wire: _Wire,
+    sql: bytes,
+    params: Sequence[Any],
+    *,
+    fetch: bool,
+    begin: bool = False,
+    commit: bool = False,
 ) -> tuple[int, list[tuple[Any, ...]]]:
     transformer = wire.transformer
     # None is SQL NULL for libpq (psycopg's cursor passes it too; its stubs say otherwise).
     values = cast(list[bytes], transformer.dump_sequence(params, [PyFormat.TEXT] * len(params)))
     key = (sql, tuple(transformer.types or ()))
     name = wire.name_for(key)  # preparing is not transactional: before BEGIN is fine
+    committed = None
     if begin:
         result = wire.begin_and_run(sql, values, key[1], name)
+    elif commit:
+        result, committed = wire.run_and_commit(sql, values, key[1], name)
     else:
         result = wire.run(sql, values, key[1], name)
     wire.check(result)
+    if committed is not None:
+        wire.check(committed)
     rows: list[tuple[Any, ...]] = []
     if fetch and result.ntuples:
         transformer.set_pgresult(result)

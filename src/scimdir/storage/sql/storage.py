@@ -526,6 +526,7 @@ class SqlStorage:
                         tx = SqlTransaction(conn, self.marks)
                         yield tx
                         tx.flush_counts()  # the directory row last (port rule 8, counters.py)
+                        tx.check_nothing_after_commit()
                         committing = True
                 finally:
                     if autocommit or postgres:

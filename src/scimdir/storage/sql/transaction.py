@@ -31,7 +31,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, or_, select, update
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from scimdir.scim.extensions import extension_urns
 from scimdir.service.ports import (
@@ -147,6 +149,13 @@ def _prefixed(columns: dict[str, Any]) -> dict[str, Any]:
     """The event's columns as the ``ev_*`` parameters of the one-statement writes
     (``pg_writes.py``)."""
     return {f"ev_{name}": value for name, value in columns.items()}
+
+
+def in_transaction(conn: Connection) -> bool:
+    """Whether ``conn``'s PostgreSQL session has a transaction open (psycopg begins one at a
+    statement outside autocommit)."""
+    dbapi: Any = conn.connection.dbapi_connection
+    return bool(dbapi.info.transaction_status != TransactionStatus.IDLE)
 
 
 class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiKeyOps, AdminOps):
@@ -404,17 +413,23 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         expected_version: int,
         items: Sequence[tuple[str, str, str, dict[str, Any]]],
         created: datetime,
+        *,
+        last: bool = False,
     ) -> None:
         """:meth:`update_group` then :meth:`append_events` of ``items``, under the same rules.
 
         On PostgreSQL one statement (``pg_writes.BUMP_GROUP_WITH_EVENT``) for a membership
-        change of one event: the group was read in this unit of work and its name and document
-        stay as read, so only its version and ``last_modified`` move."""
+        change of one event: the group was read locked in this unit of work and its name and
+        document stay as read, so only its version and ``last_modified`` move. With ``last``
+        and nothing else left to write (no other directory's counters), the transaction
+        commits in that statement's round trip (``pg_wire.run_and_commit``): Entra's member
+        PATCH one round trip shorter."""
         key = (record.directory_id, record.id)
         bump_only = self._groups_read().get(key) == (record.display_name, record.document)
         if self.postgres and len(items) == 1 and bump_only:
             counts = self.counts.take(record.directory_id)
             if counts is not None:
+                commit = last and not self.counts
                 del self._groups_read()[key]
                 du, gu, dg, gg = counts
                 type, resource_type, resource_id, data = items[0]
@@ -430,12 +445,39 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
                     "gg": gg,
                     **_prefixed(_event_columns(type, resource_type, resource_id, data, created)),
                 }
-                if BUMP_GROUP_WITH_EVENT_RUN.first(self.conn, params) is None:
+                if commit:
+                    self._commit_with(BUMP_GROUP_WITH_EVENT_RUN, params, record.id)
+                elif BUMP_GROUP_WITH_EVENT_RUN.first(self.conn, params) is None:
                     raise StaleVersion(f"group {record.id} changed or vanished")
                 record.version = expected_version + 1
                 return
         self.update_group(record, expected_version)
         self.append_events(record.directory_id, items, created)
+
+    def _commit_with(self, statement: DriverStatement, params: dict[str, Any], group: str) -> None:
+        """Run the unit's last statement, a group's bump, and commit with it (see
+        :meth:`update_group_with_events`). The group is locked since this unit read it, so
+        the bump matches its row: a miss here would be a broken invariant, and is raised as
+        one (the rows before it are committed by then)."""
+        try:
+            row = statement.first(self.conn, params, commit=True)
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StorageError(
+                    "The database connection was lost while the write committed; whether it "
+                    "was applied is unknown."
+                ) from exc
+            raise
+        self.committed_early = not in_transaction(self.conn)
+        if row is None:
+            raise StorageError(f"group {group} was not at the version read under its lock")
+
+    def check_nothing_after_commit(self) -> None:
+        """Fail the unit of work when a statement ran after the one it committed with
+        (:meth:`update_group_with_events` with ``last``): that statement opened a transaction
+        of its own, which must not commit as if it were part of the unit's."""
+        if self.committed_early and in_transaction(self.conn):
+            raise RuntimeError("a statement ran after the unit of work committed with its last")
 
     def append_events(
         self,
