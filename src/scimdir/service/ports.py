@@ -295,10 +295,10 @@ class LookupHint:
 
 @dataclass(frozen=True)
 class UserHint:
-    """The user a request names by id (``GET``, ``PUT`` or ``PATCH /Users/{id}``), known before
-    the request is authenticated, for :meth:`Transaction.authenticate` to read with the
-    authentication. Never trusted: it only decides what may be read early, and only a read of
-    that same user in that same directory takes the row."""
+    """The user a request names by id (``GET``, ``PUT``, ``PATCH`` or ``DELETE /Users/{id}``),
+    known before the request is authenticated, for :meth:`Transaction.authenticate` to read
+    with the authentication. Never trusted: it only decides what may be read early, and only a
+    read of that same user in that same directory takes the row."""
 
     id: str
 
@@ -678,7 +678,7 @@ class Transaction(Protocol):
         directory.
 
         A :class:`UserHint` reads the user with that id in the same statement (one round trip
-        on PostgreSQL where a ``GET``, ``PUT`` or ``PATCH /Users/{id}`` took two): the first
+        on PostgreSQL where a read by id after authenticating took two): the first
         unlocked :meth:`get_user` or :meth:`get_user_with_groups` of that user in this unit of
         work returns it without a statement of its own, or another unit does after
         :meth:`take_read_ahead` and :meth:`adopt_read_ahead`."""
