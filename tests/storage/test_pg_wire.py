@@ -5,8 +5,10 @@ prepared statements that survive what psycopg's own cache would have dropped."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -326,3 +328,18 @@ def test_in_a_bridged_greenlet_a_waiting_statement_leaves_the_loop_free(
 
         assert asyncio.run(main()) == ["other task done", "statement done"] * 2
     assert pg_wire.prepared_count(loop_conn) == 1
+
+
+def test_a_closed_connection_is_not_kept_alive_by_its_statements(postgres_url: str) -> None:
+    """What this module keeps per connection (its prepared statements, its transformer) lives
+    and dies with the connection: once closed and dropped, the connection is collected, where
+    a module-level map keyed by it kept every connection ever used alive."""
+    connection = psycopg.connect(libpq_url(postgres_url), autocommit=True, **UNPREPARED)
+    for _ in range(2):  # prepared at the second run
+        pg_wire.execute(connection, b"SELECT $1::int", [1], fetch=True)
+    assert pg_wire.prepared_count(connection) == 1
+    gone = weakref.ref(connection)
+    connection.close()
+    del connection
+    gc.collect()
+    assert gone() is None

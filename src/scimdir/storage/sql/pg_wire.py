@@ -46,7 +46,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Final, cast
-from weakref import WeakKeyDictionary
 
 from psycopg import Connection as PgConnection
 from psycopg import OperationalError, errors, generators, pq
@@ -216,13 +215,19 @@ def _leave_pipeline(pgconn: pq.abc.PGconn) -> None:
             raise
 
 
-_wires: WeakKeyDictionary[PgConnection[Any], _Wire] = WeakKeyDictionary()
+_WIRE = "_scimdir_wire"
+"""The attribute of a psycopg connection holding its :class:`_Wire`. On the connection, not in a
+module-level ``WeakKeyDictionary`` keyed by it: the wire's transformer and ``driver`` refer to
+the connection, so a dictionary's value would keep its own key alive and every connection ever
+used would stay in memory after it was closed and dropped (a leak this attribute replaced: the
+cycle connection, wire, transformer is collected with the connection)."""
 
 
 def _wire(driver: PgConnection[Any]) -> _Wire:
-    wire = _wires.get(driver)
+    wire: _Wire | None = getattr(driver, _WIRE, None)
     if wire is None:
-        wire = _wires[driver] = _Wire(driver)
+        wire = _Wire(driver)
+        setattr(driver, _WIRE, wire)
     return wire
 
 
@@ -300,5 +305,5 @@ def _execute(
 
 def prepared_count(driver: PgConnection[Any]) -> int:
     """How many statements this module has named on ``driver``'s session (for tests)."""
-    wire = _wires.get(driver)
+    wire: _Wire | None = getattr(driver, _WIRE, None)
     return 0 if wire is None else len(wire.prepared)
