@@ -51,7 +51,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, or_, select, true
+from sqlalchemy import Connection, Row, Select, bindparam, or_, select, true
 
 from scimdir.scim.schema import GROUP_TYPE, USER_TYPE, AttrType
 from scimdir.service.ports import DirectoryRecord, LookupHint, SecretRecord, UserHint
@@ -162,18 +162,22 @@ def _joined(
     cache_key = (lookups.table.name, filter_key, linked)
     prepared = _JOINED.get(cache_key)
     if prepared is None:
-        auth = _AUTH_SELECT.subquery("auth")
-        found = lookups.select(filter_key, linked).subquery("found")
-        labels = [(_FOUND + c.name, c.name) for c in found.c]
-        stmt = (
-            select(
-                *auth.c, *[c.label(label) for c, (label, _) in zip(found.c, labels, strict=True)]
-            )
-            .select_from(auth.outerjoin(found, true()))
-            .order_by(found.c.created, found.c.id)
-        )
-        prepared = _JOINED[cache_key] = (DriverStatement(stmt), labels)
+        prepared = _JOINED[cache_key] = _auth_joined(lookups.select(filter_key, linked), True)
     return prepared
+
+
+def _auth_joined(read: Select[Any], ordered: bool) -> tuple[DriverStatement, list[tuple[str, str]]]:
+    """Authentication LEFT JOINed to ``read`` (its columns labelled ``found_<name>``; rows in
+    the lookup's order when ``ordered``), and the (label, column name) pairs of those columns."""
+    auth = _AUTH_SELECT.subquery("auth")
+    found = read.subquery("found")
+    labels = [(_FOUND + c.name, c.name) for c in found.c]
+    stmt = select(
+        *auth.c, *[c.label(label) for c, (label, _) in zip(found.c, labels, strict=True)]
+    ).select_from(auth.outerjoin(found, true()))
+    if ordered:
+        stmt = stmt.order_by(found.c.created, found.c.id)
+    return DriverStatement(stmt), labels
 
 
 # The joined statements of a read by id, built on first use per dialect.
@@ -185,13 +189,8 @@ def _joined_user(dialect: str) -> tuple[DriverStatement, list[tuple[str, str]]]:
     (label, column name) pairs of the user's columns in it."""
     prepared = _JOINED_USER.get(dialect)
     if prepared is None:
-        auth = _AUTH_SELECT.subquery("auth")
-        found = by_id_select(dialect == "postgresql").subquery("found")
-        labels = [(_FOUND + c.name, c.name) for c in found.c]
-        stmt = select(
-            *auth.c, *[c.label(label) for c, (label, _) in zip(found.c, labels, strict=True)]
-        ).select_from(auth.outerjoin(found, true()))
-        prepared = _JOINED_USER[dialect] = (DriverStatement(stmt), labels)
+        read = by_id_select(dialect == "postgresql")
+        prepared = _JOINED_USER[dialect] = _auth_joined(read, False)
     return prepared
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from scimdir.service.ports import StorageError
 
-__all__ = ["own_transaction"]
+__all__ = ["committing", "own_transaction"]
 
 
 @contextmanager
@@ -46,14 +46,26 @@ def own_transaction(conn: Connection, *, writes: bool) -> Iterator[None]:
         return
     dbapi.autocommit = True
     try:
+        if writes:
+            with committing():
+                yield
+        else:
+            yield
+    finally:
+        if not dbapi.closed:
+            dbapi.autocommit = False
+
+
+@contextmanager
+def committing() -> Iterator[None]:
+    """A block whose statement commits: a connection lost during it leaves the outcome unknown,
+    raised as ``StorageError`` (never a transient conflict, which would run the write again)."""
+    try:
         yield
     except DBAPIError as exc:
-        if writes and exc.connection_invalidated:
+        if exc.connection_invalidated:
             raise StorageError(
                 "The database connection was lost while the write committed; whether it was "
                 "applied is unknown."
             ) from exc
         raise
-    finally:
-        if not dbapi.closed:
-            dbapi.autocommit = False

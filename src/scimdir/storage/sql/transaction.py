@@ -33,7 +33,6 @@ from typing import Any
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Row, bindparam, delete, or_, select, update
-from sqlalchemy.exc import DBAPIError
 
 from scimdir.scim.extensions import extension_urns
 from scimdir.service.ports import (
@@ -59,7 +58,7 @@ from scimdir.storage.sql.driver_statements import DriverStatement
 from scimdir.storage.sql.errors import translating
 from scimdir.storage.sql.log_ops import LogOps
 from scimdir.storage.sql.member_journal import MemberJournal
-from scimdir.storage.sql.own_transaction import own_transaction
+from scimdir.storage.sql.own_transaction import committing, own_transaction
 from scimdir.storage.sql.pg_writes import (
     BUMP_GROUP_WITH_EVENT_RUN,
     CREATE_USER_RUN,
@@ -459,15 +458,8 @@ class SqlTransaction(UserOps, MemberJournal, WebhookOps, LogOps, BrowseOps, ApiK
         :meth:`update_group_with_events`). The group is locked since this unit read it, so
         the bump matches its row: a miss here would be a broken invariant, and is raised as
         one (the rows before it are committed by then)."""
-        try:
+        with committing():
             row = statement.first(self.conn, params, commit=True)
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise StorageError(
-                    "The database connection was lost while the write committed; whether it "
-                    "was applied is unknown."
-                ) from exc
-            raise
         self.committed_early = not in_transaction(self.conn)
         if row is None:
             raise StorageError(f"group {group} was not at the version read under its lock")
